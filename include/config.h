@@ -1,0 +1,116 @@
+/*
+ * config.h - the daemon's configuration as plain C structs.
+ *
+ * config.c loads one JSON file (RFC 7951 encoding of
+ * yang/anycast-healthd@2026-11-23.yang), validates it with libyang and builds
+ * these structs with every default filled in, so no other module ever sees
+ * libyang.  Config structs are immutable once built; a reload builds a fresh
+ * struct config and daemon.c maps run-time state onto it (BIRD's proto_config
+ * vs proto split).
+ */
+#ifndef AHD_CONFIG_H
+#define AHD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum probe_kind {
+	PROBE_KIND_PPTP_CONTROL,	/* SCCRQ/SCCRP (+ Echo) against pptpd */
+	PROBE_KIND_PROCESS,		/* pptpd's main process via pidfile + pidfd */
+	PROBE_KIND__COUNT
+};
+extern const char *const probe_kind_names[PROBE_KIND__COUNT];	/* "pptp-control", "process" */
+
+struct probe_pptp_control_config {
+	char *address;		/* numeric IPv4 or IPv6 address of pptpd */
+	uint16_t port;		/* default 1723 */
+	bool echo;		/* also do an Echo-Request round trip */
+	char *host_name;	/* sent in SCCRQ; default "anycast-healthd" */
+};
+
+struct probe_process_config {
+	char *pidfile;		/* e.g. /run/pptpd.pid */
+	char *process_name;	/* optional: /proc/PID/comm must match; NULL = any */
+};
+
+struct probe_config {
+	char *name;			/* unique within its service */
+	enum probe_kind kind;
+	uint32_t interval_ms;		/* start-to-start period; inherited from the service */
+	uint32_t timeout_ms;		/* < interval_ms; inherited from the service */
+	uint32_t rise;			/* consecutive UPs to go UP; inherited */
+	uint32_t fall;			/* consecutive DOWNs to go DOWN; inherited */
+	union {
+		struct probe_pptp_control_config pptp_control;
+		struct probe_process_config process;
+	} u;
+};
+
+struct service_config {
+	char *name;
+	struct probe_config *probes;
+	size_t n_probes;
+	bool error_is_down;		/* count a probe ERROR as DOWN (default false) */
+};
+
+enum on_exit_action { ON_EXIT_WITHDRAW, ON_EXIT_KEEP, ON_EXIT__COUNT };
+extern const char *const on_exit_action_names[ON_EXIT__COUNT];	/* "withdraw", "keep" */
+
+struct prefix_config {
+	char *prefix;			/* canonical text, e.g. "192.0.2.1/32" */
+	char **services;		/* names of the services it depends on (all must be UP) */
+	size_t n_services;
+	size_t *service_index;		/* resolved: index into config.services */
+	char *bird_protocol;		/* BIRD static protocol carrying it, e.g. "anycast4" */
+	char *bird_define;		/* its state constant, e.g. "ANYCAST4_OFF" (derived) */
+};
+
+enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND__COUNT };
+extern const char *const router_kind_names[ROUTER_KIND__COUNT];	/* "bird" */
+
+struct router_config {
+	enum router_kind kind;
+	char *control_socket;		/* default /run/bird/bird.ctl */
+	char *state_file;		/* default /run/anycast-healthd/bird-state.conf */
+	uint32_t command_timeout_ms;	/* default 2000 */
+	uint32_t readback_interval_ms;	/* periodic read-back; default 10000 */
+	uint32_t reconnect_min_ms;	/* backoff start; default 100 */
+	uint32_t reconnect_max_ms;	/* backoff cap; default 5000 */
+};
+
+struct config {
+	char *path;			/* the file it came from */
+	struct router_config router;
+	struct service_config *services;
+	size_t n_services;
+	struct prefix_config *prefixes;
+	size_t n_prefixes;
+	enum on_exit_action on_exit;
+
+	/* Private to config.c. */
+	char *effective_json;		/* config_print's text, printed by libyang at load */
+};
+
+/*
+ * Load and validate FILE.  On success returns a config and 0 errors.  On
+ * failure returns NULL and writes every error to `errors` as one line
+ * "FILE: path: message\n" (path is the data path, e.g.
+ * /anycast-healthd:anycast-healthd/service[name='pptp']/rise, or "-" when
+ * there is none).  `errors` may be NULL.
+ */
+struct config *config_load(const char *file, FILE *errors);
+
+/* Print the effective config (defaults filled in) as RFC 7951 JSON. */
+int config_print(const struct config *cfg, FILE *out);
+
+/* Accepts NULL. */
+void config_free(struct config *cfg);
+
+/* True when two probe configs would probe the same thing the same way. */
+bool config_probe_equal(const struct probe_config *a, const struct probe_config *b);
+
+/* The YANG module's text, compiled in (generated from yang/ at build time). */
+extern const char config_yang_module[];
+
+#endif

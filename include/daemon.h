@@ -1,0 +1,73 @@
+/*
+ * daemon.h - the running daemon: wires probes -> health -> policy -> driver.
+ *
+ *   probe report --> health_check_update --> service verdict changed?
+ *       --> log "service: OLD -> NEW (reason)" --> policy_desired for each
+ *       prefix depending on it --> driver_set_desired
+ *   driver read-back --> prefix actual state (logged when it changes)
+ *
+ * Run-time state (struct service, struct prefix) is separate from the config
+ * structs; daemon_reload() maps state onto a new config, keeping unchanged
+ * services (their probes keep running) and prefixes.
+ */
+#ifndef AHD_DAEMON_H
+#define AHD_DAEMON_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#include "config.h"
+#include "driver.h"
+#include "health.h"
+#include "probe.h"
+
+struct daemon;
+
+struct service {
+	struct daemon *daemon;
+	const struct service_config *cfg;
+	struct probe **probes;		/* cfg->n_probes */
+	struct health_check *checks;	/* one per probe */
+	enum health_state state;	/* the verdict */
+	char reason[PROBE_REASON_MAX];
+	ev_tstamp since;
+	unsigned long transitions;
+};
+
+struct prefix {
+	const struct prefix_config *cfg;
+	enum route_state desired;
+	enum route_state actual;	/* last read back from the router */
+	ev_tstamp since;		/* desired state since */
+	char why[128];
+};
+
+struct daemon {
+	struct ev_loop *loop;
+	struct config *cfg;		/* owned */
+	struct service *services;	/* cfg->n_services */
+	struct prefix *prefixes;	/* cfg->n_prefixes */
+	struct driver_handle driver;
+	bool router_up;
+	bool stopping;
+	ev_tstamp started;
+};
+
+/* Takes ownership of cfg.  Starts probes and the driver connection. */
+struct daemon *daemon_create(struct ev_loop *loop, struct config *cfg);
+
+/* Swap in a validated new config (ownership taken), keeping the state of
+ * unchanged services and prefixes. */
+void daemon_reload(struct daemon *d, struct config *cfg);
+
+/* Stop probing and apply the config's on-exit action.  Returns once the driver
+ * has nothing in flight (or after timeout_s); true if everything was applied. */
+bool daemon_stop(struct daemon *d, double timeout_s);
+
+/* One line for systemd's STATUS=. */
+void daemon_status_line(const struct daemon *d, char *buf, size_t len);
+
+/* Accepts NULL. */
+void daemon_free(struct daemon *d);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * driver.h - the one small interface to a routing daemon.
+ *
+ *   driver.c       dispatch by router kind, shared helpers
+ *   driver_bird.c  BIRD 2 control socket (driver_bird_ops)
+ *   (driver_frr.c  FRR vty socket: a later issue)
+ *
+ * The daemon owns the desired state of each prefix; the driver makes the
+ * router match it and reports what the router actually has.  Contract:
+ *
+ *  - driver_create() connects in the background (non-blocking, on the loop)
+ *    and keeps reconnecting with exponential backoff while the router is gone.
+ *  - After every (re)connect, and every readback_interval_ms, the driver reads
+ *    every prefix's state back and calls cb->actual() for each.
+ *  - driver_set_desired() records the wanted state.  ROUTE_UNKNOWN means "no
+ *    verdict yet: change nothing" (startup).  The driver applies a known
+ *    desired state immediately when connected and re-asserts it whenever a
+ *    read-back differs (router restarted or reconfigured).
+ *  - Commands are serialized per connection, each with command_timeout_ms;
+ *    a timeout or a protocol error drops the connection and reconnects.
+ *  - driver_idle() is true when nothing is queued or in flight (used to
+ *    finish applying on-exit before the process exits).
+ */
+#ifndef AHD_DRIVER_H
+#define AHD_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <ev.h>
+
+#include "config.h"
+
+enum route_state { ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_STATE__COUNT };
+extern const char *const route_state_names[ROUTE_STATE__COUNT];	/* "unknown", "announced", "withdrawn" */
+
+struct driver_callbacks {
+	/* Read-back result for config prefix `index` (after reconnect, after
+	 * each periodic read-back, and after each applied change). */
+	void (*actual)(void *arg, size_t index, enum route_state actual);
+	/* The control connection came up (true) or went away (false); `why`
+	 * names the reason when down ("connect-refused", "eof", "timeout"...). */
+	void (*connection)(void *arg, bool up, const char *why);
+};
+
+struct driver;
+
+struct driver_ops {
+	const char *name;
+	struct driver *(*create)(struct ev_loop *loop, const struct config *cfg,
+				 const struct driver_callbacks *cb, void *arg);
+	/* Called with the prefix list of a reloaded config whose router section is
+	 * unchanged.  Desired states are reset to ROUTE_UNKNOWN for all; the daemon
+	 * sets them again right after. */
+	void (*reconfigure)(struct driver *d, const struct config *cfg);
+	/* `why` is a short human text ("pptp DOWN (sccrp-timeout)") the driver may
+	 * hand to the router for operators (BIRD: disable NAME "why"); may be NULL. */
+	void (*set_desired)(struct driver *d, size_t index, enum route_state desired,
+			    const char *why);
+	bool (*idle)(const struct driver *d);
+	bool (*connected)(const struct driver *d);
+	void (*destroy)(struct driver *d);
+};
+
+extern const struct driver_ops driver_bird_ops;
+
+/* Generic front: picks the ops from cfg->router.kind. */
+struct driver_handle {
+	const struct driver_ops *ops;
+	struct driver *d;
+};
+
+int driver_open(struct driver_handle *h, struct ev_loop *loop, const struct config *cfg,
+		const struct driver_callbacks *cb, void *arg);
+void driver_reconfigure(struct driver_handle *h, const struct config *cfg);
+void driver_set_desired(struct driver_handle *h, size_t index, enum route_state desired,
+			const char *why);
+bool driver_idle(const struct driver_handle *h);
+bool driver_connected(const struct driver_handle *h);
+void driver_close(struct driver_handle *h);	/* accepts a closed handle */
+
+/* Same comparison the daemon uses to decide whether a reload keeps the driver. */
+bool driver_router_config_equal(const struct router_config *a, const struct router_config *b);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * health.h - per-probe rise/fall hysteresis and the per-service verdict.
+ *
+ * Each probe of a service has its own struct health_check:
+ *
+ *            rise consecutive UP            fall consecutive DOWN
+ *    INIT ---------------------------> UP -----------------------> DOWN
+ *      |                                ^                           |
+ *      | fall consecutive DOWN          |   rise consecutive UP     |
+ *      +------------------------> DOWN  +---------------------------+
+ *
+ *  - An immediate result (event-driven: the watched process exited) moves
+ *    the check to its state at once, whatever the streaks.
+ *  - ERROR (the probe could not run: no CAP_NET_RAW, EMFILE) counts for
+ *    nothing and leaves the streaks alone, unless the service says
+ *    error-is-down, in which case it counts as DOWN.
+ *
+ * The service's verdict combines its checks: DOWN if any check is DOWN,
+ * else INIT if any is still INIT, else UP.  The reason of a DOWN verdict is
+ * the reason of the first DOWN check.
+ *
+ * Pure logic: no I/O, no clock; daemon.c feeds it and logs transitions.
+ */
+#ifndef AHD_HEALTH_H
+#define AHD_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+
+enum health_state { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN, HEALTH_STATE__COUNT };
+extern const char *const health_state_names[HEALTH_STATE__COUNT];	/* "INIT", "UP", "DOWN" */
+
+struct health_check {
+	enum health_state state;
+	uint32_t rise, fall;
+	uint32_t ok_streak;		/* consecutive UP results */
+	uint32_t fail_streak;		/* consecutive DOWN results */
+	char reason[PROBE_REASON_MAX];	/* reason of the last counted result */
+};
+
+void health_check_init(struct health_check *hc, uint32_t rise, uint32_t fall);
+
+/* Apply one probe result.  Returns true when hc->state changed. */
+bool health_check_update(struct health_check *hc, const struct probe_report *r,
+			 bool error_is_down);
+
+/* The service verdict over n checks; *reason (may be NULL) gets the reason. */
+enum health_state health_verdict(const struct health_check *checks, size_t n,
+				 const char **reason);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * probe.h - probe scheduling and the contract every probe kind implements.
+ *
+ *   probe.c          one interval timer and one timeout timer per probe,
+ *                    jitter, result delivery (this header's functions)
+ *   probe_pptp.c     kind "pptp-control"   (probe_pptp_control_ops)
+ *   probe_process.c  kind "process"        (probe_process_ops)
+ *
+ * A run:  probe.c calls ops->start(); the kind does its non-blocking work on
+ * the loop and ends the run with probe_done().  If the run outlives
+ * timeout_ms, probe.c calls ops->cancel(), which must close every socket of
+ * the run and return the reason to report (e.g. "sccrp-timeout"); the run is
+ * then reported DOWN with that reason.  probe_done() after cancel is a bug.
+ *
+ * Event-driven kinds (process) may also call probe_event() at any time,
+ * outside a run: the result is delivered with `immediate` set, which health.c
+ * applies without waiting for rise/fall.
+ *
+ * Every hook is optional except start.
+ */
+#ifndef AHD_PROBE_H
+#define AHD_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <ev.h>
+
+#include "config.h"
+
+enum probe_result { PROBE_UP, PROBE_DOWN, PROBE_ERROR, PROBE_RESULT__COUNT };
+extern const char *const probe_result_names[PROBE_RESULT__COUNT];	/* "UP", "DOWN", "ERROR" */
+
+#define PROBE_REASON_MAX 64
+
+struct probe_report {
+	enum probe_result result;
+	char reason[PROBE_REASON_MAX];	/* short code: "ok", "sccrp-timeout", "process-exited"... */
+	double latency_ms;		/* start to result; 0 for events */
+	bool immediate;			/* event-driven: skip rise/fall */
+};
+
+struct probe;
+
+struct probe_ops {
+	const char *kind;		/* same word as probe_kind_names[] */
+	size_t priv_size;		/* bytes of per-probe state, zeroed, at p->priv */
+	/* Called once after creation; may start watchers (process watch). */
+	int (*init)(struct probe *p);
+	/* Begin one run.  Must end it with probe_done() (maybe synchronously). */
+	void (*start)(struct probe *p);
+	/* The run timed out or the probe is being destroyed: close everything
+	 * of the run now.  Returns the reason code for a timeout. */
+	const char *(*cancel)(struct probe *p);
+	/* Free what init() made.  Called after cancel() if a run was active. */
+	void (*destroy)(struct probe *p);
+};
+
+extern const struct probe_ops probe_pptp_control_ops;
+extern const struct probe_ops probe_process_ops;
+
+typedef void probe_report_cb(struct probe *p, const struct probe_report *r, void *arg);
+
+struct probe {
+	const struct probe_config *cfg;
+	const struct probe_ops *ops;
+	struct ev_loop *loop;
+	ev_timer interval_timer;	/* fires each interval to start a run */
+	ev_timer timeout_timer;		/* armed while a run is active */
+	bool running;			/* a run is active */
+	ev_tstamp run_started;
+	void *priv;			/* ops->priv_size bytes */
+	probe_report_cb *report;
+	void *report_arg;
+	struct probe_report last;	/* the last delivered result */
+	unsigned long runs, failures;	/* counters for the status */
+};
+
+/* Create and start scheduling; the first run starts after a random delay in
+ * [0, min(interval, 100 ms)) so probes do not fire together. */
+struct probe *probe_create(struct ev_loop *loop, const struct probe_config *cfg,
+			   probe_report_cb *report, void *arg);
+/* Cancel any run and free.  Accepts NULL. */
+void probe_destroy(struct probe *p);
+
+/* End the active run.  reason must be a short code; NULL means "ok". */
+void probe_done(struct probe *p, enum probe_result result, const char *reason);
+/* Report an event outside a run (delivered with immediate = true). */
+void probe_event(struct probe *p, enum probe_result result, const char *reason);
+
+/* For kinds: the config of this probe's kind. */
+#define PROBE_CFG(p, kindfield) (&(p)->cfg->u.kindfield)
+
+#endif

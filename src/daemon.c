@@ -1,0 +1,342 @@
+/*
+ * daemon.c - wiring of the data flow (see daemon.h): probe results into the
+ * health checks, service verdicts into the policy, desired prefix states into
+ * the router driver.  No protocol knowledge lives here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "policy.h"
+
+static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
+
+/* ---- services ---- */
+
+static void
+daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
+{
+	struct service *s = arg;
+	size_t i;
+	const char *reason;
+	enum health_state verdict;
+
+	for (i = 0; i < s->cfg->n_probes && s->probes[i] != p; i++)
+		;
+	if (i == s->cfg->n_probes)
+		return;
+	log_debug("%s/%s: %s (%s) %.1f ms", s->cfg->name, p->cfg->name,
+		  probe_result_names[r->result], r->reason, r->latency_ms);
+	if (r->result == PROBE_ERROR)
+		log_warnx("%s/%s: probe could not run (%s)%s", s->cfg->name, p->cfg->name,
+			  r->reason, s->cfg->error_is_down ? "" : "; not counted");
+	if (!health_check_update(&s->checks[i], r, s->cfg->error_is_down))
+		return;
+	log_debug("%s/%s: check -> %s", s->cfg->name, p->cfg->name,
+		  health_state_names[s->checks[i].state]);
+	verdict = health_verdict(s->checks, s->cfg->n_probes, &reason);
+	if (verdict == s->state)
+		return;
+	log_info("%s: %s -> %s (%s)", s->cfg->name, health_state_names[s->state],
+		 health_state_names[verdict], reason);
+	s->state = verdict;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->since = ev_now(s->daemon->loop);
+	s->transitions++;
+	daemon_evaluate_prefixes(s->daemon, s, false);
+}
+
+static void
+daemon_service_start(struct daemon *d, struct service *s, const struct service_config *sc)
+{
+	size_t i;
+
+	s->daemon = d;
+	s->cfg = sc;
+	s->state = HEALTH_INIT;
+	snprintf(s->reason, sizeof(s->reason), "init");
+	s->since = ev_now(d->loop);
+	s->probes = xcalloc(sc->n_probes, sizeof(*s->probes));
+	s->checks = xcalloc(sc->n_probes, sizeof(*s->checks));
+	for (i = 0; i < sc->n_probes; i++) {
+		health_check_init(&s->checks[i], sc->probes[i].rise, sc->probes[i].fall);
+		s->probes[i] = probe_create(d->loop, &sc->probes[i], daemon_probe_report_cb, s);
+		if (s->probes[i] == NULL)
+			log_warnx("%s/%s: probe not started", sc->name, sc->probes[i].name);
+	}
+}
+
+static void
+daemon_service_stop(struct service *s)
+{
+	size_t i;
+
+	if (s->cfg == NULL)
+		return;
+	for (i = 0; i < s->cfg->n_probes; i++)
+		probe_destroy(s->probes[i]);
+	free(s->probes);
+	free(s->checks);
+	s->probes = NULL;
+	s->checks = NULL;
+	s->cfg = NULL;
+}
+
+/* Same name, same probes probing the same way: the service can keep running. */
+static bool
+daemon_service_unchanged(const struct service_config *a, const struct service_config *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->n_probes != b->n_probes ||
+	    a->error_is_down != b->error_is_down)
+		return false;
+	for (i = 0; i < a->n_probes; i++)
+		if (strcmp(a->probes[i].name, b->probes[i].name) != 0 ||
+		    !config_probe_equal(&a->probes[i], &b->probes[i]))
+			return false;
+	return true;
+}
+
+/* ---- prefixes ---- */
+
+/* Recompute one prefix; `force` hands the result to the driver even when it
+ * did not change (after a reload reset the driver's desired states). */
+static void
+daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
+{
+	struct prefix *px = &d->prefixes[idx];
+	enum health_state states[d->cfg->n_services ? d->cfg->n_services : 1];
+	const char *reasons[d->cfg->n_services ? d->cfg->n_services : 1];
+	enum route_state want;
+	char why[sizeof(px->why)];
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_services; i++) {
+		states[i] = d->services[i].state;
+		reasons[i] = d->services[i].reason;
+	}
+	want = policy_desired(px->cfg, states, reasons, why, sizeof(why));
+	if (want != px->desired) {
+		if (want != ROUTE_UNKNOWN)
+			log_info("%s: %s -> %s (%s)", px->cfg->prefix,
+				 route_state_names[px->desired], route_state_names[want], why);
+		px->desired = want;
+		px->since = ev_now(d->loop);
+		snprintf(px->why, sizeof(px->why), "%s", why);
+	} else if (!force) {
+		return;
+	}
+	driver_set_desired(&d->driver, idx, want, why);
+}
+
+static void
+daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force)
+{
+	size_t i, j;
+
+	if (d->stopping)
+		return;
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix_config *pc = &d->prefixes[i].cfg[0];
+		bool depends = changed == NULL;
+
+		for (j = 0; j < pc->n_services && !depends; j++)
+			depends = &d->services[pc->service_index[j]] == changed;
+		if (depends)
+			daemon_prefix_apply(d, i, force);
+	}
+}
+
+/* ---- driver callbacks ---- */
+
+static void
+daemon_driver_actual_cb(void *arg, size_t index, enum route_state actual)
+{
+	struct daemon *d = arg;
+	struct prefix *px;
+
+	if (index >= d->cfg->n_prefixes)
+		return;
+	px = &d->prefixes[index];
+	if (px->actual != actual)
+		log_debug("%s: router has it %s", px->cfg->prefix, route_state_names[actual]);
+	px->actual = actual;
+}
+
+static void
+daemon_driver_connection_cb(void *arg, bool up, const char *why)
+{
+	struct daemon *d = arg;
+
+	if (up == d->router_up)
+		return;
+	d->router_up = up;
+	if (up)
+		log_info("router: connected");
+	else
+		log_warnx("router: unreachable (%s); health keeps being tracked", why ? why : "?");
+}
+
+static const struct driver_callbacks daemon_driver_callbacks = {
+	.actual = daemon_driver_actual_cb,
+	.connection = daemon_driver_connection_cb,
+};
+
+/* ---- life cycle ---- */
+
+static void
+daemon_prefixes_init(struct daemon *d)
+{
+	size_t i;
+
+	d->prefixes = xcalloc(d->cfg->n_prefixes, sizeof(*d->prefixes));
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		d->prefixes[i].cfg = &d->cfg->prefixes[i];
+		d->prefixes[i].desired = ROUTE_UNKNOWN;
+		d->prefixes[i].actual = ROUTE_UNKNOWN;
+		d->prefixes[i].since = ev_now(d->loop);
+		snprintf(d->prefixes[i].why, sizeof(d->prefixes[i].why), "no verdict yet");
+	}
+}
+
+struct daemon *
+daemon_create(struct ev_loop *loop, struct config *cfg)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+	size_t i;
+
+	d->loop = loop;
+	d->cfg = cfg;
+	d->started = ev_now(loop);
+	daemon_prefixes_init(d);
+	if (driver_open(&d->driver, loop, cfg, &daemon_driver_callbacks, d) < 0)
+		log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
+	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
+	for (i = 0; i < cfg->n_services; i++)
+		daemon_service_start(d, &d->services[i], &cfg->services[i]);
+	return d;
+}
+
+void
+daemon_reload(struct daemon *d, struct config *cfg)
+{
+	struct config *old_cfg = d->cfg;
+	struct service *old = d->services;
+	struct prefix *old_prefixes = d->prefixes;
+	size_t i, j, kept = 0;
+
+	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct service_config *sc = &cfg->services[i];
+
+		for (j = 0; j < old_cfg->n_services; j++) {
+			if (old[j].cfg && daemon_service_unchanged(old[j].cfg, sc))
+				break;
+		}
+		if (j < old_cfg->n_services) {
+			/* Keep the running probes; point them at the new, equal config. */
+			d->services[i] = old[j];
+			d->services[i].cfg = sc;
+			for (size_t k = 0; k < sc->n_probes; k++)
+				if (d->services[i].probes[k])
+					d->services[i].probes[k]->cfg = &sc->probes[k];
+			old[j].cfg = NULL;
+			kept++;
+		} else {
+			daemon_service_start(d, &d->services[i], sc);
+		}
+	}
+	for (j = 0; j < old_cfg->n_services; j++)
+		daemon_service_stop(&old[j]);
+	free(old);
+
+	d->cfg = cfg;
+	daemon_prefixes_init(d);
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		for (j = 0; j < old_cfg->n_prefixes; j++) {
+			if (strcmp(old_prefixes[j].cfg->prefix, cfg->prefixes[i].prefix) != 0)
+				continue;
+			old_prefixes[j].cfg = &cfg->prefixes[i];
+			d->prefixes[i] = old_prefixes[j];
+		}
+	}
+	free(old_prefixes);
+
+	if (driver_router_config_equal(&old_cfg->router, &cfg->router)) {
+		driver_reconfigure(&d->driver, cfg);
+	} else {
+		log_info("router: settings changed, reconnecting");
+		driver_close(&d->driver);
+		d->router_up = false;
+		if (driver_open(&d->driver, d->loop, cfg, &daemon_driver_callbacks, d) < 0)
+			log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
+	}
+	config_free(old_cfg);
+	log_info("reloaded %s: %zu of %zu services kept running", cfg->path, kept, cfg->n_services);
+	daemon_evaluate_prefixes(d, NULL, true);
+}
+
+bool
+daemon_stop(struct daemon *d, double timeout_s)
+{
+	ev_tstamp deadline;
+	size_t i;
+
+	d->stopping = true;
+	for (i = 0; i < d->cfg->n_services; i++)
+		daemon_service_stop(&d->services[i]);
+	if (d->cfg->on_exit == ON_EXIT_KEEP) {
+		log_info("stopping: on-exit keep, leaving the routes as they are");
+		return true;
+	}
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		d->prefixes[i].desired = ROUTE_WITHDRAWN;
+		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+	}
+	log_info("stopping: withdrawing %zu prefixes", d->cfg->n_prefixes);
+	if (!driver_connected(&d->driver)) {
+		log_warnx("stopping: router unreachable, only its state file was updated");
+		return false;
+	}
+	ev_now_update(d->loop);
+	deadline = ev_now(d->loop) + timeout_s;
+	while (!driver_idle(&d->driver) && ev_now(d->loop) < deadline)
+		ev_run(d->loop, EVRUN_ONCE);
+	if (!driver_idle(&d->driver)) {
+		log_warnx("stopping: router did not confirm the withdrawal in %.1f s", timeout_s);
+		return false;
+	}
+	return true;
+}
+
+void
+daemon_status_line(const struct daemon *d, char *buf, size_t len)
+{
+	size_t i, up = 0, announced = 0;
+
+	for (i = 0; i < d->cfg->n_services; i++)
+		up += d->services[i].state == HEALTH_UP;
+	for (i = 0; i < d->cfg->n_prefixes; i++)
+		announced += d->prefixes[i].desired == ROUTE_ANNOUNCED;
+	snprintf(buf, len, "%zu/%zu services up, %zu/%zu prefixes announced, router %s",
+		 up, d->cfg->n_services, announced, d->cfg->n_prefixes,
+		 d->router_up ? "connected" : "unreachable");
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->cfg->n_services; i++)
+		daemon_service_stop(&d->services[i]);
+	driver_close(&d->driver);
+	free(d->services);
+	free(d->prefixes);
+	config_free(d->cfg);
+	free(d);
+}

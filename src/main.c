@@ -1,0 +1,224 @@
+/*
+ * main.c - arguments, config load, the libev loop, signals, sd_notify.
+ * Nothing else: the data flow lives in daemon.c.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+#include "driver_bird.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/anycast-healthd/anycast-healthd.json"
+#define STOP_TIMEOUT_S 3.0
+
+struct main_state {
+	struct ev_loop *loop;
+	struct daemon *daemon;
+	const char *config_path;
+	ev_signal sigterm, sigint, sighup;
+	ev_timer status_timer;		/* STATUS= refresh and watchdog pings */
+	char last_status[256];
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: anycast-healthd [-v] [-c FILE]       run in the foreground\n"
+		"       anycast-healthd -n [-c FILE]         validate the config and exit\n"
+		"       anycast-healthd -p [-c FILE]         print the effective config and exit\n"
+		"       anycast-healthd --init-bird-state [-c FILE]\n"
+		"                                            create BIRD's state file (all withdrawn)\n"
+		"                                            if it is missing, and exit\n"
+		"options:\n"
+		"  -c, --config FILE   config file (default %s)\n"
+		"  -n, --check         validate only: exit 0 if valid, 1 with every error otherwise\n"
+		"  -p, --print         print the effective config (defaults filled in)\n"
+		"  -v, --verbose       debug logging\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          this text\n", DEFAULT_CONFIG);
+}
+
+/* Load a config, logging each error line (for reload, where stderr lines are
+ * log lines too). */
+static struct config *
+main_load_logged(const char *path)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *errs = open_memstream(&buf, &len);
+	struct config *cfg;
+
+	if (errs == NULL)
+		return config_load(path, stderr);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_warnx("%s", line);
+	free(buf);
+	return cfg;
+}
+
+static void
+main_status_update(struct main_state *ms)
+{
+	char line[sizeof(ms->last_status)];
+
+	daemon_status_line(ms->daemon, line, sizeof(line));
+	if (strcmp(line, ms->last_status) != 0) {
+		sd_notifyf(0, "STATUS=%s", line);
+		snprintf(ms->last_status, sizeof(ms->last_status), "%s", line);
+	}
+}
+
+/* Runs only while the loop runs, so a hung loop stops the watchdog pings. */
+static void
+main_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct main_state *ms = w->data;
+
+	(void)loop;
+	(void)revents;
+	sd_notify(0, "WATCHDOG=1");
+	main_status_update(ms);
+}
+
+static void
+main_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("signal %s: stopping", strsignal(w->signum));
+	sd_notify(0, "STOPPING=1");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+main_reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct main_state *ms = w->data;
+	struct config *cfg;
+
+	(void)loop;
+	(void)revents;
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)(ev_time() * 1e6));
+	log_info("reloading %s", ms->config_path);
+	cfg = main_load_logged(ms->config_path);
+	if (cfg == NULL)
+		log_warnx("not reloading: %s has errors; keeping the running config",
+			  ms->config_path);
+	else
+		daemon_reload(ms->daemon, cfg);
+	sd_notify(0, "READY=1");
+	main_status_update(ms);
+}
+
+static int
+main_run(const char *config_path)
+{
+	struct main_state ms = { .config_path = config_path };
+	struct config *cfg;
+	uint64_t watchdog_usec = 0;
+	double tick = 1.0;
+	bool clean;
+
+	cfg = config_load(config_path, stderr);
+	if (cfg == NULL)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	ms.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
+	if (ms.loop == NULL)
+		fatalx("cannot initialise the event loop");
+
+	ev_signal_init(&ms.sigterm, main_stop_cb, SIGTERM);
+	ev_signal_init(&ms.sigint, main_stop_cb, SIGINT);
+	ev_signal_init(&ms.sighup, main_reload_cb, SIGHUP);
+	ms.sigterm.data = ms.sigint.data = ms.sighup.data = &ms;
+	ev_signal_start(ms.loop, &ms.sigterm);
+	ev_signal_start(ms.loop, &ms.sigint);
+	ev_signal_start(ms.loop, &ms.sighup);
+
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+		tick = watchdog_usec / 2e6;
+		if (tick > 1.0)
+			tick = 1.0;
+	}
+	ev_timer_init(&ms.status_timer, main_status_cb, tick, tick);
+	ms.status_timer.data = &ms;
+	ev_timer_start(ms.loop, &ms.status_timer);
+
+	ms.daemon = daemon_create(ms.loop, cfg);
+	log_info("started with %s: %zu services, %zu prefixes", config_path,
+		 cfg->n_services, cfg->n_prefixes);
+	sd_notify(0, "READY=1");
+	main_status_update(&ms);
+
+	ev_run(ms.loop, 0);
+
+	ev_timer_stop(ms.loop, &ms.status_timer);
+	clean = daemon_stop(ms.daemon, STOP_TIMEOUT_S);
+	daemon_free(ms.daemon);
+	ev_signal_stop(ms.loop, &ms.sigterm);
+	ev_signal_stop(ms.loop, &ms.sigint);
+	ev_signal_stop(ms.loop, &ms.sighup);
+	ev_loop_destroy(ms.loop);
+	log_info("stopped");
+	return clean ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_INIT_BIRD_STATE = 256 };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "init-bird-state", no_argument, NULL, OPT_INIT_BIRD_STATE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = DEFAULT_CONFIG;
+	bool check = false, print = false, init_state = false;
+	struct config *cfg;
+	int verbose = 0, ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:npvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'n': check = true; break;
+		case 'p': print = true; break;
+		case 'v': verbose++; break;
+		case 'V': printf("anycast-healthd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		case OPT_INIT_BIRD_STATE: init_state = true; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "anycast-healthd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init(verbose);
+	if (!check && !print && !init_state)
+		return main_run(config_path);
+
+	cfg = config_load(config_path, stderr);
+	if (cfg == NULL)
+		return 1;
+	rc = 0;
+	if (print && config_print(cfg, stdout) < 0)
+		rc = 1;
+	if (init_state && driver_bird_write_initial_state(cfg) < 0)
+		rc = 1;
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,166 @@
+/*
+ * probe.c - probe scheduling: one interval timer and one timeout timer per
+ * probe, start jitter, result delivery.  The kinds (probe_pptp.c,
+ * probe_process.c) only do the probing; everything about *when* lives here.
+ *
+ * Runs start every interval_ms (start to start).  A run still active when the
+ * next one is due is not overlapped: the timeout (< interval, enforced by the
+ * config) always ends it first.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "probe.h"
+
+const char *const probe_result_names[PROBE_RESULT__COUNT] = {
+	[PROBE_UP] = "UP",
+	[PROBE_DOWN] = "DOWN",
+	[PROBE_ERROR] = "ERROR",
+};
+
+static const struct probe_ops *const probe_kind_ops[PROBE_KIND__COUNT] = {
+	[PROBE_KIND_PPTP_CONTROL] = &probe_pptp_control_ops,
+	[PROBE_KIND_PROCESS] = &probe_process_ops,
+};
+
+static void
+probe_deliver(struct probe *p, enum probe_result result, const char *reason,
+	      double latency_ms, bool immediate)
+{
+	struct probe_report *r = &p->last;
+
+	r->result = result;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "ok");
+	r->latency_ms = latency_ms;
+	r->immediate = immediate;
+	if (result != PROBE_UP)
+		p->failures++;
+	if (p->report)
+		p->report(p, r, p->report_arg);
+}
+
+static void
+probe_finish(struct probe *p, enum probe_result result, const char *reason)
+{
+	double latency_ms = (ev_now(p->loop) - p->run_started) * 1000.0;
+
+	ev_timer_stop(p->loop, &p->timeout_timer);
+	p->running = false;
+	if (latency_ms < 0)
+		latency_ms = 0;
+	probe_deliver(p, result, reason, latency_ms, false);
+}
+
+void
+probe_done(struct probe *p, enum probe_result result, const char *reason)
+{
+	if (!p->running) {
+		log_warnx("probe %s: result %s (%s) outside a run ignored", p->cfg->name,
+			  probe_result_names[result], reason ? reason : "ok");
+		return;
+	}
+	/* ev_now() is the time the loop woke up: refresh it so latency is real. */
+	ev_now_update(p->loop);
+	probe_finish(p, result, reason);
+}
+
+void
+probe_event(struct probe *p, enum probe_result result, const char *reason)
+{
+	probe_deliver(p, result, reason, 0, true);
+}
+
+static void
+probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe *p = w->data;
+	const char *reason = "timeout";
+
+	(void)loop;
+	(void)revents;
+	if (!p->running)
+		return;
+	if (p->ops->cancel) {
+		const char *r = p->ops->cancel(p);
+		if (r != NULL)
+			reason = r;
+	}
+	probe_finish(p, PROBE_DOWN, reason);
+}
+
+static void
+probe_interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe *p = w->data;
+
+	(void)revents;
+	if (p->running)	/* cannot happen while timeout < interval; be safe */
+		return;
+	ev_now_update(loop);
+	p->running = true;
+	p->runs++;
+	p->run_started = ev_now(loop);
+	ev_timer_set(&p->timeout_timer, p->cfg->timeout_ms / 1000.0, 0.);
+	ev_timer_start(loop, &p->timeout_timer);
+	p->ops->start(p);	/* may call probe_done() before returning */
+}
+
+/* First run after a random delay in [0, min(interval, 100 ms)). */
+static double
+probe_start_jitter(const struct probe_config *cfg)
+{
+	unsigned int r = 0;
+	double span = cfg->interval_ms < 100 ? cfg->interval_ms : 100;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned int)random();
+	return (r % 1000) / 1000.0 * span / 1000.0;
+}
+
+struct probe *
+probe_create(struct ev_loop *loop, const struct probe_config *cfg,
+	     probe_report_cb *report, void *arg)
+{
+	struct probe *p = xcalloc(1, sizeof(*p));
+	double interval = cfg->interval_ms / 1000.0;
+
+	p->cfg = cfg;
+	p->ops = probe_kind_ops[cfg->kind];
+	p->loop = loop;
+	p->report = report;
+	p->report_arg = arg;
+	p->last.result = PROBE_ERROR;
+	snprintf(p->last.reason, sizeof(p->last.reason), "not-run-yet");
+	if (p->ops->priv_size)
+		p->priv = xcalloc(1, p->ops->priv_size);
+	ev_timer_init(&p->timeout_timer, probe_timeout_cb, 0., 0.);
+	p->timeout_timer.data = p;
+	ev_timer_init(&p->interval_timer, probe_interval_cb, probe_start_jitter(cfg), interval);
+	p->interval_timer.data = p;
+	if (p->ops->init && p->ops->init(p) < 0) {
+		log_warnx("probe %s: cannot initialise %s probe", cfg->name, p->ops->kind);
+		free(p->priv);
+		free(p);
+		return NULL;
+	}
+	ev_timer_start(loop, &p->interval_timer);
+	return p;
+}
+
+void
+probe_destroy(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	ev_timer_stop(p->loop, &p->interval_timer);
+	ev_timer_stop(p->loop, &p->timeout_timer);
+	if (p->running && p->ops->cancel)
+		p->ops->cancel(p);
+	p->running = false;
+	if (p->ops->destroy)
+		p->ops->destroy(p);
+	free(p->priv);
+	free(p);
+}

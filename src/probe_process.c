@@ -1,0 +1,238 @@
+/*
+ * probe_process.c - probe kind "process": is pptpd's main process alive?
+ *
+ * The pid comes from the pidfile; a pidfd (pidfd_open(2)) pins it, and an
+ * ev_io on the pidfd fires the moment the process exits, so an exit is
+ * reported at once (probe_event, immediate DOWN) rather than at the next
+ * interval.  An ev_stat on the pidfile notices a restarted pptpd writing its
+ * new pid; the regular runs then count it up through `rise`.
+ *
+ * Reasons: ok, process-exited, pidfile-missing, pidfile-unreadable,
+ * pidfile-invalid, process-gone (pid in the file is not running),
+ * process-name-mismatch, and ERROR pidfd-<errno> when the kernel refuses.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe.h"
+
+struct probe_process {
+	pid_t pid;		/* watched pid, 0 when none */
+	int pidfd;		/* -1 when none */
+	ev_io exit_watcher;	/* pidfd readable = the process exited */
+	ev_stat pidfile_watcher;
+};
+
+#define PROCESS_PRIV(p) ((struct probe_process *)(p)->priv)
+
+static int
+probe_process_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* A pidfd polls readable once its process has exited (zombie or reaped). */
+static bool
+probe_process_pidfd_exited(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* Read a positive pid from the pidfile; returns 0 and sets *reason on failure. */
+static pid_t
+probe_process_read_pidfile(const char *path, const char **reason)
+{
+	char buf[32];
+	char *end;
+	ssize_t n;
+	long pid;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*reason = errno == ENOENT ? "pidfile-missing" : "pidfile-unreadable";
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		*reason = n == 0 ? "pidfile-invalid" : "pidfile-unreadable";
+		return 0;
+	}
+	buf[n] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	while (*end != '\0' && isspace((unsigned char)*end))
+		end++;
+	if (errno != 0 || end == buf || *end != '\0' || pid <= 1 || pid > 4194304) {
+		*reason = "pidfile-invalid";
+		return 0;
+	}
+	return (pid_t)pid;
+}
+
+/* Does /proc/PID/comm equal name?  Checked after pidfd_open so the pid is pinned. */
+static bool
+probe_process_name_matches(pid_t pid, const char *name)
+{
+	char path[64], comm[32];
+	FILE *f;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) != NULL) {
+		comm[strcspn(comm, "\n")] = '\0';
+		ok = strcmp(comm, name) == 0;
+	}
+	fclose(f);
+	return ok;
+}
+
+static void
+probe_process_unwatch(struct probe *p)
+{
+	struct probe_process *pp = PROCESS_PRIV(p);
+
+	if (pp->pidfd >= 0) {
+		ev_io_stop(p->loop, &pp->exit_watcher);
+		close(pp->pidfd);
+	}
+	pp->pidfd = -1;
+	pp->pid = 0;
+}
+
+/* Try to watch the pid in the pidfile.  Returns the result for a run. */
+static enum probe_result
+probe_process_attach(struct probe *p, const char **reason)
+{
+	const struct probe_process_config *pc = PROBE_CFG(p, process);
+	struct probe_process *pp = PROCESS_PRIV(p);
+	static char errbuf[PROBE_REASON_MAX];
+	pid_t pid;
+	int fd;
+
+	if (pp->pidfd >= 0 && probe_process_pidfd_exited(pp->pidfd)) {
+		/* Exited, and the exit watcher has not run yet: report the event now. */
+		probe_process_unwatch(p);
+		probe_event(p, PROBE_DOWN, "process-exited");
+	}
+	pid = probe_process_read_pidfile(pc->pidfile, reason);
+	if (pid == 0)
+		return PROBE_DOWN;
+	if (pid == pp->pid && pp->pidfd >= 0)
+		return PROBE_UP;
+	probe_process_unwatch(p);
+	fd = probe_process_pidfd_open(pid);
+	if (fd < 0) {
+		if (errno == ESRCH) {
+			*reason = "process-gone";
+			return PROBE_DOWN;
+		}
+		snprintf(errbuf, sizeof(errbuf), "pidfd-%s", strerrorname_np(errno) ?
+			 strerrorname_np(errno) : "error");
+		for (char *c = errbuf; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		*reason = errbuf;
+		return PROBE_ERROR;
+	}
+	if (probe_process_pidfd_exited(fd)) {	/* a zombie: not serving */
+		close(fd);
+		*reason = "process-gone";
+		return PROBE_DOWN;
+	}
+	if (pc->process_name && !probe_process_name_matches(pid, pc->process_name)) {
+		close(fd);
+		*reason = "process-name-mismatch";
+		return PROBE_DOWN;
+	}
+	pp->pid = pid;
+	pp->pidfd = fd;
+	ev_io_set(&pp->exit_watcher, fd, EV_READ);
+	ev_io_start(p->loop, &pp->exit_watcher);
+	log_debug("probe %s: watching pid %d", p->cfg->name, (int)pid);
+	*reason = "ok";
+	return PROBE_UP;
+}
+
+static void
+probe_process_exit_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe *p = w->data;
+	pid_t pid = PROCESS_PRIV(p)->pid;
+
+	(void)loop;
+	(void)revents;
+	probe_process_unwatch(p);
+	log_debug("probe %s: pid %d exited", p->cfg->name, (int)pid);
+	probe_event(p, PROBE_DOWN, "process-exited");
+}
+
+/* The pidfile changed: attach to a new pid now, so a restart is seen at once. */
+static void
+probe_process_pidfile_cb(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	struct probe *p = w->data;
+	const char *reason;
+
+	(void)loop;
+	(void)revents;
+	if (w->attr.st_nlink == 0)
+		return;	/* removed */
+	probe_process_attach(p, &reason);
+}
+
+static int
+probe_process_init(struct probe *p)
+{
+	struct probe_process *pp = PROCESS_PRIV(p);
+	const char *reason;
+
+	pp->pidfd = -1;
+	ev_io_init(&pp->exit_watcher, probe_process_exit_cb, -1, EV_READ);
+	pp->exit_watcher.data = p;
+	ev_stat_init(&pp->pidfile_watcher, probe_process_pidfile_cb,
+		     PROBE_CFG(p, process)->pidfile, 0.);
+	pp->pidfile_watcher.data = p;
+	ev_stat_start(p->loop, &pp->pidfile_watcher);
+	probe_process_attach(p, &reason);
+	return 0;
+}
+
+static void
+probe_process_start(struct probe *p)
+{
+	const char *reason = "ok";
+	enum probe_result r = probe_process_attach(p, &reason);
+
+	probe_done(p, r, reason);
+}
+
+static void
+probe_process_destroy(struct probe *p)
+{
+	struct probe_process *pp = PROCESS_PRIV(p);
+
+	ev_stat_stop(p->loop, &pp->pidfile_watcher);
+	probe_process_unwatch(p);
+}
+
+const struct probe_ops probe_process_ops = {
+	.kind = "process",
+	.priv_size = sizeof(struct probe_process),
+	.init = probe_process_init,
+	.start = probe_process_start,
+	.destroy = probe_process_destroy,
+};

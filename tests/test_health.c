@@ -1,0 +1,202 @@
+/*
+ * test_health.c - rise/fall hysteresis and the service verdict (health.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "health.h"
+
+static struct probe_report
+report(enum probe_result r, const char *reason, bool immediate)
+{
+	struct probe_report pr = { .result = r, .immediate = immediate };
+
+	strncpy(pr.reason, reason, sizeof(pr.reason) - 1);
+	return pr;
+}
+
+static bool
+feed(struct health_check *hc, enum probe_result r, const char *reason)
+{
+	struct probe_report pr = report(r, reason, false);
+
+	return health_check_update(hc, &pr, false);
+}
+
+static void
+health_test_init_to_up_after_rise(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 3, 2);
+	assert_int_equal(hc.state, HEALTH_INIT);
+	assert_false(feed(&hc, PROBE_UP, "ok"));
+	assert_false(feed(&hc, PROBE_UP, "ok"));
+	assert_int_equal(hc.state, HEALTH_INIT);
+	assert_true(feed(&hc, PROBE_UP, "ok"));
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_false(feed(&hc, PROBE_UP, "ok"));
+}
+
+static void
+health_test_up_to_down_after_fall(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 1, 2);
+	assert_true(feed(&hc, PROBE_UP, "ok"));
+	assert_false(feed(&hc, PROBE_DOWN, "sccrp-timeout"));
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_int_equal(hc.fail_streak, 1);
+	assert_true(feed(&hc, PROBE_DOWN, "sccrp-timeout"));
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	assert_string_equal(hc.reason, "sccrp-timeout");
+}
+
+static void
+health_test_streak_broken_by_opposite_result(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 2, 2);
+	feed(&hc, PROBE_UP, "ok");
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_UP);
+	feed(&hc, PROBE_DOWN, "eof");
+	feed(&hc, PROBE_UP, "ok");	/* resets the fail streak */
+	feed(&hc, PROBE_DOWN, "eof");
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_int_equal(hc.ok_streak, 0);
+	assert_int_equal(hc.fail_streak, 1);
+	/* and back: DOWN needs rise UPs in a row */
+	feed(&hc, PROBE_DOWN, "eof");
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	feed(&hc, PROBE_UP, "ok");
+	feed(&hc, PROBE_DOWN, "eof");
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_UP);
+}
+
+static void
+health_test_init_to_down_after_fall(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 3, 2);
+	feed(&hc, PROBE_DOWN, "connect-refused");
+	assert_int_equal(hc.state, HEALTH_INIT);
+	assert_true(feed(&hc, PROBE_DOWN, "connect-refused"));
+	assert_int_equal(hc.state, HEALTH_DOWN);
+}
+
+static void
+health_test_immediate_event_skips_fall(void **state)
+{
+	struct health_check hc;
+	struct probe_report ev = report(PROBE_DOWN, "process-exited", true);
+
+	(void)state;
+	health_check_init(&hc, 1, 5);
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_update(&hc, &ev, false));
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	assert_string_equal(hc.reason, "process-exited");
+	/* coming back still needs rise */
+	health_check_init(&hc, 2, 5);
+	assert_true(health_check_update(&hc, &ev, false));
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_UP);
+}
+
+static void
+health_test_error_not_counted(void **state)
+{
+	struct health_check hc;
+	struct probe_report err = report(PROBE_ERROR, "socket-emfile", false);
+
+	(void)state;
+	health_check_init(&hc, 1, 1);
+	feed(&hc, PROBE_UP, "ok");
+	assert_false(health_check_update(&hc, &err, false));
+	assert_false(health_check_update(&hc, &err, false));
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_string_equal(hc.reason, "ok");
+	assert_int_equal(hc.ok_streak, 1);
+}
+
+static void
+health_test_error_is_down_when_configured(void **state)
+{
+	struct health_check hc;
+	struct probe_report err = report(PROBE_ERROR, "socket-emfile", false);
+
+	(void)state;
+	health_check_init(&hc, 1, 1);
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_update(&hc, &err, true));
+	assert_int_equal(hc.state, HEALTH_DOWN);
+	assert_string_equal(hc.reason, "socket-emfile");
+}
+
+static void
+health_test_verdict_combines_checks(void **state)
+{
+	struct health_check c[3];
+	const char *reason = NULL;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		health_check_init(&c[i], 1, 1);
+	assert_int_equal(health_verdict(c, 3, &reason), HEALTH_INIT);
+	assert_string_equal(reason, "init");
+	feed(&c[0], PROBE_UP, "ok");
+	feed(&c[1], PROBE_UP, "ok");
+	assert_int_equal(health_verdict(c, 3, &reason), HEALTH_INIT);
+	feed(&c[2], PROBE_UP, "ok");
+	assert_int_equal(health_verdict(c, 3, &reason), HEALTH_UP);
+	assert_string_equal(reason, "ok");
+	feed(&c[1], PROBE_DOWN, "sccrp-result-2");
+	assert_int_equal(health_verdict(c, 3, &reason), HEALTH_DOWN);
+	assert_string_equal(reason, "sccrp-result-2");
+	/* a DOWN check wins over an INIT one */
+	health_check_init(&c[0], 1, 1);
+	assert_int_equal(health_verdict(c, 3, NULL), HEALTH_DOWN);
+}
+
+static void
+health_test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(health_state_names[HEALTH_INIT], "INIT");
+	assert_string_equal(health_state_names[HEALTH_UP], "UP");
+	assert_string_equal(health_state_names[HEALTH_DOWN], "DOWN");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(health_test_init_to_up_after_rise),
+		cmocka_unit_test(health_test_up_to_down_after_fall),
+		cmocka_unit_test(health_test_streak_broken_by_opposite_result),
+		cmocka_unit_test(health_test_init_to_down_after_fall),
+		cmocka_unit_test(health_test_immediate_event_skips_fall),
+		cmocka_unit_test(health_test_error_not_counted),
+		cmocka_unit_test(health_test_error_is_down_when_configured),
+		cmocka_unit_test(health_test_verdict_combines_checks),
+		cmocka_unit_test(health_test_names),
+	};
+	return cmocka_run_group_tests_name("health", tests, NULL, NULL);
+}

@@ -1,0 +1,100 @@
+/*
+ * test_policy.c - per-prefix desired state from service verdicts (policy.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+static char *two_services[] = { "pptp", "radius" };
+static size_t two_index[] = { 0, 2 };	/* config services 0 and 2; 1 is unrelated */
+
+static const struct prefix_config prefix_two = {
+	.prefix = "192.0.2.1/32",
+	.services = two_services,
+	.n_services = 2,
+	.service_index = two_index,
+	.bird_protocol = "anycast4",
+	.bird_define = "ANYCAST4_OFF",
+};
+
+static const char *const reasons[] = { "ok", "eof", "sccrp-timeout" };
+
+static void
+policy_test_all_up_announces(void **state)
+{
+	enum health_state s[] = { HEALTH_UP, HEALTH_DOWN, HEALTH_UP };
+	char why[128];
+
+	(void)state;
+	/* service 1 is DOWN but the prefix does not depend on it */
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+			 ROUTE_ANNOUNCED);
+	assert_string_equal(why, "all services UP");
+}
+
+static void
+policy_test_any_down_withdraws(void **state)
+{
+	enum health_state s[] = { HEALTH_UP, HEALTH_UP, HEALTH_DOWN };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+			 ROUTE_WITHDRAWN);
+	assert_string_equal(why, "radius DOWN (sccrp-timeout)");
+}
+
+static void
+policy_test_down_wins_over_init(void **state)
+{
+	enum health_state s[] = { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN };
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, 0), ROUTE_WITHDRAWN);
+}
+
+static void
+policy_test_init_means_no_verdict(void **state)
+{
+	enum health_state s[] = { HEALTH_UP, HEALTH_UP, HEALTH_INIT };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+			 ROUTE_UNKNOWN);
+	assert_string_equal(why, "radius has no verdict yet");
+}
+
+static void
+policy_test_single_service_text(void **state)
+{
+	static char *one[] = { "pptp" };
+	static size_t one_index[] = { 0 };
+	const struct prefix_config pc = {
+		.prefix = "2001:db8::1/128", .services = one, .n_services = 1,
+		.service_index = one_index,
+	};
+	enum health_state s[] = { HEALTH_UP };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&pc, s, NULL, why, sizeof(why)), ROUTE_ANNOUNCED);
+	assert_string_equal(why, "pptp UP");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(policy_test_all_up_announces),
+		cmocka_unit_test(policy_test_any_down_withdraws),
+		cmocka_unit_test(policy_test_down_wins_over_init),
+		cmocka_unit_test(policy_test_init_means_no_verdict),
+		cmocka_unit_test(policy_test_single_service_text),
+	};
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
