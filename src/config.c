@@ -1,0 +1,675 @@
+/*
+ * config.c - load the JSON config, validate it against the YANG module and
+ * build the plain C structs of config.h.
+ *
+ * libyang does the parsing and the schema validation (types, ranges,
+ * patterns, leafrefs, mandatory choices, uniqueness) and fills in every
+ * default; this file then checks what the schema cannot say comfortably
+ * (timeout < interval after inheritance, reconnect-min <= reconnect-max,
+ * BIRD protocols present and mapping to distinct state constants) and copies
+ * the tree into structs, so no other module ever sees libyang.  A fresh
+ * libyang context per load keeps a failed reload from touching anything the
+ * running config uses.
+ *
+ * Every error is printed as "FILE: path: message": the data path libyang
+ * reports (its schema path when it has no data path), or "-".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "config.h"
+#include "log.h"
+
+#define CONFIG_MODULE	"anycast-healthd"
+#define CONFIG_MAX_SIZE	(16 * 1024 * 1024)	/* a config is a few KiB */
+
+const char *const probe_kind_names[PROBE_KIND__COUNT] = {
+	[PROBE_KIND_PPTP_CONTROL] = "pptp-control",
+	[PROBE_KIND_PROCESS] = "process",
+};
+
+const char *const on_exit_action_names[ON_EXIT__COUNT] = {
+	[ON_EXIT_WITHDRAW] = "withdraw",
+	[ON_EXIT_KEEP] = "keep",
+};
+
+const char *const router_kind_names[ROUTER_KIND__COUNT] = {
+	[ROUTER_KIND_BIRD] = "bird",
+};
+
+/* One load: where errors go and how many were printed. */
+struct config_load_ctx {
+	const char *file;
+	FILE *errors;
+	unsigned int n_errors;
+};
+
+static void config_error(struct config_load_ctx *lc, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+config_error(struct config_load_ctx *lc, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	lc->n_errors++;
+	if (lc->errors == NULL)
+		return;
+	fprintf(lc->errors, "%s: %s: ", lc->file, path != NULL ? path : "-");
+	va_start(ap, fmt);
+	vfprintf(lc->errors, fmt, ap);
+	va_end(ap);
+	fputc('\n', lc->errors);
+}
+
+/* An error about a data node: its path comes from libyang. */
+static void config_node_error(struct config_load_ctx *lc, const struct lyd_node *node,
+			      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+config_node_error(struct config_load_ctx *lc, const struct lyd_node *node, const char *fmt, ...)
+{
+	char *path, msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	path = lyd_path(node, LYD_PATH_STD, NULL, 0);
+	config_error(lc, path, "%s", msg);
+	free(path);
+}
+
+/*
+ * libyang 2.1 stores the location as one string, e.g.
+ *   Data location "/a:b/c[name='x']/rise", line number 1.
+ *   Schema location "/a:b/c/kind".
+ *   Line number 3.
+ * Copy out the quoted path after `what`, if any.
+ */
+static int
+config_errpath_quoted(const char *loc, const char *what, char *buf, size_t len)
+{
+	const char *p, *end;
+
+	if (loc == NULL || (p = strstr(loc, what)) == NULL)
+		return -1;
+	p += strlen(what);
+	if ((end = strchr(p, '"')) == NULL || (size_t)(end - p) >= len)
+		return -1;
+	memcpy(buf, p, end - p);
+	buf[end - p] = '\0';
+	return 0;
+}
+
+static long
+config_errpath_line(const char *loc)
+{
+	const char *p;
+
+	if (loc == NULL)
+		return 0;
+	if ((p = strstr(loc, "line number ")) != NULL)
+		return strtol(p + strlen("line number "), NULL, 10);
+	if ((p = strstr(loc, "Line number ")) != NULL)
+		return strtol(p + strlen("Line number "), NULL, 10);
+	return 0;
+}
+
+/* Does `n` have a child that is, or sits under the choice/case, `name`? */
+static bool
+config_has_part(const struct lyd_node *n, const char *name)
+{
+	const struct lyd_node *c;
+	const struct lysc_node *s;
+
+	LY_LIST_FOR(lyd_child(n), c)
+		for (s = c->schema; s != NULL && s != n->schema; s = s->parent)
+			if (strcmp(s->name, name) == 0)
+				return true;
+	return false;
+}
+
+/* The first instance of schema path parent[0..plen) that lacks `missing`. */
+static const struct lyd_node *
+config_find_lacking(const struct lyd_node *siblings, const char *parent, size_t plen, const char *missing)
+{
+	const struct lyd_node *n, *found;
+	char buf[1024];
+
+	LY_LIST_FOR(siblings, n) {
+		if (n->schema == NULL)
+			continue;
+		if (lysc_path(n->schema, LYSC_PATH_LOG, buf, sizeof(buf)) != NULL &&
+		    strlen(buf) == plen && strncmp(buf, parent, plen) == 0 && !config_has_part(n, missing))
+			return n;
+		if ((found = config_find_lacking(lyd_child(n), parent, plen, missing)) != NULL)
+			return found;
+	}
+	return NULL;
+}
+
+/*
+ * For a missing mandatory node or too few list entries, libyang 2.1 gives
+ * only the schema path of what is missing (.../service/probe/kind), which
+ * does not say which probe.  Find the first data instance of its parent that
+ * lacks it and return that instance's data path (malloc'd), or NULL.
+ */
+static char *
+config_locate_missing(const struct lyd_node *tree, const char *schema_path)
+{
+	const char *slash = strrchr(schema_path, '/');
+	const struct lyd_node *n;
+
+	if (tree == NULL || slash == NULL || slash == schema_path)
+		return NULL;
+	n = config_find_lacking(tree, schema_path, slash - schema_path, slash + 1);
+	return n != NULL ? lyd_path(n, LYD_PATH_STD, NULL, 0) : NULL;
+}
+
+/* libyang quotes the offending input, newlines and all: keep one line per error. */
+static void
+config_escape(const char *msg, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; *msg != '\0' && i + 3 < len; msg++) {
+		if (*msg == '\n' || *msg == '\t' || *msg == '\r') {
+			buf[i++] = '\\';
+			buf[i++] = *msg == '\n' ? 'n' : *msg == '\t' ? 't' : 'r';
+		} else if ((unsigned char)*msg < ' ') {
+			buf[i++] = '?';
+		} else {
+			buf[i++] = *msg;
+		}
+	}
+	buf[i] = '\0';
+}
+
+/*
+ * Print every error libyang stored for this load.  `text` (may be NULL) is
+ * the data: when an error has only a schema path, it is parsed again without
+ * validation to find the data instance the error is about.
+ */
+static void
+config_report_libyang(struct config_load_ctx *lc, const struct ly_ctx *ctx, const char *text)
+{
+	struct ly_err_item *e, *last = ly_err_last(ctx);
+	struct lyd_node *tree = NULL;
+	unsigned int before = lc->n_errors;
+	char path[1024], msg[1024], *located;
+	const char *where;
+	long line;
+	bool syntax;
+
+	for (e = ly_err_first(ctx); e != NULL; e = e == last ? NULL : e->next) {
+		if (e->level != LY_LLERR)
+			continue;
+		located = NULL;
+		where = path;
+		if (config_errpath_quoted(e->path, "Data location \"", path, sizeof(path)) == 0)
+			;
+		else if (config_errpath_quoted(e->path, "Schema location \"", path, sizeof(path)) == 0) {
+			/* Errors of a reparse would come after `last`: not shown. */
+			if (tree == NULL && text != NULL)
+				lyd_parse_data_mem(ctx, text, LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0, &tree);
+			if ((located = config_locate_missing(tree, path)) != NULL)
+				where = located;
+		}
+		else
+			where = NULL;
+		config_escape(e->msg, msg, sizeof(msg));
+		/* The line matters for JSON syntax, and when there is nothing else. */
+		syntax = e->vecode == LYVE_SYNTAX || e->vecode == LYVE_SYNTAX_JSON;
+		line = config_errpath_line(e->path);
+		if (line > 0 && (syntax || where == NULL))
+			config_error(lc, where, "%s (line %ld)", msg, line);
+		else
+			config_error(lc, where, "%s", msg);
+		free(located);
+	}
+	lyd_free_all(tree);
+	if (lc->n_errors == before)
+		config_error(lc, NULL, "invalid configuration");
+}
+
+/* Read the whole file; NUL-terminated.  NULL with errno set on failure. */
+static char *
+config_read_file(const char *file)
+{
+	FILE *f;
+	char *buf = NULL, *nbuf;
+	size_t len = 0, size = 0, n;
+	int saved;
+
+	if ((f = fopen(file, "r")) == NULL)
+		return NULL;
+	for (;;) {
+		if (size - len < 4096) {
+			if (size >= CONFIG_MAX_SIZE) {
+				errno = EFBIG;
+				goto fail;
+			}
+			size = size ? size * 2 : 8192;
+			if ((nbuf = realloc(buf, size)) == NULL)
+				goto fail;
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, size - len - 1, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				goto fail;
+			break;
+		}
+	}
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	fclose(f);
+	errno = saved;
+	return NULL;
+}
+
+/* `n` or its first following sibling that is an instance of schema node `name`. */
+static const struct lyd_node *
+config_next(const struct lyd_node *n, const char *name)
+{
+	for (; n != NULL; n = n->next)
+		if (n->schema != NULL && strcmp(n->schema->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+static const struct lyd_node *
+config_child(const struct lyd_node *parent, const char *name)
+{
+	return config_next(lyd_child(parent), name);
+}
+
+/* Every instance of list or leaf-list `name` under `parent`, in order. */
+#define CONFIG_FOR_EACH(parent, sname, n) \
+	for ((n) = config_child((parent), (sname)); (n) != NULL; (n) = config_next((n)->next, (sname)))
+
+static size_t
+config_count(const struct lyd_node *parent, const char *name)
+{
+	const struct lyd_node *n;
+	size_t count = 0;
+
+	CONFIG_FOR_EACH(parent, name, n)
+		count++;
+	return count;
+}
+
+/* A leaf's canonical value, or NULL when absent. */
+static const char *
+config_str(const struct lyd_node *parent, const char *name)
+{
+	const struct lyd_node *n = config_child(parent, name);
+
+	return n != NULL ? lyd_get_value(n) : NULL;
+}
+
+static char *
+config_strdup(const struct lyd_node *parent, const char *name)
+{
+	const char *s = config_str(parent, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/*
+ * Numbers are range-checked by the schema, and validation has filled in
+ * every default, so `dflt` only applies to leaves without a default (the
+ * per-probe overrides).  The defaults themselves live only in the module.
+ */
+static uint32_t
+config_u32(const struct lyd_node *parent, const char *name, uint32_t dflt)
+{
+	const char *s = config_str(parent, name);
+
+	return s != NULL ? (uint32_t)strtoul(s, NULL, 10) : dflt;
+}
+
+static bool
+config_bool(const struct lyd_node *parent, const char *name)
+{
+	const char *s = config_str(parent, name);
+
+	return s != NULL && strcmp(s, "true") == 0;
+}
+
+static void
+config_build_router(struct config_load_ctx *lc, struct router_config *rc, const struct lyd_node *node)
+{
+	const struct lyd_node *bird;
+
+	/* The schema makes the choice mandatory; bird is its only case so far. */
+	rc->kind = ROUTER_KIND_BIRD;
+	if ((bird = config_child(node, "bird")) != NULL) {
+		rc->control_socket = config_strdup(bird, "control-socket");
+		rc->state_file = config_strdup(bird, "state-file");
+	}
+	rc->command_timeout_ms = config_u32(node, "command-timeout-ms", 0);
+	rc->readback_interval_ms = config_u32(node, "readback-interval-ms", 0);
+	rc->reconnect_min_ms = config_u32(node, "reconnect-min-ms", 0);
+	rc->reconnect_max_ms = config_u32(node, "reconnect-max-ms", 0);
+	if (rc->reconnect_min_ms > rc->reconnect_max_ms)
+		config_node_error(lc, node, "reconnect-min-ms (%u) must not be greater than reconnect-max-ms (%u)",
+		    rc->reconnect_min_ms, rc->reconnect_max_ms);
+}
+
+static void
+config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const struct lyd_node *node,
+		   const struct lyd_node *service)
+{
+	const struct lyd_node *kind;
+
+	pc->name = config_strdup(node, "name");
+	/* Absent overrides inherit the service's (defaulted) values. */
+	pc->interval_ms = config_u32(node, "interval-ms", config_u32(service, "interval-ms", 0));
+	pc->timeout_ms = config_u32(node, "timeout-ms", config_u32(service, "timeout-ms", 0));
+	pc->rise = config_u32(node, "rise", config_u32(service, "rise", 0));
+	pc->fall = config_u32(node, "fall", config_u32(service, "fall", 0));
+	if (pc->timeout_ms >= pc->interval_ms)
+		config_node_error(lc, node, "timeout-ms (%u) must be less than interval-ms (%u)",
+		    pc->timeout_ms, pc->interval_ms);
+
+	if ((kind = config_child(node, "pptp-control")) != NULL) {
+		pc->kind = PROBE_KIND_PPTP_CONTROL;
+		pc->u.pptp_control.address = config_strdup(kind, "address");
+		pc->u.pptp_control.port = (uint16_t)config_u32(kind, "port", 0);
+		pc->u.pptp_control.echo = config_bool(kind, "echo");
+		pc->u.pptp_control.host_name = config_strdup(kind, "host-name");
+	} else if ((kind = config_child(node, "process")) != NULL) {
+		pc->kind = PROBE_KIND_PROCESS;
+		pc->u.process.pidfile = config_strdup(kind, "pidfile");
+		pc->u.process.process_name = config_strdup(kind, "process-name");
+	} else {
+		/* Unreachable: the choice is mandatory in the schema. */
+		config_node_error(lc, node, "no probe kind");
+	}
+}
+
+static void
+config_build_service(struct config_load_ctx *lc, struct service_config *sc, const struct lyd_node *node)
+{
+	const struct lyd_node *n;
+	size_t i = 0;
+
+	sc->name = config_strdup(node, "name");
+	sc->error_is_down = config_bool(node, "error-is-down");
+	sc->n_probes = config_count(node, "probe");
+	sc->probes = xcalloc(sc->n_probes ? sc->n_probes : 1, sizeof(*sc->probes));
+	CONFIG_FOR_EACH(node, "probe", n)
+		config_build_probe(lc, &sc->probes[i++], n, node);
+}
+
+/* "anycast4" -> "ANYCAST4_OFF": the constant bird.conf's `disabled` uses. */
+static char *
+config_bird_define(const char *protocol)
+{
+	size_t len = strlen(protocol), i;
+	char *def = xcalloc(len + sizeof("_OFF"), 1);
+
+	for (i = 0; i < len; i++)
+		def[i] = (char)toupper((unsigned char)protocol[i]);
+	memcpy(def + len, "_OFF", sizeof("_OFF"));
+	return def;
+}
+
+static void
+config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefix_config *pc,
+		    const struct lyd_node *node)
+{
+	const struct lyd_node *n, *bird;
+	size_t i = 0, j;
+
+	pc->prefix = config_strdup(node, "prefix");
+	pc->n_services = config_count(node, "depends-on");
+	pc->services = xcalloc(pc->n_services ? pc->n_services : 1, sizeof(*pc->services));
+	pc->service_index = xcalloc(pc->n_services ? pc->n_services : 1, sizeof(*pc->service_index));
+	CONFIG_FOR_EACH(node, "depends-on", n) {
+		pc->services[i] = xstrdup(lyd_get_value(n));
+		/* The leafref guarantees a match. */
+		for (j = 0; j < cfg->n_services; j++)
+			if (strcmp(cfg->services[j].name, pc->services[i]) == 0)
+				pc->service_index[i] = j;
+		i++;
+	}
+
+	bird = config_child(node, "bird");
+	if (bird != NULL)
+		pc->bird_protocol = config_strdup(bird, "protocol");
+	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL) {
+		config_node_error(lc, node, "bird/protocol is required when the router is bird");
+		return;
+	}
+	if (pc->bird_protocol != NULL)
+		pc->bird_define = config_bird_define(pc->bird_protocol);
+}
+
+/* `unique` catches equal protocol names; names differing only in case share a constant. */
+static void
+config_check_defines(struct config_load_ctx *lc, const struct config *cfg, const struct lyd_node *top)
+{
+	const struct lyd_node *n;
+	size_t i = 0, j;
+
+	CONFIG_FOR_EACH(top, "prefix", n) {
+		const struct prefix_config *pc = &cfg->prefixes[i];
+
+		for (j = 0; pc->bird_define != NULL && j < i; j++) {
+			if (cfg->prefixes[j].bird_define == NULL ||
+			    strcmp(cfg->prefixes[j].bird_define, pc->bird_define) != 0)
+				continue;
+			config_node_error(lc, n, "bird/protocol \"%s\" has the same state constant %s as prefix %s",
+			    pc->bird_protocol, pc->bird_define, cfg->prefixes[j].prefix);
+			break;
+		}
+		i++;
+	}
+}
+
+static void
+config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_node *top)
+{
+	const struct lyd_node *n;
+	const char *on_exit;
+	size_t i;
+
+	config_build_router(lc, &cfg->router, config_child(top, "router"));
+
+	cfg->n_services = config_count(top, "service");
+	cfg->services = xcalloc(cfg->n_services ? cfg->n_services : 1, sizeof(*cfg->services));
+	i = 0;
+	CONFIG_FOR_EACH(top, "service", n)
+		config_build_service(lc, &cfg->services[i++], n);
+
+	cfg->n_prefixes = config_count(top, "prefix");
+	cfg->prefixes = xcalloc(cfg->n_prefixes ? cfg->n_prefixes : 1, sizeof(*cfg->prefixes));
+	i = 0;
+	CONFIG_FOR_EACH(top, "prefix", n)
+		config_build_prefix(lc, cfg, &cfg->prefixes[i++], n);
+	config_check_defines(lc, cfg, top);
+
+	on_exit = config_str(top, "on-exit");
+	cfg->on_exit = on_exit != NULL && strcmp(on_exit, "keep") == 0 ? ON_EXIT_KEEP : ON_EXIT_WITHDRAW;
+}
+
+static struct ly_ctx *
+config_context(struct config_load_ctx *lc)
+{
+	struct ly_ctx *ctx = NULL;
+
+	/* Only the compiled-in module: no search for schema files at run time. */
+	if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIRS | LY_CTX_NO_YANGLIBRARY, &ctx) != LY_SUCCESS) {
+		config_error(lc, NULL, "cannot create the libyang context");
+		return NULL;
+	}
+	if (lys_parse_mem(ctx, config_yang_module, LYS_IN_YANG, NULL) != LY_SUCCESS) {
+		/* A bug in the shipped module, but say what libyang says. */
+		config_report_libyang(lc, ctx, NULL);
+		ly_ctx_destroy(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct config *
+config_load(const char *file, FILE *errors)
+{
+	struct config_load_ctx lc = { .file = file, .errors = errors };
+	struct ly_ctx *ctx = NULL;
+	struct lyd_node *tree = NULL;
+	const struct lyd_node *top;
+	struct config *cfg = NULL;
+	struct config *result = NULL;
+	char *text = NULL;
+	uint32_t saved_opts;
+
+	/* Store every message for us to print; never let libyang print. */
+	saved_opts = ly_log_options(LY_LOSTORE);
+
+	if ((text = config_read_file(file)) == NULL) {
+		config_error(&lc, NULL, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	/* libyang would take it for an empty datastore; say it plainly. */
+	if (text[strspn(text, " \t\r\n")] == '\0') {
+		config_error(&lc, NULL, "empty file");
+		goto fail;
+	}
+	if ((ctx = config_context(&lc)) == NULL)
+		goto fail;
+	/* Not LYD_VALIDATE_PRESENT: `{}` must fail on the mandatory nodes. */
+	if (lyd_parse_data_mem(ctx, text, LYD_JSON, LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS) {
+		config_report_libyang(&lc, ctx, text);
+		goto fail;
+	}
+	top = config_next(tree, CONFIG_MODULE);
+	if (top == NULL) {
+		/* Unreachable while the schema has mandatory nodes, but cheap. */
+		config_error(&lc, NULL, "no " CONFIG_MODULE ":" CONFIG_MODULE " container");
+		goto fail;
+	}
+
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xstrdup(file);
+	config_build(&lc, cfg, top);
+	if (lc.n_errors > 0)
+		goto fail;
+	/* What -p prints: libyang's own with-defaults=all text of the tree. */
+	if (lyd_print_mem(&cfg->effective_json, top, LYD_JSON, LYD_PRINT_WD_ALL) != LY_SUCCESS) {
+		config_report_libyang(&lc, ctx, NULL);
+		goto fail;
+	}
+	result = cfg;
+	cfg = NULL;
+
+fail:
+	config_free(cfg);
+	lyd_free_all(tree);
+	ly_ctx_destroy(ctx);
+	free(text);
+	ly_log_options(saved_opts);
+	return result;
+}
+
+int
+config_print(const struct config *cfg, FILE *out)
+{
+	if (cfg->effective_json == NULL)
+		return -1;
+	if (fputs(cfg->effective_json, out) == EOF || fflush(out) == EOF)
+		return -1;
+	return 0;
+}
+
+static void
+config_free_probe(struct probe_config *pc)
+{
+	free(pc->name);
+	switch (pc->kind) {
+	case PROBE_KIND_PPTP_CONTROL:
+		free(pc->u.pptp_control.address);
+		free(pc->u.pptp_control.host_name);
+		break;
+	case PROBE_KIND_PROCESS:
+		free(pc->u.process.pidfile);
+		free(pc->u.process.process_name);
+		break;
+	case PROBE_KIND__COUNT:
+		break;
+	}
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i, j;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->router.control_socket);
+	free(cfg->router.state_file);
+	for (i = 0; i < cfg->n_services; i++) {
+		for (j = 0; j < cfg->services[i].n_probes; j++)
+			config_free_probe(&cfg->services[i].probes[j]);
+		free(cfg->services[i].probes);
+		free(cfg->services[i].name);
+	}
+	free(cfg->services);
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		for (j = 0; j < cfg->prefixes[i].n_services; j++)
+			free(cfg->prefixes[i].services[j]);
+		free(cfg->prefixes[i].services);
+		free(cfg->prefixes[i].service_index);
+		free(cfg->prefixes[i].prefix);
+		free(cfg->prefixes[i].bird_protocol);
+		free(cfg->prefixes[i].bird_define);
+	}
+	free(cfg->prefixes);
+	free(cfg->effective_json);
+	free(cfg);
+}
+
+static bool
+config_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool
+config_probe_equal(const struct probe_config *a, const struct probe_config *b)
+{
+	if (!config_str_equal(a->name, b->name) || a->kind != b->kind ||
+	    a->interval_ms != b->interval_ms || a->timeout_ms != b->timeout_ms ||
+	    a->rise != b->rise || a->fall != b->fall)
+		return false;
+	switch (a->kind) {
+	case PROBE_KIND_PPTP_CONTROL:
+		return config_str_equal(a->u.pptp_control.address, b->u.pptp_control.address) &&
+		    a->u.pptp_control.port == b->u.pptp_control.port &&
+		    a->u.pptp_control.echo == b->u.pptp_control.echo &&
+		    config_str_equal(a->u.pptp_control.host_name, b->u.pptp_control.host_name);
+	case PROBE_KIND_PROCESS:
+		return config_str_equal(a->u.process.pidfile, b->u.process.pidfile) &&
+		    config_str_equal(a->u.process.process_name, b->u.process.process_name);
+	case PROBE_KIND__COUNT:
+		break;
+	}
+	return true;
+}

@@ -1,0 +1,482 @@
+/*
+ * test_config.c - cmocka tests of config.c: the structs config_load() builds
+ * (defaults, inheritance of probe timing, derived BIRD constants, resolved
+ * service indexes), the exact error lines, config_print() and
+ * config_probe_equal().  The golden files in tests/config/ cover the error
+ * text of many more bad files through the daemon itself.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef TEST_SRCDIR
+#define TEST_SRCDIR "."
+#endif
+
+#define TOP "{ \"anycast-healthd:anycast-healthd\": { "
+#define ROUTER "\"router\": { \"bird\": {} }, "
+#define PREFIX "\"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"], " \
+	"\"bird\": { \"protocol\": \"anycast4\" } } ]"
+#define END " } }"
+
+static const char minimal_json[] =
+	TOP ROUTER
+	"\"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"control\", \"pptp-control\": {} } ] } ], "
+	PREFIX END;
+
+static const char full_json[] =
+	TOP
+	"\"router\": { \"bird\": { \"control-socket\": \"/tmp/bird.ctl\", \"state-file\": \"/tmp/state.conf\" },"
+	"  \"command-timeout-ms\": 1500, \"readback-interval-ms\": 30000,"
+	"  \"reconnect-min-ms\": 200, \"reconnect-max-ms\": 800 },"
+	"\"service\": ["
+	"  { \"name\": \"pptp\", \"interval-ms\": 1000, \"timeout-ms\": 400, \"rise\": 5, \"fall\": 4,"
+	"    \"error-is-down\": true, \"probe\": ["
+	"    { \"name\": \"control\", \"interval-ms\": 250, \"timeout-ms\": 200,"
+	"      \"pptp-control\": { \"address\": \"2001:DB8::10\", \"port\": 11723, \"echo\": true,"
+	"                          \"host-name\": \"gw1\" } },"
+	"    { \"name\": \"process\", \"rise\": 1,"
+	"      \"process\": { \"pidfile\": \"/run/pptpd.pid\", \"process-name\": \"pptpd\" } } ] },"
+	"  { \"name\": \"other\", \"probe\": ["
+	"    { \"name\": \"pid\", \"process\": { \"pidfile\": \"/run/other.pid\" } } ] } ],"
+	"\"prefix\": ["
+	"  { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"other\", \"pptp\"], \"bird\": { \"protocol\": \"anycast4\" } },"
+	"  { \"prefix\": \"2001:DB8:0::1/128\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"Any_cast6\" } } ],"
+	"\"on-exit\": \"keep\""
+	END;
+
+/* Write `text` to a fresh temporary file; returns its malloc'd name. */
+static char *
+write_temp(const char *text)
+{
+	char *path = strdup("/tmp/test_config.XXXXXX");
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Load `text` from a temporary file; *errors gets what config_load printed. */
+static struct config *
+load_text(const char *text, char **path_out, char **errors)
+{
+	char *path = write_temp(text);
+	size_t len;
+	FILE *err;
+	struct config *cfg;
+
+	err = open_memstream(errors, &len);
+	assert_non_null(err);
+	cfg = config_load(path, err);
+	fclose(err);
+	unlink(path);
+	if (path_out != NULL)
+		*path_out = path;
+	else
+		free(path);
+	return cfg;
+}
+
+/* `expect` with every "%s" replaced by `path`; malloc'd. */
+static char *
+expand_path(const char *expect, const char *path)
+{
+	char *out = calloc(1, strlen(expect) * (strlen(path) + 1) + 1), *o = out;
+
+	assert_non_null(out);
+	while (*expect != '\0') {
+		if (strncmp(expect, "%s", 2) == 0) {
+			o = stpcpy(o, path);
+			expect += 2;
+		} else {
+			*o++ = *expect++;
+		}
+	}
+	return out;
+}
+
+/* Assert that `text` fails with exactly `expect` (each %s is the file name). */
+static void
+assert_load_fails(const char *text, const char *expect_fmt)
+{
+	char *path, *errors, *expect;
+	struct config *cfg = load_text(text, &path, &errors);
+
+	assert_null(cfg);
+	expect = expand_path(expect_fmt, path);
+	assert_string_equal(errors, expect);
+	free(expect);
+	free(errors);
+	free(path);
+}
+
+static void
+config_test_minimal_defaults(void **state)
+{
+	char *path, *errors;
+	struct config *cfg = load_text(minimal_json, &path, &errors);
+	const struct probe_config *p;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(errors, "");
+	assert_string_equal(cfg->path, path);
+
+	assert_int_equal(cfg->router.kind, ROUTER_KIND_BIRD);
+	assert_string_equal(cfg->router.control_socket, "/run/bird/bird.ctl");
+	assert_string_equal(cfg->router.state_file, "/run/anycast-healthd/bird-state.conf");
+	assert_int_equal(cfg->router.command_timeout_ms, 2000);
+	assert_int_equal(cfg->router.readback_interval_ms, 10000);
+	assert_int_equal(cfg->router.reconnect_min_ms, 100);
+	assert_int_equal(cfg->router.reconnect_max_ms, 5000);
+
+	assert_int_equal(cfg->n_services, 1);
+	assert_string_equal(cfg->services[0].name, "pptp");
+	assert_false(cfg->services[0].error_is_down);
+	assert_int_equal(cfg->services[0].n_probes, 1);
+	p = &cfg->services[0].probes[0];
+	assert_string_equal(p->name, "control");
+	assert_int_equal(p->kind, PROBE_KIND_PPTP_CONTROL);
+	assert_int_equal(p->interval_ms, 500);
+	assert_int_equal(p->timeout_ms, 300);
+	assert_int_equal(p->rise, 3);
+	assert_int_equal(p->fall, 2);
+	assert_string_equal(p->u.pptp_control.address, "127.0.0.1");
+	assert_int_equal(p->u.pptp_control.port, 1723);
+	assert_false(p->u.pptp_control.echo);
+	assert_string_equal(p->u.pptp_control.host_name, "anycast-healthd");
+
+	assert_int_equal(cfg->n_prefixes, 1);
+	assert_string_equal(cfg->prefixes[0].prefix, "192.0.2.1/32");
+	assert_int_equal(cfg->prefixes[0].n_services, 1);
+	assert_string_equal(cfg->prefixes[0].services[0], "pptp");
+	assert_int_equal(cfg->prefixes[0].service_index[0], 0);
+	assert_string_equal(cfg->prefixes[0].bird_protocol, "anycast4");
+	assert_string_equal(cfg->prefixes[0].bird_define, "ANYCAST4_OFF");
+	assert_int_equal(cfg->on_exit, ON_EXIT_WITHDRAW);
+
+	config_free(cfg);
+	free(errors);
+	free(path);
+}
+
+static void
+config_test_full_overrides(void **state)
+{
+	char *errors;
+	struct config *cfg = load_text(full_json, NULL, &errors);
+	const struct service_config *s;
+	const struct probe_config *p;
+
+	(void)state;
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	assert_string_equal(cfg->router.control_socket, "/tmp/bird.ctl");
+	assert_string_equal(cfg->router.state_file, "/tmp/state.conf");
+	assert_int_equal(cfg->router.command_timeout_ms, 1500);
+	assert_int_equal(cfg->router.readback_interval_ms, 30000);
+	assert_int_equal(cfg->router.reconnect_min_ms, 200);
+	assert_int_equal(cfg->router.reconnect_max_ms, 800);
+
+	assert_int_equal(cfg->n_services, 2);
+	s = &cfg->services[0];
+	assert_true(s->error_is_down);
+	assert_int_equal(s->n_probes, 2);
+	/* Overrides win... */
+	p = &s->probes[0];
+	assert_int_equal(p->interval_ms, 250);
+	assert_int_equal(p->timeout_ms, 200);
+	assert_int_equal(p->rise, 5);
+	assert_int_equal(p->fall, 4);
+	assert_string_equal(p->u.pptp_control.address, "2001:db8::10");
+	assert_int_equal(p->u.pptp_control.port, 11723);
+	assert_true(p->u.pptp_control.echo);
+	assert_string_equal(p->u.pptp_control.host_name, "gw1");
+	/* ...and the rest comes from the service, not from the schema defaults. */
+	p = &s->probes[1];
+	assert_int_equal(p->kind, PROBE_KIND_PROCESS);
+	assert_int_equal(p->interval_ms, 1000);
+	assert_int_equal(p->timeout_ms, 400);
+	assert_int_equal(p->rise, 1);
+	assert_int_equal(p->fall, 4);
+	assert_string_equal(p->u.process.pidfile, "/run/pptpd.pid");
+	assert_string_equal(p->u.process.process_name, "pptpd");
+
+	s = &cfg->services[1];
+	assert_string_equal(s->name, "other");
+	assert_false(s->error_is_down);
+	assert_int_equal(s->probes[0].interval_ms, 500);
+	assert_null(s->probes[0].u.process.process_name);
+
+	assert_int_equal(cfg->n_prefixes, 2);
+	assert_int_equal(cfg->prefixes[0].n_services, 2);
+	assert_string_equal(cfg->prefixes[0].services[0], "other");
+	assert_int_equal(cfg->prefixes[0].service_index[0], 1);
+	assert_string_equal(cfg->prefixes[0].services[1], "pptp");
+	assert_int_equal(cfg->prefixes[0].service_index[1], 0);
+	/* Canonical text, as the router will show it. */
+	assert_string_equal(cfg->prefixes[1].prefix, "2001:db8::1/128");
+	assert_string_equal(cfg->prefixes[1].bird_protocol, "Any_cast6");
+	assert_string_equal(cfg->prefixes[1].bird_define, "ANY_CAST6_OFF");
+	assert_int_equal(cfg->on_exit, ON_EXIT_KEEP);
+
+	config_free(cfg);
+	free(errors);
+}
+
+static void
+config_test_example_file(void **state)
+{
+	struct config *cfg = config_load(TEST_SRCDIR "/etc/anycast-healthd.json", stderr);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(cfg->services[0].n_probes, 2);
+	assert_int_equal(cfg->services[0].probes[1].kind, PROBE_KIND_PROCESS);
+	assert_string_equal(cfg->services[0].probes[1].u.process.process_name, "pptpd");
+	config_free(cfg);
+}
+
+static void
+config_test_missing_file(void **state)
+{
+	char *errors;
+	size_t len;
+	FILE *err = open_memstream(&errors, &len);
+
+	(void)state;
+	assert_null(config_load("/nonexistent/anycast-healthd.json", err));
+	fclose(err);
+	assert_string_equal(errors, "/nonexistent/anycast-healthd.json: -: cannot read: No such file or directory\n");
+	free(errors);
+	/* errors may be NULL. */
+	assert_null(config_load("/nonexistent/anycast-healthd.json", NULL));
+}
+
+static void
+config_test_empty_file(void **state)
+{
+	(void)state;
+	assert_load_fails("\n  \n", "%s: -: empty file\n");
+}
+
+static void
+config_test_unknown_service(void **state)
+{
+	(void)state;
+	assert_load_fails(TOP ROUTER
+	    "\"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ], "
+	    "\"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"l2tp\"], "
+	    "\"bird\": { \"protocol\": \"anycast4\" } } ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.1/32']/depends-on[.='l2tp']: "
+	    "Invalid leafref value \"l2tp\" - no target instance \"../../service/name\" with the same value.\n");
+}
+
+static void
+config_test_range(void **state)
+{
+	(void)state;
+	assert_load_fails(TOP ROUTER
+	    "\"service\": [ { \"name\": \"pptp\", \"rise\": 0, \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ], "
+	    PREFIX END,
+	    "%s: /anycast-healthd:anycast-healthd/service[name='pptp']/rise: "
+	    "Unsatisfied range - value \"0\" is out of the allowed range.\n");
+}
+
+static void
+config_test_missing_kind_located(void **state)
+{
+	(void)state;
+	/* libyang names only the schema node; the loader finds the probe. */
+	assert_load_fails(TOP ROUTER
+	    "\"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"a\", \"pptp-control\": {} },"
+	    " { \"name\": \"b\" } ] } ], " PREFIX END,
+	    "%s: /anycast-healthd:anycast-healthd/service[name='pptp']/probe[name='b']: "
+	    "Mandatory choice \"kind\" data do not exist.\n");
+}
+
+static void
+config_test_invalid_json_one_line(void **state)
+{
+	(void)state;
+	assert_load_fails("{\n  \"anycast-healthd:anycast-healthd\": {\n    \"on-exit\": \n}\n}\n",
+	    "%s: /anycast-healthd:anycast-healthd: "
+	    "Invalid character sequence \"}\\n}\\n\", expected a JSON value. (line 4)\n");
+}
+
+/* Post-schema checks report every problem at once. */
+static void
+config_test_several_errors(void **state)
+{
+	(void)state;
+	assert_load_fails(TOP
+	    "\"router\": { \"bird\": {}, \"reconnect-min-ms\": 6000 }, "
+	    "\"service\": [ { \"name\": \"pptp\", \"timeout-ms\": 500, \"probe\": ["
+	    " { \"name\": \"a\", \"pptp-control\": {} },"
+	    " { \"name\": \"b\", \"interval-ms\": 600, \"pptp-control\": {} },"
+	    " { \"name\": \"c\", \"interval-ms\": 1000, \"timeout-ms\": 1000, \"pptp-control\": {} } ] } ], "
+	    "\"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"x\" } },"
+	    " { \"prefix\": \"192.0.2.2/32\", \"depends-on\": [\"pptp\"] },"
+	    " { \"prefix\": \"192.0.2.3/32\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"X\" } } ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/router: "
+	    "reconnect-min-ms (6000) must not be greater than reconnect-max-ms (5000)\n"
+	    "%s: /anycast-healthd:anycast-healthd/service[name='pptp']/probe[name='a']: "
+	    "timeout-ms (500) must be less than interval-ms (500)\n"
+	    "%s: /anycast-healthd:anycast-healthd/service[name='pptp']/probe[name='c']: "
+	    "timeout-ms (1000) must be less than interval-ms (1000)\n"
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.2/32']: "
+	    "bird/protocol is required when the router is bird\n"
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.3/32']: "
+	    "bird/protocol \"X\" has the same state constant X_OFF as prefix 192.0.2.1/32\n");
+}
+
+static void
+config_test_print(void **state)
+{
+	char *out, *expect_file = TEST_SRCDIR "/tests/config/good/minimal.out", *expect;
+	size_t len, n;
+	struct config *cfg;
+	FILE *f;
+	const char *p;
+	int count = 0;
+
+	(void)state;
+	cfg = config_load(TEST_SRCDIR "/tests/config/good/minimal.json", stderr);
+	assert_non_null(cfg);
+	f = open_memstream(&out, &len);
+	assert_int_equal(config_print(cfg, f), 0);
+	fclose(f);
+
+	/* Every default is printed... */
+	assert_non_null(strstr(out, "\"host-name\": \"anycast-healthd\""));
+	assert_non_null(strstr(out, "\"on-exit\": \"withdraw\""));
+	/* ...but inherited probe timing only once, at the service. */
+	for (p = out; (p = strstr(p, "\"interval-ms\"")) != NULL; p++)
+		count++;
+	assert_int_equal(count, 1);
+
+	/* Same as the golden file. */
+	f = fopen(expect_file, "r");
+	assert_non_null(f);
+	expect = calloc(1, 65536);
+	assert_non_null(expect);
+	n = fread(expect, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0);
+	assert_string_equal(out, expect);
+
+	free(expect);
+	free(out);
+	config_free(cfg);
+}
+
+static void
+config_test_free_null(void **state)
+{
+	(void)state;
+	config_free(NULL);
+}
+
+static void
+config_test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(probe_kind_names[PROBE_KIND_PPTP_CONTROL], "pptp-control");
+	assert_string_equal(probe_kind_names[PROBE_KIND_PROCESS], "process");
+	assert_string_equal(on_exit_action_names[ON_EXIT_WITHDRAW], "withdraw");
+	assert_string_equal(on_exit_action_names[ON_EXIT_KEEP], "keep");
+	assert_string_equal(router_kind_names[ROUTER_KIND_BIRD], "bird");
+	assert_non_null(strstr(config_yang_module, "module anycast-healthd"));
+}
+
+static void
+config_test_probe_equal(void **state)
+{
+	char *errors;
+	struct config *a = load_text(full_json, NULL, &errors), *b;
+	struct probe_config p, q;
+	char other[] = "other";
+
+	(void)state;
+	free(errors);
+	b = load_text(full_json, NULL, &errors);
+	free(errors);
+	assert_non_null(a);
+	assert_non_null(b);
+
+	/* Same file loaded twice: equal, though every string is a copy. */
+	assert_true(config_probe_equal(&a->services[0].probes[0], &b->services[0].probes[0]));
+	assert_true(config_probe_equal(&a->services[0].probes[1], &b->services[0].probes[1]));
+	/* Different kinds. */
+	assert_false(config_probe_equal(&a->services[0].probes[0], &b->services[0].probes[1]));
+
+	/* Each field matters. */
+	p = a->services[0].probes[0];
+	q = p; q.interval_ms++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.timeout_ms++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.rise++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.fall++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.name = other;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.u.pptp_control.address = other;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.u.pptp_control.port++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.u.pptp_control.echo = !q.u.pptp_control.echo;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.u.pptp_control.host_name = other;
+	assert_false(config_probe_equal(&p, &q));
+
+	p = a->services[0].probes[1];
+	q = p; q.u.process.pidfile = other;
+	assert_false(config_probe_equal(&p, &q));
+	/* An unset process-name differs from a set one. */
+	q = p; q.u.process.process_name = NULL;
+	assert_false(config_probe_equal(&p, &q));
+	assert_false(config_probe_equal(&q, &p));
+	p.u.process.process_name = NULL;
+	assert_true(config_probe_equal(&p, &q));
+
+	config_free(a);
+	config_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_test_minimal_defaults),
+		cmocka_unit_test(config_test_full_overrides),
+		cmocka_unit_test(config_test_example_file),
+		cmocka_unit_test(config_test_missing_file),
+		cmocka_unit_test(config_test_empty_file),
+		cmocka_unit_test(config_test_unknown_service),
+		cmocka_unit_test(config_test_range),
+		cmocka_unit_test(config_test_missing_kind_located),
+		cmocka_unit_test(config_test_invalid_json_one_line),
+		cmocka_unit_test(config_test_several_errors),
+		cmocka_unit_test(config_test_print),
+		cmocka_unit_test(config_test_free_null),
+		cmocka_unit_test(config_test_names),
+		cmocka_unit_test(config_test_probe_equal),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
