@@ -1,0 +1,110 @@
+/*
+ * driver.c - the generic front of the router drivers (driver.h).
+ *
+ * The daemon talks to a struct driver_handle and never names a router; this
+ * file picks the ops table from cfg->router.kind and forwards.  Adding FRR
+ * means one more case in driver_ops_for() and nothing else here.
+ */
+#include <string.h>
+
+#include "driver.h"
+#include "log.h"
+
+const char *const route_state_names[ROUTE_STATE__COUNT] = {
+	[ROUTE_UNKNOWN] = "unknown",
+	[ROUTE_ANNOUNCED] = "announced",
+	[ROUTE_WITHDRAWN] = "withdrawn",
+};
+
+static const struct driver_ops *
+driver_ops_for(enum router_kind kind)
+{
+	switch (kind) {
+	case ROUTER_KIND_BIRD:
+		return &driver_bird_ops;
+	case ROUTER_KIND__COUNT:
+	default:
+		return NULL;
+	}
+}
+
+int
+driver_open(struct driver_handle *h, struct ev_loop *loop, const struct config *cfg,
+	    const struct driver_callbacks *cb, void *arg)
+{
+	const struct driver_ops *ops = driver_ops_for(cfg->router.kind);
+
+	h->ops = NULL;
+	h->d = NULL;
+	if (ops == NULL) {
+		log_warnx("router kind %d has no driver", (int)cfg->router.kind);
+		return -1;
+	}
+	h->d = ops->create(loop, cfg, cb, arg);
+	if (h->d == NULL)
+		return -1;
+	h->ops = ops;
+	return 0;
+}
+
+void
+driver_reconfigure(struct driver_handle *h, const struct config *cfg)
+{
+	if (h->ops != NULL && h->ops->reconfigure != NULL)
+		h->ops->reconfigure(h->d, cfg);
+}
+
+void
+driver_set_desired(struct driver_handle *h, size_t index, enum route_state desired,
+		   const char *why)
+{
+	if (h->ops != NULL && h->ops->set_desired != NULL)
+		h->ops->set_desired(h->d, index, desired, why);
+}
+
+bool
+driver_idle(const struct driver_handle *h)
+{
+	if (h->ops == NULL || h->ops->idle == NULL)
+		return true;
+	return h->ops->idle(h->d);
+}
+
+bool
+driver_connected(const struct driver_handle *h)
+{
+	if (h->ops == NULL || h->ops->connected == NULL)
+		return false;
+	return h->ops->connected(h->d);
+}
+
+void
+driver_close(struct driver_handle *h)
+{
+	if (h == NULL)
+		return;
+	if (h->ops != NULL && h->ops->destroy != NULL)
+		h->ops->destroy(h->d);
+	h->ops = NULL;
+	h->d = NULL;
+}
+
+static bool
+driver_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool
+driver_router_config_equal(const struct router_config *a, const struct router_config *b)
+{
+	return a->kind == b->kind &&
+	       driver_str_equal(a->control_socket, b->control_socket) &&
+	       driver_str_equal(a->state_file, b->state_file) &&
+	       a->command_timeout_ms == b->command_timeout_ms &&
+	       a->readback_interval_ms == b->readback_interval_ms &&
+	       a->reconnect_min_ms == b->reconnect_min_ms &&
+	       a->reconnect_max_ms == b->reconnect_max_ms;
+}

@@ -1,0 +1,1133 @@
+/*
+ * test_driver_bird.c - the BIRD driver on a real libev loop.
+ *
+ * Part one runs it against an in-process fake BIRD (a Unix socket server on
+ * the same loop) that can misbehave on demand: no banner, no reply, garbage,
+ * overlong lines, 8007, closing.  Part two runs it against the real bird2
+ * binary in a temp dir (skipped when /usr/sbin/bird is missing) and checks
+ * with BIRD's own `show protocols` that announce/withdraw took effect and
+ * survive `configure` and a BIRD restart.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bird_reply.h"
+#include "config.h"
+#include "driver.h"
+#include "driver_bird.h"
+
+#define BIRD_BIN	"/usr/sbin/bird"
+#define N_PREFIXES	2
+#define MAX_LOG		128
+
+static char *slurp(const char *path);
+
+/* ---- fake BIRD ---- */
+
+enum fake_mode {
+	FAKE_NORMAL,
+	FAKE_SILENT,		/* banner, then never answers */
+	FAKE_NO_BANNER,
+	FAKE_GARBAGE,		/* answers every command with a non-BIRD line */
+	FAKE_OVERLONG,		/* answers with a 2000-byte line */
+	FAKE_DENY,		/* 8007 to every command */
+	FAKE_CLOSE,		/* banner, then closes */
+};
+
+struct fake_proto {
+	char name[32];
+	char state[16];
+};
+
+struct fake {
+	struct ev_loop *loop;
+	char path[100];
+	int lfd, cfd;
+	ev_io accept_io, client_io;
+	char in[8192];
+	size_t in_len;
+	enum fake_mode mode;
+	bool split;		/* write replies one byte at a time */
+	struct fake_proto protos[4];
+	size_t n_protos;
+	char log[MAX_LOG][300];	/* received commands */
+	size_t n_log;
+	int accepts;
+	double accept_at[64];
+};
+
+static void
+fake_write(struct fake *f, const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (f->cfd == -1)
+		return;
+	if (!f->split) {
+		assert_int_equal(send(f->cfd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		assert_int_equal(send(f->cfd, s + i, 1, MSG_NOSIGNAL), 1);
+}
+
+static struct fake_proto *
+fake_find(struct fake *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_protos; i++)
+		if (strcmp(f->protos[i].name, name) == 0)
+			return &f->protos[i];
+	return NULL;
+}
+
+static void
+fake_set(struct fake *f, const char *name, const char *state)
+{
+	struct fake_proto *p = fake_find(f, name);
+
+	if (p == NULL) {
+		p = &f->protos[f->n_protos++];
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	}
+	snprintf(p->state, sizeof(p->state), "%s", state);
+}
+
+static void
+fake_close_client(struct fake *f)
+{
+	if (f->cfd == -1)
+		return;
+	ev_io_stop(f->loop, &f->client_io);
+	close(f->cfd);
+	f->cfd = -1;
+	f->in_len = 0;
+}
+
+static void
+fake_toggle(struct fake *f, const char *arg, bool enable)
+{
+	char name[64], buf[200];
+	struct fake_proto *p;
+
+	sscanf(arg, "%63[A-Za-z0-9_]", name);
+	p = fake_find(f, name);
+	if (p == NULL) {
+		fake_write(f, "9001 syntax error, unexpected CF_SYM_UNDEFINED, "
+			      "expecting CF_SYM_KNOWN or TEXT or ALL\n");
+		return;
+	}
+	if (enable)
+		snprintf(buf, sizeof(buf), strcmp(p->state, "up") == 0 ?
+			 "0010-%s: already enabled\n0000 \n" : "0011-%s: enabled\n0000 \n", name);
+	else
+		snprintf(buf, sizeof(buf), strcmp(p->state, "down") == 0 ?
+			 "0008-%s: already disabled\n0000 \n" : "0009-%s: disabled\n0000 \n", name);
+	snprintf(p->state, sizeof(p->state), "%s", enable ? "up" : "down");
+	fake_write(f, buf);
+}
+
+static void
+fake_command(struct fake *f, const char *cmd)
+{
+	char buf[2100];
+	size_t i;
+
+	if (f->n_log < MAX_LOG)
+		snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s", cmd);
+	switch (f->mode) {
+	case FAKE_SILENT:
+		return;
+	case FAKE_GARBAGE:
+		fake_write(f, "HTTP/1.1 400 Bad Request\n");
+		return;
+	case FAKE_OVERLONG:
+		memset(buf, 'x', 2000);
+		memcpy(buf, "1002-", 5);
+		buf[2000] = '\n';
+		buf[2001] = '\0';
+		fake_write(f, buf);
+		return;
+	case FAKE_DENY:
+		fake_write(f, "8007 Access denied\n");
+		return;
+	default:
+		break;
+	}
+	if (strcmp(cmd, "show protocols") == 0) {
+		fake_write(f, "2002-Name       Proto      Table      State  Since         Info\n");
+		for (i = 0; i < f->n_protos; i++) {
+			snprintf(buf, sizeof(buf), "%s%-10s Static     master4    %-6s 22:33:34.831  \n",
+				 i == 0 ? "1002-" : " ", f->protos[i].name, f->protos[i].state);
+			fake_write(f, buf);
+		}
+		fake_write(f, "0000 \n");
+	} else if (strncmp(cmd, "enable ", 7) == 0) {
+		fake_toggle(f, cmd + 7, true);
+	} else if (strncmp(cmd, "disable ", 8) == 0) {
+		fake_toggle(f, cmd + 8, false);
+	} else {
+		fake_write(f, "9001 syntax error\n");
+	}
+}
+
+static void
+fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	ssize_t n;
+	char *nl;
+
+	(void)loop;
+	(void)revents;
+	n = read(f->cfd, f->in + f->in_len, sizeof(f->in) - 1 - f->in_len);
+	if (n <= 0) {
+		fake_close_client(f);
+		return;
+	}
+	f->in_len += (size_t)n;
+	f->in[f->in_len] = '\0';
+	while (f->cfd != -1 && (nl = strchr(f->in, '\n')) != NULL) {
+		*nl = '\0';
+		fake_command(f, f->in);
+		if (f->cfd == -1)
+			return;
+		f->in_len -= (size_t)(nl + 1 - f->in);
+		memmove(f->in, nl + 1, f->in_len + 1);
+	}
+}
+
+static void
+fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	int fd;
+
+	(void)revents;
+	fd = accept(f->lfd, NULL, NULL);
+	if (fd == -1)
+		return;
+	fake_close_client(f);
+	f->cfd = fd;
+	if (f->accepts < 64)
+		f->accept_at[f->accepts] = ev_time();
+	f->accepts++;
+	if (f->mode != FAKE_NO_BANNER)
+		fake_write(f, "0001 BIRD 2.0.12 ready.\n");
+	if (f->mode == FAKE_CLOSE) {
+		fake_close_client(f);
+		return;
+	}
+	ev_io_init(&f->client_io, fake_client_cb, fd, EV_READ);
+	f->client_io.data = f;
+	ev_io_start(loop, &f->client_io);
+}
+
+static void
+fake_listen(struct fake *f)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	unlink(f->path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(f->lfd, 8), 0);
+	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
+	f->accept_io.data = f;
+	ev_io_start(f->loop, &f->accept_io);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	fake_close_client(f);
+	if (f->lfd != -1) {
+		ev_io_stop(f->loop, &f->accept_io);
+		close(f->lfd);
+		f->lfd = -1;
+	}
+}
+
+static size_t
+fake_count(const struct fake *f, const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n_log; i++)
+		if (strncmp(f->log[i], prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/* ---- fixture ---- */
+
+struct obs {
+	enum route_state actual[N_PREFIXES];
+	int n_actual[N_PREFIXES];
+	int n_up, n_down;
+	bool up;
+	char whys[32][128];
+	size_t n_whys;
+};
+
+struct fixture {
+	char dir[64];
+	char state_path[160];
+	char stderr_path[160];
+	struct ev_loop *loop;
+	ev_timer poll;
+	struct config cfg;
+	struct prefix_config prefixes[N_PREFIXES];
+	struct fake fake;
+	struct obs obs;
+	struct driver_handle h;
+	int saved_stderr;
+	pid_t bird_pid;
+};
+
+static void
+obs_actual(void *arg, size_t index, enum route_state actual)
+{
+	struct obs *o = arg;
+
+	assert_true(index < N_PREFIXES);
+	o->actual[index] = actual;
+	o->n_actual[index]++;
+}
+
+static void
+obs_connection(void *arg, bool up, const char *why)
+{
+	struct obs *o = arg;
+
+	assert_non_null(why);
+	o->up = up;
+	if (up)
+		o->n_up++;
+	else
+		o->n_down++;
+	if (o->n_whys < 32)
+		snprintf(o->whys[o->n_whys++], sizeof(o->whys[0]), "%s", why);
+}
+
+static const struct driver_callbacks obs_cb = {
+	.actual = obs_actual,
+	.connection = obs_connection,
+};
+
+static void
+poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_driver_bird.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->state_path, sizeof(fx->state_path), "%s/run/ahd/bird-state.conf", fx->dir);
+	snprintf(fx->stderr_path, sizeof(fx->stderr_path), "%s/stderr.log", fx->dir);
+	fx->loop = ev_loop_new(EVFLAG_AUTO);
+	ev_timer_init(&fx->poll, poll_cb, 0.005, 0.005);
+	ev_timer_start(fx->loop, &fx->poll);
+
+	fx->prefixes[0].prefix = (char *)(uintptr_t)"192.0.2.1/32";
+	fx->prefixes[0].bird_protocol = (char *)(uintptr_t)"anycast4";
+	fx->prefixes[0].bird_define = (char *)(uintptr_t)"ANYCAST4_OFF";
+	fx->prefixes[1].prefix = (char *)(uintptr_t)"2001:db8::1/128";
+	fx->prefixes[1].bird_protocol = (char *)(uintptr_t)"anycast6";
+	fx->prefixes[1].bird_define = (char *)(uintptr_t)"ANYCAST6_OFF";
+	fx->cfg.prefixes = fx->prefixes;
+	fx->cfg.n_prefixes = N_PREFIXES;
+	fx->cfg.router.kind = ROUTER_KIND_BIRD;
+	fx->cfg.router.state_file = fx->state_path;
+	fx->cfg.router.command_timeout_ms = 300;
+	fx->cfg.router.readback_interval_ms = 60000;
+	fx->cfg.router.reconnect_min_ms = 20;
+	fx->cfg.router.reconnect_max_ms = 160;
+
+	fx->fake.loop = fx->loop;
+	fx->fake.lfd = fx->fake.cfd = -1;
+	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bird.ctl", fx->dir);
+	fx->cfg.router.control_socket = fx->fake.path;
+
+	/* Log lines are part of the contract: collect stderr per test. */
+	fflush(stderr);
+	fx->saved_stderr = dup(STDERR_FILENO);
+	{
+		int fd = open(fx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		assert_true(fd >= 0);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	*state = fx;
+	return 0;
+}
+
+static void
+bird_kill(struct fixture *fx)
+{
+	if (fx->bird_pid <= 0)
+		return;
+	kill(fx->bird_pid, SIGTERM);
+	waitpid(fx->bird_pid, NULL, 0);
+	fx->bird_pid = 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[200];
+
+	driver_close(&fx->h);
+	bird_kill(fx);
+	fake_stop(&fx->fake);
+	ev_timer_stop(fx->loop, &fx->poll);
+	ev_loop_destroy(fx->loop);
+	fflush(stderr);
+	dup2(fx->saved_stderr, STDERR_FILENO);
+	close(fx->saved_stderr);
+	/* Show the daemon's log when asked to, or when the test failed. */
+	{
+		const char *log = slurp(fx->stderr_path);
+
+		if (log != NULL && (getenv("TEST_VERBOSE") != NULL || strstr(log, "[   LINE   ]") != NULL))
+			fputs(log, stderr);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	free(fx);
+	return 0;
+}
+
+#define WAIT_UNTIL(fx, secs, expr) do {						\
+		double wait_deadline_ = ev_time() + (secs);			\
+		while (!(expr) && ev_time() < wait_deadline_)			\
+			ev_run((fx)->loop, EVRUN_ONCE);				\
+		assert_true(expr);						\
+	} while (0)
+
+static void
+run_for(struct fixture *fx, double secs)
+{
+	double deadline = ev_time() + secs;
+
+	while (ev_time() < deadline)
+		ev_run(fx->loop, EVRUN_ONCE);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd == -1)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool
+file_has(const char *path, const char *needle)
+{
+	const char *s = slurp(path);
+
+	return s != NULL && strstr(s, needle) != NULL;
+}
+
+static size_t
+count_in(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static size_t
+stderr_count(struct fixture *fx, const char *needle)
+{
+	fflush(stderr);
+	return count_in(slurp(fx->stderr_path), needle);
+}
+
+static void
+open_driver(struct fixture *fx)
+{
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), 0);
+}
+
+/* Fake with anycast4 down and no anycast6; driver connected and read back. */
+static void
+start_normal(struct fixture *fx)
+{
+	fake_set(&fx->fake, "device1", "up");
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+}
+
+/* ---- part one: the fake ---- */
+
+static void
+driver_bird_test_banner_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	fake_set(&fx->fake, "device1", "up");
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	/* the file is there at once (BIRD can start), every prefix withdrawn */
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_true(file_has(fx->state_path, "# Generated by anycast-healthd"));
+	assert_false(driver_connected(&fx->h));
+	assert_int_equal(fx->obs.n_up, 0);	/* nothing runs before the loop does */
+
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] == 1 && fx->obs.n_actual[1] == 1);
+	assert_true(driver_connected(&fx->h));
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_string_equal(fx->obs.whys[0], "connected");
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
+	assert_int_equal(fx->fake.n_log, 1);
+	assert_string_equal(fx->fake.log[0], "show protocols");
+	assert_true(driver_idle(&fx->h));
+	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast6\"; see docs/bird.md"), 1);
+
+	/* a later read-back does not repeat the warning */
+	driver_close(&fx->h);
+	fx->cfg.router.readback_interval_ms = 50;
+	fx->fake.split = true;
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] >= 4);
+	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast6\""), 2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+}
+
+static void
+driver_bird_test_set_desired(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+
+	fx->fake.split = true;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	/* file first, synchronously; the command follows on the loop */
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_false(driver_idle(&fx->h));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_string_equal(fx->fake.log[1], "enable anycast4");
+	assert_string_equal(fx->fake.protos[1].state, "up");
+	assert_true(driver_idle(&fx->h));
+	assert_int_equal(stat(fx->state_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	*strrchr(fx->state_path, '/') = '\0';
+	assert_int_equal(stat(fx->state_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	fx->state_path[strlen(fx->state_path)] = '/';
+
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN \"sccrp\\timeout\"\n\x01\xc3\xa9  ");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN);
+	assert_string_equal(fx->fake.log[2], "disable anycast4 \"pptp DOWN 'sccrp/timeout'  ??\"");
+
+	/* BIRD already has it: nothing sent, the file still right */
+	unlink(fx->state_path);
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"));
+	run_for(fx, 0.1);
+	assert_int_equal(fx->fake.n_log, 3);
+	assert_true(driver_idle(&fx->h));
+
+	/* a prefix BIRD does not have: the file changes, no command */
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	assert_true(file_has(fx->state_path, "define ANYCAST6_OFF = 0;\n"));
+	run_for(fx, 0.1);
+	assert_int_equal(fx->fake.n_log, 3);
+
+	/* quick changes coalesce into the last one; no why: bare disable */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
+	assert_int_equal(fx->fake.n_log, 4);
+	assert_string_equal(fx->fake.log[3], "enable anycast4");
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "");
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
+	assert_string_equal(fx->fake.log[4], "disable anycast4");
+}
+
+static void
+driver_bird_test_unknown_keeps_file(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[200];
+
+	snprintf(dir, sizeof(dir), "%s/run", fx->dir);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/run/ahd", fx->dir);
+	mkdir(dir, 0755);
+	/* a previous run left both announced */
+	write_text(fx->state_path, "# old\ndefine ANYCAST4_OFF = 0;\n  define ANYCAST6_OFF=0 ;\n");
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_set(&fx->fake, "anycast6", "start");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	/* nothing missing in it: left alone at create */
+	assert_true(file_has(fx->state_path, "# old\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
+	driver_set_desired(&fx->h, 0, ROUTE_UNKNOWN, "x");
+	run_for(fx, 0.1);
+	assert_int_equal(fx->fake.n_log, 1);
+	assert_string_equal(fx->fake.log[0], "show protocols");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 0;\n"));
+
+	/* BIRD changed by hand while nobody wants anything: the file follows BIRD */
+	driver_close(&fx->h);
+	fake_set(&fx->fake, "anycast4", "flush");
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] == 2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 0;\n"));
+	assert_int_equal(fake_count(&fx->fake, "enable"), 0);
+	assert_int_equal(fake_count(&fx->fake, "disable"), 0);
+}
+
+static void
+driver_bird_test_missing_define(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[200];
+
+	snprintf(dir, sizeof(dir), "%s/run", fx->dir);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/run/ahd", fx->dir);
+	mkdir(dir, 0755);
+	/* anycast6 was added to the config since: BIRD would fail on its define */
+	write_text(fx->state_path, "define ANYCAST4_OFF = 0;\n");
+	open_driver(fx);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+}
+
+static void
+driver_bird_test_command_timeout(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_SILENT;
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[0], "connected");
+	assert_string_equal(fx->obs.whys[1], "timeout");
+	assert_false(driver_connected(&fx->h));
+	assert_true(driver_idle(&fx->h));
+	WAIT_UNTIL(fx, 2, fx->fake.accepts == 2);
+	/* BIRD answers again: back to normal */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fx->obs.n_actual[0] == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_true(driver_connected(&fx->h));
+}
+
+static void
+driver_bird_test_no_banner(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_NO_BANNER;
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[0], "timeout");
+	assert_int_equal(fx->obs.n_up, 0);
+	WAIT_UNTIL(fx, 2, fx->fake.accepts == 3);
+	/* the same reason again: reported once */
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_int_equal(stderr_count(fx, "bird: cannot talk to"), 1);
+}
+
+static void
+check_protocol_error(struct fixture *fx, enum fake_mode mode, const char *why)
+{
+	fx->fake.mode = mode;
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[1], why);
+	WAIT_UNTIL(fx, 2, fx->fake.accepts == 2);
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fx->obs.n_actual[0] == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+}
+
+static void
+driver_bird_test_garbage(void **state)
+{
+	check_protocol_error(*state, FAKE_GARBAGE, "protocol-error: bad-line");
+}
+
+static void
+driver_bird_test_overlong(void **state)
+{
+	check_protocol_error(*state, FAKE_OVERLONG, "protocol-error: line-too-long");
+}
+
+static void
+driver_bird_test_access_denied(void **state)
+{
+	check_protocol_error(*state, FAKE_DENY, "access-denied");
+}
+
+static void
+driver_bird_test_server_close_backoff(void **state)
+{
+	struct fixture *fx = *state;
+	double gap[5], closed_at;
+	int i;
+
+	fx->fake.mode = FAKE_CLOSE;
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 3, fx->fake.accepts >= 7);
+	assert_string_equal(fx->obs.whys[1], "eof");
+	/* 20, 40, 80, 160, 160 ms: doubling up to reconnect_max_ms */
+	for (i = 0; i < 5; i++)
+		gap[i] = fx->fake.accept_at[i + 1] - fx->fake.accept_at[i];
+	assert_true(gap[0] >= 0.018 && gap[0] < 0.060);
+	assert_true(gap[1] >= 0.038 && gap[1] < 0.080);
+	assert_true(gap[2] >= 0.078 && gap[2] < 0.130);
+	assert_true(gap[3] >= 0.158 && gap[3] < 0.220);
+	assert_true(gap[4] >= 0.158 && gap[4] < 0.220);
+
+	/* a working session resets the backoff */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	fx->fake.mode = FAKE_CLOSE;
+	i = fx->fake.accepts;
+	closed_at = ev_time();
+	fake_close_client(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->fake.accepts == i + 1);
+	assert_true(fx->fake.accept_at[i] - closed_at < 0.060);
+}
+
+static void
+driver_bird_test_socket_missing(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	open_driver(fx);
+	run_for(fx, 0.3);
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_string_equal(fx->obs.whys[0], "socket-missing");
+	assert_int_equal(stderr_count(fx, "socket-missing"), 1);
+
+	/* a stale socket file with nobody listening */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fx->fake.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	WAIT_UNTIL(fx, 1, fx->obs.n_down == 2);
+	assert_string_equal(fx->obs.whys[1], "connect-refused");
+
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 1, fx->obs.n_up == 1);
+	WAIT_UNTIL(fx, 1, fx->obs.n_actual[0] == 1);
+
+	/* permission: not root-proof, so only when we are not root */
+	if (geteuid() != 0) {
+		chmod(fx->fake.path, 0);
+		fake_close_client(&fx->fake);
+		WAIT_UNTIL(fx, 1, fx->obs.n_down == 3);
+		assert_string_equal(fx->obs.whys[3], "permission-denied");
+	}
+}
+
+static void
+driver_bird_test_drift(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	/* `birdc configure` with a stale file, or a hand-made disable */
+	fake_set(&fx->fake, "anycast4", "down");
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "enable anycast4") == 2);
+	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[1].state, "up") == 0);
+	assert_int_equal(stderr_count(fx, "anycast4: BIRD has withdrawn, want announced: re-asserting"), 1);
+	run_for(fx, 0.2);
+	assert_int_equal(fake_count(&fx->fake, "enable anycast4"), 2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_true(fake_count(&fx->fake, "show protocols") >= 4);
+}
+
+static void
+driver_bird_test_reconfigure(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg2 = fx->cfg;
+	struct prefix_config p2[2];
+
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+
+	/* anycast4 moves to index 1, a new anycast5 comes first */
+	p2[0] = fx->prefixes[1];
+	p2[0].bird_protocol = (char *)(uintptr_t)"anycast5";
+	p2[0].bird_define = (char *)(uintptr_t)"ANYCAST5_OFF";
+	p2[1] = fx->prefixes[0];
+	cfg2.prefixes = p2;
+	fake_set(&fx->fake, "anycast5", "up");
+	driver_reconfigure(&fx->h, &cfg2);
+	/* desired reset: the file keeps anycast4 as BIRD has it, the new one
+	 * gets its safe default until read back */
+	assert_true(file_has(fx->state_path, "define ANYCAST5_OFF = 1;\ndefine ANYCAST4_OFF = 0;\n"));
+	assert_false(file_has(fx->state_path, "ANYCAST6"));
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 3 && driver_idle(&fx->h));
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
+	assert_true(file_has(fx->state_path, "define ANYCAST5_OFF = 0;\ndefine ANYCAST4_OFF = 0;\n"));
+	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_WITHDRAWN);
+	assert_string_equal(fx->fake.log[fx->fake.n_log - 1], "disable anycast4");
+	driver_set_desired(&fx->h, 5, ROUTE_WITHDRAWN, NULL);	/* out of range: ignored */
+	assert_true(driver_idle(&fx->h));
+}
+
+static void
+driver_bird_test_initial_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_int_equal(stat(fx->state_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	/* an existing file holds the last choice: untouched */
+	write_text(fx->state_path, "define ANYCAST4_OFF = 0;\n");
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
+	assert_string_equal(slurp(fx->state_path), "define ANYCAST4_OFF = 0;\n");
+	/* unwritable place */
+	fx->cfg.router.state_file = (char *)(uintptr_t)"/proc/nonexistent/x/bird-state.conf";
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), -1);
+}
+
+static void
+driver_bird_test_sanitize(void **state)
+{
+	char out[DRIVER_BIRD_WHY_MAX + 1], in[300];
+
+	(void)state;
+	assert_int_equal(driver_bird_sanitize_why(out, NULL), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(driver_bird_sanitize_why(out, "pptp DOWN (sccrp-timeout)"), 25);
+	assert_string_equal(out, "pptp DOWN (sccrp-timeout)");
+	driver_bird_sanitize_why(out, "a\"b\\c\td\x7f\xff\n");
+	assert_string_equal(out, "a'b/c d ?");
+	memset(in, 'z', sizeof(in));
+	in[sizeof(in) - 1] = '\0';
+	assert_int_equal(driver_bird_sanitize_why(out, in), DRIVER_BIRD_WHY_MAX);
+}
+
+static void
+driver_bird_test_front(void **state)
+{
+	struct fixture *fx = *state;
+	struct router_config a = fx->cfg.router, b = fx->cfg.router;
+	struct driver_handle closed = { NULL, NULL };
+
+	assert_string_equal(route_state_names[ROUTE_UNKNOWN], "unknown");
+	assert_string_equal(route_state_names[ROUTE_ANNOUNCED], "announced");
+	assert_string_equal(route_state_names[ROUTE_WITHDRAWN], "withdrawn");
+	assert_true(driver_router_config_equal(&a, &b));
+	b.state_file = (char *)(uintptr_t)"/elsewhere";
+	assert_false(driver_router_config_equal(&a, &b));
+	b = a;
+	b.command_timeout_ms++;
+	assert_false(driver_router_config_equal(&a, &b));
+	b = a;
+	b.control_socket = NULL;
+	assert_false(driver_router_config_equal(&a, &b));
+
+	driver_close(&closed);
+	driver_close(NULL);
+	assert_true(driver_idle(&closed));
+	assert_false(driver_connected(&closed));
+	fx->cfg.router.kind = ROUTER_KIND__COUNT;
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), -1);
+	assert_null(fx->h.d);
+	fx->cfg.router.kind = ROUTER_KIND_BIRD;
+	open_driver(fx);
+	assert_string_equal(fx->h.ops->name, "bird");
+}
+
+/* ---- part two: the real bird2 ---- */
+
+struct birdc_state {
+	char *out;
+	size_t size, len;
+	int finals;
+	int code;
+};
+
+static int
+birdc_cb(void *arg, const struct bird_reply_event *ev)
+{
+	struct birdc_state *st = arg;
+
+	if (ev->kind == BIRD_REPLY_FINAL) {
+		st->finals++;
+		st->code = ev->code;
+	}
+	if (st->len + ev->len + 12 < st->size)
+		st->len += (size_t)snprintf(st->out + st->len, st->size - st->len, "%04d %s\n",
+					    ev->code, ev->text);
+	return 0;
+}
+
+/* One blocking command on a separate session, as birdc does; the final code. */
+static int
+birdc(const char *sock, const char *cmd, char *out, size_t size)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct bird_reply_parser p;
+	struct birdc_state st = { out, size, 0, 0, -1 };
+	struct pollfd pfd;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	bird_reply_reset(&p);
+	snprintf(buf, sizeof(buf), "%s\n", cmd);
+	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	/* the banner is the first final line, the reply the second */
+	while (st.finals < 2) {
+		if (poll(&pfd, 1, 5000) != 1)
+			break;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0 || bird_reply_feed(&p, buf, (size_t)n, birdc_cb, &st) != 0)
+			break;
+	}
+	close(fd);
+	return st.finals >= 2 ? st.code : -1;
+}
+
+/* "up", "down"... for `name`, from BIRD itself. */
+static const char *
+bird_proto_state(const char *sock, const char *name)
+{
+	static struct bird_protocol_row row;
+	char cmd[100], out[4096], *line;
+
+	snprintf(cmd, sizeof(cmd), "show protocols %s", name);
+	if (birdc(sock, cmd, out, sizeof(out)) != 0)
+		return "?";
+	for (line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		if (strncmp(line, "1002 ", 5) == 0 &&
+		    bird_reply_parse_protocol(line + 5, strlen(line + 5), &row) == 0 &&
+		    strcmp(row.name, name) == 0)
+			return row.state;
+	return "?";
+}
+
+static void
+bird_start(struct fixture *fx)
+{
+	char conf[200], pid[200], out[200];
+	int fd;
+
+	snprintf(conf, sizeof(conf), "%s/bird.conf", fx->dir);
+	snprintf(pid, sizeof(pid), "%s/bird.pid", fx->dir);
+	snprintf(out, sizeof(out), "%s/bird.out", fx->dir);
+	fx->bird_pid = fork();
+	assert_true(fx->bird_pid >= 0);
+	if (fx->bird_pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execl(BIRD_BIN, "bird", "-f", "-c", conf, "-s", fx->fake.path, "-P", pid,
+		      (char *)NULL);
+		_exit(127);
+	}
+}
+
+static void
+driver_bird_test_real_bird(void **state)
+{
+	struct fixture *fx = *state;
+	char conf[200], text[1024], out[4096];
+	const char *sock = fx->fake.path;
+	int downs, ups;
+
+	if (access(BIRD_BIN, X_OK) != 0 || geteuid() != 0) {
+		skip();
+		return;
+	}
+	/* only anycast4 exists in this BIRD */
+	fx->cfg.n_prefixes = 1;
+	fx->cfg.router.readback_interval_ms = 200;
+	fx->cfg.router.command_timeout_ms = 2000;
+	snprintf(conf, sizeof(conf), "%s/bird.conf", fx->dir);
+	snprintf(text, sizeof(text),
+		 "log \"%s/bird.log\" all;\n"
+		 "router id 192.0.2.254;\n"
+		 "include \"%s\";\n"
+		 "protocol device {}\n"
+		 "protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; route 192.0.2.1/32 blackhole; }\n",
+		 fx->dir, fx->state_path);
+	write_text(conf, text);
+	/* the boot order: --init-bird-state, then BIRD, then the daemon */
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
+	bird_start(fx);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 5, fx->obs.n_actual[0] >= 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
+
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "test");
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "up");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
+
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN (sccrp-timeout)");
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_WITHDRAWN);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
+	assert_int_equal(birdc(sock, "show protocols all anycast4", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "Message:        pptp DOWN (sccrp-timeout)"));
+
+	/* `configure` resets run-time changes: the file wins */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_int_equal(birdc(sock, "configure", out, sizeof(out)), BIRD_CODE_RECONFIGURED);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "up");
+
+	/* a hand-made disable is drift: re-asserted by the next read-back */
+	assert_int_equal(birdc(sock, "disable anycast4", out, sizeof(out)), 0);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
+	WAIT_UNTIL(fx, 3, strcmp(bird_proto_state(sock, "anycast4"), "up") == 0);
+
+	/* BIRD dies; /run was wiped and --init-bird-state ran: BIRD comes back
+	 * withdrawn, the driver reconnects and re-asserts */
+	downs = fx->obs.n_down;
+	ups = fx->obs.n_up;
+	bird_kill(fx);
+	WAIT_UNTIL(fx, 3, fx->obs.n_down > downs);
+	assert_false(driver_connected(&fx->h));
+	unlink(fx->state_path);
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
+	bird_start(fx);
+	WAIT_UNTIL(fx, 8, fx->obs.n_up > ups);
+	WAIT_UNTIL(fx, 3, strcmp(bird_proto_state(sock, "anycast4"), "up") == 0 &&
+		   driver_idle(&fx->h));
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
+	assert_true(stderr_count(fx, "anycast4: BIRD has withdrawn, want announced: re-asserting") >= 1);
+
+	/* and a withdraw still works on the new session */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_WITHDRAWN);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
+	assert_int_equal(birdc(sock, "configure", out, sizeof(out)), BIRD_CODE_RECONFIGURED);
+	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(driver_bird_test_banner_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_set_desired, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_unknown_keeps_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_missing_define, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_command_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_no_banner, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_overlong, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_access_denied, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_server_close_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_socket_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_reconfigure, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_initial_state, setup, teardown),
+		cmocka_unit_test(driver_bird_test_sanitize),
+		cmocka_unit_test_setup_teardown(driver_bird_test_front, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_real_bird, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("driver_bird", tests, NULL, NULL);
+}
