@@ -45,7 +45,7 @@ struct prefix {
 struct daemon {
 	struct ev_loop *loop;
 	struct config *cfg;		/* owned */
-	struct service *services;	/* cfg->n_services */
+	struct service **services;	/* cfg->n_services; stable addresses: probes point back */
 	struct prefix *prefixes;	/* cfg->n_prefixes */
 	struct driver_handle driver;
 	bool router_up;

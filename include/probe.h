@@ -37,6 +37,7 @@ struct probe_report {
 	char reason[PROBE_REASON_MAX];	/* short code: "ok", "sccrp-timeout", "process-exited"... */
 	double latency_ms;		/* start to result; 0 for events */
 	bool immediate;			/* event-driven: skip rise/fall */
+	bool changed;			/* result or reason differs from the previous one */
 };
 
 struct probe;

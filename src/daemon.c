@@ -28,7 +28,7 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 		return;
 	log_debug("%s/%s: %s (%s) %.1f ms", s->cfg->name, p->cfg->name,
 		  probe_result_names[r->result], r->reason, r->latency_ms);
-	if (r->result == PROBE_ERROR)
+	if (r->result == PROBE_ERROR && r->changed)
 		log_warnx("%s/%s: probe could not run (%s)%s", s->cfg->name, p->cfg->name,
 			  r->reason, s->cfg->error_is_down ? "" : "; not counted");
 	if (!health_check_update(&s->checks[i], r, s->cfg->error_is_down))
@@ -47,9 +47,10 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 	daemon_evaluate_prefixes(s->daemon, s, false);
 }
 
-static void
-daemon_service_start(struct daemon *d, struct service *s, const struct service_config *sc)
+static struct service *
+daemon_service_start(struct daemon *d, const struct service_config *sc)
 {
+	struct service *s = xcalloc(1, sizeof(*s));
 	size_t i;
 
 	s->daemon = d;
@@ -65,22 +66,22 @@ daemon_service_start(struct daemon *d, struct service *s, const struct service_c
 		if (s->probes[i] == NULL)
 			log_warnx("%s/%s: probe not started", sc->name, sc->probes[i].name);
 	}
+	return s;
 }
 
+/* Accepts NULL. */
 static void
-daemon_service_stop(struct service *s)
+daemon_service_free(struct service *s)
 {
 	size_t i;
 
-	if (s->cfg == NULL)
+	if (s == NULL)
 		return;
 	for (i = 0; i < s->cfg->n_probes; i++)
 		probe_destroy(s->probes[i]);
 	free(s->probes);
 	free(s->checks);
-	s->probes = NULL;
-	s->checks = NULL;
-	s->cfg = NULL;
+	free(s);
 }
 
 /* Same name, same probes probing the same way: the service can keep running. */
@@ -114,8 +115,8 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	size_t i;
 
 	for (i = 0; i < d->cfg->n_services; i++) {
-		states[i] = d->services[i].state;
-		reasons[i] = d->services[i].reason;
+		states[i] = d->services[i]->state;
+		reasons[i] = d->services[i]->reason;
 	}
 	want = policy_desired(px->cfg, states, reasons, why, sizeof(why));
 	if (want != px->desired) {
@@ -143,7 +144,7 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 		bool depends = changed == NULL;
 
 		for (j = 0; j < pc->n_services && !depends; j++)
-			depends = &d->services[pc->service_index[j]] == changed;
+			depends = d->services[pc->service_index[j]] == changed;
 		if (depends)
 			daemon_prefix_apply(d, i, force);
 	}
@@ -215,7 +216,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 		log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
 	for (i = 0; i < cfg->n_services; i++)
-		daemon_service_start(d, &d->services[i], &cfg->services[i]);
+		d->services[i] = daemon_service_start(d, &cfg->services[i]);
 	return d;
 }
 
@@ -223,7 +224,7 @@ void
 daemon_reload(struct daemon *d, struct config *cfg)
 {
 	struct config *old_cfg = d->cfg;
-	struct service *old = d->services;
+	struct service **old = d->services;
 	struct prefix *old_prefixes = d->prefixes;
 	size_t i, j, kept = 0;
 
@@ -232,24 +233,26 @@ daemon_reload(struct daemon *d, struct config *cfg)
 		const struct service_config *sc = &cfg->services[i];
 
 		for (j = 0; j < old_cfg->n_services; j++) {
-			if (old[j].cfg && daemon_service_unchanged(old[j].cfg, sc))
+			if (old[j] && daemon_service_unchanged(old[j]->cfg, sc))
 				break;
 		}
 		if (j < old_cfg->n_services) {
 			/* Keep the running probes; point them at the new, equal config. */
-			d->services[i] = old[j];
-			d->services[i].cfg = sc;
+			struct service *s = old[j];
+
+			old[j] = NULL;
+			s->cfg = sc;
 			for (size_t k = 0; k < sc->n_probes; k++)
-				if (d->services[i].probes[k])
-					d->services[i].probes[k]->cfg = &sc->probes[k];
-			old[j].cfg = NULL;
+				if (s->probes[k])
+					s->probes[k]->cfg = &sc->probes[k];
+			d->services[i] = s;
 			kept++;
 		} else {
-			daemon_service_start(d, &d->services[i], sc);
+			d->services[i] = daemon_service_start(d, sc);
 		}
 	}
 	for (j = 0; j < old_cfg->n_services; j++)
-		daemon_service_stop(&old[j]);
+		daemon_service_free(old[j]);
 	free(old);
 
 	d->cfg = cfg;
@@ -285,8 +288,10 @@ daemon_stop(struct daemon *d, double timeout_s)
 	size_t i;
 
 	d->stopping = true;
-	for (i = 0; i < d->cfg->n_services; i++)
-		daemon_service_stop(&d->services[i]);
+	for (i = 0; i < d->cfg->n_services; i++) {
+		daemon_service_free(d->services[i]);
+		d->services[i] = NULL;
+	}
 	if (d->cfg->on_exit == ON_EXIT_KEEP) {
 		log_info("stopping: on-exit keep, leaving the routes as they are");
 		return true;
@@ -317,7 +322,7 @@ daemon_status_line(const struct daemon *d, char *buf, size_t len)
 	size_t i, up = 0, announced = 0;
 
 	for (i = 0; i < d->cfg->n_services; i++)
-		up += d->services[i].state == HEALTH_UP;
+		up += d->services[i] && d->services[i]->state == HEALTH_UP;
 	for (i = 0; i < d->cfg->n_prefixes; i++)
 		announced += d->prefixes[i].desired == ROUTE_ANNOUNCED;
 	snprintf(buf, len, "%zu/%zu services up, %zu/%zu prefixes announced, router %s",
@@ -333,7 +338,7 @@ daemon_free(struct daemon *d)
 	if (d == NULL)
 		return;
 	for (i = 0; i < d->cfg->n_services; i++)
-		daemon_service_stop(&d->services[i]);
+		daemon_service_free(d->services[i]);
 	driver_close(&d->driver);
 	free(d->services);
 	free(d->prefixes);

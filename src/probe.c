@@ -31,8 +31,11 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 {
 	struct probe_report *r = &p->last;
 
+	if (reason == NULL)
+		reason = "ok";
+	r->changed = r->result != result || strncmp(r->reason, reason, sizeof(r->reason) - 1) != 0;
 	r->result = result;
-	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "ok");
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 	r->latency_ms = latency_ms;
 	r->immediate = immediate;
 	if (result != PROBE_UP)

@@ -7,6 +7,10 @@
  * interval.  An ev_stat on the pidfile notices a restarted pptpd writing its
  * new pid; the regular runs then count it up through `rise`.
  *
+ * Kernels without pidfd_open (before 5.3, or valgrind 3.19, which does not
+ * know the syscall) fall back to checking the pid at every run: exits are
+ * then seen at the next interval instead of at once.
+ *
  * Reasons: ok, process-exited, pidfile-missing, pidfile-unreadable,
  * pidfile-invalid, process-gone (pid in the file is not running),
  * process-name-mismatch, and ERROR pidfd-<errno> when the kernel refuses.
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,9 +31,12 @@
 
 struct probe_process {
 	pid_t pid;		/* watched pid, 0 when none */
-	int pidfd;		/* -1 when none */
+	int pidfd;		/* -1 when none (or polling) */
+	bool polling;		/* no pidfd support: check pp->pid each run */
 	ev_io exit_watcher;	/* pidfd readable = the process exited */
 	ev_stat pidfile_watcher;
+	char *pidfile;		/* own copy: ev_stat keeps the pointer, and a reload
+				 * frees the config the probe started with */
 };
 
 #define PROCESS_PRIV(p) ((struct probe_process *)(p)->priv)
@@ -101,6 +109,55 @@ probe_process_name_matches(pid_t pid, const char *name)
 	return ok;
 }
 
+/* Without a pidfd: does pid run and is it not a zombie? */
+static bool
+probe_process_pid_alive(pid_t pid)
+{
+	char path[64], stat[512];
+	const char *paren;
+	FILE *f;
+	bool alive = false;
+
+	if (kill(pid, 0) < 0 && errno != EPERM)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fgets(stat, sizeof(stat), f) != NULL) {
+		paren = strrchr(stat, ')');	/* comm may contain spaces and ')' */
+		alive = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	}
+	fclose(f);
+	return alive;
+}
+
+/* The polling fallback of probe_process_attach(). */
+static enum probe_result
+probe_process_check_polled(struct probe *p, pid_t pid, const char **reason)
+{
+	const struct probe_process_config *pc = PROBE_CFG(p, process);
+	struct probe_process *pp = PROCESS_PRIV(p);
+
+	if (!pp->polling) {
+		log_warnx("probe %s: no pidfd support here; checking pid %d every run",
+			  p->cfg->name, (int)pid);
+		pp->polling = true;
+	}
+	pp->pid = 0;
+	if (!probe_process_pid_alive(pid)) {
+		*reason = "process-gone";
+		return PROBE_DOWN;
+	}
+	if (pc->process_name && !probe_process_name_matches(pid, pc->process_name)) {
+		*reason = "process-name-mismatch";
+		return PROBE_DOWN;
+	}
+	pp->pid = pid;
+	*reason = "ok";
+	return PROBE_UP;
+}
+
 static void
 probe_process_unwatch(struct probe *p)
 {
@@ -135,8 +192,10 @@ probe_process_attach(struct probe *p, const char **reason)
 	if (pid == pp->pid && pp->pidfd >= 0)
 		return PROBE_UP;
 	probe_process_unwatch(p);
-	fd = probe_process_pidfd_open(pid);
+	fd = pp->polling ? -1 : probe_process_pidfd_open(pid);
 	if (fd < 0) {
+		if (pp->polling || errno == ENOSYS)
+			return probe_process_check_polled(p, pid, reason);
 		if (errno == ESRCH) {
 			*reason = "process-gone";
 			return PROBE_DOWN;
@@ -203,8 +262,8 @@ probe_process_init(struct probe *p)
 	pp->pidfd = -1;
 	ev_io_init(&pp->exit_watcher, probe_process_exit_cb, -1, EV_READ);
 	pp->exit_watcher.data = p;
-	ev_stat_init(&pp->pidfile_watcher, probe_process_pidfile_cb,
-		     PROBE_CFG(p, process)->pidfile, 0.);
+	pp->pidfile = xstrdup(PROBE_CFG(p, process)->pidfile);
+	ev_stat_init(&pp->pidfile_watcher, probe_process_pidfile_cb, pp->pidfile, 0.);
 	pp->pidfile_watcher.data = p;
 	ev_stat_start(p->loop, &pp->pidfile_watcher);
 	probe_process_attach(p, &reason);
@@ -227,6 +286,7 @@ probe_process_destroy(struct probe *p)
 
 	ev_stat_stop(p->loop, &pp->pidfile_watcher);
 	probe_process_unwatch(p);
+	free(pp->pidfile);
 }
 
 const struct probe_ops probe_process_ops = {
