@@ -1,0 +1,53 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (README's second command; .ci/run).
+# Run as root from a clone, after tests/install-deps.sh:
+#   1. warnings-as-errors build, unit tests (cmocka) and golden config tests
+#   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. a bounded libFuzzer run of every network parser
+#   4. valgrind over the daemon's start / reload / stop cycle
+#   5. the integration suite in network namespaces (real bird2 and pptpd)
+#   6. make distcheck
+# Each step prints its own results; the script stops at the first failure.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "bootstrap"
+./autogen.sh >/dev/null 2>&1
+
+step "build and unit tests"
+rm -rf build && mkdir build && cd build
+../configure -q CFLAGS="-g -O2 -Werror"
+make -s -j"$jobs"
+make -s -j"$jobs" check || { cat tests/*.log tests/config/*.log 2>/dev/null | tail -100; exit 1; }
+for log in tests/test_*.log tests/config/run-golden.sh.log; do tail -n 3 "$log"; done
+cd "$top"
+
+step "unit tests under ASan+UBSan"
+rm -rf build-asan && mkdir build-asan && cd build-asan
+../configure -q --enable-sanitizers CFLAGS="-g -O1"
+make -s -j"$jobs"
+make -s -j"$jobs" check || { cat tests/*.log 2>/dev/null | tail -100; exit 1; }
+cd "$top"
+
+step "fuzz (bounded)"
+make -s -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+
+step "valgrind: start / reload / stop"
+bash tests/valgrind-cycle.sh build/anycast-healthd
+
+step "integration (network namespaces, real bird2 + pptpd)"
+make -s -C build integration 2>&1 | tee build/integration.log
+
+step "distcheck"
+make -s -C build distcheck >/dev/null
+echo "distcheck: ok"
+
+# One closing line over everything that ran: automake's counts of the unit and
+# golden suites (plain and sanitized), the integration suite's own line, and
+# the valgrind cycle and distcheck as one check each (the "+ 2").
+count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
+ipass=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' build/integration.log | tail -1)
+printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))
