@@ -18,9 +18,15 @@
 enum probe_kind {
 	PROBE_KIND_PPTP_CONTROL,	/* SCCRQ/SCCRP (+ Echo) against pptpd */
 	PROBE_KIND_PROCESS,		/* pptpd's main process via pidfile + pidfd */
+	PROBE_KIND_PPTP_GRE,		/* call setup + LCP over enhanced GRE: the data path */
+	PROBE_KIND_CAPACITY,		/* sessions, fds, conntrack against thresholds */
+	PROBE_KIND_TCP,			/* TCP connect */
+	PROBE_KIND_HTTP,		/* HTTP(S) GET through libcurl */
+	PROBE_KIND_EXEC,		/* a command's exit code */
 	PROBE_KIND__COUNT
 };
-extern const char *const probe_kind_names[PROBE_KIND__COUNT];	/* "pptp-control", "process" */
+/* "pptp-control", "process", "pptp-gre", "capacity", "tcp", "http", "exec" */
+extern const char *const probe_kind_names[PROBE_KIND__COUNT];
 
 struct probe_pptp_control_config {
 	char *address;		/* numeric IPv4 or IPv6 address of pptpd */
@@ -34,6 +40,37 @@ struct probe_process_config {
 	char *process_name;	/* optional: /proc/PID/comm must match; NULL = any */
 };
 
+struct probe_pptp_gre_config {
+	char *address;		/* numeric IPv4 address of pptpd (GRE over IPv4 only) */
+	uint16_t port;		/* default 1723 */
+	char *host_name;	/* sent in SCCRQ; default "anycast-healthd" */
+};
+
+struct probe_capacity_config {
+	char *pidfile;			/* pptpd's pidfile: its pptpctrl children and fds */
+	char *pptpd_conf;		/* for the remoteip pool size; default /etc/pptpd.conf */
+	uint32_t max_sessions;		/* 0 = the remoteip pool size from pptpd_conf */
+	uint32_t sessions_percent;	/* DEGRADED at or above these; default 90 */
+	uint32_t fds_percent;
+	uint32_t conntrack_percent;
+};
+
+struct probe_tcp_config {
+	char *address;		/* numeric IPv4 or IPv6 address */
+	uint16_t port;
+};
+
+struct probe_http_config {
+	char *url;			/* http:// or https:// */
+	uint32_t expect_status;		/* default 200 */
+	char *body_contains;		/* optional substring the body must contain */
+};
+
+struct probe_exec_config {
+	char **argv;		/* argv[0] is an absolute path; NULL-terminated */
+	size_t argc;
+};
+
 struct probe_config {
 	char *name;			/* unique within its service */
 	enum probe_kind kind;
@@ -44,6 +81,11 @@ struct probe_config {
 	union {
 		struct probe_pptp_control_config pptp_control;
 		struct probe_process_config process;
+		struct probe_pptp_gre_config pptp_gre;
+		struct probe_capacity_config capacity;
+		struct probe_tcp_config tcp;
+		struct probe_http_config http;
+		struct probe_exec_config exec;
 	} u;
 };
 
@@ -62,17 +104,25 @@ struct prefix_config {
 	char **services;		/* names of the services it depends on (all must be UP) */
 	size_t n_services;
 	size_t *service_index;		/* resolved: index into config.services */
+	/* router bird: */
 	char *bird_protocol;		/* BIRD static protocol carrying it, e.g. "anycast4" */
 	char *bird_define;		/* its state constant, e.g. "ANYCAST4_OFF" (derived) */
+	char *bird_degraded_protocol;	/* optional twin announcing it with prepends */
+	char *bird_degraded_define;	/* e.g. "ANYCAST4_DEGRADED_OFF" (derived), or NULL */
+	int family;			/* AF_INET or AF_INET6, from the prefix */
 };
 
-enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND__COUNT };
-extern const char *const router_kind_names[ROUTER_KIND__COUNT];	/* "bird" */
+enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND_FRR, ROUTER_KIND__COUNT };
+extern const char *const router_kind_names[ROUTER_KIND__COUNT];	/* "bird", "frr" */
 
 struct router_config {
 	enum router_kind kind;
-	char *control_socket;		/* default /run/bird/bird.ctl */
-	char *state_file;		/* default /run/anycast-healthd/bird-state.conf */
+	/* bird: control socket, default /run/bird/bird.ctl;
+	 * frr: bgpd's vty socket, default /run/frr/bgpd.vty */
+	char *control_socket;
+	char *state_file;		/* bird only: default /run/anycast-healthd/bird-state.conf */
+	uint32_t frr_asn;		/* frr only: the `router bgp ASN` to configure under */
+	char *frr_degraded_route_map;	/* frr only, optional: `network P route-map X` when degraded */
 	uint32_t command_timeout_ms;	/* default 2000 */
 	uint32_t readback_interval_ms;	/* periodic read-back; default 10000 */
 	uint32_t reconnect_min_ms;	/* backoff start; default 100 */

@@ -40,6 +40,7 @@ struct prefix {
 	enum route_state actual;	/* last read back from the router */
 	ev_tstamp since;		/* desired state since */
 	char why[128];
+	unsigned long drift_repairs;	/* router found differing and corrected */
 };
 
 struct daemon {
@@ -49,6 +50,8 @@ struct daemon {
 	struct prefix *prefixes;	/* cfg->n_prefixes */
 	struct driver_handle driver;
 	bool router_up;
+	ev_tstamp router_since;		/* router_up last changed (wall clock) */
+	char router_why[64];		/* why unreachable; "connected" when up */
 	bool stopping;
 	ev_tstamp started;
 };
@@ -63,6 +66,14 @@ void daemon_reload(struct daemon *d, struct config *cfg);
 /* Stop probing and apply the config's on-exit action.  Returns once the driver
  * has nothing in flight (or after timeout_s); true if everything was applied. */
 bool daemon_stop(struct daemon *d, double timeout_s);
+
+/*
+ * The one-shot `--withdraw-all` (the unit's ExecStopPost, so a crash or a
+ * kill -9 does not leave the prefix announced): withdraw every prefix of
+ * cfg and wait until the router confirms or timeout_s passes.  Returns 0
+ * when every prefix is confirmed withdrawn, 1 otherwise.
+ */
+int daemon_withdraw_all(const struct config *cfg, double timeout_s);
 
 /* One line for systemd's STATUS=. */
 void daemon_status_line(const struct daemon *d, char *buf, size_t len);

@@ -3,7 +3,7 @@
  *
  *   driver.c       dispatch by router kind, shared helpers
  *   driver_bird.c  BIRD 2 control socket (driver_bird_ops)
- *   (driver_frr.c  FRR vty socket: a later issue)
+ *   driver_frr.c   FRR bgpd vty socket (driver_frr_ops)
  *
  * The daemon owns the desired state of each prefix; the driver makes the
  * router match it and reports what the router actually has.  Contract:
@@ -30,8 +30,16 @@
 
 #include "config.h"
 
-enum route_state { ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_STATE__COUNT };
-extern const char *const route_state_names[ROUTE_STATE__COUNT];	/* "unknown", "announced", "withdrawn" */
+/*
+ * ANNOUNCED: the normal announcement.  DEGRADED: announced, less preferred
+ * (AS-path prepends: BIRD's degraded twin protocol, FRR's degraded route-map);
+ * a prefix with no such twin/route-map configured is simply ANNOUNCED.
+ */
+enum route_state {
+	ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_DEGRADED, ROUTE_STATE__COUNT
+};
+/* "unknown", "announced", "withdrawn", "degraded" */
+extern const char *const route_state_names[ROUTE_STATE__COUNT];
 
 struct driver_callbacks {
 	/* Read-back result for config prefix `index` (after reconnect, after
@@ -40,6 +48,10 @@ struct driver_callbacks {
 	/* The control connection came up (true) or went away (false); `why`
 	 * names the reason when down ("connect-refused", "eof", "timeout"...). */
 	void (*connection)(void *arg, bool up, const char *why);
+	/* A read-back found the router differing from a known desired state
+	 * (restarted, reconfigured, changed by hand); the driver re-asserts and
+	 * logs it; this lets the daemon count it.  Optional. */
+	void (*drift)(void *arg, size_t index, enum route_state found, enum route_state wanted);
 };
 
 struct driver;
@@ -62,6 +74,7 @@ struct driver_ops {
 };
 
 extern const struct driver_ops driver_bird_ops;
+extern const struct driver_ops driver_frr_ops;
 
 /* Generic front: picks the ops from cfg->router.kind. */
 struct driver_handle {

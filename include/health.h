@@ -14,10 +14,18 @@
  *  - ERROR (the probe could not run: no CAP_NET_RAW, EMFILE) counts for
  *    nothing and leaves the streaks alone, unless the service says
  *    error-is-down, in which case it counts as DOWN.
+ *  - DEGRADED (serving, near a limit) counts as UP for the streaks above.
+ *    An UP check becomes DEGRADED after `fall` consecutive DEGRADED results
+ *    and UP again after `rise` consecutive plain UPs:
+ *
+ *            fall consecutive DEGRADED
+ *        UP ---------------------------> DEGRADED
+ *           <---------------------------
+ *            rise consecutive UP          (DOWN as from UP)
  *
  * The service's verdict combines its checks: DOWN if any check is DOWN,
- * else INIT if any is still INIT, else UP.  The reason of a DOWN verdict is
- * the reason of the first DOWN check.
+ * else INIT if any is still INIT, else DEGRADED if any is DEGRADED, else UP.
+ * The reason of a DOWN or DEGRADED verdict is the first such check's reason.
  *
  * Pure logic: no I/O, no clock; daemon.c feeds it and logs transitions.
  */
@@ -30,14 +38,17 @@
 
 #include "probe.h"
 
-enum health_state { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN, HEALTH_STATE__COUNT };
-extern const char *const health_state_names[HEALTH_STATE__COUNT];	/* "INIT", "UP", "DOWN" */
+enum health_state { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN, HEALTH_DEGRADED, HEALTH_STATE__COUNT };
+/* "INIT", "UP", "DOWN", "DEGRADED" */
+extern const char *const health_state_names[HEALTH_STATE__COUNT];
 
 struct health_check {
 	enum health_state state;
 	uint32_t rise, fall;
 	uint32_t ok_streak;		/* consecutive UP results */
 	uint32_t fail_streak;		/* consecutive DOWN results */
+	uint32_t degraded_streak;	/* consecutive DEGRADED results */
+	uint32_t plain_streak;		/* consecutive plain UP (not DEGRADED) results */
 	char reason[PROBE_REASON_MAX];	/* reason of the last counted result */
 };
 

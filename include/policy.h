@@ -2,9 +2,10 @@
  * policy.h - what each prefix should be, from the verdicts of the services
  * it depends on.
  *
- *   every service UP             -> ROUTE_ANNOUNCED
- *   any service DOWN             -> ROUTE_WITHDRAWN
- *   otherwise (some still INIT)  -> ROUTE_UNKNOWN: no verdict, change nothing
+ *   any service DOWN                  -> ROUTE_WITHDRAWN
+ *   else any still INIT               -> ROUTE_UNKNOWN: no verdict, change nothing
+ *   else any DEGRADED (near capacity) -> ROUTE_DEGRADED: announced, less preferred
+ *   else (every service UP)           -> ROUTE_ANNOUNCED
  *
  * The last rule is what keeps a daemon restart on a healthy gateway from
  * flapping the route: until every service has a verdict, the router keeps

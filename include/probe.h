@@ -5,6 +5,11 @@
  *                    jitter, result delivery (this header's functions)
  *   probe_pptp.c     kind "pptp-control"   (probe_pptp_control_ops)
  *   probe_process.c  kind "process"        (probe_process_ops)
+ *   probe_gre.c      kind "pptp-gre"       (probe_pptp_gre_ops)
+ *   probe_capacity.c kind "capacity"       (probe_capacity_ops)
+ *   probe_tcp.c      kind "tcp"            (probe_tcp_ops)
+ *   probe_http.c     kind "http"           (probe_http_ops)
+ *   probe_exec.c     kind "exec"           (probe_exec_ops)
  *
  * A run:  probe.c calls ops->start(); the kind does its non-blocking work on
  * the loop and ends the run with probe_done().  If the run outlives
@@ -27,10 +32,18 @@
 
 #include "config.h"
 
-enum probe_result { PROBE_UP, PROBE_DOWN, PROBE_ERROR, PROBE_RESULT__COUNT };
-extern const char *const probe_result_names[PROBE_RESULT__COUNT];	/* "UP", "DOWN", "ERROR" */
+/*
+ * UP: serving.  DOWN: not serving.  ERROR: the probe itself could not run
+ * (no CAP_NET_RAW, EMFILE): not counted unless the service says so.
+ * DEGRADED: serving but near a limit (capacity probe): counts as UP for
+ * rise/fall, and makes the service less preferred.
+ */
+enum probe_result { PROBE_UP, PROBE_DOWN, PROBE_ERROR, PROBE_DEGRADED, PROBE_RESULT__COUNT };
+/* "UP", "DOWN", "ERROR", "DEGRADED" */
+extern const char *const probe_result_names[PROBE_RESULT__COUNT];
 
 #define PROBE_REASON_MAX 64
+#define PROBE_DETAIL_MAX 160
 
 struct probe_report {
 	enum probe_result result;
@@ -38,6 +51,8 @@ struct probe_report {
 	double latency_ms;		/* start to result; 0 for events */
 	bool immediate;			/* event-driven: skip rise/fall */
 	bool changed;			/* result or reason differs from the previous one */
+	char detail[PROBE_DETAIL_MAX];	/* optional numbers for the status, e.g.
+					 * "sessions 45/50 fds 120/1024"; "" if none */
 };
 
 struct probe;
@@ -58,6 +73,11 @@ struct probe_ops {
 
 extern const struct probe_ops probe_pptp_control_ops;
 extern const struct probe_ops probe_process_ops;
+extern const struct probe_ops probe_pptp_gre_ops;
+extern const struct probe_ops probe_capacity_ops;
+extern const struct probe_ops probe_tcp_ops;
+extern const struct probe_ops probe_http_ops;
+extern const struct probe_ops probe_exec_ops;
 
 typedef void probe_report_cb(struct probe *p, const struct probe_report *r, void *arg);
 
@@ -85,6 +105,9 @@ void probe_destroy(struct probe *p);
 
 /* End the active run.  reason must be a short code; NULL means "ok". */
 void probe_done(struct probe *p, enum probe_result result, const char *reason);
+/* The same with numbers for the status (printf-style detail, may be NULL). */
+void probe_done_detail(struct probe *p, enum probe_result result, const char *reason,
+		       const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Report an event outside a run (delivered with immediate = true). */
 void probe_event(struct probe *p, enum probe_result result, const char *reason);
 

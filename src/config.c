@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libyang/libyang.h>
 
@@ -31,6 +32,24 @@
 const char *const probe_kind_names[PROBE_KIND__COUNT] = {
 	[PROBE_KIND_PPTP_CONTROL] = "pptp-control",
 	[PROBE_KIND_PROCESS] = "process",
+	[PROBE_KIND_PPTP_GRE] = "pptp-gre",
+	[PROBE_KIND_CAPACITY] = "capacity",
+	[PROBE_KIND_TCP] = "tcp",
+	[PROBE_KIND_HTTP] = "http",
+	[PROBE_KIND_EXEC] = "exec",
+};
+
+/*
+ * Kinds too costly to run at the service's sub-second default keep their own
+ * interval/timeout unless the probe sets them (0 = inherit the service's).
+ * A GRE probe makes pptpd fork a pptpctrl and a pppd; a capacity probe scans
+ * /proc.  The YANG descriptions of those containers say the same.
+ */
+static const struct {
+	uint32_t interval_ms, timeout_ms;
+} config_kind_timing[PROBE_KIND__COUNT] = {
+	[PROBE_KIND_PPTP_GRE] = { 5000, 2000 },
+	[PROBE_KIND_CAPACITY] = { 5000, 1000 },
 };
 
 const char *const on_exit_action_names[ON_EXIT__COUNT] = {
@@ -40,6 +59,7 @@ const char *const on_exit_action_names[ON_EXIT__COUNT] = {
 
 const char *const router_kind_names[ROUTER_KIND__COUNT] = {
 	[ROUTER_KIND_BIRD] = "bird",
+	[ROUTER_KIND_FRR] = "frr",
 };
 
 /* One load: where errors go and how many were printed. */
@@ -351,13 +371,18 @@ config_bool(const struct lyd_node *parent, const char *name)
 static void
 config_build_router(struct config_load_ctx *lc, struct router_config *rc, const struct lyd_node *node)
 {
-	const struct lyd_node *bird;
+	const struct lyd_node *bird, *frr;
 
-	/* The schema makes the choice mandatory; bird is its only case so far. */
+	/* The schema makes the choice mandatory. */
 	rc->kind = ROUTER_KIND_BIRD;
 	if ((bird = config_child(node, "bird")) != NULL) {
 		rc->control_socket = config_strdup(bird, "control-socket");
 		rc->state_file = config_strdup(bird, "state-file");
+	} else if ((frr = config_child(node, "frr")) != NULL) {
+		rc->kind = ROUTER_KIND_FRR;
+		rc->control_socket = config_strdup(frr, "vty-socket");
+		rc->frr_asn = config_u32(frr, "asn", 0);
+		rc->frr_degraded_route_map = config_strdup(frr, "degraded-route-map");
 	}
 	rc->command_timeout_ms = config_u32(node, "command-timeout-ms", 0);
 	rc->readback_interval_ms = config_u32(node, "readback-interval-ms", 0);
@@ -368,21 +393,33 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 		    rc->reconnect_min_ms, rc->reconnect_max_ms);
 }
 
+static bool config_build_probe_kind(struct probe_config *pc, const struct lyd_node *node);
+
 static void
 config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const struct lyd_node *node,
 		   const struct lyd_node *service)
 {
-	const struct lyd_node *kind;
-
 	pc->name = config_strdup(node, "name");
-	/* Absent overrides inherit the service's (defaulted) values. */
-	pc->interval_ms = config_u32(node, "interval-ms", config_u32(service, "interval-ms", 0));
-	pc->timeout_ms = config_u32(node, "timeout-ms", config_u32(service, "timeout-ms", 0));
+	if (!config_build_probe_kind(pc, node))
+		config_node_error(lc, node, "no probe kind");	/* unreachable: mandatory choice */
+	/* Absent overrides inherit the kind's own timing or the service's values. */
+	pc->interval_ms = config_u32(node, "interval-ms", config_kind_timing[pc->kind].interval_ms ?
+	    config_kind_timing[pc->kind].interval_ms : config_u32(service, "interval-ms", 0));
+	pc->timeout_ms = config_u32(node, "timeout-ms", config_kind_timing[pc->kind].timeout_ms ?
+	    config_kind_timing[pc->kind].timeout_ms : config_u32(service, "timeout-ms", 0));
 	pc->rise = config_u32(node, "rise", config_u32(service, "rise", 0));
 	pc->fall = config_u32(node, "fall", config_u32(service, "fall", 0));
 	if (pc->timeout_ms >= pc->interval_ms)
 		config_node_error(lc, node, "timeout-ms (%u) must be less than interval-ms (%u)",
 		    pc->timeout_ms, pc->interval_ms);
+}
+
+/* Fill pc->kind and pc->u from the probe's kind container; false if none. */
+static bool
+config_build_probe_kind(struct probe_config *pc, const struct lyd_node *node)
+{
+	const struct lyd_node *kind, *n;
+	size_t i = 0;
 
 	if ((kind = config_child(node, "pptp-control")) != NULL) {
 		pc->kind = PROBE_KIND_PPTP_CONTROL;
@@ -394,10 +431,38 @@ config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const st
 		pc->kind = PROBE_KIND_PROCESS;
 		pc->u.process.pidfile = config_strdup(kind, "pidfile");
 		pc->u.process.process_name = config_strdup(kind, "process-name");
+	} else if ((kind = config_child(node, "pptp-gre")) != NULL) {
+		pc->kind = PROBE_KIND_PPTP_GRE;
+		pc->u.pptp_gre.address = config_strdup(kind, "address");
+		pc->u.pptp_gre.port = (uint16_t)config_u32(kind, "port", 0);
+		pc->u.pptp_gre.host_name = config_strdup(kind, "host-name");
+	} else if ((kind = config_child(node, "capacity")) != NULL) {
+		pc->kind = PROBE_KIND_CAPACITY;
+		pc->u.capacity.pidfile = config_strdup(kind, "pidfile");
+		pc->u.capacity.pptpd_conf = config_strdup(kind, "pptpd-conf");
+		pc->u.capacity.max_sessions = config_u32(kind, "max-sessions", 0);
+		pc->u.capacity.sessions_percent = config_u32(kind, "sessions-percent", 0);
+		pc->u.capacity.fds_percent = config_u32(kind, "fds-percent", 0);
+		pc->u.capacity.conntrack_percent = config_u32(kind, "conntrack-percent", 0);
+	} else if ((kind = config_child(node, "tcp")) != NULL) {
+		pc->kind = PROBE_KIND_TCP;
+		pc->u.tcp.address = config_strdup(kind, "address");
+		pc->u.tcp.port = (uint16_t)config_u32(kind, "port", 0);
+	} else if ((kind = config_child(node, "http")) != NULL) {
+		pc->kind = PROBE_KIND_HTTP;
+		pc->u.http.url = config_strdup(kind, "url");
+		pc->u.http.expect_status = config_u32(kind, "expect-status", 0);
+		pc->u.http.body_contains = config_strdup(kind, "body-contains");
+	} else if ((kind = config_child(node, "exec")) != NULL) {
+		pc->kind = PROBE_KIND_EXEC;
+		pc->u.exec.argc = config_count(kind, "command");
+		pc->u.exec.argv = xcalloc(pc->u.exec.argc + 1, sizeof(char *));
+		CONFIG_FOR_EACH(kind, "command", n)
+			pc->u.exec.argv[i++] = xstrdup(lyd_get_value(n));
 	} else {
-		/* Unreachable: the choice is mandatory in the schema. */
-		config_node_error(lc, node, "no probe kind");
+		return false;
 	}
+	return true;
 }
 
 static void
@@ -447,34 +512,58 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 		i++;
 	}
 
+	pc->family = strchr(pc->prefix, ':') != NULL ? AF_INET6 : AF_INET;
 	bird = config_child(node, "bird");
-	if (bird != NULL)
+	if (bird != NULL) {
 		pc->bird_protocol = config_strdup(bird, "protocol");
+		pc->bird_degraded_protocol = config_strdup(bird, "degraded-protocol");
+	}
 	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL) {
 		config_node_error(lc, node, "bird/protocol is required when the router is bird");
 		return;
 	}
 	if (pc->bird_protocol != NULL)
 		pc->bird_define = config_bird_define(pc->bird_protocol);
+	if (pc->bird_degraded_protocol != NULL)
+		pc->bird_degraded_define = config_bird_define(pc->bird_degraded_protocol);
 }
 
-/* `unique` catches equal protocol names; names differing only in case share a constant. */
+/*
+ * Every BIRD protocol a prefix uses (main and degraded twin) needs its own
+ * state constant: `unique` catches equal main names, this catches the rest
+ * (names differing only in case, a twin reusing another prefix's protocol).
+ */
 static void
 config_check_defines(struct config_load_ctx *lc, const struct config *cfg, const struct lyd_node *top)
 {
 	const struct lyd_node *n;
-	size_t i = 0, j;
+	size_t i = 0, j, a, b;
 
 	CONFIG_FOR_EACH(top, "prefix", n) {
 		const struct prefix_config *pc = &cfg->prefixes[i];
+		const char *mine[2] = { pc->bird_define, pc->bird_degraded_define };
+		const char *names[2] = { pc->bird_protocol, pc->bird_degraded_protocol };
+		bool reported = false;
 
-		for (j = 0; pc->bird_define != NULL && j < i; j++) {
-			if (cfg->prefixes[j].bird_define == NULL ||
-			    strcmp(cfg->prefixes[j].bird_define, pc->bird_define) != 0)
-				continue;
-			config_node_error(lc, n, "bird/protocol \"%s\" has the same state constant %s as prefix %s",
-			    pc->bird_protocol, pc->bird_define, cfg->prefixes[j].prefix);
-			break;
+		if (mine[0] && mine[1] && strcmp(mine[0], mine[1]) == 0) {
+			config_node_error(lc, n, "bird/degraded-protocol \"%s\" must differ from bird/protocol",
+			    names[1]);
+			reported = true;
+		}
+		for (j = 0; j < i && !reported; j++) {
+			const struct prefix_config *other = &cfg->prefixes[j];
+			const char *theirs[2] = { other->bird_define, other->bird_degraded_define };
+
+			for (a = 0; a < 2 && !reported; a++) {
+				for (b = 0; b < 2 && !reported; b++) {
+					if (mine[a] == NULL || theirs[b] == NULL ||
+					    strcmp(mine[a], theirs[b]) != 0)
+						continue;
+					config_node_error(lc, n, "bird protocol \"%s\" has the same state constant %s as prefix %s",
+					    names[a], mine[a], other->prefix);
+					reported = true;
+				}
+			}
 		}
 		i++;
 	}
@@ -608,6 +697,26 @@ config_free_probe(struct probe_config *pc)
 		free(pc->u.process.pidfile);
 		free(pc->u.process.process_name);
 		break;
+	case PROBE_KIND_PPTP_GRE:
+		free(pc->u.pptp_gre.address);
+		free(pc->u.pptp_gre.host_name);
+		break;
+	case PROBE_KIND_CAPACITY:
+		free(pc->u.capacity.pidfile);
+		free(pc->u.capacity.pptpd_conf);
+		break;
+	case PROBE_KIND_TCP:
+		free(pc->u.tcp.address);
+		break;
+	case PROBE_KIND_HTTP:
+		free(pc->u.http.url);
+		free(pc->u.http.body_contains);
+		break;
+	case PROBE_KIND_EXEC:
+		for (size_t i = 0; i < pc->u.exec.argc; i++)
+			free(pc->u.exec.argv[i]);
+		free(pc->u.exec.argv);
+		break;
 	case PROBE_KIND__COUNT:
 		break;
 	}
@@ -623,6 +732,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->router.control_socket);
 	free(cfg->router.state_file);
+	free(cfg->router.frr_degraded_route_map);
 	for (i = 0; i < cfg->n_services; i++) {
 		for (j = 0; j < cfg->services[i].n_probes; j++)
 			config_free_probe(&cfg->services[i].probes[j]);
@@ -638,6 +748,8 @@ config_free(struct config *cfg)
 		free(cfg->prefixes[i].prefix);
 		free(cfg->prefixes[i].bird_protocol);
 		free(cfg->prefixes[i].bird_define);
+		free(cfg->prefixes[i].bird_degraded_protocol);
+		free(cfg->prefixes[i].bird_degraded_define);
 	}
 	free(cfg->prefixes);
 	free(cfg->effective_json);
@@ -668,6 +780,31 @@ config_probe_equal(const struct probe_config *a, const struct probe_config *b)
 	case PROBE_KIND_PROCESS:
 		return config_str_equal(a->u.process.pidfile, b->u.process.pidfile) &&
 		    config_str_equal(a->u.process.process_name, b->u.process.process_name);
+	case PROBE_KIND_PPTP_GRE:
+		return config_str_equal(a->u.pptp_gre.address, b->u.pptp_gre.address) &&
+		    a->u.pptp_gre.port == b->u.pptp_gre.port &&
+		    config_str_equal(a->u.pptp_gre.host_name, b->u.pptp_gre.host_name);
+	case PROBE_KIND_CAPACITY:
+		return config_str_equal(a->u.capacity.pidfile, b->u.capacity.pidfile) &&
+		    config_str_equal(a->u.capacity.pptpd_conf, b->u.capacity.pptpd_conf) &&
+		    a->u.capacity.max_sessions == b->u.capacity.max_sessions &&
+		    a->u.capacity.sessions_percent == b->u.capacity.sessions_percent &&
+		    a->u.capacity.fds_percent == b->u.capacity.fds_percent &&
+		    a->u.capacity.conntrack_percent == b->u.capacity.conntrack_percent;
+	case PROBE_KIND_TCP:
+		return config_str_equal(a->u.tcp.address, b->u.tcp.address) &&
+		    a->u.tcp.port == b->u.tcp.port;
+	case PROBE_KIND_HTTP:
+		return config_str_equal(a->u.http.url, b->u.http.url) &&
+		    a->u.http.expect_status == b->u.http.expect_status &&
+		    config_str_equal(a->u.http.body_contains, b->u.http.body_contains);
+	case PROBE_KIND_EXEC:
+		if (a->u.exec.argc != b->u.exec.argc)
+			return false;
+		for (size_t i = 0; i < a->u.exec.argc; i++)
+			if (!config_str_equal(a->u.exec.argv[i], b->u.exec.argv[i]))
+				return false;
+		return true;
 	case PROBE_KIND__COUNT:
 		break;
 	}

@@ -171,18 +171,32 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 {
 	struct daemon *d = arg;
 
+	snprintf(d->router_why, sizeof(d->router_why), "%s", up ? "connected" : why ? why : "?");
 	if (up == d->router_up)
 		return;
 	d->router_up = up;
+	d->router_since = ev_time();
 	if (up)
 		log_info("router: connected");
 	else
-		log_warnx("router: unreachable (%s); health keeps being tracked", why ? why : "?");
+		log_warnx("router: unreachable (%s); health keeps being tracked", d->router_why);
+}
+
+static void
+daemon_driver_drift_cb(void *arg, size_t index, enum route_state found, enum route_state wanted)
+{
+	struct daemon *d = arg;
+
+	(void)found;
+	(void)wanted;
+	if (index < d->cfg->n_prefixes)
+		d->prefixes[index].drift_repairs++;
 }
 
 static const struct driver_callbacks daemon_driver_callbacks = {
 	.actual = daemon_driver_actual_cb,
 	.connection = daemon_driver_connection_cb,
+	.drift = daemon_driver_drift_cb,
 };
 
 /* ---- life cycle ---- */
@@ -211,6 +225,8 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->loop = loop;
 	d->cfg = cfg;
 	d->started = ev_now(loop);
+	d->router_since = ev_time();
+	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
 	if (driver_open(&d->driver, loop, cfg, &daemon_driver_callbacks, d) < 0)
 		log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
@@ -316,6 +332,86 @@ daemon_stop(struct daemon *d, double timeout_s)
 	return true;
 }
 
+/* ---- one-shot withdraw ---- */
+
+struct daemon_withdraw {
+	size_t n, confirmed;
+	bool *done;
+	bool up;
+};
+
+static void
+daemon_withdraw_actual_cb(void *arg, size_t index, enum route_state actual)
+{
+	struct daemon_withdraw *w = arg;
+
+	if (index >= w->n || w->done[index] || actual != ROUTE_WITHDRAWN)
+		return;
+	w->done[index] = true;
+	w->confirmed++;
+}
+
+static void
+daemon_withdraw_connection_cb(void *arg, bool up, const char *why)
+{
+	struct daemon_withdraw *w = arg;
+
+	if (!up && w->up != up)
+		log_warnx("withdraw-all: router unreachable (%s)", why ? why : "?");
+	w->up = up;
+}
+
+static void
+daemon_withdraw_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+int
+daemon_withdraw_all(const struct config *cfg, double timeout_s)
+{
+	static const struct driver_callbacks cb = {
+		.actual = daemon_withdraw_actual_cb,
+		.connection = daemon_withdraw_connection_cb,
+	};
+	struct daemon_withdraw w = { .n = cfg->n_prefixes };
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct driver_handle h = { 0 };
+	ev_timer tick;
+	ev_tstamp deadline;
+	size_t i;
+
+	if (loop == NULL)
+		fatalx("cannot initialise the event loop");
+	w.done = xcalloc(w.n, sizeof(*w.done));
+	if (driver_open(&h, loop, cfg, &cb, &w) < 0) {
+		ev_loop_destroy(loop);
+		free(w.done);
+		return 1;
+	}
+	for (i = 0; i < cfg->n_prefixes; i++)
+		driver_set_desired(&h, i, ROUTE_WITHDRAWN, "anycast-healthd withdraw-all");
+	/* A tick so the loop wakes up to see the deadline even if nothing else
+	 * happens (router silent). */
+	ev_timer_init(&tick, daemon_withdraw_tick_cb, 0.05, 0.05);
+	ev_timer_start(loop, &tick);
+	deadline = ev_time() + timeout_s;
+	while (w.confirmed < w.n && ev_time() < deadline)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &tick);
+	driver_close(&h);
+	ev_loop_destroy(loop);
+	free(w.done);
+	if (w.confirmed < w.n) {
+		log_warnx("withdraw-all: %zu of %zu prefixes confirmed withdrawn", w.confirmed, w.n);
+		return 1;
+	}
+	log_info("withdraw-all: %zu prefixes withdrawn", w.n);
+	return 0;
+}
+
 void
 daemon_status_line(const struct daemon *d, char *buf, size_t len)
 {
@@ -324,7 +420,8 @@ daemon_status_line(const struct daemon *d, char *buf, size_t len)
 	for (i = 0; i < d->cfg->n_services; i++)
 		up += d->services[i] && d->services[i]->state == HEALTH_UP;
 	for (i = 0; i < d->cfg->n_prefixes; i++)
-		announced += d->prefixes[i].desired == ROUTE_ANNOUNCED;
+		announced += d->prefixes[i].desired == ROUTE_ANNOUNCED ||
+			     d->prefixes[i].desired == ROUTE_DEGRADED;
 	snprintf(buf, len, "%zu/%zu services up, %zu/%zu prefixes announced, router %s",
 		 up, d->cfg->n_services, announced, d->cfg->n_prefixes,
 		 d->router_up ? "connected" : "unreachable");

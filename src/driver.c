@@ -2,8 +2,8 @@
  * driver.c - the generic front of the router drivers (driver.h).
  *
  * The daemon talks to a struct driver_handle and never names a router; this
- * file picks the ops table from cfg->router.kind and forwards.  Adding FRR
- * means one more case in driver_ops_for() and nothing else here.
+ * file picks the ops table from cfg->router.kind and forwards.  A new router
+ * is one more case in driver_ops_for().
  */
 #include <string.h>
 
@@ -14,6 +14,7 @@ const char *const route_state_names[ROUTE_STATE__COUNT] = {
 	[ROUTE_UNKNOWN] = "unknown",
 	[ROUTE_ANNOUNCED] = "announced",
 	[ROUTE_WITHDRAWN] = "withdrawn",
+	[ROUTE_DEGRADED] = "degraded",
 };
 
 static const struct driver_ops *
@@ -22,6 +23,8 @@ driver_ops_for(enum router_kind kind)
 	switch (kind) {
 	case ROUTER_KIND_BIRD:
 		return &driver_bird_ops;
+	case ROUTER_KIND_FRR:
+		return &driver_frr_ops;
 	case ROUTER_KIND__COUNT:
 	default:
 		return NULL;
@@ -103,6 +106,8 @@ driver_router_config_equal(const struct router_config *a, const struct router_co
 	return a->kind == b->kind &&
 	       driver_str_equal(a->control_socket, b->control_socket) &&
 	       driver_str_equal(a->state_file, b->state_file) &&
+	       a->frr_asn == b->frr_asn &&
+	       driver_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
 	       a->command_timeout_ms == b->command_timeout_ms &&
 	       a->readback_interval_ms == b->readback_interval_ms &&
 	       a->reconnect_min_ms == b->reconnect_min_ms &&

@@ -11,6 +11,7 @@ const char *const health_state_names[HEALTH_STATE__COUNT] = {
 	[HEALTH_INIT] = "INIT",
 	[HEALTH_UP] = "UP",
 	[HEALTH_DOWN] = "DOWN",
+	[HEALTH_DEGRADED] = "DEGRADED",
 };
 
 void
@@ -32,6 +33,46 @@ health_check_set(struct health_check *hc, enum health_state next)
 	return true;
 }
 
+static void
+health_count(uint32_t *streak)
+{
+	if (*streak < UINT32_MAX)
+		(*streak)++;
+}
+
+/* An UP or DEGRADED result: both count toward rise; which of the two serving
+ * states the check is in follows its own streaks (see health.h). */
+static bool
+health_check_serving(struct health_check *hc, bool degraded, bool immediate)
+{
+	hc->fail_streak = 0;
+	health_count(&hc->ok_streak);
+	if (degraded) {
+		hc->plain_streak = 0;
+		health_count(&hc->degraded_streak);
+	} else {
+		hc->degraded_streak = 0;
+		health_count(&hc->plain_streak);
+	}
+	switch (hc->state) {
+	case HEALTH_INIT:
+	case HEALTH_DOWN:
+		if (immediate || hc->ok_streak >= hc->rise)
+			return health_check_set(hc, degraded ? HEALTH_DEGRADED : HEALTH_UP);
+		return false;
+	case HEALTH_UP:
+		if (degraded && hc->degraded_streak >= hc->fall)
+			return health_check_set(hc, HEALTH_DEGRADED);
+		return false;
+	case HEALTH_DEGRADED:
+		if (!degraded && hc->plain_streak >= hc->rise)
+			return health_check_set(hc, HEALTH_UP);
+		return false;
+	default:
+		return false;
+	}
+}
+
 bool
 health_check_update(struct health_check *hc, const struct probe_report *r,
 		    bool error_is_down)
@@ -45,17 +86,12 @@ health_check_update(struct health_check *hc, const struct probe_report *r,
 	}
 	snprintf(hc->reason, sizeof(hc->reason), "%s", r->reason);
 
-	if (result == PROBE_UP) {
-		hc->fail_streak = 0;
-		if (hc->ok_streak < UINT32_MAX)
-			hc->ok_streak++;
-		if (r->immediate || hc->ok_streak >= hc->rise)
-			return health_check_set(hc, HEALTH_UP);
-		return false;
-	}
+	if (result == PROBE_UP || result == PROBE_DEGRADED)
+		return health_check_serving(hc, result == PROBE_DEGRADED, r->immediate);
 	hc->ok_streak = 0;
-	if (hc->fail_streak < UINT32_MAX)
-		hc->fail_streak++;
+	hc->plain_streak = 0;
+	hc->degraded_streak = 0;
+	health_count(&hc->fail_streak);
 	if (r->immediate || hc->fail_streak >= hc->fall)
 		return health_check_set(hc, HEALTH_DOWN);
 	return false;
@@ -64,7 +100,7 @@ health_check_update(struct health_check *hc, const struct probe_report *r,
 enum health_state
 health_verdict(const struct health_check *checks, size_t n, const char **reason)
 {
-	const struct health_check *init = NULL;
+	const struct health_check *init = NULL, *degraded = NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -75,11 +111,18 @@ health_verdict(const struct health_check *checks, size_t n, const char **reason)
 		}
 		if (checks[i].state == HEALTH_INIT && init == NULL)
 			init = &checks[i];
+		if (checks[i].state == HEALTH_DEGRADED && degraded == NULL)
+			degraded = &checks[i];
 	}
 	if (init != NULL) {
 		if (reason)
 			*reason = "init";
 		return HEALTH_INIT;
+	}
+	if (degraded != NULL) {
+		if (reason)
+			*reason = degraded->reason;
+		return HEALTH_DEGRADED;
 	}
 	if (reason)
 		*reason = "ok";

@@ -15,6 +15,7 @@
 
 #define DEFAULT_CONFIG SYSCONFDIR "/anycast-healthd/anycast-healthd.json"
 #define STOP_TIMEOUT_S 3.0
+#define WITHDRAW_ALL_TIMEOUT_S 5.0
 
 struct main_state {
 	struct ev_loop *loop;
@@ -35,6 +36,9 @@ usage(FILE *out)
 		"       anycast-healthd --init-bird-state [-c FILE]\n"
 		"                                            create BIRD's state file (all withdrawn)\n"
 		"                                            if it is missing, and exit\n"
+		"       anycast-healthd --withdraw-all [-c FILE]\n"
+		"                                            withdraw every prefix and exit (the unit's\n"
+		"                                            ExecStopPost: a crash leaves nothing announced)\n"
 		"options:\n"
 		"  -c, --config FILE   config file (default %s)\n"
 		"  -n, --check         validate only: exit 0 if valid, 1 with every error otherwise\n"
@@ -171,10 +175,39 @@ main_run(const char *config_path)
 	return clean ? 0 : 1;
 }
 
+/*
+ * Run by the unit's ExecStopPost after every stop.  systemd sets
+ * SERVICE_RESULT there: "success" means the daemon stopped cleanly and has
+ * already applied on-exit itself (which may be `keep`, e.g. for an upgrade);
+ * anything else (a crash, kill -9, a watchdog timeout) withdraws.  Run by
+ * hand (no SERVICE_RESULT) it always withdraws.
+ */
+static int
+main_withdraw_all(const char *config_path)
+{
+	const char *result = getenv("SERVICE_RESULT");
+	struct config *cfg = config_load(config_path, stderr);
+	int rc;
+
+	if (cfg == NULL)
+		return 1;
+	if (result != NULL && strcmp(result, "success") == 0) {
+		log_info("withdraw-all: the daemon stopped cleanly and applied on-exit %s itself",
+			 on_exit_action_names[cfg->on_exit]);
+		config_free(cfg);
+		return 0;
+	}
+	if (result != NULL)
+		log_warnx("withdraw-all: the daemon ended with %s: withdrawing every prefix", result);
+	rc = daemon_withdraw_all(cfg, WITHDRAW_ALL_TIMEOUT_S);
+	config_free(cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_INIT_BIRD_STATE = 256 };
+	enum { OPT_INIT_BIRD_STATE = 256, OPT_WITHDRAW_ALL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
@@ -183,10 +216,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "init-bird-state", no_argument, NULL, OPT_INIT_BIRD_STATE },
+		{ "withdraw-all", no_argument, NULL, OPT_WITHDRAW_ALL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = DEFAULT_CONFIG;
-	bool check = false, print = false, init_state = false;
+	bool check = false, print = false, init_state = false, withdraw_all = false;
 	struct config *cfg;
 	int verbose = 0, ch, rc;
 
@@ -199,6 +233,7 @@ main(int argc, char **argv)
 		case 'V': printf("anycast-healthd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		case OPT_INIT_BIRD_STATE: init_state = true; break;
+		case OPT_WITHDRAW_ALL: withdraw_all = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -208,6 +243,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
+	if (withdraw_all)
+		return main_withdraw_all(config_path);
 	if (!check && !print && !init_state)
 		return main_run(config_path);
 

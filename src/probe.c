@@ -7,6 +7,8 @@
  * next one is due is not overlapped: the timeout (< interval, enforced by the
  * config) always ends it first.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -18,16 +20,22 @@ const char *const probe_result_names[PROBE_RESULT__COUNT] = {
 	[PROBE_UP] = "UP",
 	[PROBE_DOWN] = "DOWN",
 	[PROBE_ERROR] = "ERROR",
+	[PROBE_DEGRADED] = "DEGRADED",
 };
 
 static const struct probe_ops *const probe_kind_ops[PROBE_KIND__COUNT] = {
 	[PROBE_KIND_PPTP_CONTROL] = &probe_pptp_control_ops,
 	[PROBE_KIND_PROCESS] = &probe_process_ops,
+	[PROBE_KIND_PPTP_GRE] = &probe_pptp_gre_ops,
+	[PROBE_KIND_CAPACITY] = &probe_capacity_ops,
+	[PROBE_KIND_TCP] = &probe_tcp_ops,
+	[PROBE_KIND_HTTP] = &probe_http_ops,
+	[PROBE_KIND_EXEC] = &probe_exec_ops,
 };
 
 static void
 probe_deliver(struct probe *p, enum probe_result result, const char *reason,
-	      double latency_ms, bool immediate)
+	      const char *detail, double latency_ms, bool immediate)
 {
 	struct probe_report *r = &p->last;
 
@@ -36,16 +44,17 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 	r->changed = r->result != result || strncmp(r->reason, reason, sizeof(r->reason) - 1) != 0;
 	r->result = result;
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
 	r->latency_ms = latency_ms;
 	r->immediate = immediate;
-	if (result != PROBE_UP)
+	if (result == PROBE_DOWN || result == PROBE_ERROR)
 		p->failures++;
 	if (p->report)
 		p->report(p, r, p->report_arg);
 }
 
 static void
-probe_finish(struct probe *p, enum probe_result result, const char *reason)
+probe_finish(struct probe *p, enum probe_result result, const char *reason, const char *detail)
 {
 	double latency_ms = (ev_now(p->loop) - p->run_started) * 1000.0;
 
@@ -53,11 +62,12 @@ probe_finish(struct probe *p, enum probe_result result, const char *reason)
 	p->running = false;
 	if (latency_ms < 0)
 		latency_ms = 0;
-	probe_deliver(p, result, reason, latency_ms, false);
+	probe_deliver(p, result, reason, detail, latency_ms, false);
 }
 
-void
-probe_done(struct probe *p, enum probe_result result, const char *reason)
+/* End the active run: the one path of probe_done() and probe_done_detail(). */
+static void
+probe_end(struct probe *p, enum probe_result result, const char *reason, const char *detail)
 {
 	if (!p->running) {
 		log_warnx("probe %s: result %s (%s) outside a run ignored", p->cfg->name,
@@ -66,13 +76,34 @@ probe_done(struct probe *p, enum probe_result result, const char *reason)
 	}
 	/* ev_now() is the time the loop woke up: refresh it so latency is real. */
 	ev_now_update(p->loop);
-	probe_finish(p, result, reason);
+	probe_finish(p, result, reason, detail);
+}
+
+void
+probe_done(struct probe *p, enum probe_result result, const char *reason)
+{
+	probe_end(p, result, reason, NULL);
+}
+
+void
+probe_done_detail(struct probe *p, enum probe_result result, const char *reason,
+		  const char *detail_fmt, ...)
+{
+	char detail[PROBE_DETAIL_MAX] = "";
+	va_list ap;
+
+	if (detail_fmt) {
+		va_start(ap, detail_fmt);
+		vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+		va_end(ap);
+	}
+	probe_end(p, result, reason, detail);
 }
 
 void
 probe_event(struct probe *p, enum probe_result result, const char *reason)
 {
-	probe_deliver(p, result, reason, 0, true);
+	probe_deliver(p, result, reason, NULL, 0, true);
 }
 
 static void
@@ -90,7 +121,7 @@ probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (r != NULL)
 			reason = r;
 	}
-	probe_finish(p, PROBE_DOWN, reason);
+	probe_finish(p, PROBE_DOWN, reason, NULL);
 }
 
 static void

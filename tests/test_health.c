@@ -176,12 +176,68 @@ health_test_verdict_combines_checks(void **state)
 }
 
 static void
+health_test_degraded_after_fall_and_back_after_rise(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 2, 2);
+	feed(&hc, PROBE_UP, "ok");
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_false(feed(&hc, PROBE_DEGRADED, "sessions-high"));
+	assert_int_equal(hc.state, HEALTH_UP);
+	assert_true(feed(&hc, PROBE_DEGRADED, "sessions-high"));
+	assert_int_equal(hc.state, HEALTH_DEGRADED);
+	assert_string_equal(hc.reason, "sessions-high");
+	feed(&hc, PROBE_UP, "ok");
+	feed(&hc, PROBE_DEGRADED, "sessions-high");	/* breaks the plain streak */
+	feed(&hc, PROBE_UP, "ok");
+	assert_int_equal(hc.state, HEALTH_DEGRADED);
+	assert_true(feed(&hc, PROBE_UP, "ok"));
+	assert_int_equal(hc.state, HEALTH_UP);
+}
+
+static void
+health_test_degraded_counts_toward_rise(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 2, 2);
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(feed(&hc, PROBE_DEGRADED, "fds-high"));
+	assert_int_equal(hc.state, HEALTH_DEGRADED);	/* rose straight into DEGRADED */
+	feed(&hc, PROBE_DOWN, "eof");
+	assert_true(feed(&hc, PROBE_DOWN, "eof"));
+	assert_int_equal(hc.state, HEALTH_DOWN);	/* DOWN from DEGRADED after fall */
+}
+
+static void
+health_test_verdict_degraded(void **state)
+{
+	struct health_check c[2];
+	const char *reason = NULL;
+
+	(void)state;
+	health_check_init(&c[0], 1, 1);
+	health_check_init(&c[1], 1, 1);
+	feed(&c[0], PROBE_UP, "ok");
+	feed(&c[1], PROBE_DEGRADED, "conntrack-high");
+	assert_int_equal(health_verdict(c, 2, &reason), HEALTH_DEGRADED);
+	assert_string_equal(reason, "conntrack-high");
+	feed(&c[0], PROBE_DOWN, "eof");
+	assert_int_equal(health_verdict(c, 2, &reason), HEALTH_DOWN);
+}
+
+static void
 health_test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(health_state_names[HEALTH_INIT], "INIT");
 	assert_string_equal(health_state_names[HEALTH_UP], "UP");
 	assert_string_equal(health_state_names[HEALTH_DOWN], "DOWN");
+	assert_string_equal(health_state_names[HEALTH_DEGRADED], "DEGRADED");
 }
 
 int
@@ -196,6 +252,9 @@ main(void)
 		cmocka_unit_test(health_test_error_not_counted),
 		cmocka_unit_test(health_test_error_is_down_when_configured),
 		cmocka_unit_test(health_test_verdict_combines_checks),
+		cmocka_unit_test(health_test_degraded_after_fall_and_back_after_rise),
+		cmocka_unit_test(health_test_degraded_counts_toward_rise),
+		cmocka_unit_test(health_test_verdict_degraded),
 		cmocka_unit_test(health_test_names),
 	};
 	return cmocka_run_group_tests_name("health", tests, NULL, NULL);

@@ -70,6 +70,21 @@ policy_test_init_means_no_verdict(void **state)
 }
 
 static void
+policy_test_degraded_announces_less_preferred(void **state)
+{
+	enum health_state s[] = { HEALTH_DEGRADED, HEALTH_DOWN, HEALTH_UP };
+	enum health_state init[] = { HEALTH_DEGRADED, HEALTH_UP, HEALTH_INIT };
+	const char *const r[] = { "sessions-high", "eof", "ok" };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, r, why, sizeof(why)), ROUTE_DEGRADED);
+	assert_string_equal(why, "pptp DEGRADED (sessions-high)");
+	/* no verdict yet beats degraded */
+	assert_int_equal(policy_desired(&prefix_two, init, r, NULL, 0), ROUTE_UNKNOWN);
+}
+
+static void
 policy_test_single_service_text(void **state)
 {
 	static char *one[] = { "pptp" };
@@ -94,6 +109,7 @@ main(void)
 		cmocka_unit_test(policy_test_any_down_withdraws),
 		cmocka_unit_test(policy_test_down_wins_over_init),
 		cmocka_unit_test(policy_test_init_means_no_verdict),
+		cmocka_unit_test(policy_test_degraded_announces_less_preferred),
 		cmocka_unit_test(policy_test_single_service_text),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
