@@ -1,0 +1,453 @@
+# lab.sh - the namespaced lab shared by the integration suite, the demo and
+# the failover benchmark.  Source it from bash; needs root, iproute2, bird2,
+# pptpd (and exabgp for the benchmark's baseline).
+#
+#   gateway netns (ahd-gw-PID)                upstream netns (ahd-up-PID)
+#   pptpd  10.99.0.1:1723                      bird (observer, AS 65000)
+#   bird   AS 65001, static anycast4  --eBGP-- 10.99.0.2/30
+#   anycast-healthd (or ExaBGP)   10.99.0.1/30
+#
+# Everything lives in one `mktemp -d` directory ($LAB): configs, control
+# sockets, pid files, logs.  Namespace names carry the PID of the run, so two
+# runs never collide.  lab_up installs a trap that kills every process the
+# lab started (and anything else left inside its namespaces), deletes the
+# namespaces and the directory on EXIT, INT and TERM, also when a test fails.
+#
+# Functions: lab_init, lab_up, lab_down, lab_start_daemon CONF,
+# lab_stop_daemon [SIGNAL], lab_kill_daemon, lab_write_config FILE [ON-EXIT],
+# pptpd_start, pptpd_kill, pptpd_stop, pptpd_cont, pptpd_restart,
+# gw_bird_start, gw_bird_kill, gw_birdc ARGS, up_birdc ARGS,
+# upstream_has_prefix, wait_for_upstream present|absent TIMEOUT_MS,
+# wait_for_bgp TIMEOUT_MS, wait_for_log REGEX TIMEOUT_MS [FROM_LINE],
+# lab_measure WANT TIMEOUT_MS ACTION..., lab_watch_start, lab_watch_stop,
+# exabgp_start, exabgp_stop, ribwatch ARGS, lab_ms_between T0 T1, lab_now.
+# LAB_KEEP=1 keeps the directory; DAEMON= overrides the binary under test.
+
+LAB_PREFIX=192.0.2.1/32
+LAB_GW_ADDR=10.99.0.1
+LAB_UP_ADDR=10.99.0.2
+
+# top_srcdir/top_builddir come from make; by hand: the repo and $1 or ".".
+lab_init()
+{
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+	: "${top_builddir:=$(mkdir -p "${1:-.}" && cd "${1:-.}" && pwd)}"
+	[ -n "$top_builddir" ] || { echo "lab: no build dir" >&2; return 1; }
+	export top_srcdir top_builddir
+	LAB_SRC=$top_srcdir/tests/lab
+	DAEMON=${DAEMON:-$top_builddir/anycast-healthd}
+	RIBWATCH=$top_builddir/tests/lab/ribwatch
+	NS_GW=ahd-gw-$$
+	NS_UP=ahd-up-$$
+	LAB=
+	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
+	LAB_BG_PIDS= LAB_WATCH_PID=
+	if [ "$(id -u)" != 0 ]; then
+		echo "lab: must run as root (network namespaces)" >&2
+		return 1
+	fi
+	local t
+	for t in ip bird birdc pptpd cc; do
+		command -v "$t" >/dev/null 2>&1 ||
+			{ echo "lab: $t not found" >&2; return 1; }
+	done
+	lab_build_ribwatch
+}
+
+# Makefile.am does not build it; build it here when missing or stale.
+lab_build_ribwatch()
+{
+	if [ ! -x "$RIBWATCH" ] || [ "$LAB_SRC/ribwatch.c" -nt "$RIBWATCH" ]; then
+		# build aside and rename: two runs may start at once
+		mkdir -p "$(dirname "$RIBWATCH")" &&
+		cc -std=gnu11 -O2 -Wall -o "$RIBWATCH.$$" "$LAB_SRC/ribwatch.c" &&
+		mv -f "$RIBWATCH.$$" "$RIBWATCH" ||
+			{ rm -f "$RIBWATCH.$$"; echo "lab: cannot build ribwatch" >&2; return 1; }
+	fi
+}
+
+# Realtime in seconds with microseconds, no fork (bash 5).
+lab_now() { echo "$EPOCHREALTIME"; }
+
+# Milliseconds from T0 to T1 (both s.us), one decimal.
+lab_ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'; }
+
+# lab_template FILE [ON-EXIT] [EXTRA]: fill @LAB@, @ONEXIT@ (withdraw) and
+# @EXTRA@ (more JSON after the first service, empty by default).
+lab_template()
+{
+	local extra=${3:-}
+	extra=${extra//|/\\|}
+	extra=${extra//&/\\&}
+	sed -e "s|@LAB@|$LAB|g" -e "s|@ONEXIT@|${2:-withdraw}|g" \
+	    -e "s|@EXTRA@|$extra|g" "$LAB_SRC/$1"
+}
+
+lab_bg_track() { LAB_BG_PIDS="$LAB_BG_PIDS $1"; }
+
+# Background processes are disowned right after they start, so bash prints
+# no "Killed" job notices; bash still reaps them, so a killed one leaves no
+# zombie.  Waits poll /proc instead of using `wait`.
+lab_alive()
+{
+	local st
+	[ -n "$1" ] || return 1
+	st=$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# lab_wait_gone PID [MS]: bounded wait for PID to exit.
+lab_wait_gone()
+{
+	local i=0 ms=${2:-5000}
+	while lab_alive "$1"; do
+		[ $i -ge $((ms / 10)) ] && return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+lab_up()
+{
+	LAB=$(mktemp -d /tmp/ahd-lab.XXXXXX) || return 1
+	mkdir -p "$LAB/gw" "$LAB/up"
+	trap 'lab_down' EXIT
+	trap 'lab_down; exit 130' INT
+	trap 'lab_down; exit 143' TERM
+
+	ip netns add "$NS_GW" && ip netns add "$NS_UP" || return 1
+	ip -n "$NS_GW" link set lo up
+	ip -n "$NS_UP" link set lo up
+	# Created straight into the namespaces: the fixed names never touch
+	# the root namespace, so parallel runs cannot clash.
+	ip link add gw0 netns "$NS_GW" type veth peer name up0 netns "$NS_UP" ||
+		return 1
+	ip -n "$NS_GW" addr add "$LAB_GW_ADDR/30" dev gw0
+	ip -n "$NS_UP" addr add "$LAB_UP_ADDR/30" dev up0
+	ip -n "$NS_GW" link set gw0 up
+	ip -n "$NS_UP" link set up0 up
+
+	lab_template gw-bird.conf >"$LAB/gw/bird.conf"
+	lab_template upstream-bird.conf >"$LAB/up/bird.conf"
+	lab_template pptpd.conf >"$LAB/gw/pptpd.conf"
+	cp "$LAB_SRC/pptpd-options" "$LAB/gw/pptpd-options"
+	# Withdrawn until the daemon says otherwise.
+	echo "define ANYCAST4_OFF = 1;" >"$LAB/gw/bird-state.conf"
+
+	up_bird_start && gw_bird_start && pptpd_start || return 1
+	wait_for_bgp 20000 || { echo "lab: BGP session did not come up" >&2; return 1; }
+}
+
+lab_kill_pid()
+{
+	local pid=$1 sig=${2:-KILL}
+	[ -n "$pid" ] || return 0
+	kill -"$sig" "$pid" 2>/dev/null
+	lab_wait_gone "$pid" 5000 || kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+lab_down()
+{
+	local pid ns
+	trap - EXIT INT TERM
+	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
+	    $PID_GW_BIRD $PID_UP_BIRD; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# Anything else still inside our namespaces (pptpctrl children,
+	# exabgp-healthcheck, check commands) was started by this lab.
+	for ns in "$NS_GW" "$NS_UP"; do
+		[ -n "$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
+	    $PID_GW_BIRD $PID_UP_BIRD; do
+		lab_wait_gone "$pid" 2000
+	done
+	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
+	LAB_BG_PIDS= LAB_WATCH_PID=
+	for ns in "$NS_GW" "$NS_UP"; do
+		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$LAB" ] && [ -d "$LAB" ] && [ -z "$LAB_KEEP" ]; then
+		rm -rf "$LAB"
+	elif [ -n "$LAB" ]; then
+		echo "lab: kept $LAB" >&2
+	fi
+	LAB=
+}
+
+# Wait (bounded) until FILE exists as a socket or a file.
+lab_wait_file()
+{
+	local f=$1 ms=${2:-5000} i=0
+	while [ ! -e "$f" ]; do
+		[ $i -ge $((ms / 20)) ] && return 1
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+# --- BIRD ----------------------------------------------------------------
+
+up_bird_start()
+{
+	rm -f "$LAB/up/bird.ctl"
+	ip netns exec "$NS_UP" bird -f -c "$LAB/up/bird.conf" \
+	    -s "$LAB/up/bird.ctl" -P "$LAB/up/bird.pid" \
+	    >>"$LAB/up/bird.out" 2>&1 &
+	PID_UP_BIRD=$!
+	disown $PID_UP_BIRD
+	lab_wait_file "$LAB/up/bird.ctl" 5000 ||
+		{ echo "lab: upstream bird did not start" >&2; cat "$LAB/up/bird.out" >&2; return 1; }
+}
+
+gw_bird_start()
+{
+	rm -f "$LAB/gw/bird.ctl"
+	ip netns exec "$NS_GW" bird -f -c "$LAB/gw/bird.conf" \
+	    -s "$LAB/gw/bird.ctl" -P "$LAB/gw/bird.pid" \
+	    >>"$LAB/gw/bird.out" 2>&1 &
+	PID_GW_BIRD=$!
+	disown $PID_GW_BIRD
+	lab_wait_file "$LAB/gw/bird.ctl" 5000 ||
+		{ echo "lab: gateway bird did not start" >&2; cat "$LAB/gw/bird.out" >&2; return 1; }
+}
+
+gw_bird_kill() { lab_kill_pid "$PID_GW_BIRD" KILL; PID_GW_BIRD=; }
+
+gw_birdc() { birdc -s "$LAB/gw/bird.ctl" "$@"; }
+up_birdc() { birdc -s "$LAB/up/bird.ctl" "$@"; }
+
+# The upstream's session to 10.99.0.1 is Established.
+wait_for_bgp()
+{
+	local ms=${1:-20000} i=0
+	until up_birdc show protocols gwpeer 2>/dev/null | grep -q Established; do
+		[ $i -ge $((ms / 100)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# --- pptpd ---------------------------------------------------------------
+
+pptpd_listening()
+{
+	ip netns exec "$NS_GW" ss -Hltn "sport = :1723" 2>/dev/null | grep -q .
+}
+
+pptpd_start()
+{
+	rm -f "$LAB/gw/pptpd.pid"
+	ip netns exec "$NS_GW" pptpd --fg -c "$LAB/gw/pptpd.conf" \
+	    -p "$LAB/gw/pptpd.pid" -l "$LAB_GW_ADDR" \
+	    >>"$LAB/gw/pptpd.out" 2>&1 &
+	PID_PPTPD=$!
+	disown $PID_PPTPD
+	local i=0
+	until pptpd_listening && [ -s "$LAB/gw/pptpd.pid" ]; do
+		if [ $i -ge 250 ]; then
+			echo "lab: pptpd did not start" >&2
+			cat "$LAB/gw/pptpd.out" >&2
+			return 1
+		fi
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+# SIGKILL; the pid file stays behind, as after a crash.
+pptpd_kill() { lab_kill_pid "$PID_PPTPD" KILL; PID_PPTPD=; }
+pptpd_term() { lab_kill_pid "$PID_PPTPD" TERM; PID_PPTPD=; }
+pptpd_stop() { kill -STOP "$PID_PPTPD"; }
+pptpd_cont() { kill -CONT "$PID_PPTPD"; }
+pptpd_restart() { pptpd_kill; pptpd_start; }
+
+# --- the daemon under test -----------------------------------------------
+
+# lab_write_config FILE [withdraw|keep] [EXTRA-SERVICES-JSON]
+lab_write_config() { lab_template daemon.json "${2:-withdraw}" "${3:-}" >"$1"; }
+
+# lab_start_daemon CONF [extra args]; log in $LAB/daemon.log (appended).
+# LAB_DAEMON_FLAGS replaces the default -v (debug logs).
+lab_start_daemon()
+{
+	local conf=$1
+	shift
+	[ -x "$DAEMON" ] || { echo "lab: $DAEMON not built" >&2; return 1; }
+	echo "=== start $(date +%T.%N) $*" >>"$LAB/daemon.log"
+	ip netns exec "$NS_GW" "$DAEMON" ${LAB_DAEMON_FLAGS--v} -c "$conf" "$@" \
+	    >>"$LAB/daemon.log" 2>&1 &
+	PID_DAEMON=$!
+	disown $PID_DAEMON
+	sleep 0.05
+	lab_alive "$PID_DAEMON" ||
+		{ echo "lab: daemon exited at once" >&2; PID_DAEMON=; return 1; }
+}
+
+# lab_stop_daemon [SIGNAL]: SIGTERM by default, bounded wait, then SIGKILL.
+lab_stop_daemon()
+{
+	local sig=${1:-TERM} i=0
+	[ -n "$PID_DAEMON" ] || return 0
+	kill -"$sig" "$PID_DAEMON" 2>/dev/null
+	if ! lab_wait_gone "$PID_DAEMON" 5000; then
+		echo "lab: daemon ignored SIG$sig for 5 s, killing" >&2
+		kill -KILL "$PID_DAEMON" 2>/dev/null
+		lab_wait_gone "$PID_DAEMON" 2000
+	fi
+	PID_DAEMON=
+	return 0
+}
+
+lab_kill_daemon() { lab_stop_daemon KILL; }
+
+daemon_running() { lab_alive "$PID_DAEMON"; }
+
+# wait_for_log REGEX TIMEOUT_MS [FROM_LINE]: grep -E in the daemon log,
+# only lines after FROM_LINE (default 0).
+wait_for_log()
+{
+	local re=$1 ms=${2:-5000} from=${3:-0} i=0
+	until tail -n +"$((from + 1))" "$LAB/daemon.log" 2>/dev/null | grep -Eq -- "$re"; do
+		[ $i -ge $((ms / 20)) ] && return 1
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+daemon_log_lines() { wc -l <"$LAB/daemon.log" 2>/dev/null || echo 0; }
+
+# --- the upstream RIB ----------------------------------------------------
+
+ribwatch() { "$RIBWATCH" "$@" "$LAB/up/bird.ctl" "$LAB_PREFIX"; }
+
+upstream_has_prefix() { ribwatch -w present -t 0 >/dev/null 2>&1; }
+
+# wait_for_upstream present|absent TIMEOUT_MS: 0 when reached in time; the
+# ribwatch line of the moment it was seen is left in $LAB_LAST_SEEN.
+wait_for_upstream()
+{
+	local out rc
+	out=$(ribwatch -w "$1" -t "${2:-5000}")
+	rc=$?
+	LAB_LAST_SEEN=$(printf '%s\n' "$out" | tail -n 1)
+	return $rc
+}
+
+# lab_measure WANT LIMIT_MS ACTION...: watch the upstream, take t0, run
+# ACTION in this shell, wait at most LIMIT_MS for the upstream to become
+# WANT.  Returns 0 with the milliseconds from t0 in $LAB_MS, or 1 with the
+# reason in $LAB_ERR.  t0 is $EPOCHREALTIME just before ACTION (no fork);
+# the change time is ribwatch's (1 ms polling on one connection).
+lab_measure()
+{
+	local want=$1 limit=$2 out pid t0 t1 i=0 rc
+	shift 2
+	LAB_MS= LAB_ERR=
+	out=$LAB/rw.$RANDOM
+	ribwatch -x -t "$limit" >"$out" 2>&1 &
+	pid=$!
+	until [ -s "$out" ]; do
+		if [ $i -ge 500 ]; then
+			kill "$pid" 2>/dev/null
+			wait "$pid"
+			LAB_ERR="ribwatch did not start"
+			return 1
+		fi
+		sleep 0.01
+		i=$((i + 1))
+	done
+	if grep -q " $want initial\$" "$out"; then
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		LAB_ERR="upstream already $want before '$*'"
+		return 1
+	fi
+	t0=$EPOCHREALTIME
+	"$@"
+	wait "$pid"
+	rc=$?
+	t1=$(awk -v w="$want" '$3 == w && $4 == "" { print $1; exit }' "$out")
+	if [ $rc != 0 ] || [ -z "$t1" ]; then
+		LAB_ERR="upstream not $want within $limit ms after '$*' (ribwatch rc $rc: $(tr '\n' ' ' <"$out"))"
+		rm -f "$out"
+		return 1
+	fi
+	rm -f "$out"
+	LAB_MS=$(lab_ms_between "$t0" "$t1")
+}
+
+# lab_watch_start [MS]: record any change at the upstream from now on.
+lab_watch_start()
+{
+	local i=0
+	LAB_WATCH_OUT=$LAB/watch.$RANDOM
+	ribwatch -x -t "${1:-60000}" >"$LAB_WATCH_OUT" 2>&1 &
+	LAB_WATCH_PID=$!
+	until [ -s "$LAB_WATCH_OUT" ]; do
+		[ $i -ge 500 ] && return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+# lab_watch_stop: 0 when the upstream did not change since lab_watch_start;
+# otherwise 1 with ribwatch's lines in $LAB_WATCH_LINES.
+lab_watch_stop()
+{
+	kill -TERM "$LAB_WATCH_PID" 2>/dev/null
+	wait "$LAB_WATCH_PID"
+	LAB_WATCH_LINES=$(tr '\n' ';' <"$LAB_WATCH_OUT")
+	rm -f "$LAB_WATCH_OUT"
+	case "$LAB_WATCH_LINES" in
+	*initial\;) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+upstream_route_line()
+{
+	up_birdc show route "$LAB_PREFIX" 2>/dev/null | grep -F "$LAB_PREFIX"
+}
+
+# --- ExaBGP baseline (benchmark only) --------------------------------------
+
+exabgp_start()
+{
+	command -v exabgp >/dev/null && command -v exabgp-healthcheck >/dev/null ||
+		{ echo "lab: exabgp not installed" >&2; return 1; }
+	# The check: a TCP connect to pptpd, 1 s at most (bash /dev/tcp, so
+	# no netcat is needed).
+	cat >"$LAB/gw/check-1723.sh" <<-EOF
+	#!/bin/bash
+	exec timeout 1 bash -c ': </dev/tcp/$LAB_GW_ADDR/1723'
+	EOF
+	chmod +x "$LAB/gw/check-1723.sh"
+	lab_template exabgp.conf >"$LAB/gw/exabgp.conf"
+	ip netns exec "$NS_GW" env exabgp.api.cli=false \
+	    exabgp.daemon.user=root exabgp.daemon.drop=false \
+	    exabgp.daemon.daemonize=false exabgp.log.destination=stdout \
+	    exabgp "$LAB/gw/exabgp.conf" >>"$LAB/gw/exabgp.log" 2>&1 &
+	PID_EXABGP=$!
+	disown $PID_EXABGP
+}
+
+exabgp_stop()
+{
+	local pid
+	lab_kill_pid "$PID_EXABGP" TERM
+	PID_EXABGP=
+	# its healthcheck child and check commands, if any are left
+	for pid in $(ip netns pids "$NS_GW" 2>/dev/null); do
+		case "$(cat /proc/"$pid"/cmdline 2>/dev/null | tr '\0' ' ')" in
+		*exabgp*|*check-1723*) kill -KILL "$pid" 2>/dev/null ;;
+		esac
+	done
+}
