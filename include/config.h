@@ -109,7 +109,20 @@ struct prefix_config {
 	char *bird_define;		/* its state constant, e.g. "ANYCAST4_OFF" (derived) */
 	char *bird_degraded_protocol;	/* optional twin announcing it with prepends */
 	char *bird_degraded_define;	/* e.g. "ANYCAST4_DEGRADED_OFF" (derived), or NULL */
+	char *bird_drain_protocol;	/* optional twin announcing it with GRACEFUL_SHUTDOWN */
+	char *bird_drain_define;	/* e.g. "ANYCAST4_DRAIN_OFF" (derived), or NULL */
 	int family;			/* AF_INET or AF_INET6, from the prefix */
+	uint32_t drain_time_s;		/* how long a drain announces GSHUT before withdrawing */
+};
+
+struct api_config {
+	char *listen_address;		/* read-only TCP listener; default 127.0.0.1 */
+	uint16_t listen_port;		/* default 9180; 0 = no TCP listener */
+	char *admin_socket;		/* default /run/anycast-healthd/admin.sock */
+	char *admin_group;		/* group owning the admin socket (0660); default anycast-healthd */
+	uint32_t history_size;		/* transitions kept for /v1/history; default 256 */
+	uint32_t max_connections;	/* per listener; default 32 */
+	uint32_t connection_timeout_s;	/* idle/slow connections are cut; default 10 */
 };
 
 enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND_FRR, ROUTER_KIND__COUNT };
@@ -123,6 +136,7 @@ struct router_config {
 	char *state_file;		/* bird only: default /run/anycast-healthd/bird-state.conf */
 	uint32_t frr_asn;		/* frr only: the `router bgp ASN` to configure under */
 	char *frr_degraded_route_map;	/* frr only, optional: `network P route-map X` when degraded */
+	char *frr_drain_route_map;	/* frr only, optional: `network P route-map X` when draining */
 	uint32_t command_timeout_ms;	/* default 2000 */
 	uint32_t readback_interval_ms;	/* periodic read-back; default 10000 */
 	uint32_t reconnect_min_ms;	/* backoff start; default 100 */
@@ -137,6 +151,7 @@ struct config {
 	struct prefix_config *prefixes;
 	size_t n_prefixes;
 	enum on_exit_action on_exit;
+	struct api_config api;
 
 	/* Private to config.c. */
 	char *effective_json;		/* config_print's text, printed by libyang at load */

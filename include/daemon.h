@@ -20,6 +20,18 @@
 #include "driver.h"
 #include "health.h"
 #include "probe.h"
+#include "status.h"
+
+/*
+ * Operator overrides of a prefix, set through the admin API:
+ *   DRAIN        announce with GRACEFUL_SHUTDOWN and prepends for the
+ *                prefix's drain-time, then withdraw; stays so until resume
+ *   MAINTENANCE  withdrawn until resume
+ */
+enum admin_state { ADMIN_NONE, ADMIN_DRAIN, ADMIN_MAINTENANCE, ADMIN_STATE__COUNT };
+extern const char *const admin_state_names[ADMIN_STATE__COUNT];	/* "none", "drain", "maintenance" */
+
+enum daemon_admin_verb { DAEMON_ADMIN_DRAIN, DAEMON_ADMIN_MAINTENANCE, DAEMON_ADMIN_RESUME };
 
 struct daemon;
 
@@ -30,7 +42,7 @@ struct service {
 	struct health_check *checks;	/* one per probe */
 	enum health_state state;	/* the verdict */
 	char reason[PROBE_REASON_MAX];
-	ev_tstamp since;
+	double since;			/* wall clock of the last verdict change */
 	unsigned long transitions;
 };
 
@@ -38,9 +50,12 @@ struct prefix {
 	const struct prefix_config *cfg;
 	enum route_state desired;
 	enum route_state actual;	/* last read back from the router */
-	ev_tstamp since;		/* desired state since */
+	double since;			/* wall clock: desired state since */
 	char why[128];
 	unsigned long drift_repairs;	/* router found differing and corrected */
+	enum admin_state admin;		/* operator override */
+	double admin_since;		/* wall clock of the override, 0 if none */
+	double drain_until;		/* wall clock: end of a drain, 0 if none */
 };
 
 struct daemon {
@@ -53,7 +68,9 @@ struct daemon {
 	ev_tstamp router_since;		/* router_up last changed (wall clock) */
 	char router_why[64];		/* why unreachable; "connected" when up */
 	bool stopping;
-	ev_tstamp started;
+	double started;			/* wall clock */
+	struct status_history history;
+	unsigned long reloads, reloads_refused;
 };
 
 /* Takes ownership of cfg.  Starts probes and the driver connection. */
@@ -74,6 +91,17 @@ bool daemon_stop(struct daemon *d, double timeout_s);
  * when every prefix is confirmed withdrawn, 1 otherwise.
  */
 int daemon_withdraw_all(const struct config *cfg, double timeout_s);
+
+/*
+ * Operator override of `prefix` (NULL = every prefix).  Returns 0, or -1 with
+ * a message in err: unknown prefix, or drain asked of a prefix whose router
+ * has no drain protocol/route-map configured.
+ */
+int daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
+		 char *err, size_t errlen);
+
+/* Record a refused reload in the history (main.c does the loading). */
+void daemon_note_reload_refused(struct daemon *d, const char *why);
 
 /* One line for systemd's STATUS=. */
 void daemon_status_line(const struct daemon *d, char *buf, size_t len);

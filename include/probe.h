@@ -79,6 +79,11 @@ extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_http_ops;
 extern const struct probe_ops probe_exec_ops;
 
+/* Upper bounds (ms) of the latency histogram buckets kept per probe, for the
+ * Prometheus histogram; a last implicit bucket is +Inf. */
+#define PROBE_LATENCY_BUCKETS 10
+extern const double probe_latency_bounds_ms[PROBE_LATENCY_BUCKETS];
+
 typedef void probe_report_cb(struct probe *p, const struct probe_report *r, void *arg);
 
 struct probe {
@@ -93,7 +98,15 @@ struct probe {
 	probe_report_cb *report;
 	void *report_arg;
 	struct probe_report last;	/* the last delivered result */
+	double last_time;		/* wall clock of the last result, 0 if none */
 	unsigned long runs, failures;	/* counters for the status */
+	unsigned long results[PROBE_RESULT__COUNT];	/* results delivered, by kind */
+	/* latency of completed runs (not events): cumulative-free per-bucket
+	 * counts, bucket i counts latency <= bounds[i] and > bounds[i-1];
+	 * index PROBE_LATENCY_BUCKETS counts the rest */
+	unsigned long latency_buckets[PROBE_LATENCY_BUCKETS + 1];
+	double latency_sum_ms;
+	unsigned long latency_count;
 };
 
 /* Create and start scheduling; the first run starts after a random delay in

@@ -383,6 +383,7 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 		rc->control_socket = config_strdup(frr, "vty-socket");
 		rc->frr_asn = config_u32(frr, "asn", 0);
 		rc->frr_degraded_route_map = config_strdup(frr, "degraded-route-map");
+		rc->frr_drain_route_map = config_strdup(frr, "drain-route-map");
 	}
 	rc->command_timeout_ms = config_u32(node, "command-timeout-ms", 0);
 	rc->readback_interval_ms = config_u32(node, "readback-interval-ms", 0);
@@ -517,7 +518,9 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 	if (bird != NULL) {
 		pc->bird_protocol = config_strdup(bird, "protocol");
 		pc->bird_degraded_protocol = config_strdup(bird, "degraded-protocol");
+		pc->bird_drain_protocol = config_strdup(bird, "drain-protocol");
 	}
+	pc->drain_time_s = config_u32(node, "drain-time-s", 0);
 	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL) {
 		config_node_error(lc, node, "bird/protocol is required when the router is bird");
 		return;
@@ -526,6 +529,8 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 		pc->bird_define = config_bird_define(pc->bird_protocol);
 	if (pc->bird_degraded_protocol != NULL)
 		pc->bird_degraded_define = config_bird_define(pc->bird_degraded_protocol);
+	if (pc->bird_drain_protocol != NULL)
+		pc->bird_drain_define = config_bird_define(pc->bird_drain_protocol);
 }
 
 /*
@@ -541,21 +546,27 @@ config_check_defines(struct config_load_ctx *lc, const struct config *cfg, const
 
 	CONFIG_FOR_EACH(top, "prefix", n) {
 		const struct prefix_config *pc = &cfg->prefixes[i];
-		const char *mine[2] = { pc->bird_define, pc->bird_degraded_define };
-		const char *names[2] = { pc->bird_protocol, pc->bird_degraded_protocol };
+		const char *mine[3] = { pc->bird_define, pc->bird_degraded_define, pc->bird_drain_define };
+		const char *names[3] = { pc->bird_protocol, pc->bird_degraded_protocol,
+					 pc->bird_drain_protocol };
 		bool reported = false;
 
-		if (mine[0] && mine[1] && strcmp(mine[0], mine[1]) == 0) {
-			config_node_error(lc, n, "bird/degraded-protocol \"%s\" must differ from bird/protocol",
-			    names[1]);
-			reported = true;
+		for (a = 0; a < 3 && !reported; a++) {
+			for (b = a + 1; b < 3 && !reported; b++) {
+				if (mine[a] == NULL || mine[b] == NULL || strcmp(mine[a], mine[b]) != 0)
+					continue;
+				config_node_error(lc, n, "bird protocols \"%s\" and \"%s\" of one prefix must differ",
+				    names[a], names[b]);
+				reported = true;
+			}
 		}
 		for (j = 0; j < i && !reported; j++) {
 			const struct prefix_config *other = &cfg->prefixes[j];
-			const char *theirs[2] = { other->bird_define, other->bird_degraded_define };
+			const char *theirs[3] = { other->bird_define, other->bird_degraded_define,
+						  other->bird_drain_define };
 
-			for (a = 0; a < 2 && !reported; a++) {
-				for (b = 0; b < 2 && !reported; b++) {
+			for (a = 0; a < 3 && !reported; a++) {
+				for (b = 0; b < 3 && !reported; b++) {
 					if (mine[a] == NULL || theirs[b] == NULL ||
 					    strcmp(mine[a], theirs[b]) != 0)
 						continue;
@@ -567,6 +578,20 @@ config_check_defines(struct config_load_ctx *lc, const struct config *cfg, const
 		}
 		i++;
 	}
+}
+
+/* The api container is not a presence container: validation creates it with
+ * every default, so it is always there. */
+static void
+config_build_api(struct api_config *ac, const struct lyd_node *node)
+{
+	ac->listen_address = config_strdup(node, "listen-address");
+	ac->listen_port = (uint16_t)config_u32(node, "listen-port", 9180);
+	ac->admin_socket = config_strdup(node, "admin-socket");
+	ac->admin_group = config_strdup(node, "admin-group");
+	ac->history_size = config_u32(node, "history-size", 256);
+	ac->max_connections = config_u32(node, "max-connections", 32);
+	ac->connection_timeout_s = config_u32(node, "connection-timeout-s", 10);
 }
 
 static void
@@ -591,6 +616,7 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 		config_build_prefix(lc, cfg, &cfg->prefixes[i++], n);
 	config_check_defines(lc, cfg, top);
 
+	config_build_api(&cfg->api, config_child(top, "api"));
 	on_exit = config_str(top, "on-exit");
 	cfg->on_exit = on_exit != NULL && strcmp(on_exit, "keep") == 0 ? ON_EXIT_KEEP : ON_EXIT_WITHDRAW;
 }
@@ -733,6 +759,10 @@ config_free(struct config *cfg)
 	free(cfg->router.control_socket);
 	free(cfg->router.state_file);
 	free(cfg->router.frr_degraded_route_map);
+	free(cfg->router.frr_drain_route_map);
+	free(cfg->api.listen_address);
+	free(cfg->api.admin_socket);
+	free(cfg->api.admin_group);
 	for (i = 0; i < cfg->n_services; i++) {
 		for (j = 0; j < cfg->services[i].n_probes; j++)
 			config_free_probe(&cfg->services[i].probes[j]);
@@ -750,6 +780,8 @@ config_free(struct config *cfg)
 		free(cfg->prefixes[i].bird_define);
 		free(cfg->prefixes[i].bird_degraded_protocol);
 		free(cfg->prefixes[i].bird_degraded_define);
+		free(cfg->prefixes[i].bird_drain_protocol);
+		free(cfg->prefixes[i].bird_drain_define);
 	}
 	free(cfg->prefixes);
 	free(cfg->effective_json);

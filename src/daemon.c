@@ -10,7 +10,20 @@
 #include "log.h"
 #include "policy.h"
 
+const char *const admin_state_names[ADMIN_STATE__COUNT] = {
+	[ADMIN_NONE] = "none",
+	[ADMIN_DRAIN] = "drain",
+	[ADMIN_MAINTENANCE] = "maintenance",
+};
+
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
+
+static void
+daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
+	     const char *from, const char *to, const char *reason)
+{
+	status_history_add(&d->history, ev_time(), kind, subject, from, to, reason);
+}
 
 /* ---- services ---- */
 
@@ -40,9 +53,11 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 		return;
 	log_info("%s: %s -> %s (%s)", s->cfg->name, health_state_names[s->state],
 		 health_state_names[verdict], reason);
+	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, health_state_names[s->state],
+		     health_state_names[verdict], reason);
 	s->state = verdict;
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
-	s->since = ev_now(s->daemon->loop);
+	s->since = ev_time();
 	s->transitions++;
 	daemon_evaluate_prefixes(s->daemon, s, false);
 }
@@ -57,7 +72,7 @@ daemon_service_start(struct daemon *d, const struct service_config *sc)
 	s->cfg = sc;
 	s->state = HEALTH_INIT;
 	snprintf(s->reason, sizeof(s->reason), "init");
-	s->since = ev_now(d->loop);
+	s->since = ev_time();
 	s->probes = xcalloc(sc->n_probes, sizeof(*s->probes));
 	s->checks = xcalloc(sc->n_probes, sizeof(*s->checks));
 	for (i = 0; i < sc->n_probes; i++) {
@@ -119,12 +134,19 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 		reasons[i] = d->services[i]->reason;
 	}
 	want = policy_desired(px->cfg, states, reasons, why, sizeof(why));
+	if (px->admin == ADMIN_MAINTENANCE) {
+		want = ROUTE_WITHDRAWN;
+		snprintf(why, sizeof(why), "maintenance (operator)");
+	}
 	if (want != px->desired) {
-		if (want != ROUTE_UNKNOWN)
+		if (want != ROUTE_UNKNOWN) {
 			log_info("%s: %s -> %s (%s)", px->cfg->prefix,
 				 route_state_names[px->desired], route_state_names[want], why);
+			daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix,
+				     route_state_names[px->desired], route_state_names[want], why);
+		}
 		px->desired = want;
-		px->since = ev_now(d->loop);
+		px->since = ev_time();
 		snprintf(px->why, sizeof(px->why), "%s", why);
 	} else if (!force) {
 		return;
@@ -176,6 +198,8 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 		return;
 	d->router_up = up;
 	d->router_since = ev_time();
+	daemon_event(d, STATUS_EVENT_ROUTER, "router", up ? "unreachable" : "connected",
+		     up ? "connected" : "unreachable", d->router_why);
 	if (up)
 		log_info("router: connected");
 	else
@@ -187,10 +211,11 @@ daemon_driver_drift_cb(void *arg, size_t index, enum route_state found, enum rou
 {
 	struct daemon *d = arg;
 
-	(void)found;
-	(void)wanted;
-	if (index < d->cfg->n_prefixes)
-		d->prefixes[index].drift_repairs++;
+	if (index >= d->cfg->n_prefixes)
+		return;
+	d->prefixes[index].drift_repairs++;
+	daemon_event(d, STATUS_EVENT_DRIFT, d->prefixes[index].cfg->prefix,
+		     route_state_names[found], route_state_names[wanted], "router differed: re-asserted");
 }
 
 static const struct driver_callbacks daemon_driver_callbacks = {
@@ -211,7 +236,7 @@ daemon_prefixes_init(struct daemon *d)
 		d->prefixes[i].cfg = &d->cfg->prefixes[i];
 		d->prefixes[i].desired = ROUTE_UNKNOWN;
 		d->prefixes[i].actual = ROUTE_UNKNOWN;
-		d->prefixes[i].since = ev_now(d->loop);
+		d->prefixes[i].since = ev_time();
 		snprintf(d->prefixes[i].why, sizeof(d->prefixes[i].why), "no verdict yet");
 	}
 }
@@ -224,8 +249,9 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 
 	d->loop = loop;
 	d->cfg = cfg;
-	d->started = ev_now(loop);
+	d->started = ev_time();
 	d->router_since = ev_time();
+	status_history_init(&d->history, cfg->api.history_size);
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
 	if (driver_open(&d->driver, loop, cfg, &daemon_driver_callbacks, d) < 0)
@@ -272,6 +298,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	free(old);
 
 	d->cfg = cfg;
+	status_history_resize(&d->history, cfg->api.history_size);
 	daemon_prefixes_init(d);
 	for (i = 0; i < cfg->n_prefixes; i++) {
 		for (j = 0; j < old_cfg->n_prefixes; j++) {
@@ -294,6 +321,13 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	}
 	config_free(old_cfg);
 	log_info("reloaded %s: %zu of %zu services kept running", cfg->path, kept, cfg->n_services);
+	d->reloads++;
+	{
+		char why[96];
+
+		snprintf(why, sizeof(why), "%zu of %zu services kept running", kept, cfg->n_services);
+		daemon_event(d, STATUS_EVENT_RELOAD, "config", "", "reloaded", why);
+	}
 	daemon_evaluate_prefixes(d, NULL, true);
 }
 
@@ -440,5 +474,62 @@ daemon_free(struct daemon *d)
 	free(d->services);
 	free(d->prefixes);
 	config_free(d->cfg);
+	status_history_free(&d->history);
 	free(d);
+}
+
+void
+daemon_note_reload_refused(struct daemon *d, const char *why)
+{
+	d->reloads_refused++;
+	daemon_event(d, STATUS_EVENT_RELOAD, "config", "", "refused", why);
+}
+
+static int
+daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char *err, size_t errlen)
+{
+	static const enum admin_state next[] = {
+		[DAEMON_ADMIN_DRAIN] = ADMIN_DRAIN,
+		[DAEMON_ADMIN_MAINTENANCE] = ADMIN_MAINTENANCE,
+		[DAEMON_ADMIN_RESUME] = ADMIN_NONE,
+	};
+	struct prefix *px = &d->prefixes[idx];
+
+	if (verb == DAEMON_ADMIN_DRAIN) {
+		snprintf(err, errlen, "%s: drain is not supported yet; use maintenance", px->cfg->prefix);
+		return -1;
+	}
+	if (px->admin == next[verb])
+		return 0;
+	log_info("%s: operator %s -> %s", px->cfg->prefix, admin_state_names[px->admin],
+		 admin_state_names[next[verb]]);
+	daemon_event(d, STATUS_EVENT_ADMIN, px->cfg->prefix, admin_state_names[px->admin],
+		     admin_state_names[next[verb]], "operator");
+	px->admin = next[verb];
+	px->admin_since = px->admin == ADMIN_NONE ? 0 : ev_time();
+	px->drain_until = 0;
+	daemon_prefix_apply(d, idx, false);
+	return 0;
+}
+
+int
+daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
+	     char *err, size_t errlen)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		if (prefix != NULL && strcmp(prefix, d->prefixes[i].cfg->prefix) != 0)
+			continue;
+		if (daemon_admin_one(d, i, verb, err, errlen) < 0)
+			rc = -1;
+		if (prefix != NULL)
+			return rc;
+	}
+	if (prefix != NULL) {
+		snprintf(err, errlen, "%s: no such prefix in the configuration", prefix);
+		return -1;
+	}
+	return rc;
 }

@@ -23,6 +23,22 @@ const char *const probe_result_names[PROBE_RESULT__COUNT] = {
 	[PROBE_DEGRADED] = "DEGRADED",
 };
 
+const double probe_latency_bounds_ms[PROBE_LATENCY_BUCKETS] = {
+	1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000,
+};
+
+static void
+probe_observe_latency(struct probe *p, double latency_ms)
+{
+	size_t i;
+
+	for (i = 0; i < PROBE_LATENCY_BUCKETS && latency_ms > probe_latency_bounds_ms[i]; i++)
+		;
+	p->latency_buckets[i]++;
+	p->latency_sum_ms += latency_ms;
+	p->latency_count++;
+}
+
 static const struct probe_ops *const probe_kind_ops[PROBE_KIND__COUNT] = {
 	[PROBE_KIND_PPTP_CONTROL] = &probe_pptp_control_ops,
 	[PROBE_KIND_PROCESS] = &probe_process_ops,
@@ -47,6 +63,10 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
 	r->latency_ms = latency_ms;
 	r->immediate = immediate;
+	p->last_time = ev_time();
+	p->results[result]++;
+	if (!immediate)
+		probe_observe_latency(p, latency_ms);
 	if (result == PROBE_DOWN || result == PROBE_ERROR)
 		p->failures++;
 	if (p->report)
