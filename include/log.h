@@ -24,6 +24,18 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * A state transition, logged once at info level as
+ *   "SUBJECT: FROM -> TO (REASON)"
+ * Under systemd (stderr is the journal) the entry also carries the fields
+ * SERVICE= or PREFIX= (by kind), STATE=TO and REASON=, so
+ * `journalctl SERVICE=pptp` or `journalctl STATE=DOWN` find it.  The words
+ * are the same as in the status JSON.
+ */
+enum log_subject { LOG_SUBJECT_SERVICE, LOG_SUBJECT_PREFIX };
+void log_transition(enum log_subject kind, const char *subject, const char *from,
+		    const char *to, const char *reason);
+
 /* Allocation that cannot fail: fatalx() on ENOMEM. */
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);

@@ -51,8 +51,8 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 	verdict = health_verdict(s->checks, s->cfg->n_probes, &reason);
 	if (verdict == s->state)
 		return;
-	log_info("%s: %s -> %s (%s)", s->cfg->name, health_state_names[s->state],
-		 health_state_names[verdict], reason);
+	log_transition(LOG_SUBJECT_SERVICE, s->cfg->name, health_state_names[s->state],
+		       health_state_names[verdict], reason);
 	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, health_state_names[s->state],
 		     health_state_names[verdict], reason);
 	s->state = verdict;
@@ -140,8 +140,8 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	}
 	if (want != px->desired) {
 		if (want != ROUTE_UNKNOWN) {
-			log_info("%s: %s -> %s (%s)", px->cfg->prefix,
-				 route_state_names[px->desired], route_state_names[want], why);
+			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
+				       route_state_names[px->desired], route_state_names[want], why);
 			daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix,
 				     route_state_names[px->desired], route_state_names[want], why);
 		}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "api.h"
 #include "daemon.h"
 #include "driver_bird.h"
 #include "log.h"
@@ -24,6 +25,8 @@ struct main_state {
 	ev_signal sigterm, sigint, sighup;
 	ev_timer status_timer;		/* STATUS= refresh and watchdog pings */
 	char last_status[256];
+	struct api *api;
+	ev_timer api_restart;		/* restarts the API outside its own callbacks */
 };
 
 static void
@@ -48,22 +51,31 @@ usage(FILE *out)
 		"  -h, --help          this text\n", DEFAULT_CONFIG);
 }
 
-/* Load a config, logging each error line (for reload, where stderr lines are
- * log lines too). */
+/*
+ * Load a config for a reload: every error line is logged, and also copied to
+ * msg (may be NULL) for the API's answer.
+ */
 static struct config *
-main_load_logged(const char *path)
+main_load_logged(const char *path, char *msg, size_t msglen)
 {
 	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
+	size_t len = 0, used = 0;
 	FILE *errs = open_memstream(&buf, &len);
 	struct config *cfg;
 
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
 	if (errs == NULL)
 		return config_load(path, stderr);
 	cfg = config_load(path, errs);
 	fclose(errs);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		log_warnx("%s", line);
+		if (msg != NULL && used < msglen) {
+			int n = snprintf(msg + used, msglen - used, "%s%s", used ? "\n" : "", line);
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
 	free(buf);
 	return cfg;
 }
@@ -101,25 +113,79 @@ main_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static int main_api_reload(void *arg, char *msg, size_t msglen);
+
 static void
-main_reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+main_api_start(struct main_state *ms)
+{
+	ms->api = api_start(ms->loop, ms->daemon, &ms->daemon->cfg->api, main_api_reload, ms);
+	if (ms->api == NULL)
+		log_warnx("api: no listener could start; status and admin verbs are unavailable");
+}
+
+static void
+main_api_restart_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct main_state *ms = w->data;
-	struct config *cfg;
 
 	(void)loop;
 	(void)revents;
+	log_info("api: settings changed, restarting the listeners");
+	api_stop(ms->api);
+	main_api_start(ms);
+}
+
+/*
+ * The one reload path, for SIGHUP and POST /v1/reload.  Returns 0 when the
+ * new config runs, -1 when it was refused (errors in msg).
+ */
+static int
+main_reload(struct main_state *ms, char *msg, size_t msglen)
+{
+	struct api_config old_api = ms->daemon->cfg->api;
+	struct config *cfg;
+	int rc = 0;
+
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)(ev_time() * 1e6));
 	log_info("reloading %s", ms->config_path);
-	cfg = main_load_logged(ms->config_path);
-	if (cfg == NULL)
+	cfg = main_load_logged(ms->config_path, msg, msglen);
+	if (cfg == NULL) {
 		log_warnx("not reloading: %s has errors; keeping the running config",
 			  ms->config_path);
-	else
+		daemon_note_reload_refused(ms->daemon, "config has errors");
+		rc = -1;
+	} else {
+		/* old_api's strings belong to the old config: compare before it goes. */
+		bool api_same = api_config_equal(&old_api, &cfg->api);
+
 		daemon_reload(ms->daemon, cfg);
+		if (api_same) {
+			if (ms->api != NULL)
+				api_set_daemon(ms->api, ms->daemon);
+		} else {
+			/* Possibly called from inside the API: restart it from the loop. */
+			ev_timer_set(&ms->api_restart, 0., 0.);
+			ev_timer_start(ms->loop, &ms->api_restart);
+		}
+	}
 	sd_notify(0, "READY=1");
 	main_status_update(ms);
+	return rc;
+}
+
+static int
+main_api_reload(void *arg, char *msg, size_t msglen)
+{
+	return main_reload(arg, msg, msglen);
+}
+
+static void
+main_reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	main_reload(w->data, NULL, 0);
 }
 
 static int
@@ -157,6 +223,9 @@ main_run(const char *config_path)
 	ev_timer_start(ms.loop, &ms.status_timer);
 
 	ms.daemon = daemon_create(ms.loop, cfg);
+	ev_timer_init(&ms.api_restart, main_api_restart_cb, 0., 0.);
+	ms.api_restart.data = &ms;
+	main_api_start(&ms);
 	log_info("started with %s: %zu services, %zu prefixes", config_path,
 		 cfg->n_services, cfg->n_prefixes);
 	sd_notify(0, "READY=1");
@@ -165,6 +234,8 @@ main_run(const char *config_path)
 	ev_run(ms.loop, 0);
 
 	ev_timer_stop(ms.loop, &ms.status_timer);
+	ev_timer_stop(ms.loop, &ms.api_restart);
+	api_stop(ms.api);
 	clean = daemon_stop(ms.daemon, STOP_TIMEOUT_S);
 	daemon_free(ms.daemon);
 	ev_signal_stop(ms.loop, &ms.sigterm);
