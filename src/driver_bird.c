@@ -9,6 +9,14 @@
  * connect and every readback_interval_ms we read `show protocols` back, report
  * it, and re-assert the desired state where BIRD drifted.
  *
+ * A prefix may have a degraded twin: a second static protocol for the same
+ * prefix whose export adds AS-path prepends (protocols.md section 1, the
+ * drain pattern).  Degraded = twin enabled, main disabled; announced = the
+ * reverse; withdrawn = both disabled.  Going between the two announced forms
+ * we enable the one first and disable the other second, so the upstream gets
+ * an update, never a withdraw.  Each state is one or two commands; the
+ * prefix stays pending until both protocols match.
+ *
  * Connection states:
  *
  *        create / backoff timer
@@ -76,18 +84,25 @@ struct bird_prefix {
 	char *protocol;
 	char *define;
 	bool valid;			/* both names are plain BIRD symbols */
+	char *twin;			/* degraded twin protocol, or NULL */
+	char *twin_define;
 	enum route_state desired;
 	enum route_state actual;	/* last read back or applied */
+	/* each protocol on its own: ANNOUNCED = up, WITHDRAWN = down */
+	enum route_state main_state, twin_state;
 	int file_value;			/* value in the state file: -1 unknown, 0, 1 */
+	int twin_file_value;
 	char why[BIRD_WHY_LEN];
 	bool apply_pending;
 	/* read-back scratch */
-	bool seen;
-	enum route_state seen_state;
+	bool seen, twin_seen;
+	enum route_state seen_state, twin_seen_state;
 	/* say things once */
 	bool missing;			/* last read-back did not list the protocol */
+	bool twin_missing;		/* ... or the twin: degraded is announced plainly */
 	bool drift_logged;
 	bool fail_logged;
+	bool was_right;			/* read-back scratch: matched before it */
 };
 
 struct driver {
@@ -125,7 +140,8 @@ struct driver {
 	enum bird_cmd inflight;
 	size_t inflight_index;
 	unsigned inflight_generation;
-	enum route_state inflight_state;
+	enum route_state inflight_state;	/* of the one protocol commanded */
+	bool inflight_twin;		/* the command is about the twin */
 	bool inflight_acked;		/* saw 0008..0011 for enable/disable */
 	char inflight_text[BIRD_REASON_MAX];
 	bool readback_pending;
@@ -191,6 +207,73 @@ driver_bird_state_word(const char *w)
 	if (strcmp(w, "down") == 0 || strcmp(w, "flush") == 0 || strcmp(w, "stop") == 0)
 		return ROUTE_WITHDRAWN;
 	return ROUTE_UNKNOWN;
+}
+
+/* ---- degraded twin ---- */
+
+static bool
+driver_bird_twin_active(const struct bird_prefix *p)
+{
+	return p->twin != NULL && !p->twin_missing;
+}
+
+/* What a wanted state becomes here: degraded needs a twin BIRD has. */
+static enum route_state
+driver_bird_effective(const struct bird_prefix *p, enum route_state s)
+{
+	if (s == ROUTE_DEGRADED && !driver_bird_twin_active(p))
+		return ROUTE_ANNOUNCED;
+	return s;
+}
+
+/* The prefix's state from its protocols' states.  Both up counts as
+ * announced: the main protocol has the higher preference. */
+static enum route_state
+driver_bird_combine(const struct bird_prefix *p)
+{
+	if (!driver_bird_twin_active(p) || p->main_state == ROUTE_UNKNOWN)
+		return p->main_state;
+	if (p->main_state == ROUTE_ANNOUNCED)
+		return ROUTE_ANNOUNCED;
+	if (p->twin_state == ROUTE_ANNOUNCED)
+		return ROUTE_DEGRADED;
+	return p->twin_state == ROUTE_WITHDRAWN ? ROUTE_WITHDRAWN : ROUTE_UNKNOWN;
+}
+
+/* True when both protocols are as `want` (an effective state) needs them. */
+static bool
+driver_bird_matches(const struct bird_prefix *p, enum route_state want)
+{
+	if (p->main_state != (want == ROUTE_ANNOUNCED ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN))
+		return false;
+	if (!driver_bird_twin_active(p))
+		return true;
+	return p->twin_state == (want == ROUTE_DEGRADED ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN);
+}
+
+/*
+ * The next command towards `want`: enables before disables, so a move
+ * between announced and degraded never leaves the prefix unannounced.
+ * Returns BIRD_CMD_NONE when there is nothing left to do.
+ */
+static enum bird_cmd
+driver_bird_next_step(const struct bird_prefix *p, enum route_state want, bool *twin)
+{
+	bool twin_on = want == ROUTE_DEGRADED, main_on = want == ROUTE_ANNOUNCED;
+	bool has_twin = driver_bird_twin_active(p);
+
+	*twin = true;
+	if (has_twin && twin_on && p->twin_state != ROUTE_ANNOUNCED)
+		return BIRD_CMD_ENABLE;
+	*twin = false;
+	if (main_on && p->main_state != ROUTE_ANNOUNCED)
+		return BIRD_CMD_ENABLE;
+	if (!main_on && p->main_state != ROUTE_WITHDRAWN)
+		return BIRD_CMD_DISABLE;
+	*twin = true;
+	if (has_twin && !twin_on && p->twin_state != ROUTE_WITHDRAWN)
+		return BIRD_CMD_DISABLE;
+	return BIRD_CMD_NONE;
 }
 
 /* ---- the state include file ---- */
@@ -354,17 +437,32 @@ driver_bird_read_file(const char *path)
 	return buf;
 }
 
-/* The value a prefix gets in the file: desired, else BIRD's, else the file's, else 1. */
-static int
-driver_bird_prefix_value(const struct bird_prefix *p)
+/* The state a prefix gets in the file: desired, else BIRD's, else the file's,
+ * else withdrawn.  The main define is 0 only for announced, the twin's only
+ * for degraded. */
+static enum route_state
+driver_bird_prefix_state(const struct bird_prefix *p)
 {
 	if (p->desired != ROUTE_UNKNOWN)
-		return p->desired == ROUTE_WITHDRAWN;
+		return driver_bird_effective(p, p->desired);
 	if (p->actual != ROUTE_UNKNOWN)
-		return p->actual == ROUTE_WITHDRAWN;
-	if (p->file_value >= 0)
-		return p->file_value;
-	return 1;
+		return p->actual;
+	if (p->file_value == 0)
+		return ROUTE_ANNOUNCED;
+	if (p->twin != NULL && p->twin_file_value == 0)
+		return ROUTE_DEGRADED;
+	return ROUTE_WITHDRAWN;
+}
+
+static void
+driver_bird_file_values(struct driver *d, const int *values)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_prefixes; i++) {
+		d->prefixes[i].file_value = values[2 * i];
+		d->prefixes[i].twin_file_value = d->prefixes[i].twin != NULL ? values[2 * i + 1] : -1;
+	}
 }
 
 /* Brings the state file in line with what we know; writes only on a change. */
@@ -377,15 +475,18 @@ driver_bird_sync_file(struct driver *d)
 	size_t i;
 	bool same;
 
-	defines = xcalloc(d->n_prefixes + 1, sizeof(*defines));
-	values = xcalloc(d->n_prefixes + 1, sizeof(*values));
+	defines = xcalloc(2 * d->n_prefixes + 1, sizeof(*defines));
+	values = xcalloc(2 * d->n_prefixes + 1, sizeof(*values));
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
+		enum route_state st = driver_bird_prefix_state(p);
 
-		defines[i] = p->valid ? p->define : NULL;
-		values[i] = driver_bird_prefix_value(p);
+		defines[2 * i] = p->valid ? p->define : NULL;
+		values[2 * i] = st != ROUTE_ANNOUNCED;
+		defines[2 * i + 1] = p->valid ? p->twin_define : NULL;
+		values[2 * i + 1] = st != ROUTE_DEGRADED;
 	}
-	content = driver_bird_render(defines, values, d->n_prefixes);
+	content = driver_bird_render(defines, values, 2 * d->n_prefixes);
 	free(defines);
 	/* Compare with the disk, not with what we wrote: someone (a boot script,
 	 * an operator) may have changed the file under us. */
@@ -393,8 +494,7 @@ driver_bird_sync_file(struct driver *d)
 	same = old != NULL && strcmp(old, content) == 0;
 	free(old);
 	if (same) {
-		for (i = 0; i < d->n_prefixes; i++)
-			d->prefixes[i].file_value = values[i];
+		driver_bird_file_values(d, values);
 		free(values);
 		free(content);
 		return 0;
@@ -410,8 +510,7 @@ driver_bird_sync_file(struct driver *d)
 	if (d->file_warned)
 		log_info("BIRD state file %s written again", d->state_file);
 	d->file_warned = false;
-	for (i = 0; i < d->n_prefixes; i++)
-		d->prefixes[i].file_value = values[i];
+	driver_bird_file_values(d, values);
 	free(values);
 	free(content);
 	return 0;
@@ -428,14 +527,19 @@ driver_bird_write_initial_state(const struct config *cfg)
 
 	if (access(cfg->router.state_file, F_OK) == 0)
 		return 0;
-	defines = xcalloc(cfg->n_prefixes + 1, sizeof(*defines));
-	values = xcalloc(cfg->n_prefixes + 1, sizeof(*values));
+	defines = xcalloc(2 * cfg->n_prefixes + 1, sizeof(*defines));
+	values = xcalloc(2 * cfg->n_prefixes + 1, sizeof(*values));
 	for (i = 0; i < cfg->n_prefixes; i++) {
-		if (driver_bird_symbol_ok(cfg->prefixes[i].bird_define))
-			defines[i] = cfg->prefixes[i].bird_define;
-		values[i] = 1;
+		const struct prefix_config *pc = &cfg->prefixes[i];
+
+		if (driver_bird_symbol_ok(pc->bird_define))
+			defines[2 * i] = pc->bird_define;
+		if (driver_bird_symbol_ok(pc->bird_degraded_protocol) &&
+		    driver_bird_symbol_ok(pc->bird_degraded_define))
+			defines[2 * i + 1] = pc->bird_degraded_define;
+		values[2 * i] = values[2 * i + 1] = 1;
 	}
-	content = driver_bird_render(defines, values, cfg->n_prefixes);
+	content = driver_bird_render(defines, values, 2 * cfg->n_prefixes);
 	if (driver_bird_write_file(cfg->router.state_file, content) == -1) {
 		log_warn("cannot write BIRD state file %s", cfg->router.state_file);
 		rc = -1;
@@ -456,6 +560,8 @@ driver_bird_prefixes_free(struct bird_prefix *ps, size_t n)
 	for (i = 0; ps != NULL && i < n; i++) {
 		free(ps[i].protocol);
 		free(ps[i].define);
+		free(ps[i].twin);
+		free(ps[i].twin_define);
 	}
 	free(ps);
 }
@@ -479,16 +585,39 @@ driver_bird_prefixes_build(const struct config *cfg, const struct bird_prefix *o
 		if (!p->valid)
 			log_warnx("%s: BIRD protocol \"%s\" / define \"%s\" is not a plain BIRD "
 				  "name: not driving it", pc->prefix, p->protocol, p->define);
+		if (pc->bird_degraded_protocol != NULL) {
+			if (p->valid && driver_bird_symbol_ok(pc->bird_degraded_protocol) &&
+			    driver_bird_symbol_ok(pc->bird_degraded_define)) {
+				p->twin = xstrdup(pc->bird_degraded_protocol);
+				p->twin_define = xstrdup(pc->bird_degraded_define);
+			} else {
+				log_warnx("%s: BIRD degraded protocol \"%s\" is not a plain BIRD "
+					  "name: degraded is announced plainly", pc->prefix,
+					  pc->bird_degraded_protocol);
+			}
+		}
 		p->desired = ROUTE_UNKNOWN;
-		p->actual = ROUTE_UNKNOWN;
+		p->actual = p->main_state = p->twin_state = ROUTE_UNKNOWN;
 		p->file_value = file != NULL ? driver_bird_file_value(file, p->define) : -1;
+		p->twin_file_value = file != NULL && p->twin != NULL ?
+			driver_bird_file_value(file, p->twin_define) : -1;
 		for (j = 0; j < n_old; j++) {
 			if (strcmp(old[j].protocol, p->protocol) == 0) {
-				p->actual = old[j].actual;
+				p->main_state = old[j].main_state;
 				p->missing = old[j].missing;
+				if (p->twin != NULL && old[j].twin != NULL &&
+				    strcmp(old[j].twin, p->twin) == 0) {
+					p->twin_state = old[j].twin_state;
+					p->twin_missing = old[j].twin_missing;
+				}
+				p->actual = driver_bird_combine(p);
 			}
 			if (strcmp(old[j].define, p->define) == 0 && old[j].file_value >= 0)
 				p->file_value = old[j].file_value;
+			if (p->twin != NULL && old[j].twin_define != NULL &&
+			    strcmp(old[j].twin_define, p->twin_define) == 0 &&
+			    old[j].twin_file_value >= 0)
+				p->twin_file_value = old[j].twin_file_value;
 		}
 	}
 	return ps;
@@ -704,9 +833,10 @@ driver_bird_flush(struct driver *d)
 }
 
 static void
-driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index)
+driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, bool twin)
 {
 	struct bird_prefix *p = index < d->n_prefixes ? &d->prefixes[index] : NULL;
+	const char *name = p == NULL ? "" : twin ? p->twin : p->protocol;
 	int n;
 
 	switch (cmd) {
@@ -714,14 +844,14 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index)
 		n = snprintf(d->wbuf, sizeof(d->wbuf), "show protocols\n");
 		break;
 	case BIRD_CMD_ENABLE:
-		n = snprintf(d->wbuf, sizeof(d->wbuf), "enable %s\n", p->protocol);
+		n = snprintf(d->wbuf, sizeof(d->wbuf), "enable %s\n", name);
 		break;
 	case BIRD_CMD_DISABLE:
 		if (p->why[0] != '\0')
 			n = snprintf(d->wbuf, sizeof(d->wbuf), "disable %s \"%s\"\n",
-				     p->protocol, p->why);
+				     name, p->why);
 		else
-			n = snprintf(d->wbuf, sizeof(d->wbuf), "disable %s\n", p->protocol);
+			n = snprintf(d->wbuf, sizeof(d->wbuf), "disable %s\n", name);
 		break;
 	default:
 		return;
@@ -732,11 +862,12 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index)
 	d->inflight_index = index;
 	d->inflight_generation = d->generation;
 	d->inflight_state = cmd == BIRD_CMD_ENABLE ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN;
+	d->inflight_twin = twin;
 	d->inflight_acked = false;
 	d->inflight_text[0] = '\0';
 	if (cmd == BIRD_CMD_SHOW)
 		for (index = 0; index < d->n_prefixes; index++)
-			d->prefixes[index].seen = false;
+			d->prefixes[index].seen = d->prefixes[index].twin_seen = false;
 	log_debug("bird: > %.*s", (int)d->wlen - 1, d->wbuf);
 	driver_bird_start_timer(d, d->command_timeout_ms);
 	driver_bird_flush(d);
@@ -752,22 +883,25 @@ driver_bird_pump(struct driver *d)
 		return;
 	if (d->readback_pending) {
 		d->readback_pending = false;
-		driver_bird_send(d, BIRD_CMD_SHOW, 0);
+		driver_bird_send(d, BIRD_CMD_SHOW, 0, false);
 		return;
 	}
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
+		enum bird_cmd cmd;
+		bool twin;
 
 		if (!p->apply_pending)
 			continue;
 		p->apply_pending = false;
-		/* Already there, nothing to drive, or BIRD lacks the protocol
-		 * (an enable would only draw a parse error). */
-		if (p->desired == ROUTE_UNKNOWN || p->desired == p->actual || !p->valid ||
-		    p->missing)
+		/* Nothing to drive, or BIRD lacks the protocol (an enable
+		 * would only draw a parse error). */
+		if (p->desired == ROUTE_UNKNOWN || !p->valid || p->missing)
 			continue;
-		driver_bird_send(d, p->desired == ROUTE_ANNOUNCED ? BIRD_CMD_ENABLE :
-				 BIRD_CMD_DISABLE, i);
+		cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &twin);
+		if (cmd == BIRD_CMD_NONE)
+			continue;
+		driver_bird_send(d, cmd, i, twin);
 		return;
 	}
 }
@@ -797,6 +931,26 @@ driver_bird_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- replies ---- */
 
+/* The twin's row (or its absence) from a read-back. */
+static void
+driver_bird_readback_twin(struct bird_prefix *p)
+{
+	if (p->twin == NULL)
+		return;
+	if (!p->twin_seen) {
+		if (!p->twin_missing)
+			log_warnx("BIRD has no protocol \"%s\"; %s is announced plainly when "
+				  "degraded; see docs/bird.md", p->twin, p->protocol);
+		p->twin_missing = true;
+		p->twin_state = ROUTE_UNKNOWN;
+		return;
+	}
+	if (p->twin_missing)
+		log_info("BIRD has protocol \"%s\" now", p->twin);
+	p->twin_missing = false;
+	p->twin_state = p->twin_seen_state;
+}
+
 static void
 driver_bird_readback_done(struct driver *d)
 {
@@ -806,33 +960,50 @@ driver_bird_readback_done(struct driver *d)
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
 
+		p->was_right = p->desired != ROUTE_UNKNOWN &&
+			p->actual == driver_bird_effective(p, p->desired);
 		if (!p->seen) {
 			if (!p->missing && p->valid)
 				log_warnx("BIRD has no protocol \"%s\"; see docs/bird.md", p->protocol);
 			p->missing = true;
-			p->actual = ROUTE_UNKNOWN;
+			p->actual = p->main_state = ROUTE_UNKNOWN;
 			continue;
 		}
 		if (p->missing)
 			log_info("BIRD has protocol \"%s\" now", p->protocol);
 		p->missing = false;
-		p->actual = p->seen_state;
+		p->main_state = p->seen_state;
+		driver_bird_readback_twin(p);
+		p->actual = driver_bird_combine(p);
 	}
 	/* Prefixes without a verdict follow BIRD, so a `configure` keeps them as they are. */
 	driver_bird_sync_file(d);
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
+		enum route_state want = driver_bird_effective(p, p->desired);
 
-		if (p->desired == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN ||
-		    p->actual == p->desired) {
+		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN ||
+		    driver_bird_matches(p, want)) {
 			p->drift_logged = false;
 			continue;
 		}
-		if (!p->drift_logged)
-			log_warnx("%s: BIRD has %s, want %s: re-asserting", p->protocol,
-				  route_state_names[p->actual], route_state_names[p->desired]);
-		p->drift_logged = true;
 		p->apply_pending = true;
+		/* Drift is BIRD moving away from what we had put there
+		 * (restart, configure, a hand): not a first apply, not a retry. */
+		if (p->drift_logged || !p->was_right)
+			continue;
+		p->drift_logged = true;
+		if (driver_bird_twin_active(p) && p->main_state == ROUTE_ANNOUNCED &&
+		    p->twin_state == ROUTE_ANNOUNCED)
+			log_warnx("%s: BIRD has %s and %s both up, want %s: re-asserting",
+				  p->protocol, p->protocol, p->twin, route_state_names[want]);
+		else
+			log_warnx("%s: BIRD has %s, want %s: re-asserting", p->protocol,
+				  route_state_names[p->actual], route_state_names[want]);
+		if (d->cb.drift != NULL)
+			d->cb.drift(d->arg, i, p->actual, want);
+		if (gen != d->generation)
+			return;
 	}
 	for (i = 0; i < d->n_prefixes && gen == d->generation; i++)
 		if (d->cb.actual != NULL)
@@ -843,6 +1014,7 @@ static void
 driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char *text)
 {
 	struct bird_prefix *p;
+	enum route_state want;
 
 	if (d->inflight_generation != d->generation || d->inflight_index >= d->n_prefixes) {
 		/* The prefix list changed under the command: learn the truth again. */
@@ -852,7 +1024,8 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 	p = &d->prefixes[d->inflight_index];
 	if (bird_reply_is_error(code) || !d->inflight_acked) {
 		if (!p->fail_logged)
-			log_warnx("%s: BIRD refused %s: %04d %s", p->protocol,
+			log_warnx("%s: BIRD refused %s: %04d %s",
+				  d->inflight_twin ? p->twin : p->protocol,
 				  bird_cmd_names[cmd], code,
 				  d->inflight_text[0] != '\0' ? d->inflight_text : text);
 		p->fail_logged = true;
@@ -864,8 +1037,18 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 		return;
 	}
 	p->fail_logged = false;
-	p->actual = d->inflight_state;
-	if (p->actual == p->desired)
+	if (d->inflight_twin)
+		p->twin_state = d->inflight_state;
+	else
+		p->main_state = d->inflight_state;
+	want = driver_bird_effective(p, p->desired);
+	if (want != ROUTE_UNKNOWN && !driver_bird_matches(p, want)) {
+		/* the second half of a move between two states */
+		p->apply_pending = true;
+		return;
+	}
+	p->actual = driver_bird_combine(p);
+	if (p->actual == want)
 		p->drift_logged = false;
 	log_info("%s: %s in BIRD", p->protocol, route_state_names[p->actual]);
 	if (d->cb.actual != NULL)
@@ -884,10 +1067,16 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 		    bird_reply_parse_protocol(ev->text, ev->len, &row) == -1)
 			return;
 		for (i = 0; i < d->n_prefixes; i++) {
-			if (strcmp(d->prefixes[i].protocol, row.name) != 0)
-				continue;
-			d->prefixes[i].seen = true;
-			d->prefixes[i].seen_state = driver_bird_state_word(row.state);
+			struct bird_prefix *p = &d->prefixes[i];
+
+			if (strcmp(p->protocol, row.name) == 0) {
+				p->seen = true;
+				p->seen_state = driver_bird_state_word(row.state);
+			}
+			if (p->twin != NULL && strcmp(p->twin, row.name) == 0) {
+				p->twin_seen = true;
+				p->twin_seen_state = driver_bird_state_word(row.state);
+			}
 		}
 		return;
 	case BIRD_CMD_ENABLE:
@@ -1045,7 +1234,9 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	d->n_prefixes = cfg->n_prefixes;
 	rewrite = file == NULL;
 	for (i = 0; i < d->n_prefixes; i++)
-		if (d->prefixes[i].valid && d->prefixes[i].file_value < 0)
+		if (d->prefixes[i].valid && (d->prefixes[i].file_value < 0 ||
+					     (d->prefixes[i].twin != NULL &&
+					      d->prefixes[i].twin_file_value < 0)))
 			rewrite = true;	/* BIRD would fail on the missing define */
 	free(file);
 	if (rewrite)

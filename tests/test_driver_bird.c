@@ -287,6 +287,8 @@ struct obs {
 	bool up;
 	char whys[32][128];
 	size_t n_whys;
+	int n_drift;
+	enum route_state drift_found, drift_wanted;
 };
 
 struct fixture {
@@ -329,9 +331,21 @@ obs_connection(void *arg, bool up, const char *why)
 		snprintf(o->whys[o->n_whys++], sizeof(o->whys[0]), "%s", why);
 }
 
+static void
+obs_drift(void *arg, size_t index, enum route_state found, enum route_state wanted)
+{
+	struct obs *o = arg;
+
+	assert_true(index < N_PREFIXES);
+	o->n_drift++;
+	o->drift_found = found;
+	o->drift_wanted = wanted;
+}
+
 static const struct driver_callbacks obs_cb = {
 	.actual = obs_actual,
 	.connection = obs_connection,
+	.drift = obs_drift,
 };
 
 static void
@@ -813,10 +827,119 @@ driver_bird_test_drift(void **state)
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "enable anycast4") == 2);
 	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[1].state, "up") == 0);
 	assert_int_equal(stderr_count(fx, "anycast4: BIRD has withdrawn, want announced: re-asserting"), 1);
+	assert_int_equal(fx->obs.n_drift, 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
 	run_for(fx, 0.2);
 	assert_int_equal(fake_count(&fx->fake, "enable anycast4"), 2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_true(fake_count(&fx->fake, "show protocols") >= 4);
+}
+
+/* The last n commands the fake received, joined with '|'. */
+static const char *
+fake_tail(const struct fake *f, size_t n)
+{
+	static char buf[1024];
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = f->n_log >= n ? f->n_log - n : 0; i < f->n_log; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "|" : "",
+					f->log[i]);
+	return buf;
+}
+
+static void
+driver_bird_test_degraded_twin(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->prefixes[0].bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	fx->prefixes[0].bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_set(&fx->fake, "anycast4_degraded", "down");
+	fake_set(&fx->fake, "anycast6", "down");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	/* the file carries both defines, withdrawn */
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+
+	/* withdrawn -> degraded: enable the twin only */
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "capacity DEGRADED");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 0;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4_degraded");
+
+	/* degraded -> announced: enable main, then disable the twin (an
+	 * update upstream, never a withdraw) */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "capacity UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "enable anycast4|disable anycast4_degraded \"capacity UP\"");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\n"));
+
+	/* announced -> degraded: enable the twin, then disable main */
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "busy");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "enable anycast4_degraded|disable anycast4 \"busy\"");
+
+	/* degraded -> withdrawn: the twin goes too */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "down");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4_degraded \"down\"");
+	assert_string_equal(fx->fake.protos[0].state, "down");
+	assert_string_equal(fx->fake.protos[1].state, "down");
+	assert_int_equal(fx->obs.n_drift, 0);
+
+	/* read-back: twin up and main down is degraded; both up is drift */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_set(&fx->fake, "anycast4_degraded", "up");
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
+	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4 and anycast4_degraded "
+				      "both up, want announced: re-asserting"), 1);
+	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[1].state, "down") == 0);
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_set(&fx->fake, "anycast4_degraded", "up");
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 2);
+	assert_int_equal(fx->obs.drift_found, ROUTE_DEGRADED);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
+	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[0].state, "up") == 0 &&
+		   strcmp(fx->fake.protos[1].state, "down") == 0);
+}
+
+static void
+driver_bird_test_degraded_no_twin(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* no twin configured: degraded is announced */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "busy");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
+	driver_close(&fx->h);
+
+	/* a twin configured but missing in BIRD: the same, said once */
+	fx->prefixes[0].bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	fx->prefixes[0].bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	fake_set(&fx->fake, "anycast4", "down");
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 3);
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "busy");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4");
+	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast4_degraded\"; anycast4 is "
+				      "announced plainly when degraded"), 1);
 }
 
 static void
@@ -1123,6 +1246,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_socket_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_reconfigure, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_degraded_twin, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_degraded_no_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_initial_state, setup, teardown),
 		cmocka_unit_test(driver_bird_test_sanitize),
 		cmocka_unit_test_setup_teardown(driver_bird_test_front, setup, teardown),

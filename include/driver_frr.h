@@ -1,0 +1,39 @@
+/*
+ * driver_frr.h - FRR bgpd specifics beyond driver.h's generic interface.
+ *
+ * driver_frr_ops (declared in driver.h) is the driver itself: it talks to
+ * bgpd's vty socket the way vtysh does (protocols.md section 2).  This header
+ * adds the text rules for what goes to bgpd, so the tests can check them
+ * without a socket.
+ */
+#ifndef AHD_DRIVER_FRR_H
+#define AHD_DRIVER_FRR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "driver.h"
+
+/* Commands in one apply batch: configure terminal, router bgp, address-family,
+ * [no] network, end. */
+#define DRIVER_FRR_APPLY_COMMANDS	5
+/* Longest route-map name we hand to bgpd. */
+#define DRIVER_FRR_NAME_MAX		63
+
+/* A prefix as config.c prints it: hex digits, '.', ':' and one '/'. */
+bool driver_frr_prefix_ok(const char *prefix);
+/* A route-map name bgpd takes as one word: printable ASCII, no space, no quote. */
+bool driver_frr_name_ok(const char *name);
+
+/*
+ * Renders the apply batch for `prefix` into `buf`: DRIVER_FRR_APPLY_COMMANDS
+ * NUL-terminated commands back to back.  ROUTE_ANNOUNCED gives `network P`,
+ * ROUTE_DEGRADED `network P route-map RM` (plain `network P` when route_map
+ * is NULL), ROUTE_WITHDRAWN `no network P`.  Returns the byte count, or -1 for
+ * ROUTE_UNKNOWN, a bad family or a buffer that is too small.
+ */
+int driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix,
+			    int family, enum route_state state, const char *route_map);
+
+#endif

@@ -1,0 +1,1002 @@
+/*
+ * driver_frr.c - the FRR driver: a non-blocking client of bgpd's vty socket.
+ *
+ * bgpd announces a prefix for us while `router bgp ASN` has `network P` in
+ * the right address family; `network P route-map RM` announces it degraded
+ * (the route-map prepends), `no network P` withdraws it.  We speak vtysh's
+ * protocol on bgpd's own socket (frr_vty.c frames the replies): `enable`
+ * once per connection, then batches of NUL-terminated commands, one reply
+ * per command.  Such changes are run-time only: a bgpd restart or reload
+ * drops them (protocols.md section 2), so after every connect and every
+ * readback_interval_ms we read each prefix back with
+ * `show bgp ipv4|ipv6 unicast P json`, report it, and re-assert the desired
+ * state where bgpd differs.
+ *
+ * Connection states:
+ *
+ *        create / backoff timer
+ *   IDLE ----------------------> CONNECTING --writable--> ENABLE --status 0--> READY
+ *    ^                               |                      |                   |
+ *    +------- eof, timeout, protocol error, connect failure (backoff) ---------+
+ *
+ * One batch is in flight at a time (a read-back of every prefix, or one
+ * prefix's apply); what to send next is derived from flags, not a queue, so
+ * repeated set_desired() calls coalesce.  The callbacks may call
+ * set_desired(), idle() and connected(), but must not destroy the driver.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "driver_frr.h"
+#include "frr_vty.h"
+#include "log.h"
+
+#define FRR_REASON_MAX		200
+#define FRR_PREFIX_MAX		64
+
+enum frr_conn {
+	FRR_CONN_IDLE,		/* waiting for the reconnect timer */
+	FRR_CONN_CONNECTING,	/* connect() in progress */
+	FRR_CONN_ENABLE,	/* `enable` sent, waiting for its reply */
+	FRR_CONN_READY,
+	FRR_CONN__COUNT
+};
+static const char *const frr_conn_names[FRR_CONN__COUNT] = {
+	[FRR_CONN_IDLE] = "idle",
+	[FRR_CONN_CONNECTING] = "connecting",
+	[FRR_CONN_ENABLE] = "enable",
+	[FRR_CONN_READY] = "ready",
+};
+
+enum frr_op {
+	FRR_OP_NONE,
+	FRR_OP_ENABLE,
+	FRR_OP_READBACK,	/* show bgp ... json, one per valid prefix */
+	FRR_OP_APPLY,		/* one prefix's configure batch */
+	FRR_OP__COUNT
+};
+static const char *const frr_op_names[FRR_OP__COUNT] = {
+	[FRR_OP_NONE] = "none",
+	[FRR_OP_ENABLE] = "enable",
+	[FRR_OP_READBACK] = "read-back",
+	[FRR_OP_APPLY] = "apply",
+};
+
+struct frr_prefix {
+	char *prefix;
+	int family;
+	bool valid;
+	enum route_state desired;
+	enum route_state actual;	/* last read back or applied */
+	enum route_state applied;	/* last applied on this connection */
+	bool apply_pending;
+	/* read-back scratch */
+	bool seen;
+	enum route_state seen_state;
+	/* say things once */
+	bool drift_logged;
+	bool fail_logged;
+	bool readback_logged;
+};
+
+struct driver {
+	struct ev_loop *loop;
+	struct driver_callbacks cb;
+	void *arg;
+
+	char *socket_path;
+	uint32_t asn;
+	char *route_map;		/* NULL: degraded is announced plainly */
+	uint32_t command_timeout_ms;
+	uint32_t readback_interval_ms;
+	uint32_t reconnect_min_ms;
+	uint32_t reconnect_max_ms;
+
+	struct frr_prefix *prefixes;
+	size_t n_prefixes;
+	unsigned generation;		/* bumped by reconfigure */
+
+	enum frr_conn conn;
+	int fd;
+	unsigned conn_serial;		/* bumped by every disconnect */
+	ev_io rio;
+	ev_io wio;
+	ev_timer reconnect_timer;
+	ev_timer command_timer;		/* connect and each batch */
+	ev_timer readback_timer;
+	uint32_t backoff_ms;
+	bool session_ok;		/* a batch succeeded on this connection */
+	struct frr_vty_parser parser;
+	char proto_error[32];
+
+	char *wbuf;
+	size_t wlen, woff;
+
+	/* the batch in flight */
+	enum frr_op inflight;
+	size_t inflight_index;		/* APPLY: the prefix */
+	unsigned inflight_generation;
+	enum route_state inflight_state;
+	size_t *order;			/* READBACK: reply i is about prefix order[i] */
+	size_t replies_expected, replies_got;
+	int fail_status;		/* first failing command's status, -1 none */
+	size_t fail_command;
+	char fail_text[FRR_REASON_MAX];
+	bool readback_pending;
+
+	/* connection reports, once per change */
+	bool reported;
+	bool reported_up;
+	char reported_why[FRR_REASON_MAX];
+};
+
+static void driver_frr_pump(struct driver *d);
+static void driver_frr_disconnect(struct driver *d, const char *why);
+
+/* ---- names and text ---- */
+
+bool
+driver_frr_prefix_ok(const char *prefix)
+{
+	size_t i, slashes = 0;
+
+	if (prefix == NULL || prefix[0] == '\0' || strlen(prefix) >= FRR_PREFIX_MAX)
+		return false;
+	for (i = 0; prefix[i] != '\0'; i++) {
+		char c = prefix[i];
+
+		if (c == '/')
+			slashes++;
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			   (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
+			return false;
+	}
+	return slashes == 1;
+}
+
+bool
+driver_frr_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > DRIVER_FRR_NAME_MAX)
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static const char *
+driver_frr_afi(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	default:
+		return NULL;
+	}
+}
+
+int
+driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix, int family,
+			enum route_state state, const char *route_map)
+{
+	const char *afi = driver_frr_afi(family);
+	char network[FRR_PREFIX_MAX + DRIVER_FRR_NAME_MAX + 32];
+	int n;
+
+	if (afi == NULL)
+		return -1;
+	switch (state) {
+	case ROUTE_ANNOUNCED:
+		snprintf(network, sizeof(network), "network %s", prefix);
+		break;
+	case ROUTE_DEGRADED:
+		if (route_map != NULL)
+			snprintf(network, sizeof(network), "network %s route-map %s", prefix,
+				 route_map);
+		else
+			snprintf(network, sizeof(network), "network %s", prefix);
+		break;
+	case ROUTE_WITHDRAWN:
+		snprintf(network, sizeof(network), "no network %s", prefix);
+		break;
+	case ROUTE_UNKNOWN:
+	case ROUTE_STATE__COUNT:
+	default:
+		return -1;
+	}
+	/* snprintf cannot put the NULs in; print with placeholders, then swap. */
+	n = snprintf(buf, size, "configure terminal\n" "router bgp %u\n"
+		     "address-family %s unicast\n" "%s\n" "end\n", asn, afi, network);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	for (char *s = buf; (s = strchr(s, '\n')) != NULL; s++)
+		*s = '\0';
+	return n;
+}
+
+/* What a degraded wish becomes on this router. */
+static enum route_state
+driver_frr_effective(const struct driver *d, enum route_state s)
+{
+	if (s == ROUTE_DEGRADED && d->route_map == NULL)
+		return ROUTE_ANNOUNCED;
+	return s;
+}
+
+/* ---- prefixes ---- */
+
+static void
+driver_frr_prefixes_free(struct frr_prefix *ps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; ps != NULL && i < n; i++)
+		free(ps[i].prefix);
+	free(ps);
+}
+
+/* New prefix array from cfg; state carried over from `old` by prefix text. */
+static struct frr_prefix *
+driver_frr_prefixes_build(const struct config *cfg, const struct frr_prefix *old, size_t n_old)
+{
+	struct frr_prefix *ps;
+	size_t i, j;
+
+	ps = xcalloc(cfg->n_prefixes + 1, sizeof(*ps));
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		const struct prefix_config *pc = &cfg->prefixes[i];
+		struct frr_prefix *p = &ps[i];
+
+		p->prefix = xstrdup(pc->prefix ? pc->prefix : "");
+		p->family = pc->family;
+		p->valid = driver_frr_prefix_ok(p->prefix) && driver_frr_afi(p->family) != NULL;
+		if (!p->valid)
+			log_warnx("%s: not a prefix bgpd can take: not driving it", p->prefix);
+		p->desired = p->actual = p->applied = ROUTE_UNKNOWN;
+		for (j = 0; j < n_old; j++) {
+			if (strcmp(old[j].prefix, p->prefix) != 0)
+				continue;
+			p->actual = old[j].actual;
+			p->applied = old[j].applied;
+		}
+	}
+	return ps;
+}
+
+/* ---- connection reports ---- */
+
+static void
+driver_frr_report_down(struct driver *d, const char *why)
+{
+	bool was_up = d->reported_up;
+
+	if (d->reported && !d->reported_up && strcmp(d->reported_why, why) == 0)
+		return;
+	if (was_up)
+		log_warnx("frr: lost the vty connection to %s: %s", d->socket_path, why);
+	else
+		log_warnx("frr: cannot talk to %s: %s (retrying)", d->socket_path, why);
+	d->reported = true;
+	d->reported_up = false;
+	snprintf(d->reported_why, sizeof(d->reported_why), "%s", why);
+	if (d->cb.connection != NULL)
+		d->cb.connection(d->arg, false, why);
+}
+
+static void
+driver_frr_report_up(struct driver *d)
+{
+	log_info("frr: connected to %s", d->socket_path);
+	d->reported = true;
+	d->reported_up = true;
+	d->reported_why[0] = '\0';
+	if (d->cb.connection != NULL)
+		d->cb.connection(d->arg, true, "connected");
+}
+
+/* ---- connection ---- */
+
+static const char *
+driver_frr_connect_reason(int err, char *buf, size_t size)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return "socket-missing";
+	case ECONNREFUSED:
+		return "connect-refused";
+	case EACCES:
+	case EPERM:
+		return "permission-denied";
+	default:
+		snprintf(buf, size, "connect-failed: %s", strerror(err));
+		return buf;
+	}
+}
+
+/* The peer going away shows up as EPIPE or ECONNRESET as often as a 0 read. */
+static const char *
+driver_frr_io_reason(int err, char *buf, size_t size)
+{
+	if (err == EPIPE || err == ECONNRESET)
+		return "eof";
+	snprintf(buf, size, "io-error: %s", strerror(err));
+	return buf;
+}
+
+static void
+driver_frr_start_timer(struct driver *d, uint32_t ms)
+{
+	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_set(&d->command_timer, ms / 1000.0, 0.);
+	ev_timer_start(d->loop, &d->command_timer);
+}
+
+static void
+driver_frr_flush(struct driver *d)
+{
+	char buf[FRR_REASON_MAX];
+	ssize_t n;
+
+	while (d->woff < d->wlen) {
+		n = send(d->fd, d->wbuf + d->woff, d->wlen - d->woff, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(d->loop, &d->wio);
+			return;
+		}
+		if (n == -1) {
+			driver_frr_disconnect(d, driver_frr_io_reason(errno, buf, sizeof(buf)));
+			return;
+		}
+		d->woff += (size_t)n;
+	}
+	ev_io_stop(d->loop, &d->wio);
+	d->wlen = d->woff = 0;
+}
+
+/* Starts a batch of `replies` commands already rendered into wbuf[0..len). */
+static void
+driver_frr_send(struct driver *d, enum frr_op op, size_t len, size_t replies)
+{
+	d->wlen = len;
+	d->woff = 0;
+	d->inflight = op;
+	d->inflight_generation = d->generation;
+	d->replies_expected = replies;
+	d->replies_got = 0;
+	d->fail_status = -1;
+	d->fail_command = 0;
+	d->fail_text[0] = '\0';
+	log_debug("frr: > %s (%zu commands)", frr_op_names[op], replies);
+	driver_frr_start_timer(d, d->command_timeout_ms);
+	driver_frr_flush(d);
+}
+
+static void
+driver_frr_connected(struct driver *d)
+{
+	d->conn = FRR_CONN_ENABLE;
+	ev_io_start(d->loop, &d->rio);
+	/* A new vty session starts in view mode: no `configure` before this. */
+	memcpy(d->wbuf, "enable", sizeof("enable"));
+	driver_frr_send(d, FRR_OP_ENABLE, sizeof("enable"), 1);
+}
+
+static void
+driver_frr_connect(struct driver *d)
+{
+	struct sockaddr_un sun;
+	char buf[FRR_REASON_MAX];
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(d->socket_path) >= sizeof(sun.sun_path)) {
+		driver_frr_disconnect(d, "socket-path-too-long");
+		return;
+	}
+	memcpy(sun.sun_path, d->socket_path, strlen(d->socket_path));
+	d->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->fd == -1) {
+		snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
+		driver_frr_disconnect(d, buf);
+		return;
+	}
+	ev_io_set(&d->rio, d->fd, EV_READ);
+	ev_io_set(&d->wio, d->fd, EV_WRITE);
+	if (connect(d->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		driver_frr_connected(d);
+		return;
+	}
+	if (errno == EINPROGRESS || errno == EAGAIN) {
+		d->conn = FRR_CONN_CONNECTING;
+		ev_io_start(d->loop, &d->wio);
+		driver_frr_start_timer(d, d->command_timeout_ms);
+		return;
+	}
+	driver_frr_disconnect(d, driver_frr_connect_reason(errno, buf, sizeof(buf)));
+}
+
+/* Drops the connection (if any), reports why and arms the backoff timer. */
+static void
+driver_frr_disconnect(struct driver *d, const char *why)
+{
+	size_t i;
+
+	log_debug("frr: %s -> idle (%s)", frr_conn_names[d->conn], why);
+	ev_io_stop(d->loop, &d->rio);
+	ev_io_stop(d->loop, &d->wio);
+	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_stop(d->loop, &d->readback_timer);
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+	d->conn = FRR_CONN_IDLE;
+	d->conn_serial++;
+	d->inflight = FRR_OP_NONE;
+	d->readback_pending = false;
+	d->wlen = d->woff = 0;
+	/* bgpd may restart while we are away: what we configured may be gone. */
+	for (i = 0; i < d->n_prefixes; i++) {
+		d->prefixes[i].apply_pending = false;
+		d->prefixes[i].applied = ROUTE_UNKNOWN;
+	}
+	frr_vty_reset(&d->parser);
+	/* A session that never got a batch through counts as a failed attempt. */
+	if (d->session_ok)
+		d->backoff_ms = d->reconnect_min_ms;
+	d->session_ok = false;
+
+	ev_timer_stop(d->loop, &d->reconnect_timer);
+	ev_timer_set(&d->reconnect_timer, d->backoff_ms / 1000.0, 0.);
+	ev_timer_start(d->loop, &d->reconnect_timer);
+	d->backoff_ms = d->backoff_ms > d->reconnect_max_ms / 2 ?
+		d->reconnect_max_ms : d->backoff_ms * 2;
+	if (d->backoff_ms < d->reconnect_min_ms)
+		d->backoff_ms = d->reconnect_min_ms;
+
+	driver_frr_report_down(d, why);
+}
+
+static void
+driver_frr_reconnect_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	driver_frr_connect(d);
+}
+
+static void
+driver_frr_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->inflight != FRR_OP_NONE)
+		log_debug("frr: %s timed out", frr_op_names[d->inflight]);
+	driver_frr_disconnect(d, "timeout");
+}
+
+static void
+driver_frr_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	d->readback_pending = true;
+	driver_frr_pump(d);
+}
+
+static void
+driver_frr_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct driver *d = w->data;
+	char buf[FRR_REASON_MAX];
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	(void)loop;
+	(void)revents;
+	if (d->conn != FRR_CONN_CONNECTING) {
+		driver_frr_flush(d);
+		return;
+	}
+	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		driver_frr_disconnect(d, driver_frr_connect_reason(err, buf, sizeof(buf)));
+		return;
+	}
+	ev_io_stop(d->loop, &d->wio);
+	driver_frr_connected(d);
+}
+
+/* ---- sending ---- */
+
+static void
+driver_frr_send_readback(struct driver *d)
+{
+	size_t i, len = 0, n = 0;
+
+	for (i = 0; i < d->n_prefixes; i++) {
+		struct frr_prefix *p = &d->prefixes[i];
+
+		p->seen = false;
+		if (!p->valid)
+			continue;
+		len += (size_t)sprintf(d->wbuf + len, "show bgp %s unicast %s json",
+				       driver_frr_afi(p->family), p->prefix) + 1;
+		d->order[n++] = i;
+	}
+	if (n == 0) {
+		/* Nothing bgpd could tell us: still report, so nobody waits. */
+		for (i = 0; i < d->n_prefixes; i++)
+			if (d->cb.actual != NULL)
+				d->cb.actual(d->arg, i, ROUTE_UNKNOWN);
+		return;
+	}
+	driver_frr_send(d, FRR_OP_READBACK, len, n);
+}
+
+static void
+driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
+{
+	const struct frr_prefix *p = &d->prefixes[index];
+	int n;
+
+	n = driver_frr_render_apply(d->wbuf, FRR_VTY_COMMAND_MAX, d->asn, p->prefix, p->family,
+				    state, d->route_map);
+	if (n < 0)
+		return;
+	d->inflight_index = index;
+	d->inflight_state = state;
+	driver_frr_send(d, FRR_OP_APPLY, (size_t)n, DRIVER_FRR_APPLY_COMMANDS);
+}
+
+/* Sends the next batch if nothing is in flight: read-back first, then changes. */
+static void
+driver_frr_pump(struct driver *d)
+{
+	size_t i;
+
+	if (d->conn != FRR_CONN_READY || d->inflight != FRR_OP_NONE)
+		return;
+	if (d->readback_pending) {
+		d->readback_pending = false;
+		driver_frr_send_readback(d);
+		if (d->inflight != FRR_OP_NONE || d->conn != FRR_CONN_READY)
+			return;
+	}
+	for (i = 0; i < d->n_prefixes; i++) {
+		struct frr_prefix *p = &d->prefixes[i];
+		enum route_state want = driver_frr_effective(d, p->desired);
+
+		if (!p->apply_pending)
+			continue;
+		p->apply_pending = false;
+		if (want == ROUTE_UNKNOWN || want == p->actual || !p->valid)
+			continue;
+		driver_frr_send_apply(d, i, want);
+		return;
+	}
+}
+
+/* ---- replies ---- */
+
+/* "status-13 (warning-config-failed): BGP is already running; AS is 65002" */
+static void
+driver_frr_status_text(char *buf, size_t size, int status, const char *text)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "status-%d (%s)", status, frr_vty_status_name(status));
+	if (text != NULL && text[0] != '\0' && n < size)
+		snprintf(buf + n, size - n, ": %.*s", (int)strcspn(text, "\n"), text);
+}
+
+static void
+driver_frr_readback_reply(struct driver *d, const struct frr_vty_event *ev)
+{
+	struct frr_prefix *p;
+	struct frr_bgp_readback rb;
+	char why[FRR_REASON_MAX];
+	const char *bad;
+
+	if (d->inflight_generation != d->generation || d->replies_got >= d->replies_expected)
+		return;
+	p = &d->prefixes[d->order[d->replies_got]];
+	why[0] = '\0';
+	if (ev->status != FRR_VTY_SUCCESS)
+		driver_frr_status_text(why, sizeof(why), ev->status, ev->text);
+	else if (frr_vty_parse_bgp_prefix(ev->text, ev->len, &rb, &bad) == -1)
+		snprintf(why, sizeof(why), "%s", bad);
+	if (why[0] != '\0') {
+		if (!p->readback_logged)
+			log_warnx("%s: cannot read it back from bgpd: %s", p->prefix, why);
+		p->readback_logged = true;
+		return;
+	}
+	if (p->readback_logged)
+		log_info("%s: read back from bgpd again", p->prefix);
+	p->readback_logged = false;
+	p->seen = true;
+	if (!rb.present)
+		p->seen_state = ROUTE_WITHDRAWN;
+	else if (d->route_map != NULL && (p->applied == ROUTE_DEGRADED ||
+					  (p->applied == ROUTE_UNKNOWN && rb.prepends > 0)))
+		/* What we configured decides; after a reconnect the prepends
+		 * are the best guess (a wrong one is only re-asserted). */
+		p->seen_state = ROUTE_DEGRADED;
+	else
+		p->seen_state = ROUTE_ANNOUNCED;
+}
+
+static void
+driver_frr_readback_done(struct driver *d)
+{
+	unsigned gen = d->generation;
+	size_t i;
+
+	if (d->inflight_generation != gen) {
+		d->readback_pending = true;	/* the prefix list changed under it */
+		return;
+	}
+	for (i = 0; i < d->n_prefixes; i++) {
+		struct frr_prefix *p = &d->prefixes[i];
+		enum route_state want = driver_frr_effective(d, p->desired);
+
+		bool was_right = p->actual == want;
+
+		p->actual = p->seen ? p->seen_state : ROUTE_UNKNOWN;
+		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN || p->actual == want) {
+			p->drift_logged = false;
+			continue;
+		}
+		p->apply_pending = true;
+		/* Drift is bgpd moving away from what we had put there
+		 * (restart, reload, a hand): not a first apply, not a retry. */
+		if (p->drift_logged || !was_right)
+			continue;
+		p->drift_logged = true;
+		log_warnx("%s: bgpd has it %s, want %s: re-asserting", p->prefix,
+			  route_state_names[p->actual], route_state_names[want]);
+		if (d->cb.drift != NULL)
+			d->cb.drift(d->arg, i, p->actual, want);
+		if (gen != d->generation)
+			return;
+	}
+	for (i = 0; i < d->n_prefixes && gen == d->generation; i++)
+		if (d->cb.actual != NULL)
+			d->cb.actual(d->arg, i, d->prefixes[i].actual);
+}
+
+/* One reply of an apply batch; the first failure is kept for the log. */
+static void
+driver_frr_apply_reply(struct driver *d, const struct frr_vty_event *ev)
+{
+	size_t cmd = d->replies_got;
+
+	if (ev->status == FRR_VTY_SUCCESS || d->fail_status != -1)
+		return;
+	/* `no network P` for a prefix bgpd does not have: already withdrawn. */
+	if (cmd == 3 && d->inflight_state == ROUTE_WITHDRAWN &&
+	    strstr(ev->text, "Can't find") != NULL)
+		return;
+	d->fail_status = ev->status;
+	d->fail_command = cmd;
+	snprintf(d->fail_text, sizeof(d->fail_text), "%s", ev->text);
+}
+
+static void
+driver_frr_apply_done(struct driver *d)
+{
+	struct frr_prefix *p;
+	char why[FRR_REASON_MAX + 64];
+	const char *cmd;
+
+	if (d->inflight_generation != d->generation || d->inflight_index >= d->n_prefixes) {
+		d->readback_pending = true;
+		return;
+	}
+	p = &d->prefixes[d->inflight_index];
+	if (d->fail_status != -1) {
+		driver_frr_status_text(why, sizeof(why), d->fail_status, d->fail_text);
+		/* wbuf still holds the batch: name the command that failed */
+		cmd = d->wbuf;
+		for (size_t i = 0; i < d->fail_command; i++)
+			cmd += strlen(cmd) + 1;
+		if (!p->fail_logged)
+			log_warnx("%s: bgpd refused `%s`: %s", p->prefix, cmd, why);
+		p->fail_logged = true;
+		/* Retried by the next periodic read-back only, so a refusing
+		 * bgpd is not hammered. */
+		return;
+	}
+	if (p->fail_logged)
+		log_info("%s: bgpd accepted it again", p->prefix);
+	p->fail_logged = false;
+	p->actual = p->applied = d->inflight_state;
+	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
+	if (d->cb.actual != NULL)
+		d->cb.actual(d->arg, d->inflight_index, p->actual);
+}
+
+static void
+driver_frr_batch_done(struct driver *d)
+{
+	enum frr_op op = d->inflight;
+
+	ev_timer_stop(d->loop, &d->command_timer);
+	d->inflight = FRR_OP_NONE;
+	d->wlen = d->woff = 0;
+	if (op == FRR_OP_READBACK)
+		driver_frr_readback_done(d);
+	else if (op == FRR_OP_APPLY)
+		driver_frr_apply_done(d);
+	if (op != FRR_OP_APPLY || d->fail_status == -1) {
+		if (!d->session_ok)
+			d->backoff_ms = d->reconnect_min_ms;
+		d->session_ok = true;
+	}
+}
+
+static void
+driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
+{
+	char why[FRR_REASON_MAX + 32], st[FRR_REASON_MAX];
+
+	ev_timer_stop(d->loop, &d->command_timer);
+	d->inflight = FRR_OP_NONE;
+	if (ev->status != FRR_VTY_SUCCESS) {
+		driver_frr_status_text(st, sizeof(st), ev->status, ev->text);
+		snprintf(why, sizeof(why), "protocol-error: enable %s", st);
+		driver_frr_disconnect(d, why);
+		return;
+	}
+	d->conn = FRR_CONN_READY;
+	/* Read back before anything else, also before whatever the connection
+	 * callback asks for. */
+	d->readback_pending = true;
+	ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
+		     d->readback_interval_ms / 1000.0);
+	ev_timer_start(d->loop, &d->readback_timer);
+	driver_frr_report_up(d);
+}
+
+/* Parser callback: non-zero stops feeding because the connection is gone. */
+static int
+driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
+{
+	struct driver *d = arg;
+	unsigned serial = d->conn_serial;
+
+	if (ev->kind == FRR_VTY_ERROR) {
+		snprintf(d->proto_error, sizeof(d->proto_error), "%s", ev->text);
+		return 0;
+	}
+	log_debug("frr: < status %d, %zu bytes", ev->status, ev->len);
+	switch (d->inflight) {
+	case FRR_OP_ENABLE:
+		driver_frr_enable_reply(d, ev);
+		break;
+	case FRR_OP_READBACK:
+		driver_frr_readback_reply(d, ev);
+		break;
+	case FRR_OP_APPLY:
+		driver_frr_apply_reply(d, ev);
+		break;
+	case FRR_OP_NONE:
+	default:
+		driver_frr_disconnect(d, "protocol-error: unsolicited-reply");
+		return 1;
+	}
+	if (serial != d->conn_serial)
+		return 1;
+	if (d->inflight != FRR_OP_NONE && ++d->replies_got == d->replies_expected)
+		driver_frr_batch_done(d);
+	if (serial != d->conn_serial)
+		return 1;
+	driver_frr_pump(d);
+	return serial != d->conn_serial;
+}
+
+static void
+driver_frr_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct driver *d = w->data;
+	char buf[16384], why[FRR_REASON_MAX];
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = read(d->fd, buf, sizeof(buf));
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n == -1) {
+		driver_frr_disconnect(d, driver_frr_io_reason(errno, why, sizeof(why)));
+		return;
+	}
+	if (n == 0) {
+		driver_frr_disconnect(d, "eof");
+		return;
+	}
+	if (frr_vty_feed(&d->parser, buf, (size_t)n, driver_frr_event_cb, d) == -1) {
+		snprintf(why, sizeof(why), "protocol-error: %s", d->proto_error);
+		driver_frr_disconnect(d, why);
+	}
+}
+
+/* ---- driver_ops ---- */
+
+/* Room for the read-back batch of every prefix, or one apply batch.  realloc
+ * keeps a batch that is still being written. */
+static void
+driver_frr_size_buffers(struct driver *d)
+{
+	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * (FRR_PREFIX_MAX + 32);
+
+	d->wbuf = realloc(d->wbuf, wsize);
+	d->order = realloc(d->order, (d->n_prefixes + 1) * sizeof(*d->order));
+	if (d->wbuf == NULL || d->order == NULL)
+		fatal("realloc");
+}
+
+static struct driver *
+driver_frr_create(struct ev_loop *loop, const struct config *cfg,
+		  const struct driver_callbacks *cb, void *arg)
+{
+	struct driver *d;
+
+	d = xcalloc(1, sizeof(*d));
+	d->loop = loop;
+	if (cb != NULL)
+		d->cb = *cb;
+	d->arg = arg;
+	d->socket_path = xstrdup(cfg->router.control_socket ? cfg->router.control_socket :
+				 "/run/frr/bgpd.vty");
+	d->asn = cfg->router.frr_asn;
+	if (cfg->router.frr_degraded_route_map != NULL) {
+		if (driver_frr_name_ok(cfg->router.frr_degraded_route_map))
+			d->route_map = xstrdup(cfg->router.frr_degraded_route_map);
+		else
+			log_warnx("frr: degraded route-map \"%s\" is not a plain name: degraded "
+				  "prefixes are announced plainly",
+				  cfg->router.frr_degraded_route_map);
+	}
+	d->command_timeout_ms = cfg->router.command_timeout_ms ? cfg->router.command_timeout_ms : 2000;
+	d->readback_interval_ms = cfg->router.readback_interval_ms ?
+		cfg->router.readback_interval_ms : 10000;
+	d->reconnect_min_ms = cfg->router.reconnect_min_ms ? cfg->router.reconnect_min_ms : 100;
+	d->reconnect_max_ms = cfg->router.reconnect_max_ms;
+	if (d->reconnect_max_ms < d->reconnect_min_ms)
+		d->reconnect_max_ms = d->reconnect_min_ms;
+	d->backoff_ms = d->reconnect_min_ms;
+	d->fd = -1;
+	frr_vty_init(&d->parser, 0);
+	d->prefixes = driver_frr_prefixes_build(cfg, NULL, 0);
+	d->n_prefixes = cfg->n_prefixes;
+	driver_frr_size_buffers(d);
+
+	ev_io_init(&d->rio, driver_frr_read_cb, -1, EV_READ);
+	ev_io_init(&d->wio, driver_frr_write_cb, -1, EV_WRITE);
+	ev_timer_init(&d->reconnect_timer, driver_frr_reconnect_cb, 0., 0.);
+	ev_timer_init(&d->command_timer, driver_frr_timeout_cb, 0., 0.);
+	ev_timer_init(&d->readback_timer, driver_frr_readback_cb, 0., 0.);
+	d->rio.data = d->wio.data = d;
+	d->reconnect_timer.data = d->command_timer.data = d->readback_timer.data = d;
+	/* Connect from the loop, so no callback runs before create returns. */
+	ev_timer_start(loop, &d->reconnect_timer);
+	return d;
+}
+
+static void
+driver_frr_reconfigure(struct driver *d, const struct config *cfg)
+{
+	struct frr_prefix *ps;
+
+	ps = driver_frr_prefixes_build(cfg, d->prefixes, d->n_prefixes);
+	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
+	d->prefixes = ps;
+	d->n_prefixes = cfg->n_prefixes;
+	d->generation++;
+	/* A batch in flight for the old list is ignored when it completes
+	 * (generation) and read back again. */
+	driver_frr_size_buffers(d);
+	if (d->conn == FRR_CONN_READY) {
+		d->readback_pending = true;
+		driver_frr_pump(d);
+	}
+}
+
+static void
+driver_frr_set_desired(struct driver *d, size_t index, enum route_state desired,
+		       const char *why)
+{
+	struct frr_prefix *p;
+
+	(void)why;	/* bgpd has no place for it; the daemon logs it */
+	if (index >= d->n_prefixes) {
+		log_warnx("frr: set_desired for prefix %zu of %zu", index, d->n_prefixes);
+		return;
+	}
+	p = &d->prefixes[index];
+	if (desired != p->desired)
+		p->drift_logged = false;
+	p->desired = desired;
+	if (desired == ROUTE_UNKNOWN)
+		return;
+	if (d->conn == FRR_CONN_READY) {
+		p->apply_pending = true;
+		driver_frr_pump(d);
+	}
+}
+
+static bool
+driver_frr_idle(const struct driver *d)
+{
+	size_t i;
+
+	if (d->conn != FRR_CONN_READY)
+		return true;
+	if (d->inflight != FRR_OP_NONE || d->readback_pending)
+		return false;
+	for (i = 0; i < d->n_prefixes; i++)
+		if (d->prefixes[i].apply_pending)
+			return false;
+	return true;
+}
+
+static bool
+driver_frr_is_connected(const struct driver *d)
+{
+	return d->conn == FRR_CONN_READY;
+}
+
+static void
+driver_frr_destroy(struct driver *d)
+{
+	if (d == NULL)
+		return;
+	ev_io_stop(d->loop, &d->rio);
+	ev_io_stop(d->loop, &d->wio);
+	ev_timer_stop(d->loop, &d->reconnect_timer);
+	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_stop(d->loop, &d->readback_timer);
+	if (d->fd != -1)
+		close(d->fd);
+	frr_vty_free(&d->parser);
+	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
+	free(d->wbuf);
+	free(d->order);
+	free(d->route_map);
+	free(d->socket_path);
+	free(d);
+}
+
+const struct driver_ops driver_frr_ops = {
+	.name = "frr",
+	.create = driver_frr_create,
+	.reconfigure = driver_frr_reconfigure,
+	.set_desired = driver_frr_set_desired,
+	.idle = driver_frr_idle,
+	.connected = driver_frr_is_connected,
+	.destroy = driver_frr_destroy,
+};

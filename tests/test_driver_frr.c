@@ -1,0 +1,990 @@
+/*
+ * test_driver_frr.c - the FRR driver on a real libev loop against an
+ * in-process fake bgpd vty (a Unix socket server on the same loop).
+ *
+ * The fake keeps a set of `network` statements, answers the commands the
+ * driver sends with bgpd 8.4.4's frames (protocols.md section 2), and can
+ * misbehave on demand: wrong trailer, huge output, unknown status codes,
+ * `% Unknown command`, silence, closing mid-reply, a restart that forgets
+ * the run-time config.  Every case must end in a clear error, a reconnect
+ * and no leak (run it under ASan).  The real bgpd is in test_driver_shared.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "driver.h"
+#include "driver_frr.h"
+#include "frr_vty.h"
+
+#define N_PREFIXES	2
+#define MAX_LOG		256
+#define ASN		65001
+
+enum fake_mode {
+	FAKE_NORMAL,
+	FAKE_SILENT,		/* never answers */
+	FAKE_BAD_TRAILER,	/* 00 01 00 00 after the text */
+	FAKE_HUGE,		/* 2 MiB of output for a show */
+	FAKE_ODD_STATUS,	/* status 200 for everything */
+	FAKE_NO_ENABLE,		/* `% Unknown command: enable`, status 2 */
+	FAKE_CLOSE_MID,		/* half a reply, then close */
+	FAKE_REFUSE_NETWORK,	/* `% [BGP] Unknown command: network ...`, status 2 */
+	FAKE_BAD_JSON,		/* show answers non-JSON with status 0 */
+};
+
+struct fake_net {
+	char prefix[64];
+	char route_map[64];
+	bool used;
+};
+
+struct fake {
+	struct ev_loop *loop;
+	char path[100];
+	int lfd, cfd;
+	ev_io accept_io, client_io, write_io;
+	char in[16384];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	enum fake_mode mode;
+	bool enabled;
+	bool in_router;		/* `router bgp` accepted since `configure terminal` */
+	bool split;		/* deliver output in 1-byte sends */
+	struct fake_net nets[4];
+	char log[MAX_LOG][200];
+	size_t n_log;
+	int accepts;
+};
+
+static void
+fake_close_client(struct fake *f)
+{
+	if (f->cfd == -1)
+		return;
+	ev_io_stop(f->loop, &f->client_io);
+	ev_io_stop(f->loop, &f->write_io);
+	close(f->cfd);
+	f->cfd = -1;
+	f->in_len = 0;
+	f->out_len = f->out_off = 0;
+	f->enabled = false;
+}
+
+static void
+fake_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	ssize_t n;
+	size_t chunk;
+
+	(void)loop;
+	(void)revents;
+	while (f->out_off < f->out_len) {
+		chunk = f->split ? 1 : f->out_len - f->out_off;
+		n = send(f->cfd, f->out + f->out_off, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			fake_close_client(f);
+			return;
+		}
+		f->out_off += (size_t)n;
+	}
+	f->out_len = f->out_off = 0;
+	ev_io_stop(f->loop, &f->write_io);
+}
+
+/* Queues bytes; the write watcher sends them, so a huge reply cannot block
+ * the loop the driver runs on. */
+static void
+fake_out(struct fake *f, const void *buf, size_t len)
+{
+	if (f->cfd == -1 || len == 0)
+		return;
+	f->out = realloc(f->out, f->out_len + len);
+	assert_non_null(f->out);
+	memcpy(f->out + f->out_len, buf, len);
+	f->out_len += len;
+	ev_io_start(f->loop, &f->write_io);
+}
+
+static void
+fake_reply(struct fake *f, const char *text, int status)
+{
+	unsigned char trailer[4] = { 0, 0, 0, (unsigned char)status };
+
+	fake_out(f, text, strlen(text));
+	if (f->mode == FAKE_BAD_TRAILER)
+		trailer[1] = 1;
+	fake_out(f, trailer, 4);
+}
+
+static struct fake_net *
+fake_find(struct fake *f, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (f->nets[i].used && strcmp(f->nets[i].prefix, prefix) == 0)
+			return &f->nets[i];
+	return NULL;
+}
+
+static void
+fake_network(struct fake *f, const char *prefix, const char *route_map)
+{
+	struct fake_net *n = fake_find(f, prefix);
+	size_t i;
+
+	for (i = 0; n == NULL && i < 4; i++)
+		if (!f->nets[i].used)
+			n = &f->nets[i];
+	assert_non_null(n);
+	n->used = true;
+	snprintf(n->prefix, sizeof(n->prefix), "%s", prefix);
+	snprintf(n->route_map, sizeof(n->route_map), "%s", route_map ? route_map : "");
+}
+
+static void
+fake_show(struct fake *f, const char *prefix)
+{
+	struct fake_net *n = fake_find(f, prefix);
+	char buf[1024];
+
+	if (f->mode == FAKE_HUGE) {
+		size_t len = 2 * 1024 * 1024;
+		char *big = malloc(len);
+
+		assert_non_null(big);
+		memset(big, ' ', len);
+		fake_out(f, big, len);
+		free(big);
+		fake_reply(f, "", 0);
+		return;
+	}
+	if (f->mode == FAKE_BAD_JSON) {
+		fake_reply(f, "<html>\n", 0);
+		return;
+	}
+	if (n == NULL) {
+		fake_reply(f, "{\n}\n", 0);
+		return;
+	}
+	snprintf(buf, sizeof(buf),
+		 "{\n  \"prefix\":\"%s\",\n  \"paths\":[\n    {\n      \"aspath\":{\n"
+		 "        \"string\":\"%s\",\n        \"length\":%d\n      },\n"
+		 "      \"valid\":true,\n      \"sourced\":true,\n      \"local\":true\n"
+		 "    }\n  ]\n}\n", prefix, n->route_map[0] ? "65001 65001" : "Local",
+		 n->route_map[0] ? 2 : 0);
+	fake_reply(f, buf, 0);
+}
+
+static void
+fake_command(struct fake *f, const char *cmd)
+{
+	char a[64], b[64], c[64], text[300];
+	unsigned asn;
+
+	if (f->n_log < MAX_LOG)
+		snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s", cmd);
+	switch (f->mode) {
+	case FAKE_SILENT:
+		return;
+	case FAKE_ODD_STATUS:
+		fake_reply(f, "", 200);
+		return;
+	case FAKE_CLOSE_MID:
+		fake_out(f, "half a rep", 10);
+		fake_write_cb(f->loop, &f->write_io, 0);
+		fake_close_client(f);
+		return;
+	default:
+		break;
+	}
+	if (strcmp(cmd, "enable") == 0) {
+		if (f->mode == FAKE_NO_ENABLE) {
+			fake_reply(f, "% Unknown command: enable\n", 2);
+			return;
+		}
+		f->enabled = true;
+		fake_reply(f, "", 0);
+	} else if (sscanf(cmd, "show bgp %63s unicast %63s json", a, b) == 2) {
+		fake_show(f, b);
+	} else if (!f->enabled) {
+		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
+		fake_reply(f, text, 2);
+	} else if (strcmp(cmd, "configure terminal") == 0 || strcmp(cmd, "end") == 0) {
+		f->in_router = false;
+		fake_reply(f, "", 0);
+	} else if (sscanf(cmd, "router bgp %u", &asn) == 1) {
+		f->in_router = asn == ASN;
+		if (asn == ASN)
+			fake_reply(f, "", 0);
+		else
+			fake_reply(f, "BGP is already running; AS is 65001\n", 13);
+	} else if (!f->in_router) {
+		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
+		fake_reply(f, text, 2);
+	} else if (strcmp(cmd, "address-family ipv4 unicast") == 0 ||
+		   strcmp(cmd, "address-family ipv6 unicast") == 0) {
+		fake_reply(f, "", 0);
+	} else if (sscanf(cmd, "no network %63s", a) == 1) {
+		struct fake_net *n = fake_find(f, a);
+
+		if (n == NULL) {
+			fake_reply(f, "% Can't find static route specified\n", 13);
+			return;
+		}
+		n->used = false;
+		fake_reply(f, "", 0);
+	} else if (strncmp(cmd, "network ", 8) == 0 && f->mode == FAKE_REFUSE_NETWORK) {
+		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
+		fake_reply(f, text, 2);
+	} else if (sscanf(cmd, "network %63s route-map %63s", a, c) == 2) {
+		fake_network(f, a, c);
+		fake_reply(f, "", 0);
+	} else if (sscanf(cmd, "network %63s", a) == 1) {
+		fake_network(f, a, NULL);
+		fake_reply(f, "", 0);
+	} else {
+		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
+		fake_reply(f, text, 2);
+	}
+}
+
+static void
+fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	ssize_t n;
+	char *nul;
+
+	(void)loop;
+	(void)revents;
+	n = read(f->cfd, f->in + f->in_len, sizeof(f->in) - f->in_len);
+	if (n <= 0) {
+		fake_close_client(f);
+		return;
+	}
+	f->in_len += (size_t)n;
+	while (f->cfd != -1 && (nul = memchr(f->in, '\0', f->in_len)) != NULL) {
+		size_t used = (size_t)(nul + 1 - f->in);
+
+		fake_command(f, f->in);
+		if (f->cfd == -1)
+			return;
+		f->in_len -= used;
+		memmove(f->in, f->in + used, f->in_len);
+	}
+}
+
+static void
+fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	int fd;
+
+	(void)revents;
+	fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd == -1)
+		return;
+	fake_close_client(f);
+	f->cfd = fd;
+	f->accepts++;
+	ev_io_init(&f->client_io, fake_client_cb, fd, EV_READ);
+	ev_io_init(&f->write_io, fake_write_cb, fd, EV_WRITE);
+	f->client_io.data = f->write_io.data = f;
+	ev_io_start(loop, &f->client_io);
+}
+
+static void
+fake_listen(struct fake *f)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	unlink(f->path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(f->lfd, 8), 0);
+	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
+	f->accept_io.data = f;
+	ev_io_start(f->loop, &f->accept_io);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	fake_close_client(f);
+	if (f->lfd != -1) {
+		ev_io_stop(f->loop, &f->accept_io);
+		close(f->lfd);
+		f->lfd = -1;
+	}
+	free(f->out);
+	f->out = NULL;
+}
+
+static size_t
+fake_count(const struct fake *f, const char *cmd)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n_log; i++)
+		n += strcmp(f->log[i], cmd) == 0;
+	return n;
+}
+
+/* ---- fixture ---- */
+
+struct obs {
+	enum route_state actual[N_PREFIXES];
+	int n_actual[N_PREFIXES];
+	int n_up, n_down;
+	bool up;
+	char whys[64][160];
+	size_t n_whys;
+	int n_drift;
+	enum route_state drift_found, drift_wanted;
+};
+
+struct fixture {
+	char dir[64];
+	char stderr_path[160];
+	struct ev_loop *loop;
+	ev_timer poll;
+	struct config cfg;
+	struct prefix_config prefixes[N_PREFIXES];
+	struct fake fake;
+	struct obs obs;
+	struct driver_handle h;
+	int saved_stderr;
+};
+
+static void
+obs_actual(void *arg, size_t index, enum route_state actual)
+{
+	struct obs *o = arg;
+
+	assert_true(index < N_PREFIXES);
+	o->actual[index] = actual;
+	o->n_actual[index]++;
+}
+
+static void
+obs_connection(void *arg, bool up, const char *why)
+{
+	struct obs *o = arg;
+
+	assert_non_null(why);
+	o->up = up;
+	if (up)
+		o->n_up++;
+	else
+		o->n_down++;
+	if (o->n_whys < 64)
+		snprintf(o->whys[o->n_whys++], sizeof(o->whys[0]), "%s", why);
+}
+
+static void
+obs_drift(void *arg, size_t index, enum route_state found, enum route_state wanted)
+{
+	struct obs *o = arg;
+
+	assert_true(index < N_PREFIXES);
+	o->n_drift++;
+	o->drift_found = found;
+	o->drift_wanted = wanted;
+}
+
+static const struct driver_callbacks obs_cb = {
+	.actual = obs_actual,
+	.connection = obs_connection,
+	.drift = obs_drift,
+};
+
+static void
+poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd == -1)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	int fd;
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_driver_frr.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->stderr_path, sizeof(fx->stderr_path), "%s/stderr.log", fx->dir);
+	fx->loop = ev_loop_new(EVFLAG_AUTO);
+	ev_timer_init(&fx->poll, poll_cb, 0.005, 0.005);
+	ev_timer_start(fx->loop, &fx->poll);
+
+	fx->prefixes[0].prefix = (char *)(uintptr_t)"192.0.2.1/32";
+	fx->prefixes[0].family = AF_INET;
+	fx->prefixes[1].prefix = (char *)(uintptr_t)"2001:db8::1/128";
+	fx->prefixes[1].family = AF_INET6;
+	fx->cfg.prefixes = fx->prefixes;
+	fx->cfg.n_prefixes = N_PREFIXES;
+	fx->cfg.router.kind = ROUTER_KIND_FRR;
+	fx->cfg.router.frr_asn = ASN;
+	fx->cfg.router.frr_degraded_route_map = (char *)(uintptr_t)"ANYCAST-DEGRADED";
+	fx->cfg.router.command_timeout_ms = 300;
+	fx->cfg.router.readback_interval_ms = 60000;
+	fx->cfg.router.reconnect_min_ms = 20;
+	fx->cfg.router.reconnect_max_ms = 160;
+
+	fx->fake.loop = fx->loop;
+	fx->fake.lfd = fx->fake.cfd = -1;
+	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bgpd.vty", fx->dir);
+	fx->cfg.router.control_socket = fx->fake.path;
+
+	/* Log lines are part of the contract: collect stderr per test. */
+	fflush(stderr);
+	fx->saved_stderr = dup(STDERR_FILENO);
+	fd = open(fx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[200];
+	const char *log;
+
+	driver_close(&fx->h);
+	fake_stop(&fx->fake);
+	ev_timer_stop(fx->loop, &fx->poll);
+	ev_loop_destroy(fx->loop);
+	fflush(stderr);
+	dup2(fx->saved_stderr, STDERR_FILENO);
+	close(fx->saved_stderr);
+	log = slurp(fx->stderr_path);
+	if (log != NULL && getenv("TEST_VERBOSE") != NULL)
+		fputs(log, stderr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	free(fx);
+	return 0;
+}
+
+#define WAIT_UNTIL(fx, secs, expr) do {						\
+		double wait_deadline_ = ev_time() + (secs);			\
+		while (!(expr) && ev_time() < wait_deadline_)			\
+			ev_run((fx)->loop, EVRUN_ONCE);				\
+		assert_true(expr);						\
+	} while (0)
+
+static void
+run_for(struct fixture *fx, double secs)
+{
+	double deadline = ev_time() + secs;
+
+	while (ev_time() < deadline)
+		ev_run(fx->loop, EVRUN_ONCE);
+}
+
+static size_t
+stderr_count(struct fixture *fx, const char *needle)
+{
+	const char *hay;
+	size_t n = 0;
+
+	fflush(stderr);
+	hay = slurp(fx->stderr_path);
+	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void
+open_driver(struct fixture *fx)
+{
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), 0);
+}
+
+static void
+start_normal(struct fixture *fx)
+{
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] >= 1);
+}
+
+/* ---- cases ---- */
+
+static void
+driver_frr_test_connect_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.split = true;
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	assert_false(driver_connected(&fx->h));
+	assert_int_equal(fx->obs.n_up, 0);	/* nothing runs before the loop does */
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] == 1);
+	assert_true(driver_connected(&fx->h));
+	assert_true(driver_idle(&fx->h));
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_string_equal(fx->obs.whys[0], "connected");
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_WITHDRAWN);
+	assert_int_equal(fx->fake.n_log, 3);
+	assert_string_equal(fx->fake.log[0], "enable");
+	assert_string_equal(fx->fake.log[1], "show bgp ipv4 unicast 192.0.2.1/32 json");
+	assert_string_equal(fx->fake.log[2], "show bgp ipv6 unicast 2001:db8::1/128 json");
+	assert_int_equal(stderr_count(fx, "frr: connected to"), 1);
+	assert_string_equal(fx->h.ops->name, "frr");
+}
+
+static void
+driver_frr_test_unknown_changes_nothing(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_UNKNOWN, "starting");
+	driver_set_desired(&fx->h, 1, ROUTE_UNKNOWN, NULL);
+	run_for(fx, 0.1);
+	assert_int_equal(fx->fake.n_log, 3);
+	assert_true(driver_idle(&fx->h));
+}
+
+static void
+driver_frr_test_apply(void **state)
+{
+	struct fixture *fx = *state;
+	size_t base;
+
+	start_normal(fx);
+	base = fx->fake.n_log;
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	assert_false(driver_idle(&fx->h));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_true(driver_idle(&fx->h));
+	assert_int_equal(fx->fake.n_log, base + 5);
+	assert_string_equal(fx->fake.log[base + 0], "configure terminal");
+	assert_string_equal(fx->fake.log[base + 1], "router bgp 65001");
+	assert_string_equal(fx->fake.log[base + 2], "address-family ipv4 unicast");
+	assert_string_equal(fx->fake.log[base + 3], "network 192.0.2.1/32");
+	assert_string_equal(fx->fake.log[base + 4], "end");
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: announced in bgpd"), 1);
+
+	/* degraded: the same statement with the route-map */
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, "capacity DEGRADED");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED);
+	assert_string_equal(fx->fake.log[base + 7], "address-family ipv6 unicast");
+	assert_string_equal(fx->fake.log[base + 8],
+			    "network 2001:db8::1/128 route-map ANYCAST-DEGRADED");
+	/* back to normal replaces it */
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_ANNOUNCED);
+	assert_string_equal(fx->fake.log[fx->fake.n_log - 2], "network 2001:db8::1/128");
+
+	/* withdraw */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN);
+	assert_string_equal(fx->fake.log[fx->fake.n_log - 2], "no network 192.0.2.1/32");
+	assert_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	/* the same again: nothing sent */
+	base = fx->fake.n_log;
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
+	run_for(fx, 0.05);
+	assert_int_equal(fx->fake.n_log, base);
+	assert_int_equal(fx->obs.n_drift, 0);
+	assert_int_equal(fx->obs.n_down, 0);
+
+	/* a read-back now agrees: degraded is recognised by what we configured */
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	driver_reconfigure(&fx->h, &fx->cfg);
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
+	base = fx->fake.n_log;
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h) && fx->fake.n_log > base);
+	assert_int_equal(fx->fake.n_log, base + 2);	/* the read-back only */
+	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
+	driver_set_desired(&fx->h, 7, ROUTE_WITHDRAWN, NULL);	/* out of range: ignored */
+	assert_int_equal(stderr_count(fx, "frr: set_desired for prefix 7 of 2"), 1);
+}
+
+static void
+driver_frr_test_no_route_map(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->cfg.router.frr_degraded_route_map = NULL;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_string_equal(fx->fake.log[fx->fake.n_log - 2], "network 192.0.2.1/32");
+	driver_close(&fx->h);
+
+	/* a route-map name bgpd would split is not used */
+	fx->cfg.router.frr_degraded_route_map = (char *)(uintptr_t)"A B";
+	open_driver(fx);
+	assert_int_equal(stderr_count(fx, "frr: degraded route-map \"A B\" is not a plain name"), 1);
+}
+
+static void
+driver_frr_test_drift(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_net *n;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	/* `no network` by hand */
+	n = fake_find(&fx->fake, "192.0.2.1/32");
+	n->used = false;
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 2);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	assert_int_equal(fx->obs.n_drift, 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd has it withdrawn, want announced: "
+				      "re-asserting"), 1);
+	run_for(fx, 0.2);
+	assert_int_equal(fake_count(&fx->fake, "network 192.0.2.1/32"), 2);
+	assert_int_equal(fx->obs.n_drift, 1);
+
+	/* a route-map added by hand while we want it plain */
+	fake_network(&fx->fake, "192.0.2.1/32", "X");
+	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, NULL);
+	run_for(fx, 0.2);
+	/* what we configured decides: not seen as drift (docs/frr.md) */
+	assert_int_equal(fx->obs.n_drift, 1);
+}
+
+static void
+driver_frr_test_refused(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_REFUSE_NETWORK;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") == 1 && driver_idle(&fx->h));
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd refused `network 192.0.2.1/32`: "
+				      "status-2 (no-match): % [BGP] Unknown command: "
+				      "network 192.0.2.1/32\n"), 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_true(driver_connected(&fx->h));
+	assert_int_equal(fx->obs.n_down, 0);
+
+	/* the wrong AS: bgpd's own words */
+	fx->fake.mode = FAKE_NORMAL;
+	driver_close(&fx->h);
+	fx->cfg.router.frr_asn = 65099;
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] >= 2);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") == 2 && driver_idle(&fx->h));
+	assert_int_equal(stderr_count(fx, "2001:db8::1/128: bgpd refused `router bgp 65099`: "
+				      "status-13 (warning-config-failed): BGP is already running; "
+				      "AS is 65001\n"), 1);
+	/* retried by the next read-back, logged once */
+	driver_close(&fx->h);
+	fx->cfg.router.readback_interval_ms = 30;
+	open_driver(fx);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") >= 5);
+	assert_int_equal(stderr_count(fx, "bgpd refused `router bgp 65099`"), 2);
+}
+
+static void
+driver_frr_test_withdraw_absent(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* `no network` for what bgpd no longer has is a success (withdraw-all) */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 1);
+	assert_int_equal(stderr_count(fx, "refused"), 0);
+}
+
+static void
+check_error(struct fixture *fx, enum fake_mode mode, const char *why)
+{
+	fx->fake.mode = mode;
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 3, fx->obs.n_down >= 1);
+	assert_string_equal(fx->obs.whys[fx->obs.n_whys - 1], why);
+	assert_int_equal(stderr_count(fx, why), 1);
+	WAIT_UNTIL(fx, 2, fx->fake.accepts >= 2);
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fx->obs.n_actual[1] >= 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_true(driver_connected(&fx->h));
+}
+
+static void
+driver_frr_test_bad_trailer(void **state)
+{
+	check_error(*state, FAKE_BAD_TRAILER, "protocol-error: bad-trailer");
+}
+
+static void
+driver_frr_test_huge(void **state)
+{
+	check_error(*state, FAKE_HUGE, "protocol-error: reply-too-large");
+}
+
+static void
+driver_frr_test_odd_status(void **state)
+{
+	check_error(*state, FAKE_ODD_STATUS, "protocol-error: enable status-200 (unknown)");
+}
+
+static void
+driver_frr_test_no_enable(void **state)
+{
+	check_error(*state, FAKE_NO_ENABLE,
+		    "protocol-error: enable status-2 (no-match): % Unknown command: enable");
+}
+
+static void
+driver_frr_test_silence(void **state)
+{
+	struct fixture *fx = *state;
+
+	check_error(fx, FAKE_SILENT, "timeout");
+	assert_int_equal(fx->obs.n_up, 1);
+}
+
+static void
+driver_frr_test_close_mid_reply(void **state)
+{
+	check_error(*state, FAKE_CLOSE_MID, "eof");
+}
+
+static void
+driver_frr_test_bad_json(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_BAD_JSON;
+	start_normal(fx);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: cannot read it back from bgpd: bad-json"), 1);
+	assert_true(driver_connected(&fx->h));
+}
+
+static void
+driver_frr_test_restart_reasserts(void **state)
+{
+	struct fixture *fx = *state;
+	size_t i;
+
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	/* bgpd restarts: the connection drops and the run-time config is gone */
+	fake_close_client(&fx->fake);
+	for (i = 0; i < 4; i++)
+		fx->fake.nets[i].used = false;
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[1], "eof");
+	assert_int_equal(stderr_count(fx, "frr: lost the vty connection to"), 1);
+	WAIT_UNTIL(fx, 2, fx->obs.n_up == 2);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 2 &&
+		   driver_idle(&fx->h));
+	assert_int_equal(fake_count(&fx->fake,
+				    "network 2001:db8::1/128 route-map ANYCAST-DEGRADED"), 2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
+	assert_int_equal(fx->obs.n_drift, 2);
+}
+
+static void
+driver_frr_test_socket_missing(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	assert_true(driver_idle(&fx->h));	/* nothing to wait for while unreachable */
+	run_for(fx, 0.3);
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_string_equal(fx->obs.whys[0], "socket-missing");
+	assert_int_equal(stderr_count(fx, "socket-missing"), 1);
+
+	/* a stale socket with nobody listening */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fx->fake.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	WAIT_UNTIL(fx, 1, fx->obs.n_down == 2);
+	assert_string_equal(fx->obs.whys[1], "connect-refused");
+
+	/* bgpd shows up: the wanted state is applied */
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 1, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	/* a first apply is not drift */
+	assert_int_equal(fx->obs.n_drift, 0);
+	assert_int_equal(stderr_count(fx, "re-asserting"), 0);
+}
+
+static void
+driver_frr_test_backoff(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_CLOSE_MID;
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	/* 20, 40, 80, 160, 160 ms: about 7 attempts in 0.6 s, not 30 */
+	run_for(fx, 0.6);
+	assert_true(fx->fake.accepts >= 4 && fx->fake.accepts <= 8);
+	assert_int_equal(fx->obs.n_down, 1);
+}
+
+static void
+driver_frr_test_text(void **state)
+{
+	char buf[512];
+	int n;
+
+	(void)state;
+	n = driver_frr_render_apply(buf, sizeof(buf), 65001, "192.0.2.1/32", AF_INET,
+				    ROUTE_ANNOUNCED, "RM");
+	assert_int_equal(n, (int)sizeof("configure terminal\0router bgp 65001\0"
+					"address-family ipv4 unicast\0network 192.0.2.1/32\0end"));
+	assert_memory_equal(buf, "configure terminal\0router bgp 65001\0"
+			    "address-family ipv4 unicast\0network 192.0.2.1/32\0end\0", (size_t)n);
+	n = driver_frr_render_apply(buf, sizeof(buf), 4200000000u, "2001:db8::/32", AF_INET6,
+				    ROUTE_DEGRADED, "ANYCAST-DEGRADED");
+	assert_memory_equal(buf, "configure terminal\0router bgp 4200000000\0"
+			    "address-family ipv6 unicast\0"
+			    "network 2001:db8::/32 route-map ANYCAST-DEGRADED\0end\0", (size_t)n);
+	n = driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET, ROUTE_DEGRADED,
+				    NULL);
+	assert_non_null(memmem(buf, (size_t)n, "\0network 10.0.0.0/8\0", 20));
+	n = driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET, ROUTE_WITHDRAWN,
+				    NULL);
+	assert_non_null(memmem(buf, (size_t)n, "\0no network 10.0.0.0/8\0", 23));
+	assert_int_equal(driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET,
+						 ROUTE_UNKNOWN, NULL), -1);
+	assert_int_equal(driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", 0,
+						 ROUTE_ANNOUNCED, NULL), -1);
+	assert_int_equal(driver_frr_render_apply(buf, 20, 1, "10.0.0.0/8", AF_INET,
+						 ROUTE_ANNOUNCED, NULL), -1);
+
+	assert_true(driver_frr_prefix_ok("192.0.2.1/32"));
+	assert_true(driver_frr_prefix_ok("2001:DB8::1/128"));
+	assert_false(driver_frr_prefix_ok("192.0.2.1"));
+	assert_false(driver_frr_prefix_ok("192.0.2.1/32\nend"));
+	assert_false(driver_frr_prefix_ok("1/2/3"));
+	assert_false(driver_frr_prefix_ok(""));
+	assert_false(driver_frr_prefix_ok(NULL));
+	assert_true(driver_frr_name_ok("ANYCAST-DEGRADED"));
+	assert_false(driver_frr_name_ok("A B"));
+	assert_false(driver_frr_name_ok("a\nb"));
+	assert_false(driver_frr_name_ok(""));
+	assert_false(driver_frr_name_ok(NULL));
+}
+
+static void
+driver_frr_test_bad_prefix(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->prefixes[1].family = 0;
+	start_normal(fx);
+	assert_int_equal(stderr_count(fx, "2001:db8::1/128: not a prefix bgpd can take"), 1);
+	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
+	assert_int_equal(fake_count(&fx->fake, "show bgp ipv6 unicast 2001:db8::1/128 json"), 0);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	run_for(fx, 0.05);
+	assert_int_equal(fake_count(&fx->fake, "end"), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(driver_frr_test_connect_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_unknown_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_no_route_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_withdraw_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_bad_trailer, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_huge, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_odd_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_no_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_close_mid_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_bad_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_restart_reasserts, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_socket_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_backoff, setup, teardown),
+		cmocka_unit_test(driver_frr_test_text),
+		cmocka_unit_test_setup_teardown(driver_frr_test_bad_prefix, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("driver_frr", tests, NULL, NULL);
+}

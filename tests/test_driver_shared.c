@@ -1,0 +1,739 @@
+/*
+ * test_driver_shared.c - one table of driver cases run against the real
+ * routers: bird2 (/usr/sbin/bird) and FRR's bgpd (/usr/lib/frr/bgpd).
+ *
+ * Both drivers promise the same thing (driver.h): read back, apply a known
+ * desired state, change nothing for ROUTE_UNKNOWN, re-assert after a router
+ * restart or a change made by hand (and say so through cb->drift), carry a
+ * degraded state, and apply once a missing router shows up.  Every case here
+ * checks that with the router's own tools (birdc, vtysh), not with what the
+ * driver reports.
+ *
+ * Each test starts its own daemon in a temp dir with its own control socket:
+ * bird with -s, bgpd with --vty_socket, -Z (no zebra: nothing goes to the
+ * kernel), -p 0 (no BGP listener) and -P 0 (no TCP vty), so no network
+ * namespace is needed and nothing touches the host's routing.  A backend is
+ * skipped when its binaries are missing or we are not root.  The daemons are
+ * killed and the temp dirs removed in teardown, also after a failure.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "driver.h"
+#include "driver_bird.h"
+#include "frr_vty.h"
+
+#define BIRD_BIN	"/usr/sbin/bird"
+#define BIRDC_BIN	"/usr/sbin/birdc"
+#define BGPD_BIN	"/usr/lib/frr/bgpd"
+#define VTYSH_BIN	"/usr/bin/vtysh"
+#define PREFIX		"192.0.2.1/32"
+#define ASN		65001
+#define ROUTE_MAP	"ANYCAST-DEGRADED"
+
+struct sx;
+
+/* What differs between the routers. */
+struct backend {
+	const char *name;
+	bool (*usable)(void);
+	void (*configure)(struct sx *sx);	/* config files, sx->cfg */
+	void (*start)(struct sx *sx);		/* returns once the socket answers */
+	void (*boot)(struct sx *sx);		/* what a reboot leaves before the router starts */
+	enum route_state (*state)(struct sx *sx);	/* the router's own view */
+	void (*hand)(struct sx *sx, enum route_state st);	/* an operator's change */
+};
+
+struct obs {
+	enum route_state actual;
+	int n_actual;
+	int n_up, n_down;
+	char why[160];
+	int n_drift;
+	enum route_state drift_found, drift_wanted;
+};
+
+struct shared_case;
+
+struct sx {
+	const struct backend *be;
+	const struct shared_case *c;
+	bool skip;
+	char dir[64];
+	char sock[160];
+	char state_path[160];
+	char stderr_path[160];
+	pid_t pid;
+	struct ev_loop *loop;
+	ev_timer poll;
+	struct config cfg;
+	struct prefix_config prefix;
+	struct obs obs;
+	struct driver_handle h;
+	int saved_stderr;
+};
+
+/* ---- helpers ---- */
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Runs a shell command, returns its stdout (static buffer). */
+static const char *
+run_cmd(const char *cmd)
+{
+	static char out[65536];
+	size_t len = 0, n;
+	FILE *p;
+
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return out;
+	while (len < sizeof(out) - 1 && (n = fread(out + len, 1, sizeof(out) - 1 - len, p)) > 0)
+		len += n;
+	out[len] = '\0';
+	pclose(p);
+	return out;
+}
+
+static bool
+socket_answers(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return false;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	return rc == 0;
+}
+
+static void
+wait_socket(struct sx *sx)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 250 && !socket_answers(sx->sock); i++)
+		nanosleep(&ts, NULL);
+	assert_true(socket_answers(sx->sock));
+}
+
+static void
+spawn(struct sx *sx, const char *const argv[])
+{
+	char out[200];
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/%s.out", sx->dir, sx->be->name);
+	sx->pid = fork();
+	assert_true(sx->pid >= 0);
+	if (sx->pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+}
+
+static void
+router_stop(struct sx *sx)
+{
+	int i, status;
+
+	if (sx->pid <= 0)
+		return;
+	kill(sx->pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(sx->pid, &status, WNOHANG) == sx->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 200) {
+		kill(sx->pid, SIGKILL);
+		waitpid(sx->pid, &status, 0);
+	}
+	sx->pid = 0;
+}
+
+/* ---- bird ---- */
+
+static bool
+bird_usable(void)
+{
+	return geteuid() == 0 && access(BIRD_BIN, X_OK) == 0 && access(BIRDC_BIN, X_OK) == 0;
+}
+
+static void
+bird_configure(struct sx *sx)
+{
+	char conf[200], text[2048];
+
+	snprintf(sx->sock, sizeof(sx->sock), "%s/bird.ctl", sx->dir);
+	snprintf(sx->state_path, sizeof(sx->state_path), "%s/run/bird-state.conf", sx->dir);
+	sx->cfg.router.kind = ROUTER_KIND_BIRD;
+	sx->cfg.router.state_file = sx->state_path;
+	sx->prefix.bird_protocol = (char *)(uintptr_t)"anycast4";
+	sx->prefix.bird_define = (char *)(uintptr_t)"ANYCAST4_OFF";
+	sx->prefix.bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	sx->prefix.bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	snprintf(conf, sizeof(conf), "%s/bird.conf", sx->dir);
+	snprintf(text, sizeof(text),
+		 "log \"%s/bird.log\" all;\n"
+		 "router id 192.0.2.254;\n"
+		 "include \"%s\";\n"
+		 "protocol device {}\n"
+		 "protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; "
+		 "route " PREFIX " blackhole; }\n"
+		 "protocol static anycast4_degraded { disabled ANYCAST4_DEGRADED_OFF; "
+		 "ipv4 { preference 50; }; route " PREFIX " blackhole; }\n",
+		 sx->dir, sx->state_path);
+	write_text(conf, text);
+	/* the boot order: --init-bird-state, then BIRD, then the daemon */
+	assert_int_equal(driver_bird_write_initial_state(&sx->cfg), 0);
+}
+
+static void
+bird_start(struct sx *sx)
+{
+	char conf[200], pid[200];
+	const char *argv[] = { BIRD_BIN, "-f", "-c", conf, "-s", sx->sock, "-P", pid, NULL };
+
+	snprintf(conf, sizeof(conf), "%s/bird.conf", sx->dir);
+	snprintf(pid, sizeof(pid), "%s/bird.pid", sx->dir);
+	spawn(sx, argv);
+	wait_socket(sx);
+}
+
+static void
+bird_boot(struct sx *sx)
+{
+	/* /run is empty after a reboot: --init-bird-state writes it withdrawn */
+	unlink(sx->state_path);
+	assert_int_equal(driver_bird_write_initial_state(&sx->cfg), 0);
+}
+
+static bool
+bird_up(struct sx *sx, const char *proto)
+{
+	char cmd[300], name[64], p[64], table[64], state[64];
+	const char *out, *line;
+
+	snprintf(cmd, sizeof(cmd), BIRDC_BIN " -s '%s' show protocols %s", sx->sock, proto);
+	out = run_cmd(cmd);
+	for (line = out; line != NULL && *line != '\0'; line = strchr(line, '\n'), line += line != NULL) {
+		if (sscanf(line, "%63s %63s %63s %63s", name, p, table, state) == 4 &&
+		    strcmp(name, proto) == 0)
+			return strcmp(state, "up") == 0;
+	}
+	return false;
+}
+
+static enum route_state
+bird_state(struct sx *sx)
+{
+	bool main_up = bird_up(sx, "anycast4"), twin_up = bird_up(sx, "anycast4_degraded");
+
+	if (main_up && !twin_up)
+		return ROUTE_ANNOUNCED;
+	if (twin_up && !main_up)
+		return ROUTE_DEGRADED;
+	if (!main_up && !twin_up)
+		return ROUTE_WITHDRAWN;
+	return ROUTE_UNKNOWN;
+}
+
+static void
+bird_hand(struct sx *sx, enum route_state st)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), BIRDC_BIN " -s '%s' %s anycast4", sx->sock,
+		 st == ROUTE_ANNOUNCED ? "enable" : "disable");
+	run_cmd(cmd);
+}
+
+/* ---- frr ---- */
+
+static bool
+frr_usable(void)
+{
+	return geteuid() == 0 && access(BGPD_BIN, X_OK) == 0 && access(VTYSH_BIN, X_OK) == 0 &&
+	       getpwnam("frr") != NULL;
+}
+
+static void
+frr_configure(struct sx *sx)
+{
+	char conf[200], text[1024];
+	struct passwd *pw = getpwnam("frr");
+
+	snprintf(sx->sock, sizeof(sx->sock), "%s/bgpd.vty", sx->dir);
+	sx->cfg.router.kind = ROUTER_KIND_FRR;
+	sx->cfg.router.frr_asn = ASN;
+	sx->cfg.router.frr_degraded_route_map = (char *)(uintptr_t)ROUTE_MAP;
+	snprintf(conf, sizeof(conf), "%s/frr.conf", sx->dir);
+	/* no zebra: nothing is in the RIB, hence no import-check */
+	snprintf(text, sizeof(text),
+		 "frr defaults traditional\n"
+		 "router bgp %d\n"
+		 " bgp router-id 192.0.2.254\n"
+		 " no bgp ebgp-requires-policy\n"
+		 " no bgp network import-check\n"
+		 "exit\n"
+		 "route-map " ROUTE_MAP " permit 10\n"
+		 " set as-path prepend %d %d\n"
+		 "exit\n", ASN, ASN, ASN);
+	write_text(conf, text);
+	/* bgpd drops to user frr before it creates its socket */
+	assert_non_null(pw);
+	assert_int_equal(chown(sx->dir, pw->pw_uid, pw->pw_gid), 0);
+	assert_int_equal(chown(conf, pw->pw_uid, pw->pw_gid), 0);
+}
+
+static void
+frr_start(struct sx *sx)
+{
+	char conf[200], pid[200], zserv[200];
+	const char *argv[] = {
+		BGPD_BIN, "-Z", "-p", "0", "-P", "0", "--vty_socket", sx->dir,
+		"-i", pid, "-f", conf, "-z", zserv, NULL,
+	};
+
+	snprintf(conf, sizeof(conf), "%s/frr.conf", sx->dir);
+	snprintf(pid, sizeof(pid), "%s/bgpd.pid", sx->dir);
+	snprintf(zserv, sizeof(zserv), "%s/zserv.api", sx->dir);
+	spawn(sx, argv);
+	wait_socket(sx);
+}
+
+static void
+frr_boot(struct sx *sx)
+{
+	(void)sx;	/* bgpd starts from frr.conf: the run-time network is gone */
+}
+
+static const char *
+vtysh(struct sx *sx, const char *args)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), VTYSH_BIN " --vty_socket '%s' -d bgpd %s 2>&1", sx->dir, args);
+	return run_cmd(cmd);
+}
+
+static enum route_state
+frr_state(struct sx *sx)
+{
+	struct frr_bgp_readback rb;
+	const char *out, *why;
+
+	out = vtysh(sx, "-c 'show bgp ipv4 unicast " PREFIX " json'");
+	if (frr_vty_parse_bgp_prefix(out, strlen(out), &rb, &why) == -1)
+		return ROUTE_UNKNOWN;
+	if (!rb.present)
+		return ROUTE_WITHDRAWN;
+	return rb.prepends > 0 ? ROUTE_DEGRADED : ROUTE_ANNOUNCED;
+}
+
+static void
+frr_hand(struct sx *sx, enum route_state st)
+{
+	vtysh(sx, st == ROUTE_ANNOUNCED ?
+	      "-c 'conf t' -c 'router bgp 65001' -c 'network " PREFIX "'" :
+	      "-c 'conf t' -c 'router bgp 65001' -c 'no network " PREFIX "'");
+}
+
+static const struct backend backends[] = {
+	{ "bird", bird_usable, bird_configure, bird_start, bird_boot, bird_state, bird_hand },
+	{ "frr", frr_usable, frr_configure, frr_start, frr_boot, frr_state, frr_hand },
+};
+#define N_BACKENDS	(sizeof(backends) / sizeof(backends[0]))
+
+/* ---- fixture ---- */
+
+static void
+obs_actual(void *arg, size_t index, enum route_state actual)
+{
+	struct obs *o = arg;
+
+	assert_int_equal(index, 0);
+	o->actual = actual;
+	o->n_actual++;
+}
+
+static void
+obs_connection(void *arg, bool up, const char *why)
+{
+	struct obs *o = arg;
+
+	if (up)
+		o->n_up++;
+	else
+		o->n_down++;
+	snprintf(o->why, sizeof(o->why), "%s", why);
+}
+
+static void
+obs_drift(void *arg, size_t index, enum route_state found, enum route_state wanted)
+{
+	struct obs *o = arg;
+
+	assert_int_equal(index, 0);
+	o->n_drift++;
+	o->drift_found = found;
+	o->drift_wanted = wanted;
+}
+
+static const struct driver_callbacks obs_cb = {
+	.actual = obs_actual,
+	.connection = obs_connection,
+	.drift = obs_drift,
+};
+
+static void
+poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+struct shared_case {
+	const char *name;
+	void (*run)(struct sx *sx);
+};
+
+struct shared_test {
+	const struct shared_case *c;
+	const struct backend *be;
+	char name[100];
+};
+
+static int
+setup(void **state)
+{
+	const struct shared_test *t = *state;
+	struct sx *sx = calloc(1, sizeof(*sx));
+	int fd;
+
+	assert_non_null(sx);
+	sx->be = t->be;
+	sx->c = t->c;
+	*state = sx;
+	if (!sx->be->usable()) {
+		sx->skip = true;
+		return 0;
+	}
+	snprintf(sx->dir, sizeof(sx->dir), "/tmp/test_driver_shared.XXXXXX");
+	assert_non_null(mkdtemp(sx->dir));
+	snprintf(sx->stderr_path, sizeof(sx->stderr_path), "%s/stderr.log", sx->dir);
+	sx->loop = ev_loop_new(EVFLAG_AUTO);
+	ev_timer_init(&sx->poll, poll_cb, 0.01, 0.01);
+	ev_timer_start(sx->loop, &sx->poll);
+
+	sx->prefix.prefix = (char *)(uintptr_t)PREFIX;
+	sx->prefix.family = AF_INET;
+	sx->cfg.prefixes = &sx->prefix;
+	sx->cfg.n_prefixes = 1;
+	sx->cfg.router.control_socket = sx->sock;
+	sx->cfg.router.command_timeout_ms = 2000;
+	sx->cfg.router.readback_interval_ms = 300;
+	sx->cfg.router.reconnect_min_ms = 20;
+	sx->cfg.router.reconnect_max_ms = 200;
+
+	fflush(stderr);
+	sx->saved_stderr = dup(STDERR_FILENO);
+	fd = open(sx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+
+	sx->be->configure(sx);
+	sx->be->start(sx);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct sx *sx = *state;
+	char cmd[400];
+
+	if (!sx->skip) {
+		driver_close(&sx->h);
+		router_stop(sx);
+		ev_timer_stop(sx->loop, &sx->poll);
+		ev_loop_destroy(sx->loop);
+		fflush(stderr);
+		dup2(sx->saved_stderr, STDERR_FILENO);
+		close(sx->saved_stderr);
+		if (getenv("TEST_VERBOSE") != NULL) {
+			snprintf(cmd, sizeof(cmd), "cat '%s' '%s'/*.out >&2", sx->stderr_path, sx->dir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "no log\n");
+		}
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sx->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", sx->dir);
+	}
+	free(sx);
+	return 0;
+}
+
+#define WAIT_UNTIL(sx, secs, expr) do {						\
+		double wait_deadline_ = ev_time() + (secs);			\
+		while (!(expr) && ev_time() < wait_deadline_)			\
+			ev_run((sx)->loop, EVRUN_ONCE);				\
+		assert_true(expr);						\
+	} while (0)
+
+static void
+run_for(struct sx *sx, double secs)
+{
+	double deadline = ev_time() + secs;
+
+	while (ev_time() < deadline)
+		ev_run(sx->loop, EVRUN_ONCE);
+}
+
+/* Polling the router's own view every 100 ms while the loop runs. */
+static bool
+router_is(struct sx *sx, enum route_state st)
+{
+	static double next;
+	static bool last;
+
+	if (ev_time() < next)
+		return last;
+	next = ev_time() + 0.1;
+	last = sx->be->state(sx) == st;
+	return last;
+}
+
+static void
+open_driver(struct sx *sx)
+{
+	assert_int_equal(driver_open(&sx->h, sx->loop, &sx->cfg, &obs_cb, &sx->obs), 0);
+	assert_string_equal(sx->h.ops->name, sx->be->name);
+}
+
+static void
+open_and_read(struct sx *sx)
+{
+	open_driver(sx);
+	WAIT_UNTIL(sx, 5, sx->obs.n_actual >= 1);
+}
+
+static void
+announce(struct sx *sx)
+{
+	driver_set_desired(&sx->h, 0, ROUTE_ANNOUNCED, "test");
+	WAIT_UNTIL(sx, 5, sx->obs.actual == ROUTE_ANNOUNCED && driver_idle(&sx->h));
+	assert_int_equal(sx->be->state(sx), ROUTE_ANNOUNCED);
+}
+
+/* ---- the cases ---- */
+
+static void
+case_unknown(struct sx *sx)
+{
+	/* announced by hand before the daemon starts: no verdict keeps it */
+	sx->be->hand(sx, ROUTE_ANNOUNCED);
+	assert_int_equal(sx->be->state(sx), ROUTE_ANNOUNCED);
+	open_and_read(sx);
+	assert_int_equal(sx->obs.actual, ROUTE_ANNOUNCED);
+	driver_set_desired(&sx->h, 0, ROUTE_UNKNOWN, "starting");
+	run_for(sx, 0.8);	/* two read-backs */
+	assert_true(sx->obs.n_actual >= 3);
+	assert_int_equal(sx->be->state(sx), ROUTE_ANNOUNCED);
+	assert_int_equal(sx->obs.n_drift, 0);
+}
+
+static void
+case_announce(struct sx *sx)
+{
+	open_and_read(sx);
+	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
+	announce(sx);
+	run_for(sx, 0.4);
+	assert_int_equal(sx->obs.actual, ROUTE_ANNOUNCED);
+	assert_int_equal(sx->obs.n_drift, 0);
+}
+
+static void
+case_withdraw(struct sx *sx)
+{
+	int n;
+
+	open_and_read(sx);
+	announce(sx);
+	n = sx->obs.n_actual;
+	driver_set_desired(&sx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN (sccrp-timeout)");
+	/* reported at once after the command, not at the next read-back
+	 * (--withdraw-all waits for it) */
+	WAIT_UNTIL(sx, 0.25, sx->obs.n_actual > n && sx->obs.actual == ROUTE_WITHDRAWN);
+	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
+	run_for(sx, 0.4);
+	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->obs.n_drift, 0);
+}
+
+static void
+case_restart(struct sx *sx)
+{
+	int ups;
+
+	open_and_read(sx);
+	announce(sx);
+	ups = sx->obs.n_up;
+	router_stop(sx);
+	WAIT_UNTIL(sx, 3, sx->obs.n_down >= 1);
+	assert_false(driver_connected(&sx->h));
+	sx->be->boot(sx);
+	sx->be->start(sx);
+	/* the router came back withdrawn; the driver reconnects and re-asserts */
+	WAIT_UNTIL(sx, 5, sx->obs.n_up > ups);
+	WAIT_UNTIL(sx, 5, router_is(sx, ROUTE_ANNOUNCED) && driver_idle(&sx->h));
+	assert_int_equal(sx->obs.actual, ROUTE_ANNOUNCED);
+	assert_int_equal(sx->obs.n_drift, 1);
+	assert_int_equal(sx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->obs.drift_wanted, ROUTE_ANNOUNCED);
+}
+
+static void
+case_hand(struct sx *sx)
+{
+	double t0;
+
+	open_and_read(sx);
+	announce(sx);
+	sx->be->hand(sx, ROUTE_WITHDRAWN);
+	t0 = ev_time();
+	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
+	/* within one read-back interval (0.3 s), plus slack for the tools */
+	WAIT_UNTIL(sx, 2, sx->obs.n_drift == 1);
+	assert_true(ev_time() - t0 < 0.3 + 0.5);
+	assert_int_equal(sx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->obs.drift_wanted, ROUTE_ANNOUNCED);
+	WAIT_UNTIL(sx, 2, router_is(sx, ROUTE_ANNOUNCED) && driver_idle(&sx->h));
+	assert_true(sx->obs.n_up == 1);		/* the same session all along */
+}
+
+static void
+case_degraded(struct sx *sx)
+{
+	open_and_read(sx);
+	announce(sx);
+	driver_set_desired(&sx->h, 0, ROUTE_DEGRADED, "capacity DEGRADED");
+	WAIT_UNTIL(sx, 5, sx->obs.actual == ROUTE_DEGRADED && driver_idle(&sx->h));
+	assert_int_equal(sx->be->state(sx), ROUTE_DEGRADED);
+	if (strcmp(sx->be->name, "frr") == 0)
+		assert_non_null(strstr(vtysh(sx, "-c 'show running-config'"),
+				       "  network " PREFIX " route-map " ROUTE_MAP "\n"));
+	/* a read-back agrees with it */
+	run_for(sx, 0.4);
+	assert_int_equal(sx->obs.actual, ROUTE_DEGRADED);
+	assert_int_equal(sx->obs.n_drift, 0);
+	/* and back */
+	announce(sx);
+	driver_set_desired(&sx->h, 0, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(sx, 5, sx->obs.actual == ROUTE_WITHDRAWN && driver_idle(&sx->h));
+	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
+}
+
+static void
+case_socket_missing(struct sx *sx)
+{
+	router_stop(sx);
+	unlink(sx->sock);
+	open_driver(sx);
+	driver_set_desired(&sx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	run_for(sx, 0.3);
+	assert_int_equal(sx->obs.n_down, 1);
+	assert_string_equal(sx->obs.why, "socket-missing");
+	assert_false(driver_connected(&sx->h));
+	sx->be->start(sx);
+	WAIT_UNTIL(sx, 5, router_is(sx, ROUTE_ANNOUNCED) && driver_idle(&sx->h) &&
+		   sx->obs.actual == ROUTE_ANNOUNCED);
+	assert_int_equal(sx->obs.n_drift, 0);
+}
+
+static const struct shared_case cases[] = {
+	{ "unknown_changes_nothing", case_unknown },
+	{ "announce", case_announce },
+	{ "withdraw", case_withdraw },
+	{ "router_restart", case_restart },
+	{ "hand_change", case_hand },
+	{ "degraded", case_degraded },
+	{ "socket_missing", case_socket_missing },
+};
+#define N_CASES	(sizeof(cases) / sizeof(cases[0]))
+
+static void
+shared_run(void **state)
+{
+	struct sx *sx = *state;
+
+	if (sx->skip) {
+		skip();
+		return;
+	}
+	sx->c->run(sx);
+}
+
+int
+main(void)
+{
+	static struct shared_test t[N_CASES * N_BACKENDS];
+	static struct CMUnitTest tests[N_CASES * N_BACKENDS];
+	size_t i, j, n = 0;
+
+	for (i = 0; i < N_CASES; i++) {
+		for (j = 0; j < N_BACKENDS; j++, n++) {
+			t[n].c = &cases[i];
+			t[n].be = &backends[j];
+			snprintf(t[n].name, sizeof(t[n].name), "driver_shared_test_%s_%s",
+				 cases[i].name, backends[j].name);
+			tests[n].name = t[n].name;
+			tests[n].test_func = shared_run;
+			tests[n].setup_func = setup;
+			tests[n].teardown_func = teardown;
+			tests[n].initial_state = &t[n];
+		}
+	}
+	return _cmocka_run_group_tests("driver_shared", tests, n, NULL, NULL);
+}
