@@ -19,17 +19,9 @@
 #include "config.h"
 #include "driver.h"
 #include "health.h"
+#include "policy.h"
 #include "probe.h"
 #include "status.h"
-
-/*
- * Operator overrides of a prefix, set through the admin API:
- *   DRAIN        announce with GRACEFUL_SHUTDOWN and prepends for the
- *                prefix's drain-time, then withdraw; stays so until resume
- *   MAINTENANCE  withdrawn until resume
- */
-enum admin_state { ADMIN_NONE, ADMIN_DRAIN, ADMIN_MAINTENANCE, ADMIN_STATE__COUNT };
-extern const char *const admin_state_names[ADMIN_STATE__COUNT];	/* "none", "drain", "maintenance" */
 
 enum daemon_admin_verb { DAEMON_ADMIN_DRAIN, DAEMON_ADMIN_MAINTENANCE, DAEMON_ADMIN_RESUME };
 
@@ -68,6 +60,7 @@ struct daemon {
 	ev_tstamp router_since;		/* router_up last changed (wall clock) */
 	char router_why[64];		/* why unreachable; "connected" when up */
 	bool stopping;
+	ev_timer drain_timer;		/* fires at the earliest drain end */
 	double started;			/* wall clock */
 	struct status_history history;
 	unsigned long reloads, reloads_refused;

@@ -34,11 +34,16 @@
  * ANNOUNCED: the normal announcement.  DEGRADED: announced, less preferred
  * (AS-path prepends: BIRD's degraded twin protocol, FRR's degraded route-map);
  * a prefix with no such twin/route-map configured is simply ANNOUNCED.
+ * DRAINING: announced with the GRACEFUL_SHUTDOWN community and prepends
+ * (RFC 8326: BIRD's drain twin, FRR's drain route-map) so upstreams move the
+ * traffic away before the withdrawal; without a drain twin/route-map it is
+ * applied as WITHDRAWN (the daemon refuses such drains before they get here).
  */
 enum route_state {
-	ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_DEGRADED, ROUTE_STATE__COUNT
+	ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_DEGRADED, ROUTE_DRAINING,
+	ROUTE_STATE__COUNT
 };
-/* "unknown", "announced", "withdrawn", "degraded" */
+/* "unknown", "announced", "withdrawn", "degraded", "draining" */
 extern const char *const route_state_names[ROUTE_STATE__COUNT];
 
 struct driver_callbacks {

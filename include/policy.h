@@ -7,9 +7,18 @@
  *   else any DEGRADED (near capacity) -> ROUTE_DEGRADED: announced, less preferred
  *   else (every service UP)           -> ROUTE_ANNOUNCED
  *
- * The last rule is what keeps a daemon restart on a healthy gateway from
+ * The INIT rule is what keeps a daemon restart on a healthy gateway from
  * flapping the route: until every service has a verdict, the router keeps
- * whatever it has.  Pure logic; daemon.c applies the result via driver.c.
+ * whatever it has.
+ *
+ * Then the operator's override, set through the admin API, wins:
+ *   MAINTENANCE  -> ROUTE_WITHDRAWN, until resumed
+ *   DRAIN        -> ROUTE_DRAINING (GRACEFUL_SHUTDOWN) until drain_until,
+ *                   ROUTE_WITHDRAWN after it (or at once if the health says
+ *                   withdrawn anyway), until resumed
+ *   NONE         -> the health's answer
+ *
+ * Pure logic; daemon.c applies the result via driver.c.
  */
 #ifndef AHD_POLICY_H
 #define AHD_POLICY_H
@@ -20,11 +29,22 @@
 #include "driver.h"
 #include "health.h"
 
-/* states[i] is the verdict of config service i.  `why` (may be NULL) gets a
- * short human text for the router and the log, e.g. "pptp DOWN (sccrp-timeout)". */
+enum admin_state { ADMIN_NONE, ADMIN_DRAIN, ADMIN_MAINTENANCE, ADMIN_STATE__COUNT };
+extern const char *const admin_state_names[ADMIN_STATE__COUNT];	/* "none", "drain", "maintenance" */
+
+struct policy_override {
+	enum admin_state admin;
+	double drain_until;	/* wall clock end of a drain (ADMIN_DRAIN) */
+	double now;		/* wall clock */
+};
+
+/* states[i] is the verdict of config service i; `ov` may be NULL (no
+ * override).  `why` (may be NULL) gets a short human text for the router and
+ * the log, e.g. "pptp DOWN (sccrp-timeout)". */
 enum route_state policy_desired(const struct prefix_config *pc,
 				const enum health_state *states,
 				const char *const *reasons,
+				const struct policy_override *ov,
 				char *why, size_t why_len);
 
 #endif

@@ -10,12 +10,6 @@
 #include "log.h"
 #include "policy.h"
 
-const char *const admin_state_names[ADMIN_STATE__COUNT] = {
-	[ADMIN_NONE] = "none",
-	[ADMIN_DRAIN] = "drain",
-	[ADMIN_MAINTENANCE] = "maintenance",
-};
-
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
 
 static void
@@ -125,6 +119,7 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	struct prefix *px = &d->prefixes[idx];
 	enum health_state states[d->cfg->n_services ? d->cfg->n_services : 1];
 	const char *reasons[d->cfg->n_services ? d->cfg->n_services : 1];
+	struct policy_override ov;
 	enum route_state want;
 	char why[sizeof(px->why)];
 	size_t i;
@@ -133,11 +128,10 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 		states[i] = d->services[i]->state;
 		reasons[i] = d->services[i]->reason;
 	}
-	want = policy_desired(px->cfg, states, reasons, why, sizeof(why));
-	if (px->admin == ADMIN_MAINTENANCE) {
-		want = ROUTE_WITHDRAWN;
-		snprintf(why, sizeof(why), "maintenance (operator)");
-	}
+	ov.admin = px->admin;
+	ov.drain_until = px->drain_until;
+	ov.now = ev_time();
+	want = policy_desired(px->cfg, states, reasons, &ov, why, sizeof(why));
 	if (want != px->desired) {
 		if (want != ROUTE_UNKNOWN) {
 			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
@@ -170,6 +164,39 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 		if (depends)
 			daemon_prefix_apply(d, i, force);
 	}
+}
+
+/* Arm the drain timer for the earliest drain still running, if any. */
+static void
+daemon_drain_schedule(struct daemon *d)
+{
+	double now = ev_time(), next = 0;
+	size_t i;
+
+	ev_timer_stop(d->loop, &d->drain_timer);
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+
+		if (px->admin == ADMIN_DRAIN && px->drain_until > now &&
+		    (next == 0 || px->drain_until < next))
+			next = px->drain_until;
+	}
+	if (next == 0)
+		return;
+	/* A hair late rather than early, so the policy sees the drain as over. */
+	ev_timer_set(&d->drain_timer, next - now + 0.001, 0.);
+	ev_timer_start(d->loop, &d->drain_timer);
+}
+
+static void
+daemon_drain_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	daemon_evaluate_prefixes(d, NULL, false);
+	daemon_drain_schedule(d);
 }
 
 /* ---- driver callbacks ---- */
@@ -252,6 +279,8 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->started = ev_time();
 	d->router_since = ev_time();
 	status_history_init(&d->history, cfg->api.history_size);
+	ev_timer_init(&d->drain_timer, daemon_drain_timer_cb, 0., 0.);
+	d->drain_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
 	if (driver_open(&d->driver, loop, cfg, &daemon_driver_callbacks, d) < 0)
@@ -320,6 +349,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 			log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	}
 	config_free(old_cfg);
+	daemon_drain_schedule(d);
 	log_info("reloaded %s: %zu of %zu services kept running", cfg->path, kept, cfg->n_services);
 	d->reloads++;
 	{
@@ -338,6 +368,7 @@ daemon_stop(struct daemon *d, double timeout_s)
 	size_t i;
 
 	d->stopping = true;
+	ev_timer_stop(d->loop, &d->drain_timer);
 	for (i = 0; i < d->cfg->n_services; i++) {
 		daemon_service_free(d->services[i]);
 		d->services[i] = NULL;
@@ -470,6 +501,7 @@ daemon_free(struct daemon *d)
 		return;
 	for (i = 0; i < d->cfg->n_services; i++)
 		daemon_service_free(d->services[i]);
+	ev_timer_stop(d->loop, &d->drain_timer);
 	driver_close(&d->driver);
 	free(d->services);
 	free(d->prefixes);
@@ -485,6 +517,15 @@ daemon_note_reload_refused(struct daemon *d, const char *why)
 	daemon_event(d, STATUS_EVENT_RELOAD, "config", "", "refused", why);
 }
 
+/* A drain needs somewhere to announce GRACEFUL_SHUTDOWN from. */
+static bool
+daemon_can_drain(const struct daemon *d, const struct prefix *px)
+{
+	if (d->cfg->router.kind == ROUTER_KIND_FRR)
+		return d->cfg->router.frr_drain_route_map != NULL;
+	return px->cfg->bird_drain_protocol != NULL;
+}
+
 static int
 daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char *err, size_t errlen)
 {
@@ -494,21 +535,29 @@ daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char
 		[DAEMON_ADMIN_RESUME] = ADMIN_NONE,
 	};
 	struct prefix *px = &d->prefixes[idx];
+	char why[64];
 
-	if (verb == DAEMON_ADMIN_DRAIN) {
-		snprintf(err, errlen, "%s: drain is not supported yet; use maintenance", px->cfg->prefix);
+	if (verb == DAEMON_ADMIN_DRAIN && !daemon_can_drain(d, px)) {
+		snprintf(err, errlen, "%s: cannot drain: no %s configured (use maintenance to withdraw)",
+			 px->cfg->prefix, d->cfg->router.kind == ROUTER_KIND_FRR ?
+			 "router/frr/drain-route-map" : "prefix bird/drain-protocol");
 		return -1;
 	}
 	if (px->admin == next[verb])
-		return 0;
+		return 0;	/* a second drain does not restart the clock */
 	log_info("%s: operator %s -> %s", px->cfg->prefix, admin_state_names[px->admin],
 		 admin_state_names[next[verb]]);
+	if (verb == DAEMON_ADMIN_DRAIN)
+		snprintf(why, sizeof(why), "operator: drain for %u s", px->cfg->drain_time_s);
+	else
+		snprintf(why, sizeof(why), "operator");
 	daemon_event(d, STATUS_EVENT_ADMIN, px->cfg->prefix, admin_state_names[px->admin],
-		     admin_state_names[next[verb]], "operator");
+		     admin_state_names[next[verb]], why);
 	px->admin = next[verb];
 	px->admin_since = px->admin == ADMIN_NONE ? 0 : ev_time();
-	px->drain_until = 0;
+	px->drain_until = px->admin == ADMIN_DRAIN ? px->admin_since + px->cfg->drain_time_s : 0;
 	daemon_prefix_apply(d, idx, false);
+	daemon_drain_schedule(d);
 	return 0;
 }
 

@@ -15,6 +15,7 @@ const char *const route_state_names[ROUTE_STATE__COUNT] = {
 	[ROUTE_ANNOUNCED] = "announced",
 	[ROUTE_WITHDRAWN] = "withdrawn",
 	[ROUTE_DEGRADED] = "degraded",
+	[ROUTE_DRAINING] = "draining",
 };
 
 static const struct driver_ops *
@@ -108,6 +109,7 @@ driver_router_config_equal(const struct router_config *a, const struct router_co
 	       driver_str_equal(a->state_file, b->state_file) &&
 	       a->frr_asn == b->frr_asn &&
 	       driver_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
+	       driver_str_equal(a->frr_drain_route_map, b->frr_drain_route_map) &&
 	       a->command_timeout_ms == b->command_timeout_ms &&
 	       a->readback_interval_ms == b->readback_interval_ms &&
 	       a->reconnect_min_ms == b->reconnect_min_ms &&

@@ -5,9 +5,15 @@
 
 #include "policy.h"
 
-enum route_state
-policy_desired(const struct prefix_config *pc, const enum health_state *states,
-	       const char *const *reasons, char *why, size_t why_len)
+const char *const admin_state_names[ADMIN_STATE__COUNT] = {
+	[ADMIN_NONE] = "none",
+	[ADMIN_DRAIN] = "drain",
+	[ADMIN_MAINTENANCE] = "maintenance",
+};
+
+static enum route_state
+policy_from_health(const struct prefix_config *pc, const enum health_state *states,
+		   const char *const *reasons, char *why, size_t why_len)
 {
 	size_t i, first_init = pc->n_services, first_degraded = pc->n_services;
 
@@ -41,4 +47,30 @@ policy_desired(const struct prefix_config *pc, const enum health_state *states,
 	if (why)
 		snprintf(why, why_len, "%s UP", pc->n_services == 1 ? pc->services[0] : "all services");
 	return ROUTE_ANNOUNCED;
+}
+
+enum route_state
+policy_desired(const struct prefix_config *pc, const enum health_state *states,
+	       const char *const *reasons, const struct policy_override *ov,
+	       char *why, size_t why_len)
+{
+	enum route_state health = policy_from_health(pc, states, reasons, why, why_len);
+
+	if (ov == NULL || ov->admin == ADMIN_NONE)
+		return health;
+	if (ov->admin == ADMIN_MAINTENANCE) {
+		if (why)
+			snprintf(why, why_len, "maintenance (operator)");
+		return ROUTE_WITHDRAWN;
+	}
+	/* ADMIN_DRAIN */
+	if (health != ROUTE_WITHDRAWN && ov->now < ov->drain_until) {
+		if (why)
+			snprintf(why, why_len, "draining (operator), %.0f s left",
+				 ov->drain_until - ov->now);
+		return ROUTE_DRAINING;
+	}
+	if (why && health != ROUTE_WITHDRAWN)
+		snprintf(why, why_len, "drained (operator)");
+	return ROUTE_WITHDRAWN;
 }

@@ -31,7 +31,7 @@ policy_test_all_up_announces(void **state)
 
 	(void)state;
 	/* service 1 is DOWN but the prefix does not depend on it */
-	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, why, sizeof(why)),
 			 ROUTE_ANNOUNCED);
 	assert_string_equal(why, "all services UP");
 }
@@ -43,7 +43,7 @@ policy_test_any_down_withdraws(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, why, sizeof(why)),
 			 ROUTE_WITHDRAWN);
 	assert_string_equal(why, "radius DOWN (sccrp-timeout)");
 }
@@ -54,7 +54,7 @@ policy_test_down_wins_over_init(void **state)
 	enum health_state s[] = { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN };
 
 	(void)state;
-	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, 0), ROUTE_WITHDRAWN);
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, NULL, 0), ROUTE_WITHDRAWN);
 }
 
 static void
@@ -64,7 +64,7 @@ policy_test_init_means_no_verdict(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(policy_desired(&prefix_two, s, reasons, why, sizeof(why)),
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, NULL, why, sizeof(why)),
 			 ROUTE_UNKNOWN);
 	assert_string_equal(why, "radius has no verdict yet");
 }
@@ -78,10 +78,56 @@ policy_test_degraded_announces_less_preferred(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(policy_desired(&prefix_two, s, r, why, sizeof(why)), ROUTE_DEGRADED);
+	assert_int_equal(policy_desired(&prefix_two, s, r, NULL, why, sizeof(why)), ROUTE_DEGRADED);
 	assert_string_equal(why, "pptp DEGRADED (sessions-high)");
 	/* no verdict yet beats degraded */
-	assert_int_equal(policy_desired(&prefix_two, init, r, NULL, 0), ROUTE_UNKNOWN);
+	assert_int_equal(policy_desired(&prefix_two, init, r, NULL, NULL, 0), ROUTE_UNKNOWN);
+}
+
+static void
+policy_test_maintenance_withdraws_healthy_prefix(void **state)
+{
+	enum health_state s[] = { HEALTH_UP, HEALTH_UP, HEALTH_UP };
+	struct policy_override ov = { .admin = ADMIN_MAINTENANCE, .now = 1000 };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, &ov, why, sizeof(why)),
+			 ROUTE_WITHDRAWN);
+	assert_string_equal(why, "maintenance (operator)");
+	ov.admin = ADMIN_NONE;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, &ov, why, sizeof(why)),
+			 ROUTE_ANNOUNCED);
+}
+
+static void
+policy_test_drain_then_withdraw(void **state)
+{
+	enum health_state s[] = { HEALTH_UP, HEALTH_UP, HEALTH_DEGRADED };
+	struct policy_override ov = { .admin = ADMIN_DRAIN, .drain_until = 1030, .now = 1000 };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, &ov, why, sizeof(why)),
+			 ROUTE_DRAINING);
+	assert_string_equal(why, "draining (operator), 30 s left");
+	ov.now = 1030;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, &ov, why, sizeof(why)),
+			 ROUTE_WITHDRAWN);
+	assert_string_equal(why, "drained (operator)");
+}
+
+static void
+policy_test_drain_of_down_prefix_withdraws_at_once(void **state)
+{
+	enum health_state s[] = { HEALTH_DOWN, HEALTH_UP, HEALTH_UP };
+	struct policy_override ov = { .admin = ADMIN_DRAIN, .drain_until = 1030, .now = 1000 };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, s, reasons, &ov, why, sizeof(why)),
+			 ROUTE_WITHDRAWN);
+	assert_string_equal(why, "pptp DOWN (ok)");
 }
 
 static void
@@ -97,7 +143,7 @@ policy_test_single_service_text(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(policy_desired(&pc, s, NULL, why, sizeof(why)), ROUTE_ANNOUNCED);
+	assert_int_equal(policy_desired(&pc, s, NULL, NULL, why, sizeof(why)), ROUTE_ANNOUNCED);
 	assert_string_equal(why, "pptp UP");
 }
 
@@ -110,6 +156,9 @@ main(void)
 		cmocka_unit_test(policy_test_down_wins_over_init),
 		cmocka_unit_test(policy_test_init_means_no_verdict),
 		cmocka_unit_test(policy_test_degraded_announces_less_preferred),
+		cmocka_unit_test(policy_test_maintenance_withdraws_healthy_prefix),
+		cmocka_unit_test(policy_test_drain_then_withdraw),
+		cmocka_unit_test(policy_test_drain_of_down_prefix_withdraws_at_once),
 		cmocka_unit_test(policy_test_single_service_text),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
