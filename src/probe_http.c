@@ -1,0 +1,447 @@
+/*
+ * probe_http.c - the "http" probe kind: one HTTP(S) GET per run through
+ * libcurl's multi interface, driven by the daemon's libev loop.
+ *
+ * Each probe owns one CURLM (so its runs, cancel and destroy touch nobody
+ * else's transfers) and one easy handle per run.  libcurl tells us which
+ * sockets to watch (CURLMOPT_SOCKETFUNCTION -> one ev_io per socket) and
+ * when to call it back (CURLMOPT_TIMERFUNCTION -> one ev_timer); both call
+ * curl_multi_socket_action(), and curl_multi_info_read() then says when the
+ * transfer is done.  No thread of ours and no blocking call: name lookups,
+ * if the URL has a name, run in libcurl's own resolver thread, which a
+ * timeout abandons rather than waits for (numeric URLs need none).
+ *
+ * Every run makes a fresh connection (FRESH_CONNECT + FORBID_REUSE): a
+ * cached keep-alive connection would hide a server that accepts no new
+ * ones, and no socket stays open between runs.  Redirects are not
+ * followed (a 302 is "http-status-302"), proxies from the environment are
+ * ignored, and only http and https are allowed.
+ *
+ * curl_global_init() is called once, by the first http probe's init() (the
+ * daemon is single-threaded); it is never undone: the library stays
+ * initialised until exit, like the daemon's other process-wide state.
+ *
+ * Reasons: ok; DOWN http-status-N, http-body-mismatch, http-timeout (ours or
+ * libcurl's CURLOPT_TIMEOUT_MS, whichever fires first), http-<libcurl error
+ * name in lower case with dashes>, e.g. http-couldnt-connect,
+ * http-got-nothing; ERROR http-out-of-memory, http-failed-init.
+ *
+ * probe_done() may free the probe (the report callback can destroy it), so
+ * every path that calls it does so last, after libcurl has returned.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* memmem */
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "log.h"
+#include "probe.h"
+
+/* body-contains searches this much of the body, as the YANG module says. */
+#define PROBE_HTTP_BODY_MAX	(64 * 1024)
+
+struct probe_http;
+
+/* One socket libcurl asked us to watch. */
+struct probe_http_sock {
+	struct probe_http *ph;
+	curl_socket_t fd;
+	ev_io io;
+	struct probe_http_sock *next;
+};
+
+struct probe_http {
+	struct probe *probe;
+	CURLM *multi;
+	CURL *easy;			/* the run's transfer; NULL when idle */
+	ev_timer timer;			/* libcurl's own timeouts */
+	struct probe_http_sock *socks;	/* every watched socket */
+	char *body;			/* first PROBE_HTTP_BODY_MAX bytes; NULL
+					 * unless body_contains is set */
+	size_t body_len;
+	char reason[PROBE_REASON_MAX];
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* libcurl's error names (CURLE_X -> "x" with dashes) for the codes an HTTP
+ * transfer can end with; others are reported as http-curl-N. */
+static const char *const probe_http_curle_names[] = {
+	[CURLE_UNSUPPORTED_PROTOCOL] = "unsupported-protocol",
+	[CURLE_FAILED_INIT] = "failed-init",
+	[CURLE_URL_MALFORMAT] = "url-malformat",
+	[CURLE_NOT_BUILT_IN] = "not-built-in",
+	[CURLE_COULDNT_RESOLVE_PROXY] = "couldnt-resolve-proxy",
+	[CURLE_COULDNT_RESOLVE_HOST] = "couldnt-resolve-host",
+	[CURLE_COULDNT_CONNECT] = "couldnt-connect",
+	[CURLE_WEIRD_SERVER_REPLY] = "weird-server-reply",
+	[CURLE_REMOTE_ACCESS_DENIED] = "remote-access-denied",
+	[CURLE_HTTP2] = "http2",
+	[CURLE_PARTIAL_FILE] = "partial-file",
+	[CURLE_HTTP_RETURNED_ERROR] = "http-returned-error",
+	[CURLE_WRITE_ERROR] = "write-error",
+	[CURLE_READ_ERROR] = "read-error",
+	[CURLE_OUT_OF_MEMORY] = "out-of-memory",
+	[CURLE_OPERATION_TIMEDOUT] = "operation-timedout",
+	[CURLE_RANGE_ERROR] = "range-error",
+	[CURLE_SSL_CONNECT_ERROR] = "ssl-connect-error",
+	[CURLE_ABORTED_BY_CALLBACK] = "aborted-by-callback",
+	[CURLE_BAD_FUNCTION_ARGUMENT] = "bad-function-argument",
+	[CURLE_INTERFACE_FAILED] = "interface-failed",
+	[CURLE_TOO_MANY_REDIRECTS] = "too-many-redirects",
+	[CURLE_UNKNOWN_OPTION] = "unknown-option",
+	[CURLE_GOT_NOTHING] = "got-nothing",
+	[CURLE_SSL_ENGINE_NOTFOUND] = "ssl-engine-notfound",
+	[CURLE_SSL_ENGINE_SETFAILED] = "ssl-engine-setfailed",
+	[CURLE_SEND_ERROR] = "send-error",
+	[CURLE_RECV_ERROR] = "recv-error",
+	[CURLE_SSL_CERTPROBLEM] = "ssl-certproblem",
+	[CURLE_SSL_CIPHER] = "ssl-cipher",
+	[CURLE_PEER_FAILED_VERIFICATION] = "peer-failed-verification",
+	[CURLE_BAD_CONTENT_ENCODING] = "bad-content-encoding",
+	[CURLE_FILESIZE_EXCEEDED] = "filesize-exceeded",
+	[CURLE_SSL_ENGINE_INITFAILED] = "ssl-engine-initfailed",
+	[CURLE_LOGIN_DENIED] = "login-denied",
+	[CURLE_SSL_CACERT_BADFILE] = "ssl-cacert-badfile",
+	[CURLE_SSL_SHUTDOWN_FAILED] = "ssl-shutdown-failed",
+	[CURLE_AGAIN] = "again",
+	[CURLE_SSL_CRL_BADFILE] = "ssl-crl-badfile",
+	[CURLE_SSL_ISSUER_ERROR] = "ssl-issuer-error",
+	[CURLE_NO_CONNECTION_AVAILABLE] = "no-connection-available",
+	[CURLE_SSL_PINNEDPUBKEYNOTMATCH] = "ssl-pinnedpubkeynotmatch",
+	[CURLE_SSL_INVALIDCERTSTATUS] = "ssl-invalidcertstatus",
+	[CURLE_HTTP2_STREAM] = "http2-stream",
+	[CURLE_RECURSIVE_API_CALL] = "recursive-api-call",
+	[CURLE_AUTH_ERROR] = "auth-error",
+	[CURLE_HTTP3] = "http3",
+	[CURLE_QUIC_CONNECT_ERROR] = "quic-connect-error",
+	[CURLE_PROXY] = "proxy",
+	[CURLE_SSL_CLIENTCERT] = "ssl-clientcert",
+	[CURLE_UNRECOVERABLE_POLL] = "unrecoverable-poll",
+};
+
+#define PROBE_HTTP_N_CURLE (sizeof(probe_http_curle_names) / sizeof(probe_http_curle_names[0]))
+
+static void probe_http_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+/* ---- helpers ---- */
+
+static const char *
+probe_http_curle_reason(struct probe_http *ph, CURLcode code)
+{
+	if (code == CURLE_OPERATION_TIMEDOUT)	/* the same event as our cancel() */
+		return "http-timeout";
+	if ((size_t)code < PROBE_HTTP_N_CURLE && probe_http_curle_names[code] != NULL)
+		snprintf(ph->reason, sizeof(ph->reason), "http-%s", probe_http_curle_names[code]);
+	else
+		snprintf(ph->reason, sizeof(ph->reason), "http-curl-%d", (int)code);
+	return ph->reason;
+}
+
+static void
+probe_http_sock_free(struct probe_http *ph, struct probe_http_sock *hs)
+{
+	struct probe_http_sock **pp;
+
+	for (pp = &ph->socks; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == hs) {
+			*pp = hs->next;
+			break;
+		}
+	ev_io_stop(ph->probe->loop, &hs->io);
+	free(hs);
+}
+
+/* Drop the run's transfer; libcurl closes its sockets (CURL_POLL_REMOVE). */
+static void
+probe_http_release(struct probe_http *ph)
+{
+	if (ph->easy == NULL)
+		return;
+	curl_multi_remove_handle(ph->multi, ph->easy);
+	curl_easy_cleanup(ph->easy);
+	ph->easy = NULL;
+	ph->body_len = 0;
+	ev_timer_stop(ph->probe->loop, &ph->timer);	/* nothing left to time */
+}
+
+/* The transfer ended with `code`: judge it and end the run.  Must be the
+ * caller's last use of ph. */
+static void
+probe_http_complete(struct probe_http *ph, CURLcode code)
+{
+	struct probe *p = ph->probe;
+	const struct probe_http_config *c = PROBE_CFG(p, http);
+	enum probe_result result = PROBE_DOWN;
+	const char *reason;
+	long status = 0;
+
+	if (code == CURLE_OK)
+		curl_easy_getinfo(ph->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (code != CURLE_OK) {
+		reason = probe_http_curle_reason(ph, code);
+		if (code == CURLE_OUT_OF_MEMORY || code == CURLE_FAILED_INIT)
+			result = PROBE_ERROR;
+		log_debug("probe %s: http %s (%s)", p->cfg->name, reason,
+			  ph->errbuf[0] ? ph->errbuf : curl_easy_strerror(code));
+	} else if (status != (long)c->expect_status) {
+		snprintf(ph->reason, sizeof(ph->reason), "http-status-%ld", status);
+		reason = ph->reason;
+	} else if (c->body_contains != NULL &&
+		   memmem(ph->body, ph->body_len, c->body_contains, strlen(c->body_contains)) == NULL) {
+		reason = "http-body-mismatch";
+	} else {
+		result = PROBE_UP;
+		reason = "ok";
+	}
+	probe_http_release(ph);
+	probe_done(p, result, reason);
+}
+
+/* After libcurl did some work: did the transfer end?  Must be the caller's
+ * last use of ph. */
+static void
+probe_http_check(struct probe_http *ph)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(ph->multi, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ph->easy) {
+			probe_http_complete(ph, msg->data.result);
+			return;
+		}
+	}
+}
+
+/* ---- libcurl's callbacks ---- */
+
+static size_t
+probe_http_write_fn(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct probe_http *ph = userp;
+	size_t n = size * nmemb, room;
+
+	if (ph->body != NULL && ph->body_len < PROBE_HTTP_BODY_MAX) {
+		room = PROBE_HTTP_BODY_MAX - ph->body_len;
+		memcpy(ph->body + ph->body_len, data, n < room ? n : room);
+		ph->body_len += n < room ? n : room;
+	}
+	return n;	/* the rest is read and dropped: never abort the transfer */
+}
+
+static int
+probe_http_socket_fn(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct probe_http *ph = userp;
+	struct probe_http_sock *hs = socketp;
+	int events = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (hs != NULL)
+			probe_http_sock_free(ph, hs);
+		return 0;
+	}
+	if (hs == NULL) {
+		hs = xcalloc(1, sizeof(*hs));
+		hs->ph = ph;
+		hs->fd = s;
+		ev_io_init(&hs->io, probe_http_io_cb, s, 0);
+		hs->io.data = hs;
+		hs->next = ph->socks;
+		ph->socks = hs;
+		curl_multi_assign(ph->multi, s, hs);
+	}
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	ev_io_stop(ph->probe->loop, &hs->io);
+	ev_io_set(&hs->io, s, events);
+	ev_io_start(ph->probe->loop, &hs->io);
+	return 0;
+}
+
+static int
+probe_http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct probe_http *ph = userp;
+
+	(void)multi;
+	ev_timer_stop(ph->probe->loop, &ph->timer);
+	if (timeout_ms >= 0) {
+		/* 0 means "now": from the loop, never from inside libcurl */
+		ev_timer_set(&ph->timer, timeout_ms / 1000.0, 0.);
+		ev_timer_start(ph->probe->loop, &ph->timer);
+	}
+	return 0;
+}
+
+/* ---- libev's callbacks ---- */
+
+static void
+probe_http_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe_http_sock *hs = w->data;
+	struct probe_http *ph = hs->ph;	/* hs may be freed by socket_action */
+	int action = 0, running;
+
+	(void)loop;
+	if (revents & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (revents & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(ph->multi, hs->fd, action, &running);
+	probe_http_check(ph);
+}
+
+static void
+probe_http_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe_http *ph = w->data;
+	int running;
+
+	(void)loop;
+	(void)revents;
+	curl_multi_socket_action(ph->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	probe_http_check(ph);
+}
+
+/* ---- probe_ops ---- */
+
+static int
+probe_http_global_init(void)
+{
+	static bool done;
+	CURLcode rc;
+
+	if (done)
+		return 0;
+	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		log_warnx("http: curl_global_init: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	done = true;
+	return 0;
+}
+
+static int
+probe_http_init(struct probe *p)
+{
+	struct probe_http *ph = p->priv;
+	const struct probe_http_config *c = PROBE_CFG(p, http);
+
+	ph->probe = p;
+	ev_timer_init(&ph->timer, probe_http_timer_cb, 0., 0.);
+	ph->timer.data = ph;
+	if (c->url == NULL) {
+		log_warnx("probe %s: http probe without a url", p->cfg->name);
+		return -1;
+	}
+	if (probe_http_global_init() < 0)
+		return -1;
+	ph->multi = curl_multi_init();
+	if (ph->multi == NULL) {
+		log_warnx("probe %s: curl_multi_init failed", p->cfg->name);
+		return -1;
+	}
+	curl_multi_setopt(ph->multi, CURLMOPT_SOCKETFUNCTION, probe_http_socket_fn);
+	curl_multi_setopt(ph->multi, CURLMOPT_SOCKETDATA, ph);
+	curl_multi_setopt(ph->multi, CURLMOPT_TIMERFUNCTION, probe_http_timer_fn);
+	curl_multi_setopt(ph->multi, CURLMOPT_TIMERDATA, ph);
+	if (c->body_contains != NULL)
+		ph->body = xcalloc(1, PROBE_HTTP_BODY_MAX);
+	return 0;
+}
+
+/* A configured easy handle for one run, or NULL. */
+static CURL *
+probe_http_easy(struct probe_http *ph)
+{
+	const struct probe_config *pc = ph->probe->cfg;
+	CURL *easy = curl_easy_init();
+
+	if (easy == NULL)
+		return NULL;
+	ph->errbuf[0] = '\0';
+	if (curl_easy_setopt(easy, CURLOPT_URL, pc->u.http.url) != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
+		goto fail;
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_PROXY, "");	/* ignore *_proxy variables */
+	curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)pc->timeout_ms);
+	/* a cancelled run abandons a pending name lookup instead of waiting
+	 * for it (CURLOPT_QUICK_EXIT, libcurl 7.87): the loop must not block */
+	curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "anycast-healthd");
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, probe_http_write_fn);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, ph);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, ph->errbuf);
+	return easy;
+fail:
+	curl_easy_cleanup(easy);
+	return NULL;
+}
+
+static void
+probe_http_start(struct probe *p)
+{
+	struct probe_http *ph = p->priv;
+
+	probe_http_release(ph);	/* nothing is left of a run; be safe */
+	ph->easy = probe_http_easy(ph);
+	if (ph->easy == NULL) {
+		probe_done(p, PROBE_ERROR, "http-failed-init");
+		return;
+	}
+	/* libcurl answers with a 0 ms timer: the transfer starts from the loop */
+	if (curl_multi_add_handle(ph->multi, ph->easy) != CURLM_OK) {
+		curl_easy_cleanup(ph->easy);
+		ph->easy = NULL;
+		probe_done(p, PROBE_ERROR, "http-failed-init");
+	}
+}
+
+static const char *
+probe_http_cancel(struct probe *p)
+{
+	struct probe_http *ph = p->priv;
+
+	log_debug("probe %s: http-timeout", p->cfg->name);
+	probe_http_release(ph);
+	return "http-timeout";
+}
+
+static void
+probe_http_destroy(struct probe *p)
+{
+	struct probe_http *ph = p->priv;
+
+	if (ph->probe == NULL)	/* init did not run */
+		return;
+	probe_http_release(ph);
+	if (ph->multi != NULL)
+		curl_multi_cleanup(ph->multi);
+	ph->multi = NULL;
+	while (ph->socks != NULL)	/* libcurl should have removed them all */
+		probe_http_sock_free(ph, ph->socks);
+	ev_timer_stop(p->loop, &ph->timer);
+	free(ph->body);
+	ph->body = NULL;
+}
+
+const struct probe_ops probe_http_ops = {
+	.kind = "http",
+	.priv_size = sizeof(struct probe_http),
+	.init = probe_http_init,
+	.start = probe_http_start,
+	.cancel = probe_http_cancel,
+	.destroy = probe_http_destroy,
+};

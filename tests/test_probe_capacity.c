@@ -1,0 +1,800 @@
+/*
+ * test_probe_capacity.c - the "capacity" probe kind (probe_capacity.c).
+ *
+ * The parsers are driven with plain strings; the measurement runs through
+ * the real scheduler (probe.c) on a real libev loop, against a fake /proc and
+ * /sys tree in a temporary directory (probe_capacity_set_root) and once
+ * against the real /proc with a fake "pptpd" whose two children run through
+ * a symlink named pptpctrl (a process's comm is its file name).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <ev.h>
+
+#include "probe.h"
+#include "probe_capacity.h"
+
+#define FAKE_PID 4242
+
+/* ---- pure parsers ---- */
+
+static uint64_t
+pool(const char *list)
+{
+	uint64_t n = 12345;
+
+	assert_int_equal(probe_capacity_parse_pool(list, &n), 0);
+	return n;
+}
+
+static void
+probe_capacity_test_pool(void **state)
+{
+	uint64_t n;
+
+	(void)state;
+	assert_int_equal(pool("192.168.0.234-238,192.168.0.245"), 6);
+	assert_int_equal(pool("10.0.0.1"), 1);
+	assert_int_equal(pool(" 10.0.0.1 , 10.0.0.2 "), 2);
+	assert_int_equal(pool("192.168.1.1-100"), 100);
+	assert_int_equal(pool("10.0-3.0.1"), 4);		/* a range in another octet */
+	assert_int_equal(pool("1-2.0.0.1,10.0.0.0-255"), 258);
+	assert_int_equal(pool("10.0.0.9-5"), 0);		/* pptpd assigns none */
+	assert_int_equal(pool("vpn-pool.example.com"), 1);	/* resolved by pptpd */
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.300", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.1-300", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.1-2-3", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0-1", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.1.5-6", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.1,,10.0.0.2", &n), -1);
+	assert_int_equal(probe_capacity_parse_pool("10.0.0.1;rm", &n), -1);
+}
+
+static uint64_t
+conf(const char *text)
+{
+	uint64_t n = 12345;
+
+	assert_int_equal(probe_capacity_parse_conf(text, &n), 0);
+	return n;
+}
+
+static void
+probe_capacity_test_conf(void **state)
+{
+	uint64_t n;
+
+	(void)state;
+	/* the example of pptpd.conf(5) */
+	assert_int_equal(conf("# TAG: remoteip\n"
+			      "#remoteip 192.168.1.1-254\n"
+			      "option /etc/ppp/pptpd-options\n"
+			      "localip 192.168.0.1\n"
+			      "remoteip 192.168.0.234-238,192.168.0.245\n"), 6);
+	/* pptpd's defaults: connections 100, pools of 100 */
+	assert_int_equal(conf(""), 100);
+	assert_int_equal(conf("connections 4\nremoteip 10.0.0.1-200\n"), 4);
+	assert_int_equal(conf("connections 0\nremoteip 10.0.0.1-200\n"), 100);
+	assert_int_equal(conf("connections 500\nremoteip 10.0.0.1-200\n"), 100);	/* localip */
+	assert_int_equal(conf("connections 500\nlocalip 10.1.0.1\nremoteip 10.0.0.1-200\n"), 200);
+	/* with delegate, only connections limits */
+	assert_int_equal(conf("delegate\nconnections 300\nremoteip 10.0.0.1-2\n"), 300);
+	/* several local addresses limit too; a single one is shared */
+	assert_int_equal(conf("localip 10.1.0.1-3\nremoteip 10.0.0.1-10\n"), 3);
+	assert_int_equal(conf("localip 10.1.0.1\nremoteip 10.0.0.1-10\n"), 10);
+	/* the first line counts; comments after the value; CRLF */
+	assert_int_equal(conf("remoteip 10.0.0.1-10 # pool\nremoteip 10.0.0.1-20\n"), 10);
+	assert_int_equal(conf("remoteip 10.0.0.1-7\r\n"), 7);
+	/* an indented line is not read by pptpd; nor a longer keyword */
+	assert_int_equal(conf(" remoteip 10.0.0.1-10\nremoteipx 1.1.1.1\n"), 100);
+	assert_int_equal(probe_capacity_parse_conf("remoteip 10.0.0.999\n", &n), -1);
+	assert_int_equal(probe_capacity_parse_conf("localip 10.0.0.1-2-3\n", &n), -1);
+}
+
+static void
+probe_capacity_test_stat(void **state)
+{
+	char comm[16];
+	pid_t ppid = 0;
+
+	(void)state;
+	assert_int_equal(probe_capacity_parse_stat("5001 (pptpctrl) S 4242 5001 5001 0 -1 4194560 "
+						   "100 0 0 0 0 0 0 0 20 0 1 0 1234\n",
+						   &ppid, comm, sizeof(comm)), 0);
+	assert_int_equal(ppid, 4242);
+	assert_string_equal(comm, "pptpctrl");
+	/* comm may hold spaces and parentheses: the last ')' ends it */
+	assert_int_equal(probe_capacity_parse_stat("7 (a b) c)) R 1 7 7", &ppid, comm, sizeof(comm)),
+			 0);
+	assert_int_equal(ppid, 1);
+	assert_string_equal(comm, "a b) c)");
+	/* cut to the buffer */
+	assert_int_equal(probe_capacity_parse_stat("7 (0123456789abcdefXYZ) S 2 7", &ppid, comm,
+						   sizeof(comm)), 0);
+	assert_string_equal(comm, "0123456789abcde");
+	assert_int_equal(probe_capacity_parse_stat("garbage", &ppid, comm, sizeof(comm)), -1);
+	assert_int_equal(probe_capacity_parse_stat("12 (x) S", &ppid, comm, sizeof(comm)), -1);
+	assert_int_equal(probe_capacity_parse_stat("12 (x) S x", &ppid, comm, sizeof(comm)), -1);
+	assert_int_equal(probe_capacity_parse_stat("12 )x( S 1", &ppid, comm, sizeof(comm)), -1);
+}
+
+static const char limits_text[] =
+	"Limit                     Soft Limit           Hard Limit           Units     \n"
+	"Max cpu time              unlimited            unlimited            seconds   \n"
+	"Max open files            1024                 524288               files     \n"
+	"Max locked memory         8388608              8388608              bytes     \n";
+
+static void
+probe_capacity_test_limits(void **state)
+{
+	uint64_t soft = 0;
+
+	(void)state;
+	assert_int_equal(probe_capacity_parse_limits(limits_text, &soft), 0);
+	assert_int_equal(soft, 1024);
+	assert_int_equal(probe_capacity_parse_limits("Max open files            unlimited            "
+						     "unlimited            files\n", &soft), 0);
+	assert_true(soft == PROBE_CAPACITY_UNLIMITED);
+	assert_int_equal(probe_capacity_parse_limits("Max cpu time 5 5 seconds\n", &soft), -1);
+	assert_int_equal(probe_capacity_parse_limits("Max open files  x\n", &soft), -1);
+	assert_int_equal(probe_capacity_parse_limits("", &soft), -1);
+}
+
+static const struct probe_capacity_config thresholds = {
+	.sessions_percent = 90, .fds_percent = 90, .conntrack_percent = 80,
+};
+
+static const char *
+judge(const struct probe_capacity_sample *s)
+{
+	const char *reason = NULL;
+	enum probe_result r = probe_capacity_evaluate(&thresholds, s, &reason);
+
+	assert_int_equal(r, strcmp(reason, "ok") == 0 ? PROBE_UP : PROBE_DEGRADED);
+	return reason;
+}
+
+static void
+probe_capacity_test_evaluate(void **state)
+{
+	struct probe_capacity_sample s = {
+		.have_sessions = true, .sessions = 44, .max_sessions = 50,
+		.have_fds = true, .fds = 921, .max_fds = 1024,
+		.have_conntrack = true, .conntrack = 7999, .conntrack_max = 10000,
+	};
+
+	(void)state;
+	assert_string_equal(judge(&s), "ok");
+	s.sessions = 45;				/* exactly 90 % */
+	assert_string_equal(judge(&s), "sessions-high");
+	s.sessions = 44;
+	s.fds = 922;					/* 90.04 % */
+	assert_string_equal(judge(&s), "fds-high");
+	s.fds = 921;
+	s.conntrack = 8000;
+	assert_string_equal(judge(&s), "conntrack-high");
+	/* the first one crossed, in the order sessions, fds, conntrack */
+	s.fds = 1024;
+	assert_string_equal(judge(&s), "fds-high");
+	s.sessions = 60;
+	assert_string_equal(judge(&s), "sessions-high");
+	/* no limit, an unknown limit, or a part not read never degrades */
+	s.max_sessions = 0;
+	s.max_fds = PROBE_CAPACITY_UNLIMITED;
+	s.have_conntrack = false;
+	assert_string_equal(judge(&s), "ok");
+	/* counters that would wrap when multiplied by 100 */
+	s.have_fds = true;
+	s.fds = UINT64_MAX / 2;
+	s.max_fds = UINT64_MAX - 1;
+	assert_string_equal(judge(&s), "ok");
+}
+
+static void
+probe_capacity_test_format(void **state)
+{
+	struct probe_capacity_sample s = {
+		.have_sessions = true, .sessions = 45, .max_sessions = 50,
+		.have_fds = true, .fds = 120, .max_fds = 1024,
+		.have_conntrack = true, .conntrack = 3000, .conntrack_max = 262144,
+	};
+	char buf[PROBE_DETAIL_MAX], small[20];
+
+	(void)state;
+	probe_capacity_format(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "sessions 45/50 fds 120/1024 conntrack 3000/262144");
+	s.max_fds = PROBE_CAPACITY_UNLIMITED;
+	probe_capacity_format(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "sessions 45/50 fds 120/unlimited conntrack 3000/262144");
+	s.have_sessions = false;
+	s.have_fds = false;
+	probe_capacity_format(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "conntrack 3000/262144");
+	s.have_conntrack = false;
+	probe_capacity_format(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	/* a short buffer keeps whole parts only */
+	s.have_sessions = true;
+	s.have_fds = true;
+	probe_capacity_format(&s, small, sizeof(small));
+	assert_string_equal(small, "sessions 45/50");
+}
+
+/* ---- the probe against a fake tree ---- */
+
+struct t {
+	struct ev_loop *loop;
+	char root[64];
+	char path[PATH_MAX];
+	struct probe_config cfg;
+	struct probe *probe;
+	struct probe_report report;
+	int n_reports;
+	ev_timer guard;
+	bool guard_fired;
+};
+
+static const char *
+tpath(struct t *t, const char *rel)
+{
+	snprintf(t->path, sizeof(t->path), "%s/%s", t->root, rel);
+	return t->path;
+}
+
+static void
+mkdirs(struct t *t, const char *rel)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s/%s", t->root, rel);
+	for (p = buf + strlen(t->root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		assert_true(mkdir(buf, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	assert_true(mkdir(buf, 0755) == 0 || errno == EEXIST);
+}
+
+static void put(struct t *t, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+put(struct t *t, const char *rel, const char *fmt, ...)
+{
+	char buf[PATH_MAX], *slash;
+	va_list ap;
+	FILE *f;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	slash = strrchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		mkdirs(t, buf);
+	}
+	f = fopen(tpath(t, rel), "w");
+	assert_non_null(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static void
+fake_proc(struct t *t, int pid, int ppid, const char *comm, char state)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	put(t, rel, "%d (%s) %c %d %d %d 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 1234\n",
+	    pid, comm, state, ppid, pid, pid);
+}
+
+static void
+fake_fds(struct t *t, int n)
+{
+	char rel[64];
+
+	mkdirs(t, "proc/4242/fd");
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "proc/4242/fd/%d", i);
+		put(t, rel, "%s", "");
+	}
+}
+
+static void
+fake_limits(struct t *t, const char *soft)
+{
+	put(t, "proc/4242/limits",
+	    "Limit                     Soft Limit           Hard Limit           Units     \n"
+	    "Max open files            %-20s 524288               files     \n", soft);
+}
+
+/* pptpd 4242 with 2 pptpctrl children (and decoys), 3 fds of 1024,
+ * conntrack 100 of 262144, a pool of 6, eth0 and ppp0. */
+static void
+fake_tree(struct t *t)
+{
+	fake_proc(t, 1, 0, "init", 'S');
+	fake_proc(t, FAKE_PID, 1, "pptpd", 'S');
+	fake_proc(t, 5001, FAKE_PID, "pptpctrl", 'S');
+	fake_proc(t, 5002, FAKE_PID, "pptpctrl", 'S');
+	fake_proc(t, 5003, FAKE_PID, "bcrelay", 'S');	/* not a session */
+	fake_proc(t, 5004, 1, "pptpctrl", 'S');		/* another pptpd's */
+	mkdirs(t, "proc/self");				/* not a pid: skipped */
+	fake_fds(t, 3);
+	fake_limits(t, "1024");
+	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "100\n");
+	put(t, "proc/sys/net/netfilter/nf_conntrack_max", "262144\n");
+	mkdirs(t, "sys/class/net/eth0");
+	mkdirs(t, "sys/class/net/ppp0");
+	put(t, "run/pptpd.pid", "%d\n", FAKE_PID);
+	put(t, "etc/pptpd.conf", "localip 192.168.0.1\nremoteip 192.168.0.234-238,192.168.0.245\n");
+}
+
+static void
+guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct t *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	t->guard_fired = true;
+}
+
+static void
+report_cb(struct probe *p, const struct probe_report *r, void *arg)
+{
+	struct t *t = arg;
+
+	(void)p;
+	t->n_reports++;
+	t->report = *r;
+}
+
+static char *
+xstrdup_test(const char *s)
+{
+	char *d = strdup(s);
+
+	assert_non_null(d);
+	return d;
+}
+
+static int
+setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	snprintf(t->root, sizeof(t->root), "/tmp/test_probe_capacity.XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	/* a loop of its own: the default loop would reap our fake pptpd */
+	t->loop = ev_loop_new(EVFLAG_AUTO);
+	assert_non_null(t->loop);
+	ev_timer_init(&t->guard, guard_cb, 3., 0.);
+	t->guard.data = t;
+	t->cfg.name = "capacity-test";
+	t->cfg.kind = PROBE_KIND_CAPACITY;
+	t->cfg.interval_ms = 60000;	/* one run per case */
+	t->cfg.timeout_ms = 1000;
+	t->cfg.rise = 1;
+	t->cfg.fall = 1;
+	t->cfg.u.capacity.pidfile = xstrdup_test(tpath(t, "run/pptpd.pid"));
+	t->cfg.u.capacity.pptpd_conf = xstrdup_test(tpath(t, "etc/pptpd.conf"));
+	t->cfg.u.capacity.max_sessions = 0;
+	t->cfg.u.capacity.sessions_percent = 90;
+	t->cfg.u.capacity.fds_percent = 90;
+	t->cfg.u.capacity.conntrack_percent = 90;
+	probe_capacity_set_root(t->root);
+	*state = t;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct t *t = *state;
+	char cmd[PATH_MAX + 16];
+
+	probe_destroy(t->probe);
+	ev_timer_stop(t->loop, &t->guard);
+	ev_loop_destroy(t->loop);
+	probe_capacity_set_root(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t->root);
+	assert_int_equal(system(cmd), 0);
+	free(t->cfg.u.capacity.pidfile);
+	free(t->cfg.u.capacity.pptpd_conf);
+	free(t);
+	return 0;
+}
+
+/* Create the probe and wait for its first report. */
+static void
+run_probe(struct t *t)
+{
+	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
+	assert_non_null(t->probe);
+	ev_timer_start(t->loop, &t->guard);
+	while (t->n_reports < 1 && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	ev_timer_stop(t->loop, &t->guard);
+	assert_false(t->guard_fired);
+	assert_int_equal(t->n_reports, 1);
+}
+
+static void
+assert_report(struct t *t, enum probe_result result, const char *reason, const char *detail)
+{
+	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
+	assert_string_equal(t->report.reason, reason);
+	assert_string_equal(t->report.detail, detail);
+	assert_false(t->report.immediate);
+}
+
+static void
+probe_capacity_test_ok(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_sessions_high(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	fake_proc(t, 5005, FAKE_PID, "pptpctrl", 'S');
+	fake_proc(t, 5006, FAKE_PID, "pptpctrl", 'S');
+	fake_proc(t, 5007, FAKE_PID, "pptpctrl", 'S');
+	run_probe(t);
+	/* 5 of 6 is 83 %: under 90 */
+	assert_report(t, PROBE_UP, "ok", "sessions 5/6 fds 3/1024 conntrack 100/262144");
+	probe_destroy(t->probe);
+	t->n_reports = 0;
+	fake_proc(t, 5008, FAKE_PID, "pptpctrl", 'S');
+	run_probe(t);
+	assert_report(t, PROBE_DEGRADED, "sessions-high",
+		      "sessions 6/6 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_max_sessions(void **state)
+{
+	struct t *t = *state;
+
+	/* the configured limit wins; pptpd.conf is not even read */
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "etc/pptpd.conf")), 0);
+	t->cfg.u.capacity.max_sessions = 2;
+	run_probe(t);
+	assert_report(t, PROBE_DEGRADED, "sessions-high",
+		      "sessions 2/2 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_fds_high(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	fake_limits(t, "3");
+	run_probe(t);
+	assert_report(t, PROBE_DEGRADED, "fds-high", "sessions 2/6 fds 3/3 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_fds_unlimited(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	fake_limits(t, "unlimited");
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/unlimited conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_conntrack_high(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "235930\n");	/* 90.0003 % */
+	run_probe(t);
+	assert_report(t, PROBE_DEGRADED, "conntrack-high",
+		      "sessions 2/6 fds 3/1024 conntrack 235930/262144");
+}
+
+static void
+probe_capacity_test_first_crossed(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	fake_limits(t, "3");
+	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "262144\n");
+	t->cfg.u.capacity.max_sessions = 2;
+	run_probe(t);
+	assert_report(t, PROBE_DEGRADED, "sessions-high",
+		      "sessions 2/2 fds 3/3 conntrack 262144/262144");
+}
+
+static void
+probe_capacity_test_no_conntrack(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "proc/sys/net/netfilter/nf_conntrack_count")), 0);
+	assert_int_equal(unlink(tpath(t, "proc/sys/net/netfilter/nf_conntrack_max")), 0);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/1024");
+}
+
+static void
+probe_capacity_test_ppp_fallback(void **state)
+{
+	struct t *t = *state;
+
+	/* no pptpctrl children: count ppp interfaces instead */
+	fake_tree(t);
+	fake_proc(t, 5001, FAKE_PID, "bash", 'S');
+	fake_proc(t, 5002, 1, "pptpctrl", 'S');
+	mkdirs(t, "sys/class/net/ppp1");
+	mkdirs(t, "sys/class/net/pppoe-wan");	/* still a ppp* interface */
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 3/6 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_pidfile_missing(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "run/pptpd.pid")), 0);
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "pidfile-missing", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_pidfile_invalid(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	put(t, "run/pptpd.pid", "42x\n");
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "pidfile-invalid", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_process_gone(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	put(t, "run/pptpd.pid", "4243\n");
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "process-gone", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_zombie(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	fake_proc(t, FAKE_PID, 1, "pptpd", 'Z');
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "process-gone", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_conf_missing(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "etc/pptpd.conf")), 0);
+	run_probe(t);
+	assert_report(t, PROBE_ERROR, "pptpd-conf-missing", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_conf_invalid(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	put(t, "etc/pptpd.conf", "remoteip 192.168.0.1-999\n");
+	run_probe(t);
+	assert_report(t, PROBE_ERROR, "pptpd-conf-invalid", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_proc_unreadable(void **state)
+{
+	struct t *t = *state;
+
+	/* root reads anything: a stat that is a directory cannot be read */
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "proc/4242/stat")), 0);
+	mkdirs(t, "proc/4242/stat");
+	run_probe(t);
+	assert_report(t, PROBE_ERROR, "proc-unreadable", "conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_fds_unreadable(void **state)
+{
+	struct t *t = *state;
+	char cmd[PATH_MAX + 32];
+
+	fake_tree(t);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tpath(t, "proc/4242/fd"));
+	assert_int_equal(system(cmd), 0);
+	put(t, "proc/4242/fd", "not a directory\n");
+	run_probe(t);
+	assert_report(t, PROBE_ERROR, "fds-unreadable", "sessions 2/6 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_limits_unreadable(void **state)
+{
+	struct t *t = *state;
+
+	fake_tree(t);
+	put(t, "proc/4242/limits", "Max cpu time unlimited unlimited seconds\n");
+	run_probe(t);
+	assert_report(t, PROBE_ERROR, "limits-unreadable", "sessions 2/6 conntrack 100/262144");
+}
+
+/* ---- against the real /proc ---- */
+
+/* Fork a fake pptpd (in its own group) that starts two children through a
+ * symlink named pptpctrl, then sleeps. */
+static pid_t
+spawn_fake_pptpd(struct t *t)
+{
+	char link[PATH_MAX];
+	pid_t pid;
+
+	snprintf(link, sizeof(link), "%s/pptpctrl", t->root);
+	assert_int_equal(symlink("/bin/sleep", link), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *ctrl_argv[] = { "pptpctrl", "30", NULL };
+		char *self_argv[] = { "sleep", "30", NULL };
+
+		setpgid(0, 0);
+		for (int i = 0; i < 2; i++)
+			if (fork() == 0) {
+				execv(link, ctrl_argv);
+				_exit(127);
+			}
+		execv("/bin/sleep", self_argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+static void
+probe_capacity_test_real_proc(void **state)
+{
+	struct t *t = *state;
+	struct probe_capacity_sample s;
+	const char *reason;
+	char prefix[64];
+	pid_t pid;
+	int tries;
+
+	probe_capacity_set_root(NULL);
+	/* the fake pptpd's children outlive it briefly: reap them here */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	pid = spawn_fake_pptpd(t);
+	put(t, "run/pptpd.pid", "%d\n", (int)pid);
+	t->cfg.u.capacity.max_sessions = 10;
+	t->cfg.u.capacity.fds_percent = 100;
+	t->cfg.u.capacity.conntrack_percent = 100;
+	/* wait until both children have exec'd pptpctrl */
+	for (tries = 0; tries < 200; tries++) {
+		assert_int_equal(probe_capacity_measure(&t->cfg.u.capacity, &s, &reason), PROBE_UP);
+		if (s.sessions == 2)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(s.sessions, 2);
+	assert_true(s.have_fds);
+	assert_true(s.fds >= 3);	/* stdio at least */
+	assert_true(s.max_fds > 0);
+	run_probe(t);
+	assert_string_equal(probe_result_names[t->report.result], "UP");
+	assert_string_equal(t->report.reason, "ok");
+	/* the fd count moves while sleep's loader and locale set up: not compared */
+	snprintf(prefix, sizeof(prefix), "sessions 2/10 fds ");
+	assert_memory_equal(t->report.detail, prefix, strlen(prefix));
+
+	/* at the limit */
+	probe_destroy(t->probe);
+	t->n_reports = 0;
+	t->cfg.u.capacity.max_sessions = 2;
+	run_probe(t);
+	assert_string_equal(probe_result_names[t->report.result], "DEGRADED");
+	assert_string_equal(t->report.reason, "sessions-high");
+
+	/* pptpd gone */
+	assert_int_equal(kill(-pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	while (waitpid(-1, NULL, 0) > 0)	/* its children, reparented to us */
+		;
+	probe_destroy(t->probe);
+	t->n_reports = 0;
+	run_probe(t);
+	assert_string_equal(probe_result_names[t->report.result], "DOWN");
+	assert_string_equal(t->report.reason, "process-gone");
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+int
+main(void)
+{
+#define P(name) cmocka_unit_test(probe_capacity_test_##name)
+#define T(name) cmocka_unit_test_setup_teardown(probe_capacity_test_##name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		P(pool),
+		P(conf),
+		P(stat),
+		P(limits),
+		P(evaluate),
+		P(format),
+		T(ok),
+		T(sessions_high),
+		T(max_sessions),
+		T(fds_high),
+		T(fds_unlimited),
+		T(conntrack_high),
+		T(first_crossed),
+		T(no_conntrack),
+		T(ppp_fallback),
+		T(pidfile_missing),
+		T(pidfile_invalid),
+		T(process_gone),
+		T(zombie),
+		T(conf_missing),
+		T(conf_invalid),
+		T(proc_unreadable),
+		T(fds_unreadable),
+		T(limits_unreadable),
+		T(real_proc),
+	};
+#undef P
+#undef T
+
+	return cmocka_run_group_tests_name("probe_capacity", tests, NULL, NULL);
+}

@@ -1,0 +1,1063 @@
+/*
+ * test_probe_generic.c - the generic probe kinds "tcp" (probe_tcp.c),
+ * "http" (probe_http.c) and "exec" (probe_exec.c) under the real scheduler
+ * (probe.c) on libev's default loop (ev_child, which exec needs, works
+ * there only).
+ *
+ * tcp runs against listening, closed and blackholed loopback ports; http
+ * against a small HTTP server served by watchers in the same loop, scripted
+ * per case; exec against /bin/true, /bin/false, /bin/sleep and shell scripts
+ * written to a temporary directory.  After every case the teardown checks
+ * that no descriptor leaked and that no child process is left, zombie or
+ * alive (the test is a child subreaper, so the commands' own children come
+ * back to it and count too).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* accept4, memmem */
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <ev.h>
+
+#include "probe.h"
+
+/* ---- a scripted HTTP server on the loop ---- */
+
+enum web_mode {
+	WEB_ANSWER,	/* send `reply` after the request head, then close */
+	WEB_SILENT,	/* read and never answer */
+	WEB_CLOSE,	/* close on the request head */
+};
+
+struct web {
+	struct ev_loop *loop;
+	enum web_mode mode;
+	int lfd, cfd;
+	uint16_t port;
+	ev_io accept_io, conn_io;
+	const char *reply;
+	size_t reply_len, sent;
+	int n_conn;
+	char request[4096];
+	size_t request_len;
+	bool saw_eof;
+};
+
+static void
+web_close_conn(struct web *w)
+{
+	ev_io_stop(w->loop, &w->conn_io);
+	if (w->cfd >= 0)
+		close(w->cfd);
+	w->cfd = -1;
+}
+
+static void
+web_conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct web *w = io->data;
+	ssize_t n;
+
+	(void)loop;
+	if (revents & EV_WRITE) {
+		n = send(w->cfd, w->reply + w->sent, w->reply_len - w->sent, MSG_NOSIGNAL);
+		if (n > 0)
+			w->sent += (size_t)n;
+		if (n < 0 || w->sent == w->reply_len)
+			web_close_conn(w);
+		return;
+	}
+	n = recv(w->cfd, w->request + w->request_len, sizeof(w->request) - 1 - w->request_len, 0);
+	if (n <= 0) {
+		w->saw_eof = true;
+		web_close_conn(w);
+		return;
+	}
+	w->request_len += (size_t)n;
+	w->request[w->request_len] = '\0';
+	if (strstr(w->request, "\r\n\r\n") == NULL || w->mode == WEB_SILENT)
+		return;
+	if (w->mode == WEB_CLOSE) {
+		web_close_conn(w);
+		return;
+	}
+	ev_io_stop(w->loop, &w->conn_io);
+	ev_io_set(&w->conn_io, w->cfd, EV_WRITE);
+	ev_io_start(w->loop, &w->conn_io);
+}
+
+static void
+web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct web *w = io->data;
+	int fd;
+
+	(void)revents;
+	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	web_close_conn(w);	/* one at a time */
+	w->cfd = fd;
+	w->n_conn++;
+	w->request_len = 0;
+	w->sent = 0;
+	ev_io_set(&w->conn_io, fd, EV_READ);
+	ev_io_start(loop, &w->conn_io);
+}
+
+static void
+web_start(struct web *w, struct ev_loop *loop, enum web_mode mode, const char *reply, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t slen = sizeof(sin);
+
+	w->loop = loop;
+	w->mode = mode;
+	w->reply = reply;
+	w->reply_len = reply ? (len ? len : strlen(reply)) : 0;
+	w->cfd = -1;
+	w->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(w->lfd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(w->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(w->lfd, 8), 0);
+	assert_int_equal(getsockname(w->lfd, (struct sockaddr *)&sin, &slen), 0);
+	w->port = ntohs(sin.sin_port);
+	ev_io_init(&w->accept_io, web_accept_cb, w->lfd, EV_READ);
+	w->accept_io.data = w;
+	ev_io_init(&w->conn_io, web_conn_cb, -1, EV_READ);
+	w->conn_io.data = w;
+	ev_io_start(loop, &w->accept_io);
+}
+
+static void
+web_stop(struct web *w)
+{
+	if (w->loop == NULL)
+		return;
+	web_close_conn(w);
+	ev_io_stop(w->loop, &w->accept_io);
+	close(w->lfd);
+	w->loop = NULL;
+}
+
+/* ---- fixture ---- */
+
+struct t {
+	struct ev_loop *loop;
+	struct probe_config cfg;
+	struct probe *probe;
+	struct probe_report report;
+	int n_reports;
+	bool destroy_in_report;
+	ev_timer guard;
+	bool guard_fired;
+	int fds_before;
+	struct web web;
+	char dir[64];
+	char url[128];
+	char path[PATH_MAX];
+	char *argv[8];
+};
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* No child of ours is left, alive or zombie (WNOWAIT: look, do not reap). */
+static bool
+no_children(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+}
+
+static void
+guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct t *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	t->guard_fired = true;
+}
+
+static void
+report_cb(struct probe *p, const struct probe_report *r, void *arg)
+{
+	struct t *t = arg;
+
+	(void)p;
+	t->n_reports++;
+	t->report = *r;
+	if (t->destroy_in_report) {
+		probe_destroy(t->probe);
+		t->probe = NULL;
+	}
+}
+
+static void
+arm_guard(struct t *t, double seconds)
+{
+	ev_timer_stop(t->loop, &t->guard);
+	ev_timer_set(&t->guard, seconds, 0.);
+	ev_timer_start(t->loop, &t->guard);
+	t->guard_fired = false;
+}
+
+/* Run the loop until every child is reaped (libev's ev_child does it). */
+static void
+run_until_no_children(struct t *t)
+{
+	arm_guard(t, 3.);
+	while (!no_children() && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	ev_timer_stop(t->loop, &t->guard);
+	assert_true(no_children());
+}
+
+static int
+setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->loop = ev_default_loop(0);
+	assert_non_null(t->loop);
+	t->fds_before = count_fds();
+	ev_timer_init(&t->guard, guard_cb, 5., 0.);
+	t->guard.data = t;
+	t->cfg.name = "generic-test";
+	t->cfg.interval_ms = 60000;	/* one run per case */
+	t->cfg.timeout_ms = 2000;
+	t->cfg.rise = 1;
+	t->cfg.fall = 1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_probe_generic.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	*state = t;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct t *t = *state;
+	char cmd[128];
+
+	probe_destroy(t->probe);
+	web_stop(&t->web);
+	run_until_no_children(t);
+	ev_timer_stop(t->loop, &t->guard);
+	/* every socket, pipe and curl handle of the probe is closed */
+	assert_int_equal(count_fds(), t->fds_before);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
+	assert_int_equal(system(cmd), 0);
+	free(t);
+	return 0;
+}
+
+/* Loop until the n-th report, with a guard. */
+static void
+run_until_reports(struct t *t, int n)
+{
+	arm_guard(t, 5.);
+	while (t->n_reports < n && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	ev_timer_stop(t->loop, &t->guard);
+	assert_false(t->guard_fired);
+	assert_int_equal(t->n_reports, n);
+}
+
+static void
+run_probe(struct t *t)
+{
+	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
+	assert_non_null(t->probe);
+	run_until_reports(t, 1);
+}
+
+static void
+assert_report(struct t *t, enum probe_result result, const char *reason)
+{
+	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
+	assert_string_equal(t->report.reason, reason);
+	assert_false(t->report.immediate);
+}
+
+/* A port bound on loopback with nothing listening: SYN gets RST. */
+static int
+closed_port(int family, uint16_t *port)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	socklen_t len = sizeof(ss);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET ? sizeof(struct sockaddr_in)
+							       : sizeof(struct sockaddr_in6)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					: ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+/* Make the next descriptor number the first one over the limit. */
+static void
+limit_fds(struct rlimit *saved)
+{
+	struct rlimit low;
+	int next = dup(0);
+
+	assert_true(next >= 0);
+	close(next);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, saved), 0);
+	low = *saved;
+	low.rlim_cur = (rlim_t)next;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+}
+
+/* ---- tcp ---- */
+
+static void
+tcp_config(struct t *t, const char *address, uint16_t port)
+{
+	t->cfg.kind = PROBE_KIND_TCP;
+	t->cfg.u.tcp.address = (char *)(uintptr_t)address;
+	t->cfg.u.tcp.port = port;
+}
+
+static void
+probe_generic_test_tcp_ok(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+	/* the probe closed at once: the server sees the connection end */
+	arm_guard(t, 2.);
+	while (!t->web.saw_eof && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	assert_true(t->web.saw_eof);
+	assert_int_equal(t->web.n_conn, 1);
+}
+
+static void
+probe_generic_test_tcp_refused(void **state)
+{
+	struct t *t = *state;
+	uint16_t port;
+	int fd = closed_port(AF_INET, &port);
+
+	assert_true(fd >= 0);
+	tcp_config(t, "127.0.0.1", port);
+	run_probe(t);
+	close(fd);
+	assert_report(t, PROBE_DOWN, "connect-refused");
+}
+
+static void
+probe_generic_test_tcp_timeout(void **state)
+{
+	struct t *t = *state;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int lfd, filler[4];
+
+	/* a listener that never accepts and has a full queue drops SYNs */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	for (int i = 0; i < 4; i++) {
+		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		(void)connect(filler[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(50000);
+	tcp_config(t, "127.0.0.1", ntohs(sin.sin_port));
+	t->cfg.timeout_ms = 300;
+	run_probe(t);
+	for (int i = 0; i < 4; i++)
+		close(filler[i]);
+	close(lfd);
+	assert_report(t, PROBE_DOWN, "connect-timeout");
+	assert_true(t->report.latency_ms >= 250);
+}
+
+static void
+probe_generic_test_tcp_ipv6(void **state)
+{
+	struct t *t = *state;
+	uint16_t port;
+	int fd = closed_port(AF_INET6, &port);
+
+	if (fd < 0)
+		skip();
+	tcp_config(t, "::1", port);
+	run_probe(t);
+	close(fd);
+	assert_report(t, PROBE_DOWN, "connect-refused");
+}
+
+static void
+probe_generic_test_tcp_bad_address(void **state)
+{
+	struct t *t = *state;
+
+	tcp_config(t, "localhost", 80);	/* names are never resolved */
+	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+}
+
+static void
+probe_generic_test_tcp_socket_emfile(void **state)
+{
+	struct t *t = *state;
+	struct rlimit saved;
+
+	tcp_config(t, "127.0.0.1", 9);
+	limit_fds(&saved);
+	run_probe(t);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_report(t, PROBE_ERROR, "socket-emfile");
+}
+
+static void
+probe_generic_test_tcp_two_runs(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->cfg.interval_ms = 200;
+	t->cfg.timeout_ms = 100;
+	run_probe(t);
+	run_until_reports(t, 2);
+	assert_report(t, PROBE_UP, "ok");
+	assert_true(t->web.n_conn >= 1);
+}
+
+/* ---- http ---- */
+
+static const char http_ok[] =
+	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n"
+	"Connection: close\r\n\r\nhello world";
+
+static void
+http_config(struct t *t, const char *host, const char *path, const char *body_contains)
+{
+	snprintf(t->url, sizeof(t->url), "http://%s:%u%s", host, t->web.port, path);
+	t->cfg.kind = PROBE_KIND_HTTP;
+	t->cfg.u.http.url = t->url;
+	t->cfg.u.http.expect_status = 200;
+	t->cfg.u.http.body_contains = (char *)(uintptr_t)body_contains;
+}
+
+static void
+probe_generic_test_http_ok(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "127.0.0.1", "/health", "lo wo");
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+	assert_int_equal(t->web.n_conn, 1);
+	assert_memory_equal(t->web.request, "GET /health HTTP/1.1\r\n", 22);
+	assert_non_null(strstr(t->web.request, "\r\nUser-Agent: anycast-healthd\r\n"));
+}
+
+static void
+probe_generic_test_http_ok_no_body_check(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+}
+
+static void
+probe_generic_test_http_status(void **state)
+{
+	struct t *t = *state;
+	static const char reply[] =
+		"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!";
+
+	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	http_config(t, "127.0.0.1", "/", "oops");
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-status-500");
+}
+
+static void
+probe_generic_test_http_expect_status(void **state)
+{
+	struct t *t = *state;
+	static const char reply[] = "HTTP/1.1 204 No Content\r\n\r\n";
+
+	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	t->cfg.u.http.expect_status = 204;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+}
+
+static void
+probe_generic_test_http_body_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "127.0.0.1", "/", "goodbye");
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-body-mismatch");
+}
+
+static void
+probe_generic_test_http_redirect_not_followed(void **state)
+{
+	struct t *t = *state;
+	static const char reply[] =
+		"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n";
+
+	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-status-302");
+	assert_int_equal(t->web.n_conn, 1);
+}
+
+/* A 200 with a 70000-byte body holding NEEDLE at `at`. */
+static char *
+big_reply(size_t at, size_t *len)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n";
+	size_t hl = sizeof(head) - 1;
+	char *r = malloc(hl + 70000);
+
+	assert_non_null(r);
+	memcpy(r, head, hl);
+	memset(r + hl, 'a', 70000);
+	memcpy(r + hl + at, "NEEDLE", 6);
+	*len = hl + 70000;
+	return r;
+}
+
+static void
+probe_generic_test_http_body_first_64k(void **state)
+{
+	struct t *t = *state;
+	size_t len;
+	char *reply = big_reply(65536 - 6, &len);	/* the last bytes searched */
+
+	web_start(&t->web, t->loop, WEB_ANSWER, reply, len);
+	http_config(t, "127.0.0.1", "/", "NEEDLE");
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+	free(reply);
+}
+
+static void
+probe_generic_test_http_body_after_64k(void **state)
+{
+	struct t *t = *state;
+	size_t len;
+	char *reply = big_reply(65536 - 5, &len);	/* straddles the cut */
+
+	web_start(&t->web, t->loop, WEB_ANSWER, reply, len);
+	http_config(t, "127.0.0.1", "/", "NEEDLE");
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-body-mismatch");
+	free(reply);
+}
+
+static void
+probe_generic_test_http_timeout(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	t->cfg.timeout_ms = 300;
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-timeout");
+	assert_true(t->report.latency_ms >= 250);
+	/* the connection is gone with the run */
+	arm_guard(t, 2.);
+	while (!t->web.saw_eof && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	assert_true(t->web.saw_eof);
+}
+
+static void
+probe_generic_test_http_refused(void **state)
+{
+	struct t *t = *state;
+	uint16_t port;
+	int fd = closed_port(AF_INET, &port);
+
+	assert_true(fd >= 0);
+	t->web.port = port;
+	http_config(t, "127.0.0.1", "/", NULL);
+	run_probe(t);
+	close(fd);
+	assert_report(t, PROBE_DOWN, "http-couldnt-connect");
+}
+
+static void
+probe_generic_test_http_got_nothing(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_CLOSE, NULL, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-got-nothing");
+}
+
+static void
+probe_generic_test_http_not_http(void **state)
+{
+	struct t *t = *state;
+
+	/* libcurl refuses HTTP/0.9 (a reply without a status line) */
+	web_start(&t->web, t->loop, WEB_ANSWER, "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "http-unsupported-protocol");
+}
+
+static void
+probe_generic_test_http_ipv6(void **state)
+{
+	struct t *t = *state;
+	uint16_t port;
+	int fd = closed_port(AF_INET6, &port);
+
+	if (fd < 0)
+		skip();
+	t->web.port = port;
+	http_config(t, "[::1]", "/", NULL);
+	run_probe(t);
+	close(fd);
+	assert_report(t, PROBE_DOWN, "http-couldnt-connect");
+}
+
+static void
+probe_generic_test_http_host_name(void **state)
+{
+	struct t *t = *state;
+
+	/* a name goes through libcurl's resolver thread, off the loop */
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "localhost", "/", "hello");
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+}
+
+static void
+probe_generic_test_http_two_runs(void **state)
+{
+	struct t *t = *state;
+
+	/* each run opens a fresh connection and leaves none behind */
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "127.0.0.1", "/", "hello");
+	t->cfg.interval_ms = 300;
+	t->cfg.timeout_ms = 200;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+	run_until_reports(t, 2);
+	assert_report(t, PROBE_UP, "ok");
+	assert_int_equal(t->web.n_conn, 2);
+}
+
+static void
+probe_generic_test_http_destroy_in_report(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	t->destroy_in_report = true;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+	assert_null(t->probe);
+}
+
+static void
+probe_generic_test_http_destroy_running(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	http_config(t, "127.0.0.1", "/", NULL);
+	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
+	assert_non_null(t->probe);
+	arm_guard(t, 2.);
+	while (t->web.request_len == 0 && !t->guard_fired)
+		ev_run(t->loop, EVRUN_ONCE);
+	assert_true(t->web.request_len > 0);
+	probe_destroy(t->probe);	/* mid-transfer */
+	t->probe = NULL;
+	assert_int_equal(t->n_reports, 0);
+}
+
+/* ---- exec ---- */
+
+static void
+exec_config(struct t *t, const char *const *argv)
+{
+	size_t i;
+
+	for (i = 0; argv[i] != NULL && i < 7; i++)
+		t->argv[i] = (char *)(uintptr_t)argv[i];
+	t->argv[i] = NULL;
+	t->cfg.kind = PROBE_KIND_EXEC;
+	t->cfg.u.exec.argv = t->argv;
+	t->cfg.u.exec.argc = i;
+}
+
+/* Write an executable script in the test directory; returns its path. */
+static const char *
+script(struct t *t, const char *name, const char *body)
+{
+	FILE *f;
+
+	snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, name);
+	f = fopen(t->path, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	assert_int_equal(chmod(t->path, 0755), 0);
+	return t->path;
+}
+
+static void
+probe_generic_test_exec_true(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ "/bin/true", NULL });
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok");
+}
+
+static void
+probe_generic_test_exec_false(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ "/bin/false", NULL });
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "exit-1");
+}
+
+static void
+probe_generic_test_exec_line_exit(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){
+		script(t, "radius", "echo 'radius: no answer from 10.0.0.5'\necho more\nexit 3\n"),
+		NULL });
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "exit-3: radius: no answer from 10.0.0.5");
+}
+
+static void
+probe_generic_test_exec_line_up(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){
+		script(t, "ok", "echo '  12 sessions  '\necho 'to stderr' >&2\n"), NULL });
+	run_probe(t);
+	assert_report(t, PROBE_UP, "12 sessions");
+}
+
+static void
+probe_generic_test_exec_args(void **state)
+{
+	struct t *t = *state;
+
+	/* no shell: the arguments arrive as they are */
+	exec_config(t, (const char *[]){
+		script(t, "args", "echo \"$#:$1:$2\"\n"), "a b", "$HOME", NULL });
+	run_probe(t);
+	assert_report(t, PROBE_UP, "2:a b:$HOME");
+}
+
+static void
+probe_generic_test_exec_sanitized(void **state)
+{
+	struct t *t = *state;
+	char want[PROBE_REASON_MAX];
+
+	/* control bytes become '?'; the line is cut at 60, the reason at 63 */
+	exec_config(t, (const char *[]){
+		script(t, "long", "printf 'a\\tb\\001c'\n"
+				  "printf '%070d\\n' 0\nexit 2\n"),
+		NULL });
+	run_probe(t);
+	snprintf(want, sizeof(want), "exit-2: a?b?c%050d", 0);
+	assert_int_equal(strlen(want), 63);
+	assert_report(t, PROBE_DOWN, want);
+}
+
+static void
+probe_generic_test_exec_stdio(void **state)
+{
+	struct t *t = *state;
+	char body[256];
+	int leak;
+
+	/* stdin is /dev/null; descriptors of the daemon do not leak in */
+	leak = open("/dev/null", O_RDONLY);	/* no O_CLOEXEC */
+	assert_true(leak >= 3);
+	snprintf(body, sizeof(body),
+		 "if read x; then s=stdin-data; else s=stdin-eof; fi\n"
+		 "if [ -e /proc/$$/fd/%d ]; then l=leaked; else l=clean; fi\n"
+		 "echo \"$s $l\"\n", leak);
+	exec_config(t, (const char *[]){ script(t, "stdio", body), NULL });
+	run_probe(t);
+	close(leak);
+	assert_report(t, PROBE_UP, "stdin-eof clean");
+}
+
+static void
+probe_generic_test_exec_signal(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ script(t, "sig", "echo dying\nkill -TERM $$\n"), NULL });
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "signal-15");
+}
+
+static void
+probe_generic_test_exec_missing(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ "/nonexistent/check-radius", "-q", NULL });
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "exit-127");
+}
+
+static void
+probe_generic_test_exec_timeout(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ "/bin/sleep", "30", NULL });
+	t->cfg.timeout_ms = 300;
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "exec-timeout");
+	assert_true(t->report.latency_ms >= 250);
+	assert_true(t->report.latency_ms < 2000);
+	/* killed and reaped: no zombie (teardown checks the same) */
+	run_until_no_children(t);
+}
+
+static void
+probe_generic_test_exec_timeout_group(void **state)
+{
+	struct t *t = *state;
+	char pidfile[PATH_MAX], body[PATH_MAX + 128], buf[32];
+	pid_t pgid;
+	FILE *f;
+
+	/* the whole group dies, not just the command */
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", t->dir);
+	snprintf(body, sizeof(body), "echo $$ > %s\n/bin/sleep 30 &\n/bin/sleep 30 &\nwait\n",
+		 pidfile);
+	exec_config(t, (const char *[]){ script(t, "group", body), NULL });
+	t->cfg.timeout_ms = 300;
+	run_probe(t);
+	assert_report(t, PROBE_DOWN, "exec-timeout");
+	f = fopen(pidfile, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	pgid = (pid_t)atoi(buf);
+	assert_true(pgid > 1);
+	run_until_no_children(t);
+	assert_int_equal(kill(-pgid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+}
+
+static void
+probe_generic_test_exec_background_output(void **state)
+{
+	struct t *t = *state;
+
+	/* a background child holding stdout open does not hold the run, and
+	 * is killed with the group once the command exited */
+	exec_config(t, (const char *[]){
+		script(t, "bg", "(/bin/sleep 5; echo late) &\necho early\nexit 0\n"), NULL });
+	run_probe(t);
+	assert_report(t, PROBE_UP, "early");
+	assert_true(t->report.latency_ms < 1000);
+	run_until_no_children(t);
+}
+
+static void
+probe_generic_test_exec_pipe_emfile(void **state)
+{
+	struct t *t = *state;
+	struct rlimit saved;
+
+	exec_config(t, (const char *[]){ "/bin/true", NULL });
+	limit_fds(&saved);
+	run_probe(t);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_report(t, PROBE_ERROR, "pipe-emfile");
+}
+
+static void
+probe_generic_test_exec_destroy_running(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ "/bin/sleep", "30", NULL });
+	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
+	assert_non_null(t->probe);
+	arm_guard(t, 2.);
+	while (no_children() && !t->guard_fired)	/* until it forked */
+		ev_run(t->loop, EVRUN_ONCE);
+	assert_false(no_children());
+	probe_destroy(t->probe);
+	t->probe = NULL;
+	run_until_no_children(t);
+	assert_int_equal(t->n_reports, 0);
+}
+
+static void
+probe_generic_test_exec_two_runs(void **state)
+{
+	struct t *t = *state;
+
+	exec_config(t, (const char *[]){ script(t, "n", "echo run\n"), NULL });
+	t->cfg.interval_ms = 200;
+	t->cfg.timeout_ms = 150;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "run");
+	run_until_reports(t, 2);
+	assert_report(t, PROBE_UP, "run");
+	assert_false(t->report.changed);
+}
+
+static void
+probe_generic_test_exec_needs_default_loop(void **state)
+{
+	struct t *t = *state;
+	struct ev_loop *other = ev_loop_new(EVFLAG_AUTO);
+
+	assert_non_null(other);
+	exec_config(t, (const char *[]){ "/bin/true", NULL });
+	assert_null(probe_create(other, &t->cfg, report_cb, t));
+	ev_loop_destroy(other);
+	exec_config(t, (const char *[]){ "true", NULL });	/* not absolute */
+	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(probe_generic_test_##name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(tcp_ok),
+		T(tcp_refused),
+		T(tcp_timeout),
+		T(tcp_ipv6),
+		T(tcp_bad_address),
+		T(tcp_socket_emfile),
+		T(tcp_two_runs),
+		T(http_ok),
+		T(http_ok_no_body_check),
+		T(http_status),
+		T(http_expect_status),
+		T(http_body_mismatch),
+		T(http_redirect_not_followed),
+		T(http_body_first_64k),
+		T(http_body_after_64k),
+		T(http_timeout),
+		T(http_refused),
+		T(http_got_nothing),
+		T(http_not_http),
+		T(http_ipv6),
+		T(http_host_name),
+		T(http_two_runs),
+		T(http_destroy_in_report),
+		T(http_destroy_running),
+		T(exec_true),
+		T(exec_false),
+		T(exec_line_exit),
+		T(exec_line_up),
+		T(exec_args),
+		T(exec_sanitized),
+		T(exec_stdio),
+		T(exec_signal),
+		T(exec_missing),
+		T(exec_timeout),
+		T(exec_timeout_group),
+		T(exec_background_output),
+		T(exec_pipe_emfile),
+		T(exec_destroy_running),
+		T(exec_two_runs),
+		T(exec_needs_default_loop),
+	};
+#undef T
+
+	/* commands' orphaned children come back to us, so "no child left"
+	 * covers them too (and a stray one would fail the next teardown) */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		perror("prctl");
+	return cmocka_run_group_tests_name("probe_generic", tests, NULL, NULL);
+}
