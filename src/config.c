@@ -413,6 +413,10 @@ config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const st
 	if (pc->timeout_ms >= pc->interval_ms)
 		config_node_error(lc, node, "timeout-ms (%u) must be less than interval-ms (%u)",
 		    pc->timeout_ms, pc->interval_ms);
+	/* No shell and no PATH search: the program is named exactly. */
+	if (pc->kind == PROBE_KIND_EXEC && pc->u.exec.argc > 0 && pc->u.exec.argv[0][0] != '/')
+		config_node_error(lc, node, "exec/command: the program \"%s\" must be an absolute path",
+		    pc->u.exec.argv[0]);
 }
 
 /* Fill pc->kind and pc->u from the probe's kind container; false if none. */

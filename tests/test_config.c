@@ -340,7 +340,7 @@ config_test_several_errors(void **state)
 	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.2/32']: "
 	    "bird/protocol is required when the router is bird\n"
 	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.3/32']: "
-	    "bird/protocol \"X\" has the same state constant X_OFF as prefix 192.0.2.1/32\n");
+	    "bird protocol \"X\" has the same state constant X_OFF as prefix 192.0.2.1/32\n");
 }
 
 static void
