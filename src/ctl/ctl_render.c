@@ -1,0 +1,701 @@
+/*
+ * ctl_render.c - anycast-healthctl's readable tables (see ctl_render.h).
+ *
+ * Pure: json-c objects in, text out into a FILE *, the clock passed in, so
+ * tests/test_ctl_render.c checks golden tables without a network.  A small
+ * column table (struct table) measures every cell first and prints after,
+ * so colour escapes never upset the alignment.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "ctl_render.h"
+#include "log.h"
+
+#define COLOR_RESET	"\033[0m"
+#define COLOR_GREEN	"\033[32m"
+#define COLOR_RED	"\033[31m"
+#define COLOR_YELLOW	"\033[33m"
+#define COLOR_GREY	"\033[90m"
+
+static bool num_of(const struct json_object *o, const char *key, double *out);
+
+/* ---- a column table ---- */
+
+struct table_cell {
+	char *text;
+	const char *color;	/* NULL = plain */
+};
+
+struct table {
+	size_t ncols;
+	size_t nrows;
+	struct table_cell *cells;	/* nrows x ncols */
+	size_t *width;
+};
+
+static void
+table_init(struct table *t, size_t ncols)
+{
+	t->ncols = ncols;
+	t->nrows = 0;
+	t->cells = NULL;
+	t->width = xcalloc(ncols, sizeof(*t->width));
+}
+
+static void
+table_add_row(struct table *t)
+{
+	struct table_cell *c;
+
+	c = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*c));
+	if (c == NULL)
+		fatalx("out of memory");
+	t->cells = c;
+	memset(&c[t->nrows * t->ncols], 0, t->ncols * sizeof(*c));
+	t->nrows++;
+}
+
+/* Set a cell of the last row. */
+static void __attribute__((format(printf, 4, 5)))
+table_set(struct table *t, size_t col, const char *color, const char *fmt, ...)
+{
+	struct table_cell *c = &t->cells[(t->nrows - 1) * t->ncols + col];
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	free(c->text);
+	if (vasprintf(&c->text, fmt, ap) < 0)
+		fatalx("out of memory");
+	va_end(ap);
+	c->color = color;
+	len = strlen(c->text);
+	if (len > t->width[col])
+		t->width[col] = len;
+}
+
+/* Two spaces between columns; the last cell of a row is not padded. */
+static void
+table_print(FILE *out, const struct table *t, bool color)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		const struct table_cell *row = &t->cells[r * t->ncols];
+		size_t last = t->ncols;
+
+		while (last > 0 && (row[last - 1].text == NULL || row[last - 1].text[0] == '\0'))
+			last--;
+		for (size_t c = 0; c < last; c++) {
+			const char *text = row[c].text != NULL ? row[c].text : "";
+			bool paint = color && row[c].color != NULL;
+
+			fprintf(out, "%s%s%s", paint ? row[c].color : "", text, paint ? COLOR_RESET : "");
+			if (c + 1 < last)
+				fprintf(out, "%*s", (int)(t->width[c] - strlen(text) + 2), "");
+		}
+		fputc('\n', out);
+	}
+}
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i].text);
+	free(t->cells);
+	free(t->width);
+}
+
+/* A counter member as an integer, "-" when missing. */
+static void
+table_set_count(struct table *t, size_t col, const struct json_object *o, const char *key)
+{
+	double v;
+
+	if (num_of(o, key, &v))
+		table_set(t, col, NULL, "%.0f", v);
+	else
+		table_set(t, col, NULL, "-");
+}
+
+static void
+table_header(struct table *t, const char *const *names)
+{
+	table_add_row(t);
+	for (size_t c = 0; c < t->ncols; c++)
+		table_set(t, c, NULL, "%s", names[c]);
+}
+
+/* ---- reading the documents ---- */
+
+static struct json_object *
+member(const struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return NULL;
+	/* json-c takes a non-const object although it does not change it. */
+	if (!json_object_object_get_ex((struct json_object *)(uintptr_t)o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* A string member, or `dflt` when missing, null or not a string. */
+static const char *
+str_of(const struct json_object *o, const char *key, const char *dflt)
+{
+	struct json_object *v = member(o, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return dflt;
+	return json_object_get_string(v);
+}
+
+static bool
+num_of(const struct json_object *o, const char *key, double *out)
+{
+	struct json_object *v = member(o, key);
+
+	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
+			   json_object_is_type(v, json_type_double)))
+		return false;
+	*out = json_object_get_double(v);
+	return true;
+}
+
+static struct json_object *
+array_of(const struct json_object *o, const char *key)
+{
+	struct json_object *v = member(o, key);
+
+	return v != NULL && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* json_object_array_length() asserts on anything but an array. */
+static size_t
+alen(const struct json_object *a)
+{
+	if (a == NULL || !json_object_is_type(a, json_type_array))
+		return 0;
+	return json_object_array_length(a);
+}
+
+static const char *
+color_for(const char *word)
+{
+	static const struct { const char *word, *color; } map[] = {
+		{ "UP", COLOR_GREEN }, { "announced", COLOR_GREEN }, { "ok", COLOR_GREEN },
+		{ "reachable", COLOR_GREEN },
+		{ "DOWN", COLOR_RED }, { "ERROR", COLOR_RED }, { "withdrawn", COLOR_RED },
+		{ "unreachable", COLOR_RED },
+		{ "DEGRADED", COLOR_YELLOW }, { "degraded", COLOR_YELLOW },
+		{ "draining", COLOR_YELLOW }, { "drain", COLOR_YELLOW },
+		{ "maintenance", COLOR_YELLOW },
+		{ "INIT", COLOR_GREY }, { "unknown", COLOR_GREY },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(word, map[i].word) == 0)
+			return map[i].color;
+	return NULL;
+}
+
+/* Route states under which the world sees the prefix from this gateway. */
+static bool
+route_is_announced(const char *state)
+{
+	return strcmp(state, "announced") == 0 || strcmp(state, "degraded") == 0 ||
+	       strcmp(state, "draining") == 0;
+}
+
+void
+ctl_render_age(char *buf, size_t len, double seconds)
+{
+	long s = seconds > 0 ? (long)seconds : 0;
+
+	if (s < 60)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
+}
+
+double
+ctl_render_parse_time(const char *text)
+{
+	struct tm tm;
+	const char *end;
+
+	if (text == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return -1;
+	if (*end == '.')	/* fractions of a second are allowed, and ignored */
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (strcmp(end, "Z") != 0)
+		return -1;
+	return (double)timegm(&tm);
+}
+
+/* "2m03s ago" when the clock is known and the time parses; else the text. */
+static void
+since_text(char *buf, size_t len, const char *time, const struct ctl_render_opts *o)
+{
+	double t = ctl_render_parse_time(time);
+	char age[32];
+
+	if (time == NULL) {
+		snprintf(buf, len, "-");
+	} else if (o->now > 0 && t >= 0) {
+		ctl_render_age(age, sizeof(age), o->now - t);
+		snprintf(buf, len, "%s ago", age);
+	} else {
+		snprintf(buf, len, "%s", time);
+	}
+}
+
+/* ---- status ---- */
+
+/* Each reason the gateway is not healthy, printed as "! ..." when out is
+ * not NULL.  Returns how many. */
+static int
+status_problems(FILE *out, const struct json_object *doc)
+{
+	struct json_object *router = member(doc, "router"), *reachable;
+	struct json_object *services = array_of(doc, "services");
+	struct json_object *prefixes = array_of(doc, "prefixes");
+	int n = 0;
+
+	reachable = member(router, "reachable");
+	if (reachable == NULL || !json_object_get_boolean(reachable)) {
+		if (out != NULL)
+			fprintf(out, "! router unreachable (%s)\n", str_of(router, "reason", "-"));
+		n++;
+	}
+	for (size_t i = 0; i < alen(services); i++) {
+		struct json_object *s = json_object_array_get_idx(services, i);
+		const char *state = str_of(s, "state", "-");
+
+		if (strcmp(state, "UP") == 0)
+			continue;
+		if (out != NULL)
+			fprintf(out, "! service %s is %s (%s)\n", str_of(s, "name", "-"), state,
+				str_of(s, "reason", "-"));
+		n++;
+	}
+	for (size_t i = 0; i < alen(prefixes); i++) {
+		struct json_object *p = json_object_array_get_idx(prefixes, i);
+		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
+
+		if (strcmp(desired, "announced") != 0) {
+			if (out != NULL)
+				fprintf(out, "! prefix %s is wanted %s (%s)\n", str_of(p, "prefix", "-"),
+					desired, str_of(p, "why", "-"));
+			n++;
+		} else if (strcmp(actual, desired) != 0) {
+			if (out != NULL)
+				fprintf(out, "! prefix %s reads back %s, wanted %s\n",
+					str_of(p, "prefix", "-"), actual, desired);
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool
+status_well_formed(const struct json_object *doc)
+{
+	return doc != NULL && json_object_is_type(doc, json_type_object) &&
+	       array_of(doc, "services") != NULL && array_of(doc, "prefixes") != NULL;
+}
+
+int
+ctl_status_verdict(const struct json_object *doc)
+{
+	if (!status_well_formed(doc))
+		return -1;
+	return status_problems(NULL, doc) > 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK;
+}
+
+static void
+status_render_head(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
+{
+	struct json_object *router = member(doc, "router"), *reachable;
+	const char *word;
+	char since[64], age[32];
+	double uptime;
+
+	fprintf(out, "%s: anycast-healthd %s", str_of(doc, "hostname", "-"),
+		str_of(doc, "version", "-"));
+	if (num_of(doc, "uptime_s", &uptime)) {
+		ctl_render_age(age, sizeof(age), uptime);
+		fprintf(out, ", up %s", age);
+	}
+	fputc('\n', out);
+
+	reachable = member(router, "reachable");
+	word = reachable != NULL && json_object_get_boolean(reachable) ? "reachable" : "unreachable";
+	since_text(since, sizeof(since), str_of(router, "since", NULL), o);
+	fprintf(out, "router: %s %s %s%s%s (%s) since %s\n", str_of(router, "kind", "-"),
+		str_of(router, "socket", "-"), o->color ? color_for(word) : "", word,
+		o->color ? COLOR_RESET : "", str_of(router, "reason", "-"), since);
+}
+
+static void
+status_render_services(FILE *out, const struct json_object *services,
+		       const struct ctl_render_opts *o)
+{
+	static const char *const shead[] = { "SERVICE", "STATE", "REASON", "SINCE", "TRANSITIONS" };
+	static const char *const phead[] = { "PROBE", "KIND", "STATE", "LAST", "REASON", "LATENCY",
+					     "RUNS", "FAILURES" };
+	struct table st, pt;
+	char since[64];
+
+	table_init(&st, 5);
+	table_init(&pt, 8);
+	table_header(&st, shead);
+	table_header(&pt, phead);
+	for (size_t i = 0; i < alen(services); i++) {
+		struct json_object *s = json_object_array_get_idx(services, i);
+		struct json_object *probes = array_of(s, "probes");
+		const char *name = str_of(s, "name", "-"), *state = str_of(s, "state", "-");
+		double v;
+
+		table_add_row(&st);
+		table_set(&st, 0, NULL, "%s", name);
+		table_set(&st, 1, color_for(state), "%s", state);
+		table_set(&st, 2, NULL, "%s", str_of(s, "reason", "-"));
+		since_text(since, sizeof(since), str_of(s, "since", NULL), o);
+		table_set(&st, 3, NULL, "%s", since);
+		table_set_count(&st, 4, s, "transitions");
+
+		for (size_t j = 0; j < alen(probes); j++) {
+			struct json_object *p = json_object_array_get_idx(probes, j);
+			struct json_object *last = member(p, "last");
+			const char *pstate = str_of(p, "state", "-");
+			const char *result = str_of(last, "result", "-");
+			const char *detail = str_of(last, "detail", "");
+
+			table_add_row(&pt);
+			table_set(&pt, 0, NULL, "%s/%s", name, str_of(p, "name", "-"));
+			table_set(&pt, 1, NULL, "%s", str_of(p, "kind", "-"));
+			table_set(&pt, 2, color_for(pstate), "%s", pstate);
+			table_set(&pt, 3, color_for(result), "%s", result);
+			if (detail[0] != '\0')
+				table_set(&pt, 4, NULL, "%s (%s)", str_of(last, "reason", "-"), detail);
+			else
+				table_set(&pt, 4, NULL, "%s", str_of(last, "reason", "-"));
+			if (num_of(last, "latency_ms", &v))
+				table_set(&pt, 5, NULL, "%.2f ms", v);
+			else
+				table_set(&pt, 5, NULL, "-");
+			table_set_count(&pt, 6, p, "runs");
+			table_set_count(&pt, 7, p, "failures");
+		}
+	}
+	table_print(out, &st, o->color);
+	if (pt.nrows > 1) {
+		fputc('\n', out);
+		table_print(out, &pt, o->color);
+	}
+	table_free(&st);
+	table_free(&pt);
+}
+
+int
+ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct ctl_render_opts *o)
+{
+	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "ADMIN", "SINCE", "WHY" };
+	struct table t;
+	char since[64], age[32];
+
+	if (prefixes == NULL || !json_object_is_type(prefixes, json_type_array))
+		return -1;
+	table_init(&t, 6);
+	table_header(&t, head);
+	for (size_t i = 0; i < alen(prefixes); i++) {
+		struct json_object *p = json_object_array_get_idx(prefixes, i);
+		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
+		const char *admin = str_of(p, "admin", "-");
+		const char *until = str_of(p, "drain_until", NULL);
+		double t_until = ctl_render_parse_time(until);
+
+		table_add_row(&t);
+		table_set(&t, 0, NULL, "%s", str_of(p, "prefix", "-"));
+		table_set(&t, 1, color_for(desired), "%s", desired);
+		table_set(&t, 2, color_for(actual), "%s", actual);
+		if (until != NULL && o->now > 0 && t_until >= 0 && t_until > o->now) {
+			ctl_render_age(age, sizeof(age), t_until - o->now);
+			table_set(&t, 3, color_for(admin), "%s, %s left", admin, age);
+		} else if (until != NULL && !(o->now > 0 && t_until >= 0)) {
+			table_set(&t, 3, color_for(admin), "%s until %s", admin, until);
+		} else {
+			table_set(&t, 3, strcmp(admin, "none") != 0 ? color_for(admin) : NULL,
+				  "%s", admin);
+		}
+		since_text(since, sizeof(since), str_of(p, "since", NULL), o);
+		table_set(&t, 4, NULL, "%s", since);
+		table_set(&t, 5, NULL, "%s", str_of(p, "why", "-"));
+	}
+	table_print(out, &t, o->color);
+	table_free(&t);
+	return 0;
+}
+
+int
+ctl_render_status(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
+{
+	struct json_object *counters;
+	double v[5];
+	int problems;
+
+	if (!status_well_formed(doc))
+		return -1;
+	status_render_head(out, doc, o);
+	fputc('\n', out);
+	status_render_services(out, array_of(doc, "services"), o);
+	fputc('\n', out);
+	ctl_render_prefixes(out, array_of(doc, "prefixes"), o);
+
+	counters = member(doc, "counters");
+	if (counters != NULL && num_of(counters, "service_transitions", &v[0]) &&
+	    num_of(counters, "drift_repairs", &v[1]) && num_of(counters, "reloads", &v[2]) &&
+	    num_of(counters, "reloads_refused", &v[3]) && num_of(counters, "history_events", &v[4]))
+		fprintf(out, "\ncounters: %.0f service transitions, %.0f drift repairs, "
+			"%.0f reloads (%.0f refused), %.0f history events\n",
+			v[0], v[1], v[2], v[3], v[4]);
+
+	fputc('\n', out);
+	problems = status_problems(out, doc);
+	if (problems == 0)
+		fprintf(out, "%s%s%s\n", o->color ? COLOR_GREEN : "", "healthy",
+			o->color ? COLOR_RESET : "");
+	return problems > 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK;
+}
+
+/* ---- history ---- */
+
+int
+ctl_render_history(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
+{
+	static const char *const head[] = { "TIME", "KIND", "SUBJECT", "CHANGE", "REASON" };
+	struct json_object *events = array_of(doc, "events");
+	struct table t;
+
+	if (events == NULL)
+		return -1;
+	if (alen(events) == 0) {
+		fprintf(out, "no events\n");
+		return 0;
+	}
+	table_init(&t, 5);
+	table_header(&t, head);
+	for (size_t i = 0; i < alen(events); i++) {
+		struct json_object *e = json_object_array_get_idx(events, i);
+		const char *from = str_of(e, "from", ""), *to = str_of(e, "to", "-");
+
+		table_add_row(&t);
+		table_set(&t, 0, NULL, "%s", str_of(e, "time", "-"));
+		table_set(&t, 1, NULL, "%s", str_of(e, "kind", "-"));
+		table_set(&t, 2, NULL, "%s", str_of(e, "subject", "-"));
+		if (from[0] != '\0')
+			table_set(&t, 3, color_for(to), "%s -> %s", from, to);
+		else
+			table_set(&t, 3, color_for(to), "%s", to);
+		table_set(&t, 4, NULL, "%s", str_of(e, "reason", "-"));
+	}
+	table_print(out, &t, o->color);
+	table_free(&t);
+	return 0;
+}
+
+/* ---- fleet ---- */
+
+/* The prefix object named `prefix` in a status document, or NULL. */
+static struct json_object *
+fleet_find_prefix(const struct json_object *status, const char *prefix)
+{
+	struct json_object *prefixes = array_of(status, "prefixes");
+
+	for (size_t i = 0; i < alen(prefixes); i++) {
+		struct json_object *p = json_object_array_get_idx(prefixes, i);
+
+		if (strcmp(str_of(p, "prefix", ""), prefix) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Every prefix of every reachable gateway, first seen first. */
+static size_t
+fleet_collect_prefixes(const struct ctl_fleet_gateway *gw, size_t n, const char ***out)
+{
+	const char **list = NULL;
+	size_t count = 0;
+
+	for (size_t g = 0; g < n; g++) {
+		struct json_object *prefixes = array_of(gw[g].status, "prefixes");
+
+		for (size_t i = 0; i < alen(prefixes); i++) {
+			const char *p = str_of(json_object_array_get_idx(prefixes, i), "prefix", NULL);
+			size_t k;
+
+			if (p == NULL)
+				continue;
+			for (k = 0; k < count && strcmp(list[k], p) != 0; k++)
+				;
+			if (k < count)
+				continue;
+			list = realloc(list, (count + 1) * sizeof(*list));
+			if (list == NULL)
+				fatalx("out of memory");
+			list[count++] = p;
+		}
+	}
+	*out = list;
+	return count;
+}
+
+static void
+fleet_row(struct table *t, const struct ctl_fleet_gateway *g, const char **prefixes, size_t np)
+{
+	struct json_object *services = array_of(g->status, "services");
+	struct json_object *router = member(g->status, "router"), *reachable;
+	size_t up = 0, ns = alen(services);
+	const char *word;
+
+	table_add_row(t);
+	table_set(t, 0, NULL, "%s", g->url);
+	if (g->status == NULL) {
+		table_set(t, 1, NULL, "-");
+		table_set(t, 2, NULL, "-");
+		table_set(t, 3, color_for("unreachable"), "unreachable");
+		for (size_t i = 0; i < np; i++)
+			table_set(t, 4 + i, NULL, "-");
+		return;
+	}
+	table_set(t, 1, NULL, "%s", str_of(g->status, "hostname", "-"));
+	reachable = member(router, "reachable");
+	word = reachable != NULL && json_object_get_boolean(reachable) ? "reachable" : "unreachable";
+	table_set(t, 2, color_for(word), "%s", word);
+	for (size_t i = 0; i < ns; i++)
+		if (strcmp(str_of(json_object_array_get_idx(services, i), "state", ""), "UP") == 0)
+			up++;
+	table_set(t, 3, up == ns ? color_for("UP") : color_for("DOWN"), "%zu/%zu UP", up, ns);
+	for (size_t i = 0; i < np; i++) {
+		struct json_object *p = fleet_find_prefix(g->status, prefixes[i]);
+		const char *actual = str_of(p, "actual", "-"), *admin = str_of(p, "admin", "none");
+
+		if (p == NULL)
+			table_set(t, 4 + i, NULL, "-");
+		else if (strcmp(admin, "none") != 0)
+			table_set(t, 4 + i, color_for(actual), "%s (%s)", actual, admin);
+		else
+			table_set(t, 4 + i, color_for(actual), "%s", actual);
+	}
+}
+
+/* "! PREFIX: gateways disagree: announced on A, B; not on C (withdrawn)".
+ * Returns 1 when the gateways that carry the prefix disagree. */
+static int
+fleet_flag_prefix(FILE *out, const struct ctl_fleet_gateway *gw, size_t n, const char *prefix)
+{
+	size_t on = 0, off = 0;
+	const char *sep;
+
+	for (size_t g = 0; g < n; g++) {
+		struct json_object *p = fleet_find_prefix(gw[g].status, prefix);
+
+		if (p == NULL)
+			continue;
+		if (route_is_announced(str_of(p, "actual", "")))
+			on++;
+		else
+			off++;
+	}
+	if (on == 0 || off == 0)
+		return 0;
+	fprintf(out, "! %s: gateways disagree: announced on ", prefix);
+	sep = "";
+	for (size_t g = 0; g < n; g++) {
+		struct json_object *p = fleet_find_prefix(gw[g].status, prefix);
+
+		if (p != NULL && route_is_announced(str_of(p, "actual", ""))) {
+			fprintf(out, "%s%s", sep, gw[g].url);
+			sep = ", ";
+		}
+	}
+	fprintf(out, "; not on ");
+	sep = "";
+	for (size_t g = 0; g < n; g++) {
+		struct json_object *p = fleet_find_prefix(gw[g].status, prefix);
+
+		if (p != NULL && !route_is_announced(str_of(p, "actual", ""))) {
+			fprintf(out, "%s%s (%s)", sep, gw[g].url, str_of(p, "actual", "-"));
+			sep = ", ";
+		}
+	}
+	fputc('\n', out);
+	return 1;
+}
+
+int
+ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
+		 const struct ctl_render_opts *o)
+{
+	const char **prefixes;
+	size_t np, down = 0, disagree = 0;
+	struct table t;
+
+	np = fleet_collect_prefixes(gw, n, &prefixes);
+	table_init(&t, 4 + np);
+	table_add_row(&t);
+	table_set(&t, 0, NULL, "GATEWAY");
+	table_set(&t, 1, NULL, "HOST");
+	table_set(&t, 2, NULL, "ROUTER");
+	table_set(&t, 3, NULL, "SERVICES");
+	for (size_t i = 0; i < np; i++)
+		table_set(&t, 4 + i, NULL, "%s", prefixes[i]);
+	for (size_t g = 0; g < n; g++)
+		fleet_row(&t, &gw[g], prefixes, np);
+	table_print(out, &t, o->color);
+	table_free(&t);
+
+	fputc('\n', out);
+	for (size_t i = 0; i < np; i++)
+		disagree += (size_t)fleet_flag_prefix(out, gw, n, prefixes[i]);
+	for (size_t g = 0; g < n; g++) {
+		if (gw[g].status != NULL)
+			continue;
+		fprintf(out, "! %s: unreachable: %s\n", gw[g].url,
+			gw[g].error != NULL ? gw[g].error : "no answer");
+		down++;
+	}
+	free(prefixes);
+
+	if (down == n) {
+		fprintf(out, "fleet: no gateway answered\n");
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (down > 0 || disagree > 0) {
+		fprintf(out, "fleet: %zu gateway%s, %zu unreachable, %zu prefix%s in disagreement\n",
+			n, n == 1 ? "" : "s", down, disagree, disagree == 1 ? "" : "es");
+		return CTL_EXIT_DEGRADED;
+	}
+	fprintf(out, "fleet: %zu gateway%s agree on %zu prefix%s\n", n, n == 1 ? "" : "s",
+		np, np == 1 ? "" : "es");
+	return CTL_EXIT_OK;
+}

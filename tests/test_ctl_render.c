@@ -1,0 +1,384 @@
+/*
+ * test_ctl_render.c - anycast-healthctl's tables from JSON fixtures.
+ *
+ * Each golden case renders tests/ctl/NAME.json (as GET /v1/status or
+ * /v1/history would send it) at a fixed clock and compares the text with
+ * tests/ctl/NAME.out.  After a deliberate change of the layout, regenerate
+ * the golden files with CTL_GOLDEN_UPDATE=1 ./tests/test_ctl_render and
+ * review the diff.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "ctl_render.h"
+
+/* The fixtures' "now": 2026-11-23T23:12:03Z. */
+#define FIXTURE_NOW 1795475523.0
+
+static char *
+fixture_path(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	char *path;
+
+	assert_true(asprintf(&path, "%s/tests/ctl/%s", top != NULL ? top : ".", name) > 0);
+	return path;
+}
+
+static struct json_object *
+fixture_json(const char *name)
+{
+	char *path = fixture_path(name);
+	struct json_object *o = json_object_from_file(path);
+
+	if (o == NULL)
+		fail_msg("cannot read %s: %s", path, json_util_get_last_err());
+	free(path);
+	return o;
+}
+
+static char *
+fixture_text(const char *name)
+{
+	char *path = fixture_path(name), *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *m = open_memstream(&buf, &len);
+	int ch;
+
+	if (f == NULL)
+		fail_msg("cannot read %s (CTL_GOLDEN_UPDATE=1 creates it)", path);
+	while ((ch = fgetc(f)) != EOF)
+		fputc(ch, m);
+	fclose(f);
+	fclose(m);
+	free(path);
+	return buf;
+}
+
+/* Compare with tests/ctl/NAME, or rewrite it under CTL_GOLDEN_UPDATE. */
+static void
+golden_check(const char *name, const char *text)
+{
+	char *want;
+
+	if (getenv("CTL_GOLDEN_UPDATE") != NULL) {
+		char *path = fixture_path(name);
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		free(path);
+		return;
+	}
+	want = fixture_text(name);
+	assert_string_equal(text, want);
+	free(want);
+}
+
+/* Capture what a renderer writes. */
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *
+capture_start(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	assert_non_null(c->f);
+	return c->f;
+}
+
+static char *
+capture_end(struct capture *c)
+{
+	fclose(c->f);
+	return c->buf;
+}
+
+static const struct ctl_render_opts plain = { .color = false, .now = FIXTURE_NOW };
+static const struct ctl_render_opts colored = { .color = true, .now = FIXTURE_NOW };
+static const struct ctl_render_opts no_clock = { .color = false, .now = 0 };
+
+static void
+status_golden(const char *json, const char *out, const struct ctl_render_opts *o, int want)
+{
+	struct json_object *doc = fixture_json(json);
+	struct capture c;
+	char *text;
+
+	assert_int_equal(ctl_render_status(capture_start(&c), doc, o), want);
+	text = capture_end(&c);
+	golden_check(out, text);
+	assert_int_equal(ctl_status_verdict(doc), want);
+	free(text);
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_status_healthy(void **state)
+{
+	(void)state;
+	status_golden("status-healthy.json", "status-healthy.out", &plain, CTL_EXIT_OK);
+}
+
+static void
+ctl_render_test_status_degraded(void **state)
+{
+	(void)state;
+	status_golden("status-degraded.json", "status-degraded.out", &plain, CTL_EXIT_DEGRADED);
+}
+
+static void
+ctl_render_test_status_color(void **state)
+{
+	(void)state;
+	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
+}
+
+/* Without a clock the times are printed as received. */
+static void
+ctl_render_test_status_no_clock(void **state)
+{
+	(void)state;
+	status_golden("status-degraded.json", "status-degraded-noclock.out", &no_clock,
+		      CTL_EXIT_DEGRADED);
+}
+
+static void
+ctl_render_test_status_malformed(void **state)
+{
+	struct json_object *doc = fixture_json("status-malformed.json");
+	struct json_object *arr = json_object_new_array();
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_status(capture_start(&c), doc, &plain), -1);
+	text = capture_end(&c);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(ctl_status_verdict(doc), -1);
+	assert_int_equal(ctl_status_verdict(arr), -1);
+	assert_int_equal(ctl_status_verdict(NULL), -1);
+	json_object_put(doc);
+	json_object_put(arr);
+}
+
+/* Desired announced but read back otherwise is not healthy either. */
+static void
+ctl_render_test_verdict_readback(void **state)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"router\": {\"reachable\": true}, \"services\": [{\"name\": \"pptp\", \"state\": \"UP\"}],"
+		" \"prefixes\": [{\"prefix\": \"192.0.2.1/32\", \"desired\": \"announced\","
+		" \"actual\": \"withdrawn\"}]}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ctl_status_verdict(doc), CTL_EXIT_DEGRADED);
+	assert_int_equal(ctl_render_status(capture_start(&c), doc, &plain), CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_non_null(strstr(text, "! prefix 192.0.2.1/32 reads back withdrawn, wanted announced\n"));
+	/* Missing members are shown as "-", not refused. */
+	assert_non_null(strstr(text, "-: anycast-healthd -\n"));
+	free(text);
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_history(void **state)
+{
+	struct json_object *doc = fixture_json("history.json");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_history(capture_start(&c), doc, &plain), 0);
+	text = capture_end(&c);
+	golden_check("history.out", text);
+	free(text);
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_history_empty(void **state)
+{
+	struct json_object *doc = fixture_json("history-empty.json");
+	struct json_object *bad = json_tokener_parse("{\"event\": []}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_history(capture_start(&c), doc, &plain), 0);
+	text = capture_end(&c);
+	assert_string_equal(text, "no events\n");
+	free(text);
+	assert_int_equal(ctl_render_history(capture_start(&c), bad, &plain), -1);
+	free(capture_end(&c));
+	json_object_put(doc);
+	json_object_put(bad);
+}
+
+/* An admin answer's prefixes: the drain's time left. */
+static void
+ctl_render_test_prefixes_admin(void **state)
+{
+	struct json_object *doc = fixture_json("admin-drain.json"), *prefixes;
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_true(json_object_object_get_ex(doc, "prefixes", &prefixes));
+	assert_int_equal(ctl_render_prefixes(capture_start(&c), prefixes, &plain), 0);
+	text = capture_end(&c);
+	golden_check("admin-drain.out", text);
+	free(text);
+	assert_int_equal(ctl_render_prefixes(capture_start(&c), doc, &plain), -1);
+	free(capture_end(&c));
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_fleet_disagree(void **state)
+{
+	struct json_object *gw1 = fixture_json("status-healthy.json");
+	struct json_object *gw2 = fixture_json("fleet-gw2.json");
+	struct json_object *gw3 = fixture_json("fleet-gw3.json");
+	const struct ctl_fleet_gateway gw[] = {
+		{ .url = "http://gw1:9180", .status = gw1 },
+		{ .url = "http://gw2:9180", .status = gw2 },
+		{ .url = "http://gw3:9180", .status = gw3 },
+		{ .url = "http://gw4:9180", .error = "Could not connect to server" },
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 4, &plain), CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	golden_check("fleet-disagree.out", text);
+	free(text);
+	json_object_put(gw1);
+	json_object_put(gw2);
+	json_object_put(gw3);
+}
+
+/* degraded counts as announced: gw1 and gw2 agree. */
+static void
+ctl_render_test_fleet_agree(void **state)
+{
+	struct json_object *gw1 = fixture_json("status-healthy.json");
+	struct json_object *gw2 = fixture_json("fleet-gw2.json");
+	const struct ctl_fleet_gateway gw[] = {
+		{ .url = "http://gw1:9180", .status = gw1 },
+		{ .url = "http://gw2:9180", .status = gw2 },
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_OK);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32  2001:db8::1/128\n"
+		"http://gw1:9180  gw1   reachable  1/1 UP    announced     announced\n"
+		"http://gw2:9180  gw2   reachable  1/1 UP    announced     degraded\n"
+		"\n"
+		"fleet: 2 gateways agree on 2 prefixes\n");
+	free(text);
+	json_object_put(gw1);
+	json_object_put(gw2);
+}
+
+static void
+ctl_render_test_fleet_all_down(void **state)
+{
+	const struct ctl_fleet_gateway gw[] = {
+		{ .url = "http://gw1:9180", .error = "Connection refused" },
+		{ .url = "http://gw2:9180", .error = NULL },
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_UNREACHABLE);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"GATEWAY          HOST  ROUTER  SERVICES\n"
+		"http://gw1:9180  -     -       unreachable\n"
+		"http://gw2:9180  -     -       unreachable\n"
+		"\n"
+		"! http://gw1:9180: unreachable: Connection refused\n"
+		"! http://gw2:9180: unreachable: no answer\n"
+		"fleet: no gateway answered\n");
+	free(text);
+}
+
+static void
+ctl_render_test_age(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	ctl_render_age(buf, sizeof(buf), -5);
+	assert_string_equal(buf, "0s");
+	ctl_render_age(buf, sizeof(buf), 59.9);
+	assert_string_equal(buf, "59s");
+	ctl_render_age(buf, sizeof(buf), 123.4);
+	assert_string_equal(buf, "2m03s");
+	ctl_render_age(buf, sizeof(buf), 3 * 3600 + 125);
+	assert_string_equal(buf, "3h02m");
+	ctl_render_age(buf, sizeof(buf), 2 * 86400 + 3 * 3600 + 59);
+	assert_string_equal(buf, "2d03h");
+}
+
+static void
+ctl_render_test_parse_time(void **state)
+{
+	(void)state;
+	assert_true(ctl_render_parse_time("2026-11-23T23:12:03Z") == FIXTURE_NOW);
+	assert_true(ctl_render_parse_time("2026-11-23T23:12:03.250Z") == FIXTURE_NOW);
+	assert_true(ctl_render_parse_time("1970-01-01T00:00:00Z") == 0);
+	assert_true(ctl_render_parse_time("2026-11-23T23:12:03+01:00") < 0);
+	assert_true(ctl_render_parse_time("2026-11-23") < 0);
+	assert_true(ctl_render_parse_time("") < 0);
+	assert_true(ctl_render_parse_time(NULL) < 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ctl_render_test_status_healthy),
+		cmocka_unit_test(ctl_render_test_status_degraded),
+		cmocka_unit_test(ctl_render_test_status_color),
+		cmocka_unit_test(ctl_render_test_status_no_clock),
+		cmocka_unit_test(ctl_render_test_status_malformed),
+		cmocka_unit_test(ctl_render_test_verdict_readback),
+		cmocka_unit_test(ctl_render_test_history),
+		cmocka_unit_test(ctl_render_test_history_empty),
+		cmocka_unit_test(ctl_render_test_prefixes_admin),
+		cmocka_unit_test(ctl_render_test_fleet_disagree),
+		cmocka_unit_test(ctl_render_test_fleet_agree),
+		cmocka_unit_test(ctl_render_test_fleet_all_down),
+		cmocka_unit_test(ctl_render_test_age),
+		cmocka_unit_test(ctl_render_test_parse_time),
+	};
+
+	return cmocka_run_group_tests_name("ctl_render", tests, NULL, NULL);
+}
