@@ -1,11 +1,20 @@
 # lab.sh - the namespaced lab shared by the integration suite, the demo and
 # the failover benchmark.  Source it from bash; needs root, iproute2, bird2,
-# pptpd (and exabgp for the benchmark's baseline).
+# pptpd (frr for LAB_ROUTER=frr, exabgp for the benchmark's baseline).
 #
 #   gateway netns (ahd-gw-PID)                upstream netns (ahd-up-PID)
 #   pptpd  10.99.0.1:1723                      bird (observer, AS 65000)
 #   bird   AS 65001, static anycast4  --eBGP-- 10.99.0.2/30
+#    or FRR zebra+bgpd AS 65001
 #   anycast-healthd (or ExaBGP)   10.99.0.1/30
+#
+# LAB_ROUTER=bird (default) or frr picks the gateway's router.  With FRR,
+# zebra and bgpd run as root-started daemons with their own socket
+# directory $LAB/gw/frr (bgpd.vty, zebra.vty, zserv.api); the anycast
+# address sits on the gateway's lo so bgpd's `bgp network import-check`
+# finds the prefix in the RIB, and an outbound route-map lets only the
+# prefix out (ebgp-requires-policy).  The daemon adds and removes
+# `network 192.0.2.1/32` under `router bgp 65001` at run time.
 #
 # Everything lives in one `mktemp -d` directory ($LAB): configs, control
 # sockets, pid files, logs.  Namespace names carry the PID of the run, so two
@@ -13,19 +22,26 @@
 # lab started (and anything else left inside its namespaces), deletes the
 # namespaces and the directory on EXIT, INT and TERM, also when a test fails.
 #
-# Functions: lab_init, lab_up, lab_down, lab_start_daemon CONF,
+# Functions: lab_init, lab_up [--no-router], lab_down, lab_start_daemon CONF,
 # lab_stop_daemon [SIGNAL], lab_kill_daemon, lab_write_config FILE [ON-EXIT],
 # pptpd_start, pptpd_kill, pptpd_stop, pptpd_cont, pptpd_restart,
+# gw_router_start, gw_router_kill, gw_router_restart, gw_router_socket,
+# gw_router_stop, gw_router_cont (SIGSTOP/SIGCONT the BGP speaker),
 # gw_bird_start, gw_bird_kill, gw_birdc ARGS, up_birdc ARGS,
+# gw_zebra_start, gw_bgpd_start, gw_bgpd_kill, gw_frr_kill, gw_vtysh ARGS,
+# gw_frr_has_network,
 # upstream_has_prefix, wait_for_upstream present|absent TIMEOUT_MS,
 # wait_for_bgp TIMEOUT_MS, wait_for_log REGEX TIMEOUT_MS [FROM_LINE],
 # lab_measure WANT TIMEOUT_MS ACTION..., lab_watch_start, lab_watch_stop,
-# exabgp_start, exabgp_stop, ribwatch ARGS, lab_ms_between T0 T1, lab_now.
+# exabgp_start, exabgp_stop, ribwatch ARGS, lab_ms_between T0 T1, lab_now,
+# lab_build_tool NAME (a tests/lab/NAME.c helper into $top_builddir/tests/lab).
 # LAB_KEEP=1 keeps the directory; DAEMON= overrides the binary under test.
 
 LAB_PREFIX=192.0.2.1/32
 LAB_GW_ADDR=10.99.0.1
 LAB_UP_ADDR=10.99.0.2
+LAB_ASN=65001
+LAB_FRR_BIN=${LAB_FRR_BIN:-/usr/lib/frr}
 
 # top_srcdir/top_builddir come from make; by hand: the repo and $1 or ".".
 lab_init()
@@ -39,11 +55,17 @@ lab_init()
 	LAB_SRC=$top_srcdir/tests/lab
 	DAEMON=${DAEMON:-$top_builddir/anycast-healthd}
 	RIBWATCH=$top_builddir/tests/lab/ribwatch
+	LAB_ROUTER=${LAB_ROUTER:-bird}
 	NS_GW=ahd-gw-$$
 	NS_UP=ahd-up-$$
 	LAB=
 	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
+	PID_ZEBRA= PID_BGPD=
 	LAB_BG_PIDS= LAB_WATCH_PID=
+	case "$LAB_ROUTER" in
+	bird|frr) ;;
+	*) echo "lab: LAB_ROUTER must be bird or frr, not '$LAB_ROUTER'" >&2; return 1 ;;
+	esac
 	if [ "$(id -u)" != 0 ]; then
 		echo "lab: must run as root (network namespaces)" >&2
 		return 1
@@ -53,20 +75,30 @@ lab_init()
 		command -v "$t" >/dev/null 2>&1 ||
 			{ echo "lab: $t not found" >&2; return 1; }
 	done
+	if [ "$LAB_ROUTER" = frr ]; then
+		for t in "$LAB_FRR_BIN/zebra" "$LAB_FRR_BIN/bgpd" vtysh; do
+			command -v "$t" >/dev/null 2>&1 ||
+				{ echo "lab: $t not found (LAB_ROUTER=frr needs frr)" >&2; return 1; }
+		done
+	fi
 	lab_build_ribwatch
 }
 
-# Makefile.am does not build it; build it here when missing or stale.
-lab_build_ribwatch()
+# lab_build_tool NAME: build tests/lab/NAME.c into $top_builddir/tests/lab/NAME
+# when missing or stale (Makefile.am does not build the lab's helpers).
+lab_build_tool()
 {
-	if [ ! -x "$RIBWATCH" ] || [ "$LAB_SRC/ribwatch.c" -nt "$RIBWATCH" ]; then
+	local src=$LAB_SRC/$1.c out=$top_builddir/tests/lab/$1
+	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
 		# build aside and rename: two runs may start at once
-		mkdir -p "$(dirname "$RIBWATCH")" &&
-		cc -std=gnu11 -O2 -Wall -o "$RIBWATCH.$$" "$LAB_SRC/ribwatch.c" &&
-		mv -f "$RIBWATCH.$$" "$RIBWATCH" ||
-			{ rm -f "$RIBWATCH.$$"; echo "lab: cannot build ribwatch" >&2; return 1; }
+		mkdir -p "$(dirname "$out")" &&
+		cc -std=gnu11 -O2 -Wall -o "$out.$$" "$src" &&
+		mv -f "$out.$$" "$out" ||
+			{ rm -f "$out.$$"; echo "lab: cannot build $1" >&2; return 1; }
 	fi
 }
+
+lab_build_ribwatch() { lab_build_tool ribwatch; }
 
 # Realtime in seconds with microseconds, no fork (bash 5).
 lab_now() { echo "$EPOCHREALTIME"; }
@@ -109,6 +141,8 @@ lab_wait_gone()
 	done
 }
 
+# lab_up [--no-router]: namespaces, upstream BIRD, pptpd and (unless
+# --no-router) the gateway router, then waits for the eBGP session.
 lab_up()
 {
 	LAB=$(mktemp -d /tmp/ahd-lab.XXXXXX) || return 1
@@ -135,8 +169,13 @@ lab_up()
 	cp "$LAB_SRC/pptpd-options" "$LAB/gw/pptpd-options"
 	# Withdrawn until the daemon says otherwise.
 	echo "define ANYCAST4_OFF = 1;" >"$LAB/gw/bird-state.conf"
+	if [ "$LAB_ROUTER" = frr ]; then
+		lab_frr_prepare || return 1
+	fi
 
-	up_bird_start && gw_bird_start && pptpd_start || return 1
+	up_bird_start && pptpd_start || return 1
+	[ "${1:-}" = --no-router ] && return 0
+	gw_router_start || return 1
 	wait_for_bgp 20000 || { echo "lab: BGP session did not come up" >&2; return 1; }
 }
 
@@ -154,7 +193,7 @@ lab_down()
 	local pid ns
 	trap - EXIT INT TERM
 	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
-	    $PID_GW_BIRD $PID_UP_BIRD; do
+	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA; do
 		kill -KILL "$pid" 2>/dev/null
 	done
 	# Anything else still inside our namespaces (pptpctrl children,
@@ -166,10 +205,11 @@ lab_down()
 		done
 	done
 	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
-	    $PID_GW_BIRD $PID_UP_BIRD; do
+	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA; do
 		lab_wait_gone "$pid" 2000
 	done
 	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
+	PID_ZEBRA= PID_BGPD=
 	LAB_BG_PIDS= LAB_WATCH_PID=
 	for ns in "$NS_GW" "$NS_UP"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
@@ -224,6 +264,108 @@ gw_bird_kill() { lab_kill_pid "$PID_GW_BIRD" KILL; PID_GW_BIRD=; }
 gw_birdc() { birdc -s "$LAB/gw/bird.ctl" "$@"; }
 up_birdc() { birdc -s "$LAB/up/bird.ctl" "$@"; }
 
+# --- FRR (LAB_ROUTER=frr) ------------------------------------------------
+
+# The socket directory, configs and logs: FRR's daemons drop to user frr
+# after start, so the directory is theirs and the lab directory (mode 0700
+# from mktemp) must be traversable.
+lab_frr_prepare()
+{
+	local dir=$LAB/gw/frr
+	mkdir -p "$dir"
+	lab_template gw-frr.conf >"$dir/bgpd.conf"
+	lab_template gw-zebra.conf >"$dir/zebra.conf"
+	chown -R frr:frr "$dir"
+	chmod 0711 "$LAB" "$LAB/gw"
+	# bgp network import-check: `network 192.0.2.1/32` is only advertised
+	# while the prefix is in zebra's RIB; the anycast address on lo puts
+	# it there as a connected route, as on a real gateway.
+	ip -n "$NS_GW" addr add "$LAB_PREFIX" dev lo
+}
+
+# lab_frr_daemon NAME ARGS...: start /usr/lib/frr/NAME in the gateway
+# namespace in the foreground, wait for NAME.vty; the pid in $LAB_FRR_PID.
+lab_frr_daemon()
+{
+	local name=$1 dir=$LAB/gw/frr
+	shift
+	rm -f "$dir/$name.vty"
+	ip netns exec "$NS_GW" "$LAB_FRR_BIN/$name" -f "$dir/$name.conf" \
+	    -i "$dir/$name.pid" --vty_socket "$dir" -z "$dir/zserv.api" -P 0 "$@" \
+	    >>"$dir/$name.out" 2>&1 &
+	LAB_FRR_PID=$!
+	disown $LAB_FRR_PID
+	lab_wait_file "$dir/$name.vty" 10000 ||
+		{ echo "lab: $name did not start" >&2; cat "$dir/$name.out" >&2; return 1; }
+}
+
+gw_zebra_start() { lab_frr_daemon zebra && PID_ZEBRA=$LAB_FRR_PID; }
+gw_bgpd_start() { lab_frr_daemon bgpd && PID_BGPD=$LAB_FRR_PID; }
+gw_bgpd_kill() { lab_kill_pid "$PID_BGPD" KILL; PID_BGPD=; }
+gw_zebra_kill() { lab_kill_pid "$PID_ZEBRA" KILL; PID_ZEBRA=; }
+gw_frr_kill() { gw_bgpd_kill; gw_zebra_kill; }
+
+# gw_frr_start: zebra (unless running), then bgpd.
+gw_frr_start()
+{
+	if ! lab_alive "$PID_ZEBRA"; then
+		gw_zebra_start || return 1
+	fi
+	gw_bgpd_start
+}
+
+# vtysh against the lab's bgpd and zebra only.
+gw_vtysh() { vtysh --vty_socket "$LAB/gw/frr" "$@"; }
+
+# gw_frr_has_network: bgpd's running config has `network 192.0.2.1/32`.
+gw_frr_has_network()
+{
+	gw_vtysh -d bgpd -c 'show running-config' 2>/dev/null |
+		grep -q "^ *network $LAB_PREFIX"
+}
+
+# --- the gateway router, whichever it is ----------------------------------
+
+gw_router_start()
+{
+	case "$LAB_ROUTER" in
+	frr) gw_frr_start ;;
+	*) gw_bird_start ;;
+	esac
+}
+
+# Kills the BGP speaker (bgpd; zebra keeps running, as under watchfrr).
+gw_router_kill()
+{
+	case "$LAB_ROUTER" in
+	frr) gw_bgpd_kill ;;
+	*) gw_bird_kill ;;
+	esac
+}
+
+gw_router_restart() { gw_router_kill; gw_router_start; }
+
+# Hang the BGP speaker (SIGSTOP) and let it go on: its control socket stops
+# answering while the BGP session survives the hold time (6 s).
+gw_router_pid()
+{
+	case "$LAB_ROUTER" in
+	frr) echo "$PID_BGPD" ;;
+	*) echo "$PID_GW_BIRD" ;;
+	esac
+}
+gw_router_stop() { kill -STOP "$(gw_router_pid)"; }
+gw_router_cont() { kill -CONT "$(gw_router_pid)"; }
+
+# The socket the daemon talks to.
+gw_router_socket()
+{
+	case "$LAB_ROUTER" in
+	frr) echo "$LAB/gw/frr/bgpd.vty" ;;
+	*) echo "$LAB/gw/bird.ctl" ;;
+	esac
+}
+
 # The upstream's session to 10.99.0.1 is Established.
 wait_for_bgp()
 {
@@ -271,19 +413,27 @@ pptpd_restart() { pptpd_kill; pptpd_start; }
 
 # --- the daemon under test -----------------------------------------------
 
-# lab_write_config FILE [withdraw|keep] [EXTRA-SERVICES-JSON]
-lab_write_config() { lab_template daemon.json "${2:-withdraw}" "${3:-}" >"$1"; }
+# lab_write_config FILE [withdraw|keep] [EXTRA-SERVICES-JSON]: the lab's
+# daemon config for the gateway's router (daemon.json or daemon-frr.json).
+lab_write_config()
+{
+	local t=daemon.json
+	[ "$LAB_ROUTER" = frr ] && t=daemon-frr.json
+	lab_template "$t" "${2:-withdraw}" "${3:-}" >"$1"
+}
 
 # lab_start_daemon CONF [extra args]; log in $LAB/daemon.log (appended).
-# LAB_DAEMON_FLAGS replaces the default -v (debug logs).
+# LAB_DAEMON_FLAGS replaces the default -v (debug logs); LAB_DAEMON_ENV
+# (words VAR=VALUE) is put in its environment through env(1), which execs:
+# the pid stays the daemon's (NOTIFY_SOCKET, WATCHDOG_USEC for fate.sh).
 lab_start_daemon()
 {
 	local conf=$1
 	shift
 	[ -x "$DAEMON" ] || { echo "lab: $DAEMON not built" >&2; return 1; }
 	echo "=== start $(date +%T.%N) $*" >>"$LAB/daemon.log"
-	ip netns exec "$NS_GW" "$DAEMON" ${LAB_DAEMON_FLAGS--v} -c "$conf" "$@" \
-	    >>"$LAB/daemon.log" 2>&1 &
+	ip netns exec "$NS_GW" env $LAB_DAEMON_ENV "$DAEMON" ${LAB_DAEMON_FLAGS--v} \
+	    -c "$conf" "$@" >>"$LAB/daemon.log" 2>&1 &
 	PID_DAEMON=$!
 	disown $PID_DAEMON
 	sleep 0.05
@@ -322,7 +472,7 @@ wait_for_log()
 	done
 }
 
-daemon_log_lines() { wc -l <"$LAB/daemon.log" 2>/dev/null || echo 0; }
+daemon_log_lines() { { wc -l <"$LAB/daemon.log"; } 2>/dev/null || echo 0; }
 
 # --- the upstream RIB ----------------------------------------------------
 
@@ -343,8 +493,8 @@ wait_for_upstream()
 
 # lab_measure WANT LIMIT_MS ACTION...: watch the upstream, take t0, run
 # ACTION in this shell, wait at most LIMIT_MS for the upstream to become
-# WANT.  Returns 0 with the milliseconds from t0 in $LAB_MS, or 1 with the
-# reason in $LAB_ERR.  t0 is $EPOCHREALTIME just before ACTION (no fork);
+# WANT.  Returns 0 with the milliseconds from t0 in $LAB_MS (and t0 in
+# $LAB_T0), or 1 with the reason in $LAB_ERR.  t0 is $EPOCHREALTIME just before ACTION (no fork);
 # the change time is ribwatch's (1 ms polling on one connection).
 lab_measure()
 {
@@ -371,6 +521,7 @@ lab_measure()
 		return 1
 	fi
 	t0=$EPOCHREALTIME
+	LAB_T0=$t0
 	"$@"
 	wait "$pid"
 	rc=$?
