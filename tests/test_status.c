@@ -1,0 +1,551 @@
+/*
+ * test_status.c - the history ring buffer and the three renderers
+ * (status.c).
+ *
+ * The renderers are checked byte for byte against golden files in
+ * tests/status/ for a daemon built by hand here: config structs, services
+ * with fake probe objects holding fixed counters and reports, fixed times.
+ * Regenerate the golden files after a deliberate change with
+ *   UPDATE_GOLDEN=1 tests/test_status      (or tests/test_status --update)
+ * The files hold "@VERSION@" where the package version goes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "status.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define T0 1795993800.0		/* 2026-11-29T23:10:00Z */
+
+static bool update_golden;
+
+/* The status document names the host; the golden files want a fixed one.
+ * This definition wins over libc's for status.c linked into this test. */
+int
+gethostname(char *name, size_t len)
+{
+	snprintf(name, len, "gw1");
+	return 0;
+}
+
+/* ---- a daemon built by hand ---- */
+
+struct fixture {
+	struct daemon d;
+	struct config cfg;
+	struct service_config sc[2];
+	struct probe_config pc_pptp[2], pc_web[1];
+	struct prefix_config pxc[2];
+	char *deps0[1], *deps1[2];
+	size_t idx0[1], idx1[2];
+	struct service svc[2];
+	struct service *svcs[2];
+	struct probe *probes_pptp[2], *probes_web[1];
+	struct probe probe_control, probe_process;
+	struct health_check checks_pptp[2], checks_web[1];
+	struct prefix prefixes[2];
+};
+
+static void
+fixture_probe_config(struct probe_config *pc, const char *name, enum probe_kind kind,
+		     uint32_t interval, uint32_t timeout)
+{
+	pc->name = (char *)(uintptr_t)name;
+	pc->kind = kind;
+	pc->interval_ms = interval;
+	pc->timeout_ms = timeout;
+	pc->rise = 3;
+	pc->fall = 2;
+}
+
+static void
+fixture_config(struct fixture *f)
+{
+	struct config *c = &f->cfg;
+
+	c->path = (char *)(uintptr_t)"/etc/anycast-healthd/anycast-healthd.json";
+	c->router.kind = ROUTER_KIND_BIRD;
+	c->router.control_socket = (char *)(uintptr_t)"/run/bird/bird.ctl";
+	fixture_probe_config(&f->pc_pptp[0], "control", PROBE_KIND_PPTP_CONTROL, 500, 300);
+	fixture_probe_config(&f->pc_pptp[1], "process", PROBE_KIND_PROCESS, 1000, 500);
+	fixture_probe_config(&f->pc_web[0], "http", PROBE_KIND_HTTP, 2000, 1000);
+	f->sc[0] = (struct service_config){ .name = (char *)(uintptr_t)"pptp",
+					    .probes = f->pc_pptp, .n_probes = 2 };
+	f->sc[1] = (struct service_config){ .name = (char *)(uintptr_t)"web",
+					    .probes = f->pc_web, .n_probes = 1 };
+	c->services = f->sc;
+	c->n_services = 2;
+	f->deps0[0] = (char *)(uintptr_t)"pptp";
+	f->idx0[0] = 0;
+	f->deps1[0] = (char *)(uintptr_t)"pptp";
+	f->deps1[1] = (char *)(uintptr_t)"web";
+	f->idx1[0] = 0;
+	f->idx1[1] = 1;
+	f->pxc[0] = (struct prefix_config){ .prefix = (char *)(uintptr_t)"192.0.2.1/32",
+					    .services = f->deps0, .n_services = 1,
+					    .service_index = f->idx0 };
+	f->pxc[1] = (struct prefix_config){ .prefix = (char *)(uintptr_t)"2001:db8::1/128",
+					    .services = f->deps1, .n_services = 2,
+					    .service_index = f->idx1 };
+	c->prefixes = f->pxc;
+	c->n_prefixes = 2;
+	c->api.history_size = 4;
+}
+
+static void
+fixture_probes(struct fixture *f)
+{
+	struct probe *p = &f->probe_control;
+
+	p->cfg = &f->pc_pptp[0];
+	p->last = (struct probe_report){ .result = PROBE_UP, .reason = "ok", .latency_ms = 1.25 };
+	p->last_time = T0 + 119.5;
+	p->runs = 240;
+	p->failures = 2;
+	p->results[PROBE_UP] = 236;
+	p->results[PROBE_DOWN] = 2;
+	p->results[PROBE_DEGRADED] = 1;
+	p->latency_buckets[0] = 100;
+	p->latency_buckets[1] = 120;
+	p->latency_buckets[4] = 15;
+	p->latency_buckets[PROBE_LATENCY_BUCKETS] = 4;
+	p->latency_sum_ms = 462.5;
+	p->latency_count = 239;
+
+	p = &f->probe_process;
+	p->cfg = &f->pc_pptp[1];
+	p->last = (struct probe_report){ .result = PROBE_UP, .reason = "ok",
+					 .detail = "pid 4242" };
+	p->last_time = T0 + 2;
+	p->runs = 0;
+	p->results[PROBE_UP] = 1;
+	f->probes_pptp[0] = &f->probe_control;
+	f->probes_pptp[1] = &f->probe_process;
+	f->probes_web[0] = NULL;	/* not started: no counters, "last": null */
+}
+
+static void
+fixture_services(struct fixture *f)
+{
+	f->checks_pptp[0] = (struct health_check){ .state = HEALTH_UP, .rise = 3, .fall = 2,
+						   .ok_streak = 5, .reason = "ok" };
+	f->checks_pptp[1] = (struct health_check){ .state = HEALTH_UP, .rise = 3, .fall = 2,
+						   .ok_streak = 1, .reason = "ok" };
+	f->checks_web[0] = (struct health_check){ .state = HEALTH_INIT, .rise = 3, .fall = 2 };
+	f->svc[0] = (struct service){ .daemon = &f->d, .cfg = &f->sc[0], .probes = f->probes_pptp,
+				      .checks = f->checks_pptp, .state = HEALTH_UP, .reason = "ok",
+				      .since = T0 + 1.5, .transitions = 3 };
+	f->svc[1] = (struct service){ .daemon = &f->d, .cfg = &f->sc[1], .probes = f->probes_web,
+				      .checks = f->checks_web, .state = HEALTH_INIT, .reason = "init",
+				      .since = T0 };
+	f->svcs[0] = &f->svc[0];
+	f->svcs[1] = &f->svc[1];
+}
+
+static struct fixture *
+fixture_new(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct daemon *d = &f->d;
+
+	assert_non_null(f);
+	fixture_config(f);
+	fixture_probes(f);
+	fixture_services(f);
+	f->prefixes[0] = (struct prefix){ .cfg = &f->pxc[0], .desired = ROUTE_ANNOUNCED,
+					  .actual = ROUTE_ANNOUNCED, .since = T0 + 1.5,
+					  .why = "pptp UP" };
+	f->prefixes[1] = (struct prefix){ .cfg = &f->pxc[1], .desired = ROUTE_WITHDRAWN,
+					  .actual = ROUTE_ANNOUNCED, .since = T0 + 60,
+					  .why = "maintenance (operator)", .drift_repairs = 2,
+					  .admin = ADMIN_MAINTENANCE, .admin_since = T0 + 60 };
+	d->cfg = &f->cfg;
+	d->services = f->svcs;
+	d->prefixes = f->prefixes;
+	d->router_up = true;
+	d->router_since = T0 + 0.25;
+	snprintf(d->router_why, sizeof(d->router_why), "connected");
+	d->started = T0;
+	d->reloads = 1;
+	d->reloads_refused = 1;
+	status_history_init(&d->history, f->cfg.api.history_size);
+	status_history_add(&d->history, T0 + 0.25, STATUS_EVENT_ROUTER, "router", "unreachable",
+			   "connected", "connected");
+	status_history_add(&d->history, T0 + 1.5, STATUS_EVENT_SERVICE, "pptp", "INIT", "UP", "ok");
+	status_history_add(&d->history, T0 + 1.5, STATUS_EVENT_PREFIX, "192.0.2.1/32", "unknown",
+			   "announced", "pptp UP");
+	status_history_add(&d->history, T0 + 30, STATUS_EVENT_RELOAD, "config", "", "refused",
+			   "/etc/anycast-healthd/anycast-healthd.json: - : \"quoted\"");
+	status_history_add(&d->history, T0 + 60, STATUS_EVENT_ADMIN, "2001:db8::1/128", "none",
+			   "maintenance", "operator");
+	return f;
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+	status_history_free(&f->d.history);
+	free(f);
+}
+
+/* ---- golden files ---- */
+
+static char *
+golden_path(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	char *path;
+	int n;
+
+	if (top != NULL && *top != '\0') {
+		n = asprintf(&path, "%s/tests/status/%s", top, name);
+	} else {
+		const char *slash = strrchr(__FILE__, '/');
+		int dirlen = slash ? (int)(slash - __FILE__) : 1;
+
+		n = asprintf(&path, "%.*s/status/%s", dirlen, slash ? __FILE__ : ".", name);
+	}
+	assert_true(n > 0);
+	return path;
+}
+
+/* Replace every `from` in s by `to`; returns a malloc'd string. */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t nfrom = strlen(from), nto = strlen(to), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += nfrom)
+		n++;
+	out = malloc(strlen(s) + n * nto + 1);
+	assert_non_null(out);
+	for (o = out, p = s; *p != '\0';) {
+		if (strncmp(p, from, nfrom) == 0) {
+			memcpy(o, to, nto);
+			o += nto;
+			p += nfrom;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long len;
+
+	if (fp == NULL)
+		fail_msg("%s: cannot open (UPDATE_GOLDEN=1 creates it)", path);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
+	buf[len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void
+golden_check(const char *name, char *actual)
+{
+	char *path = golden_path(name);
+	char *with_var;
+
+	assert_non_null(actual);
+	if (update_golden) {
+		FILE *fp = fopen(path, "w");
+		char *q1 = replace_all(actual, "\"" PACKAGE_VERSION "\"", "\"@VERSION@\"");
+
+		assert_non_null(fp);
+		fputs(q1, fp);
+		assert_int_equal(fclose(fp), 0);
+		print_message("updated %s\n", path);
+		free(q1);
+	} else {
+		char *raw = read_file(path);
+
+		with_var = replace_all(raw, "\"@VERSION@\"", "\"" PACKAGE_VERSION "\"");
+		free(raw);
+		if (strcmp(with_var, actual) != 0)
+			print_error("%s differs; got:\n%s", path, actual);
+		assert_string_equal(actual, with_var);
+		free(with_var);
+	}
+	free(path);
+	free(actual);
+}
+
+/* ---- history ring buffer ---- */
+
+static void
+add(struct status_history *h, int i)
+{
+	char subject[16];
+
+	snprintf(subject, sizeof(subject), "e%d", i);
+	status_history_add(h, T0 + i, STATUS_EVENT_SERVICE, subject, "UP", "DOWN", "why");
+}
+
+static void
+assert_history(const struct status_history *h, int first, int last)
+{
+	size_t i;
+	char subject[16];
+
+	assert_int_equal(h->count, (size_t)(last - first + 1));
+	for (i = 0; i < h->count; i++) {
+		snprintf(subject, sizeof(subject), "e%d", first + (int)i);
+		assert_non_null(status_history_get(h, i));
+		assert_string_equal(status_history_get(h, i)->subject, subject);
+		assert_true(status_history_get(h, i)->time == T0 + first + (int)i);
+	}
+	assert_null(status_history_get(h, h->count));
+}
+
+static void
+status_test_history_order(void **state)
+{
+	struct status_history h;
+
+	(void)state;
+	status_history_init(&h, 5);
+	assert_null(status_history_get(&h, 0));
+	add(&h, 1);
+	add(&h, 2);
+	add(&h, 3);
+	assert_history(&h, 1, 3);
+	assert_int_equal(h.total, 3);
+	assert_int_equal(status_history_get(&h, 0)->kind, STATUS_EVENT_SERVICE);
+	assert_string_equal(status_history_get(&h, 0)->from, "UP");
+	assert_string_equal(status_history_get(&h, 0)->to, "DOWN");
+	assert_string_equal(status_history_get(&h, 0)->reason, "why");
+	status_history_free(&h);
+	status_history_free(NULL);
+}
+
+static void
+status_test_history_wrap(void **state)
+{
+	struct status_history h;
+	int i;
+
+	(void)state;
+	status_history_init(&h, 3);
+	for (i = 1; i <= 7; i++)
+		add(&h, i);
+	assert_history(&h, 5, 7);
+	assert_int_equal(h.total, 7);
+	status_history_free(&h);
+}
+
+static void
+status_test_history_resize_shrink(void **state)
+{
+	struct status_history h;
+	int i;
+
+	(void)state;
+	status_history_init(&h, 5);
+	for (i = 1; i <= 7; i++)		/* wrapped: holds e3..e7 */
+		add(&h, i);
+	status_history_resize(&h, 2);
+	assert_history(&h, 6, 7);
+	add(&h, 8);
+	assert_history(&h, 7, 8);
+	add(&h, 9);
+	assert_history(&h, 8, 9);
+	assert_int_equal(h.total, 9);
+	status_history_free(&h);
+}
+
+static void
+status_test_history_resize_grow(void **state)
+{
+	struct status_history h;
+	int i;
+
+	(void)state;
+	status_history_init(&h, 3);
+	for (i = 1; i <= 5; i++)		/* wrapped: holds e3..e5 */
+		add(&h, i);
+	status_history_resize(&h, 6);
+	assert_history(&h, 3, 5);
+	for (i = 6; i <= 9; i++)
+		add(&h, i);
+	assert_history(&h, 4, 9);
+	status_history_resize(&h, 6);	/* same size: nothing moves */
+	assert_history(&h, 4, 9);
+	status_history_free(&h);
+}
+
+static void
+status_test_history_zero(void **state)
+{
+	struct status_history h;
+
+	(void)state;
+	status_history_init(&h, 0);
+	add(&h, 1);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.total, 1);
+	assert_null(status_history_get(&h, 0));
+	status_history_resize(&h, 2);
+	add(&h, 2);
+	assert_history(&h, 2, 2);
+	status_history_resize(&h, 0);
+	assert_int_equal(h.count, 0);
+	add(&h, 3);
+	assert_int_equal(h.total, 3);
+	status_history_free(&h);
+}
+
+static void
+status_test_history_truncates(void **state)
+{
+	struct status_history h;
+	char longer[300];
+
+	(void)state;
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	status_history_init(&h, 1);
+	status_history_add(&h, T0, STATUS_EVENT_RELOAD, longer, NULL, longer, longer);
+	assert_int_equal(strlen(status_history_get(&h, 0)->subject), 63);
+	assert_string_equal(status_history_get(&h, 0)->from, "");
+	assert_int_equal(strlen(status_history_get(&h, 0)->to), 23);
+	assert_int_equal(strlen(status_history_get(&h, 0)->reason), 127);
+	status_history_free(&h);
+}
+
+/* ---- renderers ---- */
+
+static void
+status_test_json_golden(void **state)
+{
+	struct fixture *f = fixture_new();
+
+	(void)state;
+	golden_check("status.json", status_json(&f->d, T0 + 123.4));
+	fixture_free(f);
+}
+
+static void
+status_test_history_json_golden(void **state)
+{
+	struct fixture *f = fixture_new();
+
+	(void)state;
+	golden_check("history.json", status_history_json(&f->d, 0));
+	golden_check("history-limit2.json", status_history_json(&f->d, 2));
+	fixture_free(f);
+}
+
+static void
+status_test_history_json_empty(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	status_history_free(&f->d.history);
+	status_history_init(&f->d.history, 4);
+	text = status_history_json(&f->d, 10);
+	assert_string_equal(text, "{\n  \"events\": [\n  ]\n}\n");
+	free(text);
+	fixture_free(f);
+}
+
+static void
+status_test_metrics_golden(void **state)
+{
+	struct fixture *f = fixture_new();
+
+	(void)state;
+	golden_check("metrics.txt", status_metrics(&f->d, T0 + 123.4));
+	fixture_free(f);
+}
+
+static void
+status_test_metrics_label_escaping(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	f->sc[0].name = (char *)(uintptr_t)"a\"b\\c\nd";
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "anycast_healthd_service_transitions_total"
+			       "{service=\"a\\\"b\\\\c\\nd\"} 3\n"));
+	free(text);
+	text = status_json(&f->d, T0);
+	assert_non_null(strstr(text, "\"name\": \"a\\\"b\\\\c\\nd\""));
+	free(text);
+	fixture_free(f);
+}
+
+static void
+status_test_json_router_down(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	f->d.router_up = false;
+	snprintf(f->d.router_why, sizeof(f->d.router_why), "connect-refused");
+	f->probe_control.last_time = 0;
+	f->probe_process.last_time = 0;
+	text = status_json(&f->d, T0 - 5);	/* clock stepped back: no negative uptime */
+	assert_non_null(strstr(text, "\"reachable\": false"));
+	assert_non_null(strstr(text, "\"reason\": \"connect-refused\""));
+	assert_non_null(strstr(text, "\"uptime_s\": 0,"));
+	assert_null(strstr(text, "\"latency_ms\""));
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_router_up 0\n"));
+	free(text);
+	fixture_free(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(status_test_history_order),
+		cmocka_unit_test(status_test_history_wrap),
+		cmocka_unit_test(status_test_history_resize_shrink),
+		cmocka_unit_test(status_test_history_resize_grow),
+		cmocka_unit_test(status_test_history_zero),
+		cmocka_unit_test(status_test_history_truncates),
+		cmocka_unit_test(status_test_json_golden),
+		cmocka_unit_test(status_test_history_json_golden),
+		cmocka_unit_test(status_test_history_json_empty),
+		cmocka_unit_test(status_test_metrics_golden),
+		cmocka_unit_test(status_test_metrics_label_escaping),
+		cmocka_unit_test(status_test_json_router_down),
+	};
+	const char *env = getenv("UPDATE_GOLDEN");
+
+	update_golden = (env != NULL && strcmp(env, "1") == 0) ||
+			(argc > 1 && strcmp(argv[1], "--update") == 0);
+	return cmocka_run_group_tests_name("status", tests, NULL, NULL);
+}
