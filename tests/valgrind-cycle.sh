@@ -1,7 +1,9 @@
 #!/bin/bash
 # valgrind over the daemon's whole life: start, probes running against a real
-# BIRD (private socket, no namespace needed) and a watched process, a good
-# reload, a refused (broken) reload, SIGTERM with on-exit withdraw.
+# BIRD (private socket, no namespace needed), a watched process, tcp, http
+# and exec probes, the API answering status/metrics/admin requests, a good
+# reload that also restarts the API listeners, a refused (broken) reload, and
+# SIGTERM with on-exit withdraw.
 # Fails on any leak (definite or indirect) or memory error.
 #   usage: tests/valgrind-cycle.sh path/to/anycast-healthd
 set -euo pipefail
@@ -27,27 +29,46 @@ bird -c "$work/bird.conf" -s "$work/bird.ctl" -P "$work/bird.pid"
 sleep 600 & pids+=($!)
 echo "${pids[0]}" > "$work/sleeper.pid"
 
-write_config() {	# $1 = interval-ms
+port=$((20000 + RANDOM % 20000))
+write_config() {	# $1 = interval-ms, $2 = API TCP port (0 = none)
 	cat > "$work/config.json" <<CONF
 { "anycast-healthd:anycast-healthd": {
     "router": { "bird": { "control-socket": "$work/bird.ctl", "state-file": "$work/state.conf" } },
     "service": [ { "name": "pptp", "interval-ms": $1, "timeout-ms": 100, "rise": 1, "fall": 1,
         "probe": [ { "name": "process", "process": { "pidfile": "$work/sleeper.pid" } },
-                   { "name": "control", "pptp-control": { "address": "127.0.0.1", "port": 9 } } ] },
+                   { "name": "control", "pptp-control": { "address": "127.0.0.1", "port": 9 } },
+                   { "name": "tcp", "tcp": { "address": "127.0.0.1", "port": 9 } },
+                   { "name": "exec", "exec": { "command": ["/bin/echo", "fine"] } } ] },
                  { "name": "alive", "interval-ms": 200, "timeout-ms": 100, "rise": 1, "fall": 1,
-        "probe": [ { "name": "process", "process": { "pidfile": "$work/sleeper.pid" } } ] } ],
-    "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["alive"], "bird": { "protocol": "anycast4" } } ] } }
+        "probe": [ { "name": "process", "process": { "pidfile": "$work/sleeper.pid" } } ] },
+                 { "name": "web", "interval-ms": 1000, "timeout-ms": 500,
+        "probe": [ { "name": "self", "http": { "url": "http://127.0.0.1:$port/healthz" } } ] } ],
+    "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["alive"], "bird": { "protocol": "anycast4" } } ],
+    "api": { "admin-socket": "$work/admin.sock", "listen-port": $2, "admin-group": "root" } } }
 CONF
 }
-write_config 200
+api() {	# METHOD PATH [BODY]: one request on the admin socket, body to stdout
+	# (whole answer first: a reader stopping early would SIGPIPE curl under pipefail)
+	local out
+	out=$(curl -s -m 5 --unix-socket "$work/admin.sock" -X "$1" ${3:+-d "$3"} "http://localhost$2")
+	printf '%s\n' "$out"
+}
+write_config 200 0
 valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
 	"$daemon" -v -c "$work/config.json" 2> "$work/daemon.log" &
 vg=$!
 pids+=($vg)
 sleep 4
-write_config 300
-kill -HUP $vg; sleep 2
+api GET /v1/status | grep -q '"prefixes"' || { echo "valgrind-cycle: /v1/status did not answer"; exit 1; }
+api GET /metrics | grep -q '^anycast_healthd_service_state' || { echo "valgrind-cycle: /metrics did not answer"; exit 1; }
+api POST /v1/maintenance '{"all": true}' | grep -q '"maintenance"' || { echo "valgrind-cycle: maintenance refused"; exit 1; }
+api POST /v1/resume '{"all": true}' >/dev/null
+write_config 300 "$port"
+api POST /v1/reload '{}' | grep -q reloaded || { echo "valgrind-cycle: API reload refused"; exit 1; }
+sleep 3
+history=$(curl -s -m 5 "http://127.0.0.1:$port/v1/history")
+grep -q '"events"' <<<"$history" || { echo "valgrind-cycle: TCP listener did not answer after the reload"; exit 1; }
 echo '{ broken' > "$work/config.json"
 kill -HUP $vg; sleep 2
 kill -TERM $vg
