@@ -5,7 +5,8 @@
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. a bounded libFuzzer run of every network parser
 #   4. valgrind over the daemon's start / reload / stop cycle
-#   5. the integration suite in network namespaces (real bird2 and pptpd)
+#   5. the integration suites in network namespaces (real bird2, frr and pptpd):
+#      run.sh (+ fate.sh, api.sh) and probes.sh
 #   6. make distcheck
 # Each step prints its own results; the script stops at the first failure.
 set -euo pipefail
@@ -38,8 +39,10 @@ make -s -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 step "valgrind: start / reload / stop"
 bash tests/valgrind-cycle.sh build/anycast-healthd
 
-step "integration (network namespaces, real bird2 + pptpd)"
-make -s -C build integration 2>&1 | tee build/integration.log
+step "integration (network namespaces, real bird2, frr and pptpd)"
+make -s -C build anycast-healthd anycast-healthctl
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 
 step "distcheck"
 make -s -C build distcheck >/dev/null
@@ -49,5 +52,6 @@ echo "distcheck: ok"
 # golden suites (plain and sanitized), the integration suite's own line, and
 # the valgrind cycle and distcheck as one check each (the "+ 2").
 count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
-ipass=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' build/integration.log | tail -1)
+last_pass() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -1; }
+ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) ))
 printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))
