@@ -30,8 +30,10 @@ bool driver_frr_name_ok(const char *name);
  * Renders the apply batch for `prefix` into `buf`: DRIVER_FRR_APPLY_COMMANDS
  * NUL-terminated commands back to back.  ROUTE_ANNOUNCED gives `network P`,
  * ROUTE_DEGRADED `network P route-map RM` (plain `network P` when route_map
- * is NULL), ROUTE_WITHDRAWN `no network P`.  Returns the byte count, or -1 for
- * ROUTE_UNKNOWN, a bad family or a buffer that is too small.
+ * is NULL), ROUTE_DRAINING `network P route-map RM` (route_map is the drain
+ * route-map and must not be NULL), ROUTE_WITHDRAWN `no network P`.  Returns
+ * the byte count, or -1 for ROUTE_UNKNOWN, ROUTE_DRAINING without a
+ * route-map, a bad family or a buffer that is too small.
  */
 int driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix,
 			    int family, enum route_state state, const char *route_map);

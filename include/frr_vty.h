@@ -91,14 +91,19 @@ int frr_vty_feed(struct frr_vty_parser *p, const void *buf, size_t len,
 /*
  * Reads the output of `show bgp ipv4|ipv6 unicast P json`.  `{}` (absent)
  * gives present false; a path in "paths" with "sourced":true or "local":true
- * gives present true, and `prepends` the AS-path length of that path (0 for a
- * plain `network P`).  Returns 0, or -1 with `why` set to "bad-json" (not
- * JSON, or not an object) or "bad-paths" ("paths" is not an array).
+ * gives present true, `prepends` the AS-path length of that path (0 for a
+ * plain `network P`), and `gshut` whether it carries the GRACEFUL_SHUTDOWN
+ * community 65535:0 (bgpd 8.4 prints it as
+ * `"community":{"string":"graceful-shutdown","list":["gracefulShutdown"]}`,
+ * among others when there are several).  Returns 0, or -1 with `why` set to
+ * "bad-json" (not JSON, or not an object) or "bad-paths" ("paths" is not an
+ * array).
  */
 struct frr_bgp_readback {
 	bool present;		/* a locally sourced path exists */
 	size_t n_paths;		/* all paths, local or not */
 	int prepends;		/* AS-path length of the local path, -1 unknown */
+	bool gshut;		/* the local path has community 65535:0 */
 };
 int frr_vty_parse_bgp_prefix(const char *text, size_t len, struct frr_bgp_readback *out,
 			     const char **why);

@@ -9,13 +9,24 @@
  * connect and every readback_interval_ms we read `show protocols` back, report
  * it, and re-assert the desired state where BIRD drifted.
  *
- * A prefix may have a degraded twin: a second static protocol for the same
- * prefix whose export adds AS-path prepends (protocols.md section 1, the
- * drain pattern).  Degraded = twin enabled, main disabled; announced = the
- * reverse; withdrawn = both disabled.  Going between the two announced forms
- * we enable the one first and disable the other second, so the upstream gets
- * an update, never a withdraw.  Each state is one or two commands; the
- * prefix stays pending until both protocols match.
+ * A prefix may have twins: more static protocols for the same prefix, each
+ * announcing it in another form (protocols.md section 1, the drain pattern).
+ * The degraded twin's export adds AS-path prepends; the drain twin's route
+ * carries the GRACEFUL_SHUTDOWN community and prepends (RFC 8326).  Each
+ * protocol of a prefix is a "leg"; a state is "its leg up, every other leg
+ * down" (withdrawn: all down):
+ *
+ *   state      anycast4  anycast4_degraded  anycast4_drain
+ *   announced  up        down               down
+ *   degraded   down      up                 down
+ *   draining   down      down               up
+ *   withdrawn  down      down               down
+ *
+ * Going between two announced forms we enable the new leg first and disable
+ * the others second, so the upstream gets an update, never a withdraw.  Each
+ * state is a few commands; the prefix stays pending until every leg matches.
+ * Without the twin (not configured, or BIRD lacks it) a state falls back:
+ * degraded is announced plainly, draining is withdrawn.
  *
  * Connection states:
  *
@@ -80,28 +91,53 @@ static const char *const bird_cmd_names[BIRD_CMD__COUNT] = {
 	[BIRD_CMD_DISABLE] = "disable",
 };
 
-struct bird_prefix {
-	char *protocol;
+/* The protocols of a prefix, in order of preference (the snippet gives the
+ * twins lower preferences, so with several up the first one's route wins). */
+enum bird_leg {
+	BIRD_LEG_MAIN,
+	BIRD_LEG_DEGRADED,
+	BIRD_LEG_DRAIN,
+	BIRD_LEG__COUNT
+};
+static const char *const bird_leg_names[BIRD_LEG__COUNT] = {
+	[BIRD_LEG_MAIN] = "main",
+	[BIRD_LEG_DEGRADED] = "degraded",
+	[BIRD_LEG_DRAIN] = "drain",
+};
+/* The prefix state a leg gives when it is the one up. */
+static const enum route_state bird_leg_state[BIRD_LEG__COUNT] = {
+	[BIRD_LEG_MAIN] = ROUTE_ANNOUNCED,
+	[BIRD_LEG_DEGRADED] = ROUTE_DEGRADED,
+	[BIRD_LEG_DRAIN] = ROUTE_DRAINING,
+};
+/* What a twin's state becomes without the twin, said once in the log. */
+static const char *const bird_leg_fallback[BIRD_LEG__COUNT] = {
+	[BIRD_LEG_DEGRADED] = "announced plainly when degraded",
+	[BIRD_LEG_DRAIN] = "withdrawn when draining",
+};
+
+struct bird_proto {
+	char *name;			/* NULL: this twin is not configured */
 	char *define;
-	bool valid;			/* both names are plain BIRD symbols */
-	char *twin;			/* degraded twin protocol, or NULL */
-	char *twin_define;
+	enum route_state state;		/* ANNOUNCED = up, WITHDRAWN = down */
+	int file_value;			/* value in the state file: -1 unknown, 0, 1 */
+	bool missing;			/* last read-back did not list it */
+	/* read-back scratch */
+	bool seen;
+	enum route_state seen_state;
+};
+
+struct bird_prefix {
+	struct bird_proto leg[BIRD_LEG__COUNT];
+	bool valid;			/* the main names are plain BIRD symbols */
 	enum route_state desired;
 	enum route_state actual;	/* last read back or applied */
-	/* each protocol on its own: ANNOUNCED = up, WITHDRAWN = down */
-	enum route_state main_state, twin_state;
-	int file_value;			/* value in the state file: -1 unknown, 0, 1 */
-	int twin_file_value;
 	char why[BIRD_WHY_LEN];
 	bool apply_pending;
-	/* read-back scratch */
-	bool seen, twin_seen;
-	enum route_state seen_state, twin_seen_state;
 	/* say things once */
-	bool missing;			/* last read-back did not list the protocol */
-	bool twin_missing;		/* ... or the twin: degraded is announced plainly */
 	bool drift_logged;
 	bool fail_logged;
+	bool no_drain_logged;		/* draining wanted, no drain twin configured */
 	bool was_right;			/* read-back scratch: matched before it */
 };
 
@@ -141,7 +177,7 @@ struct driver {
 	size_t inflight_index;
 	unsigned inflight_generation;
 	enum route_state inflight_state;	/* of the one protocol commanded */
-	bool inflight_twin;		/* the command is about the twin */
+	enum bird_leg inflight_leg;	/* which of the prefix's protocols */
 	bool inflight_acked;		/* saw 0008..0011 for enable/disable */
 	char inflight_text[BIRD_REASON_MAX];
 	bool readback_pending;
@@ -209,70 +245,123 @@ driver_bird_state_word(const char *w)
 	return ROUTE_UNKNOWN;
 }
 
-/* ---- degraded twin ---- */
+/* ---- legs: the main protocol and its twins ---- */
 
-static bool
-driver_bird_twin_active(const struct bird_prefix *p)
+/* The main protocol's name, for log lines about the prefix. */
+static const char *
+driver_bird_name(const struct bird_prefix *p)
 {
-	return p->twin != NULL && !p->twin_missing;
+	return p->leg[BIRD_LEG_MAIN].name;
 }
 
-/* What a wanted state becomes here: degraded needs a twin BIRD has. */
+/* A leg that takes part: the main one always, a twin when configured and
+ * BIRD has it. */
+static bool
+driver_bird_leg_active(const struct bird_prefix *p, enum bird_leg leg)
+{
+	if (leg == BIRD_LEG_MAIN)
+		return true;
+	return p->leg[leg].name != NULL && !p->leg[leg].missing;
+}
+
+/* The leg that is up in state `s`; BIRD_LEG__COUNT for none (withdrawn). */
+static enum bird_leg
+driver_bird_leg_of(enum route_state s)
+{
+	enum bird_leg leg;
+
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+		if (bird_leg_state[leg] == s)
+			return leg;
+	return BIRD_LEG__COUNT;
+}
+
+/* What a wanted state becomes here: a twin's state needs a twin BIRD has. */
 static enum route_state
 driver_bird_effective(const struct bird_prefix *p, enum route_state s)
 {
-	if (s == ROUTE_DEGRADED && !driver_bird_twin_active(p))
+	if (s == ROUTE_DEGRADED && !driver_bird_leg_active(p, BIRD_LEG_DEGRADED))
 		return ROUTE_ANNOUNCED;
+	if (s == ROUTE_DRAINING && !driver_bird_leg_active(p, BIRD_LEG_DRAIN))
+		return ROUTE_WITHDRAWN;
 	return s;
 }
 
-/* The prefix's state from its protocols' states.  Both up counts as
- * announced: the main protocol has the higher preference. */
+/* The prefix's state from its protocols' states: the most preferred leg
+ * that is up, since its route is the one exported. */
 static enum route_state
 driver_bird_combine(const struct bird_prefix *p)
 {
-	if (!driver_bird_twin_active(p) || p->main_state == ROUTE_UNKNOWN)
-		return p->main_state;
-	if (p->main_state == ROUTE_ANNOUNCED)
-		return ROUTE_ANNOUNCED;
-	if (p->twin_state == ROUTE_ANNOUNCED)
-		return ROUTE_DEGRADED;
-	return p->twin_state == ROUTE_WITHDRAWN ? ROUTE_WITHDRAWN : ROUTE_UNKNOWN;
+	enum bird_leg leg;
+	bool unknown = false;
+
+	if (p->leg[BIRD_LEG_MAIN].state == ROUTE_UNKNOWN)
+		return ROUTE_UNKNOWN;
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+		if (!driver_bird_leg_active(p, leg))
+			continue;
+		if (p->leg[leg].state == ROUTE_ANNOUNCED)
+			return bird_leg_state[leg];
+		if (p->leg[leg].state != ROUTE_WITHDRAWN)
+			unknown = true;
+	}
+	return unknown ? ROUTE_UNKNOWN : ROUTE_WITHDRAWN;
 }
 
-/* True when both protocols are as `want` (an effective state) needs them. */
+/* True when every leg is as `want` (an effective state) needs it. */
 static bool
 driver_bird_matches(const struct bird_prefix *p, enum route_state want)
 {
-	if (p->main_state != (want == ROUTE_ANNOUNCED ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN))
-		return false;
-	if (!driver_bird_twin_active(p))
-		return true;
-	return p->twin_state == (want == ROUTE_DEGRADED ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN);
+	enum bird_leg leg;
+
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+		if (driver_bird_leg_active(p, leg) &&
+		    p->leg[leg].state != (bird_leg_state[leg] == want ? ROUTE_ANNOUNCED :
+					  ROUTE_WITHDRAWN))
+			return false;
+	return true;
+}
+
+/* How many active legs are up; their names into `buf` ("a and b", "a, b and c"). */
+static size_t
+driver_bird_legs_up(const struct bird_prefix *p, char *buf, size_t size)
+{
+	const char *names[BIRD_LEG__COUNT];
+	enum bird_leg leg;
+	size_t n = 0, i, len = 0;
+
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+		if (driver_bird_leg_active(p, leg) && p->leg[leg].state == ROUTE_ANNOUNCED)
+			names[n++] = p->leg[leg].name;
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
+	return n;
 }
 
 /*
- * The next command towards `want`: enables before disables, so a move
- * between announced and degraded never leaves the prefix unannounced.
- * Returns BIRD_CMD_NONE when there is nothing left to do.
+ * The next command towards `want`: first enable the wanted leg, then
+ * disable the others, so a move between two announced forms never leaves
+ * the prefix unannounced.  Returns BIRD_CMD_NONE when there is nothing left
+ * to do.
  */
 static enum bird_cmd
-driver_bird_next_step(const struct bird_prefix *p, enum route_state want, bool *twin)
+driver_bird_next_step(const struct bird_prefix *p, enum route_state want, enum bird_leg *leg)
 {
-	bool twin_on = want == ROUTE_DEGRADED, main_on = want == ROUTE_ANNOUNCED;
-	bool has_twin = driver_bird_twin_active(p);
+	enum bird_leg on = driver_bird_leg_of(want), l;
 
-	*twin = true;
-	if (has_twin && twin_on && p->twin_state != ROUTE_ANNOUNCED)
+	if (on != BIRD_LEG__COUNT && driver_bird_leg_active(p, on) &&
+	    p->leg[on].state != ROUTE_ANNOUNCED) {
+		*leg = on;
 		return BIRD_CMD_ENABLE;
-	*twin = false;
-	if (main_on && p->main_state != ROUTE_ANNOUNCED)
-		return BIRD_CMD_ENABLE;
-	if (!main_on && p->main_state != ROUTE_WITHDRAWN)
+	}
+	for (l = 0; l < BIRD_LEG__COUNT; l++) {
+		if (l == on || !driver_bird_leg_active(p, l) || p->leg[l].state == ROUTE_WITHDRAWN)
+			continue;
+		*leg = l;
 		return BIRD_CMD_DISABLE;
-	*twin = true;
-	if (has_twin && !twin_on && p->twin_state != ROUTE_WITHDRAWN)
-		return BIRD_CMD_DISABLE;
+	}
 	return BIRD_CMD_NONE;
 }
 
@@ -362,7 +451,7 @@ driver_bird_render(const char *const *defines, const int *values, size_t n)
 		fatal("open_memstream");
 	fprintf(f, "# Generated by anycast-healthd; do not edit.\n"
 		   "# bird.conf includes this file and each static protocol says\n"
-		   "# `disabled <NAME>;`: 0 = announced, 1 = withdrawn.  The daemon\n"
+		   "# `disabled <NAME>;`: 0 = enabled, 1 = disabled.  The daemon\n"
 		   "# rewrites it (write, then rename) before every enable/disable, so\n"
 		   "# `birdc configure` and BIRD restarts keep its choice.\n");
 	for (i = 0; i < n; i++)
@@ -438,55 +527,57 @@ driver_bird_read_file(const char *path)
 }
 
 /* The state a prefix gets in the file: desired, else BIRD's, else the file's,
- * else withdrawn.  The main define is 0 only for announced, the twin's only
- * for degraded. */
+ * else withdrawn.  A leg's define is 0 only in its own state. */
 static enum route_state
 driver_bird_prefix_state(const struct bird_prefix *p)
 {
+	enum bird_leg leg;
+
 	if (p->desired != ROUTE_UNKNOWN)
 		return driver_bird_effective(p, p->desired);
 	if (p->actual != ROUTE_UNKNOWN)
 		return p->actual;
-	if (p->file_value == 0)
-		return ROUTE_ANNOUNCED;
-	if (p->twin != NULL && p->twin_file_value == 0)
-		return ROUTE_DEGRADED;
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+		if (p->leg[leg].name != NULL && p->leg[leg].file_value == 0)
+			return bird_leg_state[leg];
 	return ROUTE_WITHDRAWN;
 }
 
 static void
 driver_bird_file_values(struct driver *d, const int *values)
 {
+	enum bird_leg leg;
 	size_t i;
 
-	for (i = 0; i < d->n_prefixes; i++) {
-		d->prefixes[i].file_value = values[2 * i];
-		d->prefixes[i].twin_file_value = d->prefixes[i].twin != NULL ? values[2 * i + 1] : -1;
-	}
+	for (i = 0; i < d->n_prefixes; i++)
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+			d->prefixes[i].leg[leg].file_value = d->prefixes[i].leg[leg].name != NULL ?
+				values[BIRD_LEG__COUNT * i + leg] : -1;
 }
 
 /* Brings the state file in line with what we know; writes only on a change. */
 static int
 driver_bird_sync_file(struct driver *d)
 {
+	size_t n = BIRD_LEG__COUNT * d->n_prefixes, i;
 	const char **defines;
+	enum bird_leg leg;
 	int *values;
 	char *content, *old;
-	size_t i;
 	bool same;
 
-	defines = xcalloc(2 * d->n_prefixes + 1, sizeof(*defines));
-	values = xcalloc(2 * d->n_prefixes + 1, sizeof(*values));
+	defines = xcalloc(n + 1, sizeof(*defines));
+	values = xcalloc(n + 1, sizeof(*values));
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
 		enum route_state st = driver_bird_prefix_state(p);
 
-		defines[2 * i] = p->valid ? p->define : NULL;
-		values[2 * i] = st != ROUTE_ANNOUNCED;
-		defines[2 * i + 1] = p->valid ? p->twin_define : NULL;
-		values[2 * i + 1] = st != ROUTE_DEGRADED;
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+			defines[BIRD_LEG__COUNT * i + leg] = p->valid ? p->leg[leg].define : NULL;
+			values[BIRD_LEG__COUNT * i + leg] = st != bird_leg_state[leg];
+		}
 	}
-	content = driver_bird_render(defines, values, 2 * d->n_prefixes);
+	content = driver_bird_render(defines, values, n);
 	free(defines);
 	/* Compare with the disk, not with what we wrote: someone (a boot script,
 	 * an operator) may have changed the file under us. */
@@ -516,30 +607,47 @@ driver_bird_sync_file(struct driver *d)
 	return 0;
 }
 
+/* The twin names of `pc`, indexed by leg (main included). */
+static void
+driver_bird_config_names(const struct prefix_config *pc, const char *names[BIRD_LEG__COUNT],
+			 const char *defines[BIRD_LEG__COUNT])
+{
+	names[BIRD_LEG_MAIN] = pc->bird_protocol;
+	defines[BIRD_LEG_MAIN] = pc->bird_define;
+	names[BIRD_LEG_DEGRADED] = pc->bird_degraded_protocol;
+	defines[BIRD_LEG_DEGRADED] = pc->bird_degraded_define;
+	names[BIRD_LEG_DRAIN] = pc->bird_drain_protocol;
+	defines[BIRD_LEG_DRAIN] = pc->bird_drain_define;
+}
+
 int
 driver_bird_write_initial_state(const struct config *cfg)
 {
+	size_t n = BIRD_LEG__COUNT * cfg->n_prefixes, i;
 	const char **defines;
+	enum bird_leg leg;
 	int *values;
 	char *content;
-	size_t i;
 	int rc = 0;
 
 	if (access(cfg->router.state_file, F_OK) == 0)
 		return 0;
-	defines = xcalloc(2 * cfg->n_prefixes + 1, sizeof(*defines));
-	values = xcalloc(2 * cfg->n_prefixes + 1, sizeof(*values));
+	defines = xcalloc(n + 1, sizeof(*defines));
+	values = xcalloc(n + 1, sizeof(*values));
 	for (i = 0; i < cfg->n_prefixes; i++) {
-		const struct prefix_config *pc = &cfg->prefixes[i];
+		const char *names[BIRD_LEG__COUNT], *defs[BIRD_LEG__COUNT];
 
-		if (driver_bird_symbol_ok(pc->bird_define))
-			defines[2 * i] = pc->bird_define;
-		if (driver_bird_symbol_ok(pc->bird_degraded_protocol) &&
-		    driver_bird_symbol_ok(pc->bird_degraded_define))
-			defines[2 * i + 1] = pc->bird_degraded_define;
-		values[2 * i] = values[2 * i + 1] = 1;
+		driver_bird_config_names(&cfg->prefixes[i], names, defs);
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+			values[BIRD_LEG__COUNT * i + leg] = 1;
+			/* the names the driver drives: twins only beside a good main */
+			if (leg != BIRD_LEG_MAIN && defines[BIRD_LEG__COUNT * i] == NULL)
+				continue;
+			if (driver_bird_symbol_ok(names[leg]) && driver_bird_symbol_ok(defs[leg]))
+				defines[BIRD_LEG__COUNT * i + leg] = defs[leg];
+		}
 	}
-	content = driver_bird_render(defines, values, 2 * cfg->n_prefixes);
+	content = driver_bird_render(defines, values, n);
 	if (driver_bird_write_file(cfg->router.state_file, content) == -1) {
 		log_warn("cannot write BIRD state file %s", cfg->router.state_file);
 		rc = -1;
@@ -555,15 +663,74 @@ driver_bird_write_initial_state(const struct config *cfg)
 static void
 driver_bird_prefixes_free(struct bird_prefix *ps, size_t n)
 {
+	enum bird_leg leg;
 	size_t i;
 
 	for (i = 0; ps != NULL && i < n; i++) {
-		free(ps[i].protocol);
-		free(ps[i].define);
-		free(ps[i].twin);
-		free(ps[i].twin_define);
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+			free(ps[i].leg[leg].name);
+			free(ps[i].leg[leg].define);
+		}
 	}
 	free(ps);
+}
+
+/* Names and file values of one prefix from its config. */
+static void
+driver_bird_prefix_init(struct bird_prefix *p, const struct prefix_config *pc, const char *file)
+{
+	const char *names[BIRD_LEG__COUNT], *defines[BIRD_LEG__COUNT];
+	struct bird_proto *m = &p->leg[BIRD_LEG_MAIN];
+	enum bird_leg leg;
+
+	driver_bird_config_names(pc, names, defines);
+	m->name = xstrdup(names[BIRD_LEG_MAIN] ? names[BIRD_LEG_MAIN] : "");
+	m->define = xstrdup(defines[BIRD_LEG_MAIN] ? defines[BIRD_LEG_MAIN] : "");
+	p->valid = driver_bird_symbol_ok(m->name) && driver_bird_symbol_ok(m->define);
+	if (!p->valid)
+		log_warnx("%s: BIRD protocol \"%s\" / define \"%s\" is not a plain BIRD "
+			  "name: not driving it", pc->prefix, m->name, m->define);
+	for (leg = BIRD_LEG_MAIN + 1; leg < BIRD_LEG__COUNT; leg++) {
+		if (names[leg] == NULL)
+			continue;
+		if (p->valid && driver_bird_symbol_ok(names[leg]) &&
+		    driver_bird_symbol_ok(defines[leg])) {
+			p->leg[leg].name = xstrdup(names[leg]);
+			p->leg[leg].define = xstrdup(defines[leg]);
+		} else {
+			log_warnx("%s: BIRD %s protocol \"%s\" is not a plain BIRD name: %s is %s",
+				  pc->prefix, bird_leg_names[leg], names[leg], pc->prefix,
+				  bird_leg_fallback[leg]);
+		}
+	}
+	p->desired = p->actual = ROUTE_UNKNOWN;
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+		p->leg[leg].state = ROUTE_UNKNOWN;
+		p->leg[leg].file_value = file != NULL && p->leg[leg].name != NULL ?
+			driver_bird_file_value(file, p->leg[leg].define) : -1;
+	}
+}
+
+/* Carries what we knew about the same protocols (by name) and defines. */
+static void
+driver_bird_prefix_carry(struct bird_prefix *p, const struct bird_prefix *old)
+{
+	enum bird_leg leg;
+
+	for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+		struct bird_proto *n = &p->leg[leg];
+		const struct bird_proto *o = &old->leg[leg];
+
+		if (n->name == NULL || o->name == NULL)
+			continue;
+		if (strcmp(o->name, n->name) == 0 &&
+		    strcmp(old->leg[BIRD_LEG_MAIN].name, p->leg[BIRD_LEG_MAIN].name) == 0) {
+			n->state = o->state;
+			n->missing = o->missing;
+		}
+		if (strcmp(o->define, n->define) == 0 && o->file_value >= 0)
+			n->file_value = o->file_value;
+	}
 }
 
 /* New prefix array from cfg; state carried over from `old` by protocol name. */
@@ -576,48 +743,13 @@ driver_bird_prefixes_build(const struct config *cfg, const struct bird_prefix *o
 
 	ps = xcalloc(cfg->n_prefixes + 1, sizeof(*ps));
 	for (i = 0; i < cfg->n_prefixes; i++) {
-		const struct prefix_config *pc = &cfg->prefixes[i];
 		struct bird_prefix *p = &ps[i];
 
-		p->protocol = xstrdup(pc->bird_protocol ? pc->bird_protocol : "");
-		p->define = xstrdup(pc->bird_define ? pc->bird_define : "");
-		p->valid = driver_bird_symbol_ok(p->protocol) && driver_bird_symbol_ok(p->define);
-		if (!p->valid)
-			log_warnx("%s: BIRD protocol \"%s\" / define \"%s\" is not a plain BIRD "
-				  "name: not driving it", pc->prefix, p->protocol, p->define);
-		if (pc->bird_degraded_protocol != NULL) {
-			if (p->valid && driver_bird_symbol_ok(pc->bird_degraded_protocol) &&
-			    driver_bird_symbol_ok(pc->bird_degraded_define)) {
-				p->twin = xstrdup(pc->bird_degraded_protocol);
-				p->twin_define = xstrdup(pc->bird_degraded_define);
-			} else {
-				log_warnx("%s: BIRD degraded protocol \"%s\" is not a plain BIRD "
-					  "name: degraded is announced plainly", pc->prefix,
-					  pc->bird_degraded_protocol);
-			}
-		}
-		p->desired = ROUTE_UNKNOWN;
-		p->actual = p->main_state = p->twin_state = ROUTE_UNKNOWN;
-		p->file_value = file != NULL ? driver_bird_file_value(file, p->define) : -1;
-		p->twin_file_value = file != NULL && p->twin != NULL ?
-			driver_bird_file_value(file, p->twin_define) : -1;
+		driver_bird_prefix_init(p, &cfg->prefixes[i], file);
 		for (j = 0; j < n_old; j++) {
-			if (strcmp(old[j].protocol, p->protocol) == 0) {
-				p->main_state = old[j].main_state;
-				p->missing = old[j].missing;
-				if (p->twin != NULL && old[j].twin != NULL &&
-				    strcmp(old[j].twin, p->twin) == 0) {
-					p->twin_state = old[j].twin_state;
-					p->twin_missing = old[j].twin_missing;
-				}
+			driver_bird_prefix_carry(p, &old[j]);
+			if (strcmp(old[j].leg[BIRD_LEG_MAIN].name, driver_bird_name(p)) == 0)
 				p->actual = driver_bird_combine(p);
-			}
-			if (strcmp(old[j].define, p->define) == 0 && old[j].file_value >= 0)
-				p->file_value = old[j].file_value;
-			if (p->twin != NULL && old[j].twin_define != NULL &&
-			    strcmp(old[j].twin_define, p->twin_define) == 0 &&
-			    old[j].twin_file_value >= 0)
-				p->twin_file_value = old[j].twin_file_value;
 		}
 	}
 	return ps;
@@ -833,10 +965,11 @@ driver_bird_flush(struct driver *d)
 }
 
 static void
-driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, bool twin)
+driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_leg leg)
 {
 	struct bird_prefix *p = index < d->n_prefixes ? &d->prefixes[index] : NULL;
-	const char *name = p == NULL ? "" : twin ? p->twin : p->protocol;
+	const char *name = p == NULL ? "" : p->leg[leg].name;
+	enum bird_leg l;
 	int n;
 
 	switch (cmd) {
@@ -862,12 +995,13 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, bool twin)
 	d->inflight_index = index;
 	d->inflight_generation = d->generation;
 	d->inflight_state = cmd == BIRD_CMD_ENABLE ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN;
-	d->inflight_twin = twin;
+	d->inflight_leg = leg;
 	d->inflight_acked = false;
 	d->inflight_text[0] = '\0';
 	if (cmd == BIRD_CMD_SHOW)
 		for (index = 0; index < d->n_prefixes; index++)
-			d->prefixes[index].seen = d->prefixes[index].twin_seen = false;
+			for (l = 0; l < BIRD_LEG__COUNT; l++)
+				d->prefixes[index].leg[l].seen = false;
 	log_debug("bird: > %.*s", (int)d->wlen - 1, d->wbuf);
 	driver_bird_start_timer(d, d->command_timeout_ms);
 	driver_bird_flush(d);
@@ -883,25 +1017,25 @@ driver_bird_pump(struct driver *d)
 		return;
 	if (d->readback_pending) {
 		d->readback_pending = false;
-		driver_bird_send(d, BIRD_CMD_SHOW, 0, false);
+		driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
 		return;
 	}
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
 		enum bird_cmd cmd;
-		bool twin;
+		enum bird_leg leg;
 
 		if (!p->apply_pending)
 			continue;
 		p->apply_pending = false;
 		/* Nothing to drive, or BIRD lacks the protocol (an enable
 		 * would only draw a parse error). */
-		if (p->desired == ROUTE_UNKNOWN || !p->valid || p->missing)
+		if (p->desired == ROUTE_UNKNOWN || !p->valid || p->leg[BIRD_LEG_MAIN].missing)
 			continue;
-		cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &twin);
+		cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &leg);
 		if (cmd == BIRD_CMD_NONE)
 			continue;
-		driver_bird_send(d, cmd, i, twin);
+		driver_bird_send(d, cmd, i, leg);
 		return;
 	}
 }
@@ -931,49 +1065,68 @@ driver_bird_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- replies ---- */
 
-/* The twin's row (or its absence) from a read-back. */
+/* A twin's row (or its absence) from a read-back. */
 static void
-driver_bird_readback_twin(struct bird_prefix *p)
+driver_bird_readback_twin(struct bird_prefix *p, enum bird_leg leg)
 {
-	if (p->twin == NULL)
+	struct bird_proto *t = &p->leg[leg];
+
+	if (t->name == NULL)
 		return;
-	if (!p->twin_seen) {
-		if (!p->twin_missing)
-			log_warnx("BIRD has no protocol \"%s\"; %s is announced plainly when "
-				  "degraded; see docs/bird.md", p->twin, p->protocol);
-		p->twin_missing = true;
-		p->twin_state = ROUTE_UNKNOWN;
+	if (!t->seen) {
+		if (!t->missing)
+			log_warnx("BIRD has no protocol \"%s\"; %s is %s; see docs/bird.md",
+				  t->name, driver_bird_name(p), bird_leg_fallback[leg]);
+		t->missing = true;
+		t->state = ROUTE_UNKNOWN;
 		return;
 	}
-	if (p->twin_missing)
-		log_info("BIRD has protocol \"%s\" now", p->twin);
-	p->twin_missing = false;
-	p->twin_state = p->twin_seen_state;
+	if (t->missing)
+		log_info("BIRD has protocol \"%s\" now", t->name);
+	t->missing = false;
+	t->state = t->seen_state;
+}
+
+static void
+driver_bird_log_drift(const struct bird_prefix *p, enum route_state want)
+{
+	char up[3 * (BIRD_NAME_MAX + 8)];
+	size_t n = driver_bird_legs_up(p, up, sizeof(up));
+
+	if (n > 1)
+		log_warnx("%s: BIRD has %s %s up, want %s: re-asserting", driver_bird_name(p),
+			  up, n == 2 ? "both" : "all", route_state_names[want]);
+	else
+		log_warnx("%s: BIRD has %s, want %s: re-asserting", driver_bird_name(p),
+			  route_state_names[p->actual], route_state_names[want]);
 }
 
 static void
 driver_bird_readback_done(struct driver *d)
 {
 	unsigned gen = d->generation;
+	enum bird_leg leg;
 	size_t i;
 
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
+		struct bird_proto *m = &p->leg[BIRD_LEG_MAIN];
 
 		p->was_right = p->desired != ROUTE_UNKNOWN &&
 			p->actual == driver_bird_effective(p, p->desired);
-		if (!p->seen) {
-			if (!p->missing && p->valid)
-				log_warnx("BIRD has no protocol \"%s\"; see docs/bird.md", p->protocol);
-			p->missing = true;
-			p->actual = p->main_state = ROUTE_UNKNOWN;
+		if (!m->seen) {
+			if (!m->missing && p->valid)
+				log_warnx("BIRD has no protocol \"%s\"; see docs/bird.md", m->name);
+			m->missing = true;
+			p->actual = m->state = ROUTE_UNKNOWN;
 			continue;
 		}
-		if (p->missing)
-			log_info("BIRD has protocol \"%s\" now", p->protocol);
-		p->missing = false;
-		p->main_state = p->seen_state;
-		driver_bird_readback_twin(p);
+		if (m->missing)
+			log_info("BIRD has protocol \"%s\" now", m->name);
+		m->missing = false;
+		m->state = m->seen_state;
+		for (leg = BIRD_LEG_MAIN + 1; leg < BIRD_LEG__COUNT; leg++)
+			driver_bird_readback_twin(p, leg);
 		p->actual = driver_bird_combine(p);
 	}
 	/* Prefixes without a verdict follow BIRD, so a `configure` keeps them as they are. */
@@ -993,13 +1146,7 @@ driver_bird_readback_done(struct driver *d)
 		if (p->drift_logged || !p->was_right)
 			continue;
 		p->drift_logged = true;
-		if (driver_bird_twin_active(p) && p->main_state == ROUTE_ANNOUNCED &&
-		    p->twin_state == ROUTE_ANNOUNCED)
-			log_warnx("%s: BIRD has %s and %s both up, want %s: re-asserting",
-				  p->protocol, p->protocol, p->twin, route_state_names[want]);
-		else
-			log_warnx("%s: BIRD has %s, want %s: re-asserting", p->protocol,
-				  route_state_names[p->actual], route_state_names[want]);
+		driver_bird_log_drift(p, want);
 		if (d->cb.drift != NULL)
 			d->cb.drift(d->arg, i, p->actual, want);
 		if (gen != d->generation)
@@ -1025,7 +1172,7 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 	if (bird_reply_is_error(code) || !d->inflight_acked) {
 		if (!p->fail_logged)
 			log_warnx("%s: BIRD refused %s: %04d %s",
-				  d->inflight_twin ? p->twin : p->protocol,
+				  p->leg[d->inflight_leg].name,
 				  bird_cmd_names[cmd], code,
 				  d->inflight_text[0] != '\0' ? d->inflight_text : text);
 		p->fail_logged = true;
@@ -1037,10 +1184,7 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 		return;
 	}
 	p->fail_logged = false;
-	if (d->inflight_twin)
-		p->twin_state = d->inflight_state;
-	else
-		p->main_state = d->inflight_state;
+	p->leg[d->inflight_leg].state = d->inflight_state;
 	want = driver_bird_effective(p, p->desired);
 	if (want != ROUTE_UNKNOWN && !driver_bird_matches(p, want)) {
 		/* the second half of a move between two states */
@@ -1050,7 +1194,7 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 	p->actual = driver_bird_combine(p);
 	if (p->actual == want)
 		p->drift_logged = false;
-	log_info("%s: %s in BIRD", p->protocol, route_state_names[p->actual]);
+	log_info("%s: %s in BIRD", driver_bird_name(p), route_state_names[p->actual]);
 	if (d->cb.actual != NULL)
 		d->cb.actual(d->arg, d->inflight_index, p->actual);
 }
@@ -1059,6 +1203,7 @@ static void
 driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 {
 	struct bird_protocol_row row;
+	enum bird_leg leg;
 	size_t i;
 
 	switch (d->inflight) {
@@ -1067,15 +1212,13 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 		    bird_reply_parse_protocol(ev->text, ev->len, &row) == -1)
 			return;
 		for (i = 0; i < d->n_prefixes; i++) {
-			struct bird_prefix *p = &d->prefixes[i];
+			for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
+				struct bird_proto *t = &d->prefixes[i].leg[leg];
 
-			if (strcmp(p->protocol, row.name) == 0) {
-				p->seen = true;
-				p->seen_state = driver_bird_state_word(row.state);
-			}
-			if (p->twin != NULL && strcmp(p->twin, row.name) == 0) {
-				p->twin_seen = true;
-				p->twin_seen_state = driver_bird_state_word(row.state);
+				if (t->name != NULL && strcmp(t->name, row.name) == 0) {
+					t->seen = true;
+					t->seen_state = driver_bird_state_word(row.state);
+				}
 			}
 		}
 		return;
@@ -1206,6 +1349,7 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 		   const struct driver_callbacks *cb, void *arg)
 {
 	struct driver *d;
+	enum bird_leg leg;
 	char *file;
 	size_t i;
 	bool rewrite;
@@ -1234,10 +1378,10 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	d->n_prefixes = cfg->n_prefixes;
 	rewrite = file == NULL;
 	for (i = 0; i < d->n_prefixes; i++)
-		if (d->prefixes[i].valid && (d->prefixes[i].file_value < 0 ||
-					     (d->prefixes[i].twin != NULL &&
-					      d->prefixes[i].twin_file_value < 0)))
-			rewrite = true;	/* BIRD would fail on the missing define */
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+			if (d->prefixes[i].valid && d->prefixes[i].leg[leg].name != NULL &&
+			    d->prefixes[i].leg[leg].file_value < 0)
+				rewrite = true;	/* BIRD would fail on the missing define */
 	free(file);
 	if (rewrite)
 		driver_bird_sync_file(d);
@@ -1290,6 +1434,14 @@ driver_bird_set_desired(struct driver *d, size_t index, enum route_state desired
 	p->desired = desired;
 	if (desired == ROUTE_UNKNOWN)
 		return;
+	/* A missing twin in BIRD is said by the read-back; a twin that is not
+	 * configured at all is said here, once. */
+	if (desired == ROUTE_DRAINING && p->valid && p->leg[BIRD_LEG_DRAIN].name == NULL &&
+	    !p->no_drain_logged) {
+		log_warnx("%s: no drain protocol configured: withdrawn instead of draining; "
+			  "see docs/bird.md", driver_bird_name(p));
+		p->no_drain_logged = true;
+	}
 	driver_bird_sanitize_why(p->why, why);
 	/* File first: a `configure` racing with us must see the new choice. */
 	driver_bird_sync_file(d);

@@ -3,7 +3,10 @@
  *
  * bgpd announces a prefix for us while `router bgp ASN` has `network P` in
  * the right address family; `network P route-map RM` announces it degraded
- * (the route-map prepends), `no network P` withdraws it.  We speak vtysh's
+ * (the degraded route-map prepends) or draining (the drain route-map adds
+ * the GRACEFUL_SHUTDOWN community and prepends, RFC 8326), `no network P`
+ * withdraws it.  Re-issuing `network P` with another route-map replaces the
+ * statement, so moving between the announced forms is an update upstream.  We speak vtysh's
  * protocol on bgpd's own socket (frr_vty.c frames the replies): `enable`
  * once per connection, then batches of NUL-terminated commands, one reply
  * per command.  Such changes are run-time only: a bgpd restart or reload
@@ -38,6 +41,10 @@
 
 #define FRR_REASON_MAX		200
 #define FRR_PREFIX_MAX		64
+/* bgpd takes a `no network` (and other changes) through its work queue,
+ * ~50 ms after the command succeeded: a read-back that soon after an apply
+ * may still show the old path.  It is only believed once this has passed. */
+#define FRR_SETTLE_S		0.5
 
 enum frr_conn {
 	FRR_CONN_IDLE,		/* waiting for the reconnect timer */
@@ -74,6 +81,7 @@ struct frr_prefix {
 	enum route_state desired;
 	enum route_state actual;	/* last read back or applied */
 	enum route_state applied;	/* last applied on this connection */
+	ev_tstamp applied_at;		/* ... when bgpd accepted it */
 	bool apply_pending;
 	/* read-back scratch */
 	bool seen;
@@ -82,7 +90,20 @@ struct frr_prefix {
 	bool drift_logged;
 	bool fail_logged;
 	bool readback_logged;
+	bool no_drain_logged;		/* draining wanted, no drain route-map */
+	bool gshut_logged;		/* drained path without GRACEFUL_SHUTDOWN */
 };
+
+/* The states announced through a route-map, with the config knob naming it. */
+static const struct {
+	enum route_state state;
+	const char *what;		/* for log lines */
+	const char *fallback;		/* what the state becomes without it */
+} frr_route_map_kinds[] = {
+	{ ROUTE_DEGRADED, "degraded", "degraded prefixes are announced plainly" },
+	{ ROUTE_DRAINING, "drain", "draining prefixes are withdrawn" },
+};
+#define FRR_ROUTE_MAP_KINDS	(sizeof(frr_route_map_kinds) / sizeof(frr_route_map_kinds[0]))
 
 struct driver {
 	struct ev_loop *loop;
@@ -91,7 +112,10 @@ struct driver {
 
 	char *socket_path;
 	uint32_t asn;
-	char *route_map;		/* NULL: degraded is announced plainly */
+	/* by state: DEGRADED's and DRAINING's route-map, NULL when none (or
+	 * not a plain name): degraded is then announced plainly, draining
+	 * withdrawn */
+	char *route_map[ROUTE_STATE__COUNT];
 	uint32_t command_timeout_ms;
 	uint32_t readback_interval_ms;
 	uint32_t reconnect_min_ms;
@@ -109,6 +133,7 @@ struct driver {
 	ev_timer reconnect_timer;
 	ev_timer command_timer;		/* connect and each batch */
 	ev_timer readback_timer;
+	ev_timer settle_timer;		/* a read-back once bgpd settled */
 	uint32_t backoff_ms;
 	bool session_ok;		/* a batch succeeded on this connection */
 	struct frr_vty_parser parser;
@@ -209,6 +234,12 @@ driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix
 		else
 			snprintf(network, sizeof(network), "network %s", prefix);
 		break;
+	case ROUTE_DRAINING:
+		/* without the route-map there is no GRACEFUL_SHUTDOWN to send */
+		if (route_map == NULL)
+			return -1;
+		snprintf(network, sizeof(network), "network %s route-map %s", prefix, route_map);
+		break;
 	case ROUTE_WITHDRAWN:
 		snprintf(network, sizeof(network), "no network %s", prefix);
 		break;
@@ -227,13 +258,39 @@ driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix
 	return n;
 }
 
-/* What a degraded wish becomes on this router. */
+/* What a wish becomes on this router: the route-map states need their map. */
 static enum route_state
 driver_frr_effective(const struct driver *d, enum route_state s)
 {
-	if (s == ROUTE_DEGRADED && d->route_map == NULL)
+	if (s == ROUTE_DEGRADED && d->route_map[ROUTE_DEGRADED] == NULL)
 		return ROUTE_ANNOUNCED;
+	if (s == ROUTE_DRAINING && d->route_map[ROUTE_DRAINING] == NULL)
+		return ROUTE_WITHDRAWN;
 	return s;
+}
+
+/* The route-maps from the router config; the unusable ones said once. */
+static void
+driver_frr_route_maps(struct driver *d, const struct router_config *rc)
+{
+	const char *names[ROUTE_STATE__COUNT] = {
+		[ROUTE_DEGRADED] = rc->frr_degraded_route_map,
+		[ROUTE_DRAINING] = rc->frr_drain_route_map,
+	};
+	size_t i;
+
+	for (i = 0; i < FRR_ROUTE_MAP_KINDS; i++) {
+		enum route_state st = frr_route_map_kinds[i].state;
+
+		if (names[st] == NULL)
+			continue;
+		if (driver_frr_name_ok(names[st]))
+			d->route_map[st] = xstrdup(names[st]);
+		else
+			log_warnx("frr: %s route-map \"%s\" is not a plain name: %s",
+				  frr_route_map_kinds[i].what, names[st],
+				  frr_route_map_kinds[i].fallback);
+	}
 }
 
 /* ---- prefixes ---- */
@@ -442,6 +499,7 @@ driver_frr_disconnect(struct driver *d, const char *why)
 	ev_io_stop(d->loop, &d->wio);
 	ev_timer_stop(d->loop, &d->command_timer);
 	ev_timer_stop(d->loop, &d->readback_timer);
+	ev_timer_stop(d->loop, &d->settle_timer);
 	if (d->fd != -1)
 		close(d->fd);
 	d->fd = -1;
@@ -563,7 +621,7 @@ driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
 	int n;
 
 	n = driver_frr_render_apply(d->wbuf, FRR_VTY_COMMAND_MAX, d->asn, p->prefix, p->family,
-				    state, d->route_map);
+				    state, d->route_map[state]);
 	if (n < 0)
 		return;
 	d->inflight_index = index;
@@ -612,6 +670,37 @@ driver_frr_status_text(char *buf, size_t size, int status, const char *text)
 		snprintf(buf + n, size - n, ": %.*s", (int)strcspn(text, "\n"), text);
 }
 
+/*
+ * A local path's state.  GRACEFUL_SHUTDOWN on it is draining whoever put it
+ * there (unless we configured degraded: a degraded route-map may add it
+ * too); this is what tells draining from announced, also after a
+ * reconnect.  Between announced and degraded what we configured decides;
+ * after a reconnect the prepends are the best guess (a wrong one is only
+ * re-asserted).
+ */
+static enum route_state
+driver_frr_classify(const struct driver *d, struct frr_prefix *p,
+		    const struct frr_bgp_readback *rb)
+{
+	if (!rb->present)
+		return ROUTE_WITHDRAWN;
+	if (rb->gshut && p->applied != ROUTE_DEGRADED) {
+		p->gshut_logged = false;
+		return ROUTE_DRAINING;
+	}
+	if (p->applied == ROUTE_DRAINING && !p->gshut_logged) {
+		/* re-asserted at every read-back, said once */
+		log_warnx("%s: bgpd announces it without GRACEFUL_SHUTDOWN: does route-map %s "
+			  "`set community graceful-shutdown additive`? see docs/frr.md",
+			  p->prefix, d->route_map[ROUTE_DRAINING]);
+		p->gshut_logged = true;
+	}
+	if (d->route_map[ROUTE_DEGRADED] != NULL &&
+	    (p->applied == ROUTE_DEGRADED || (p->applied == ROUTE_UNKNOWN && rb->prepends > 0)))
+		return ROUTE_DEGRADED;
+	return ROUTE_ANNOUNCED;
+}
+
 static void
 driver_frr_readback_reply(struct driver *d, const struct frr_vty_event *ev)
 {
@@ -638,15 +727,23 @@ driver_frr_readback_reply(struct driver *d, const struct frr_vty_event *ev)
 		log_info("%s: read back from bgpd again", p->prefix);
 	p->readback_logged = false;
 	p->seen = true;
-	if (!rb.present)
-		p->seen_state = ROUTE_WITHDRAWN;
-	else if (d->route_map != NULL && (p->applied == ROUTE_DEGRADED ||
-					  (p->applied == ROUTE_UNKNOWN && rb.prepends > 0)))
-		/* What we configured decides; after a reconnect the prepends
-		 * are the best guess (a wrong one is only re-asserted). */
-		p->seen_state = ROUTE_DEGRADED;
-	else
-		p->seen_state = ROUTE_ANNOUNCED;
+	p->seen_state = driver_frr_classify(d, p, &rb);
+}
+
+/* True (and a read-back is scheduled) when `p` differs from what we applied
+ * so recently that bgpd may not have carried it out yet. */
+static bool
+driver_frr_unsettled(struct driver *d, const struct frr_prefix *p)
+{
+	ev_tstamp left = p->applied_at + FRR_SETTLE_S - ev_now(d->loop);
+
+	if (!p->seen || p->applied == ROUTE_UNKNOWN || p->seen_state == p->applied || left <= 0)
+		return false;
+	if (!ev_is_active(&d->settle_timer)) {
+		ev_timer_set(&d->settle_timer, left, 0.);
+		ev_timer_start(d->loop, &d->settle_timer);
+	}
+	return true;
 }
 
 static void
@@ -662,9 +759,11 @@ driver_frr_readback_done(struct driver *d)
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct frr_prefix *p = &d->prefixes[i];
 		enum route_state want = driver_frr_effective(d, p->desired);
-
 		bool was_right = p->actual == want;
 
+		/* keep what we applied until bgpd has settled */
+		if (driver_frr_unsettled(d, p))
+			continue;
 		p->actual = p->seen ? p->seen_state : ROUTE_UNKNOWN;
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN || p->actual == want) {
 			p->drift_logged = false;
@@ -734,6 +833,7 @@ driver_frr_apply_done(struct driver *d)
 		log_info("%s: bgpd accepted it again", p->prefix);
 	p->fail_logged = false;
 	p->actual = p->applied = d->inflight_state;
+	p->applied_at = ev_now(d->loop);
 	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
 	if (d->cb.actual != NULL)
 		d->cb.actual(d->arg, d->inflight_index, p->actual);
@@ -873,14 +973,7 @@ driver_frr_create(struct ev_loop *loop, const struct config *cfg,
 	d->socket_path = xstrdup(cfg->router.control_socket ? cfg->router.control_socket :
 				 "/run/frr/bgpd.vty");
 	d->asn = cfg->router.frr_asn;
-	if (cfg->router.frr_degraded_route_map != NULL) {
-		if (driver_frr_name_ok(cfg->router.frr_degraded_route_map))
-			d->route_map = xstrdup(cfg->router.frr_degraded_route_map);
-		else
-			log_warnx("frr: degraded route-map \"%s\" is not a plain name: degraded "
-				  "prefixes are announced plainly",
-				  cfg->router.frr_degraded_route_map);
-	}
+	driver_frr_route_maps(d, &cfg->router);
 	d->command_timeout_ms = cfg->router.command_timeout_ms ? cfg->router.command_timeout_ms : 2000;
 	d->readback_interval_ms = cfg->router.readback_interval_ms ?
 		cfg->router.readback_interval_ms : 10000;
@@ -900,8 +993,10 @@ driver_frr_create(struct ev_loop *loop, const struct config *cfg,
 	ev_timer_init(&d->reconnect_timer, driver_frr_reconnect_cb, 0., 0.);
 	ev_timer_init(&d->command_timer, driver_frr_timeout_cb, 0., 0.);
 	ev_timer_init(&d->readback_timer, driver_frr_readback_cb, 0., 0.);
+	ev_timer_init(&d->settle_timer, driver_frr_readback_cb, 0., 0.);
 	d->rio.data = d->wio.data = d;
 	d->reconnect_timer.data = d->command_timer.data = d->readback_timer.data = d;
+	d->settle_timer.data = d;
 	/* Connect from the loop, so no callback runs before create returns. */
 	ev_timer_start(loop, &d->reconnect_timer);
 	return d;
@@ -943,6 +1038,12 @@ driver_frr_set_desired(struct driver *d, size_t index, enum route_state desired,
 	p->desired = desired;
 	if (desired == ROUTE_UNKNOWN)
 		return;
+	if (desired == ROUTE_DRAINING && d->route_map[ROUTE_DRAINING] == NULL &&
+	    !p->no_drain_logged) {
+		log_warnx("%s: no drain route-map: withdrawn instead of draining; see docs/frr.md",
+			  p->prefix);
+		p->no_drain_logged = true;
+	}
 	if (d->conn == FRR_CONN_READY) {
 		p->apply_pending = true;
 		driver_frr_pump(d);
@@ -980,13 +1081,15 @@ driver_frr_destroy(struct driver *d)
 	ev_timer_stop(d->loop, &d->reconnect_timer);
 	ev_timer_stop(d->loop, &d->command_timer);
 	ev_timer_stop(d->loop, &d->readback_timer);
+	ev_timer_stop(d->loop, &d->settle_timer);
 	if (d->fd != -1)
 		close(d->fd);
 	frr_vty_free(&d->parser);
 	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
 	free(d->wbuf);
 	free(d->order);
-	free(d->route_map);
+	for (size_t i = 0; i < ROUTE_STATE__COUNT; i++)
+		free(d->route_map[i]);
 	free(d->socket_path);
 	free(d);
 }

@@ -181,6 +181,51 @@ frr_vty_aspath_length(struct json_object *path)
 	return json_object_get_int(length);
 }
 
+/* One community as bgpd names it: well-known ones by name, others as A:B. */
+static bool
+frr_vty_is_gshut(const char *s, size_t len)
+{
+	return (len == 16 && memcmp(s, "gracefulShutdown", 16) == 0) ||
+	       (len == 17 && memcmp(s, "graceful-shutdown", 17) == 0) ||
+	       (len == 7 && memcmp(s, "65535:0", 7) == 0);
+}
+
+/* GRACEFUL_SHUTDOWN in the path's "community": the "list" when there is
+ * one, else the words of the "string". */
+static bool
+frr_vty_has_gshut(struct json_object *path)
+{
+	struct json_object *comm, *list, *str;
+	const char *s;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(path, "community", &comm) ||
+	    !json_object_is_type(comm, json_type_object))
+		return false;
+	if (json_object_object_get_ex(comm, "list", &list) &&
+	    json_object_is_type(list, json_type_array)) {
+		for (i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *c = json_object_array_get_idx(list, i);
+
+			if (c != NULL && json_object_is_type(c, json_type_string) &&
+			    frr_vty_is_gshut(json_object_get_string(c),
+					     (size_t)json_object_get_string_len(c)))
+				return true;
+		}
+		return false;
+	}
+	if (!json_object_object_get_ex(comm, "string", &str) ||
+	    !json_object_is_type(str, json_type_string))
+		return false;
+	for (s = json_object_get_string(str); *s != '\0'; s += n) {
+		s += strspn(s, " ");
+		n = strcspn(s, " ");
+		if (n > 0 && frr_vty_is_gshut(s, n))
+			return true;
+	}
+	return false;
+}
+
 int
 frr_vty_parse_bgp_prefix(const char *text, size_t len, struct frr_bgp_readback *out,
 			 const char **why)
@@ -193,6 +238,7 @@ frr_vty_parse_bgp_prefix(const char *text, size_t len, struct frr_bgp_readback *
 	out->present = false;
 	out->n_paths = 0;
 	out->prepends = -1;
+	out->gshut = false;
 	*why = "bad-json";
 	if (len > (size_t)INT32_MAX)
 		return -1;
@@ -221,6 +267,7 @@ frr_vty_parse_bgp_prefix(const char *text, size_t len, struct frr_bgp_readback *
 			continue;
 		out->present = true;
 		out->prepends = frr_vty_aspath_length(path);
+		out->gshut = frr_vty_has_gshut(path);
 		break;
 	}
 	rc = 0;

@@ -64,7 +64,7 @@ struct fake {
 	size_t in_len;
 	enum fake_mode mode;
 	bool split;		/* write replies one byte at a time */
-	struct fake_proto protos[4];
+	struct fake_proto protos[8];
 	size_t n_protos;
 	char log[MAX_LOG][300];	/* received commands */
 	size_t n_log;
@@ -108,6 +108,15 @@ fake_set(struct fake *f, const char *name, const char *state)
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	}
 	snprintf(p->state, sizeof(p->state), "%s", state);
+}
+
+/* True when the fake has protocol `name` in `state`. */
+static bool
+fake_is(struct fake *f, const char *name, const char *state)
+{
+	struct fake_proto *p = fake_find(f, name);
+
+	return p != NULL && strcmp(p->state, state) == 0;
 }
 
 static void
@@ -942,6 +951,194 @@ driver_bird_test_degraded_no_twin(void **state)
 				      "announced plainly when degraded"), 1);
 }
 
+/* anycast4 with both twins; the fake has all three down and anycast6. */
+static void
+start_drain(struct fixture *fx)
+{
+	fx->prefixes[0].bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	fx->prefixes[0].bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	fx->prefixes[0].bird_drain_protocol = (char *)(uintptr_t)"anycast4_drain";
+	fx->prefixes[0].bird_drain_define = (char *)(uintptr_t)"ANYCAST4_DRAIN_OFF";
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_set(&fx->fake, "anycast4_degraded", "down");
+	fake_set(&fx->fake, "anycast4_drain", "down");
+	fake_set(&fx->fake, "anycast6", "down");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+}
+
+static void
+driver_bird_test_drain_twin(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_drain(fx);
+	/* the file carries all three defines, withdrawn */
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"
+			     "define ANYCAST6_OFF = 1;\n"));
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+
+	/* announced -> draining: enable the drain twin, then disable main, so
+	 * the upstream gets an update with GRACEFUL_SHUTDOWN, not a withdraw */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "draining (operator)");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 0;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "enable anycast4_drain|disable anycast4 \"draining (operator)\"");
+	assert_int_equal(stderr_count(fx, "anycast4: draining in BIRD"), 1);
+	/* a read-back agrees: the drain twin up alone is draining */
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
+	assert_int_equal(fx->obs.n_drift, 0);
+
+	/* draining -> withdrawn (the drain time is over): the twin goes */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "drained (operator)");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4_drain \"drained (operator)\"");
+
+	/* withdrawn -> draining: the twin alone */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4_drain");
+
+	/* draining -> announced (resume): enable main, then disable the twin */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "resumed");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "enable anycast4|disable anycast4_drain \"resumed\"");
+
+	/* degraded -> draining: enable the drain twin, then disable the other */
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "busy");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "enable anycast4_drain|disable anycast4_degraded \"drain\"");
+	assert_true(fake_is(&fx->fake, "anycast4", "down"));
+	assert_true(fake_is(&fx->fake, "anycast4_degraded", "down"));
+	assert_true(fake_is(&fx->fake, "anycast4_drain", "up"));
+	assert_int_equal(fx->obs.n_drift, 0);
+}
+
+static void
+driver_bird_test_drain_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* a previous run left it draining: reported so, and kept in the file */
+	fx->prefixes[0].bird_drain_protocol = (char *)(uintptr_t)"anycast4_drain";
+	fx->prefixes[0].bird_drain_define = (char *)(uintptr_t)"ANYCAST4_DRAIN_OFF";
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_set(&fx->fake, "anycast4_drain", "up");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DRAIN_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_int_equal(fx->fake.n_log, 1);
+
+	/* main and drain twin both up: main's route wins, so announced;
+	 * wanting draining that is drift, and main goes */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	run_for(fx, 0.1);
+	assert_int_equal(fx->fake.n_log, fake_count(&fx->fake, "show protocols"));
+	fake_set(&fx->fake, "anycast4", "up");
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_DRAINING);
+	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4 and anycast4_drain both up, "
+				      "want draining: re-asserting"), 1);
+	WAIT_UNTIL(fx, 2, fake_is(&fx->fake, "anycast4", "down") &&
+		   fx->obs.actual[0] == ROUTE_DRAINING);
+	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
+
+	/* the twin disabled by hand: withdrawn, drift, enabled again */
+	fake_set(&fx->fake, "anycast4_drain", "down");
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 2);
+	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
+	WAIT_UNTIL(fx, 2, fake_is(&fx->fake, "anycast4_drain", "up") &&
+		   fx->obs.actual[0] == ROUTE_DRAINING);
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4_drain");
+	driver_close(&fx->h);
+
+	/* all three up, wanting announced: both twins go */
+	fx->prefixes[0].bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	fx->prefixes[0].bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_set(&fx->fake, "anycast4_degraded", "up");
+	fake_set(&fx->fake, "anycast4_drain", "up");
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, driver_connected(&fx->h) && fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h) && fake_is(&fx->fake, "anycast4_degraded", "down") &&
+		   fake_is(&fx->fake, "anycast4_drain", "down"));
+	assert_string_equal(fake_tail(&fx->fake, 2),
+			    "disable anycast4_degraded|disable anycast4_drain");
+	/* a first apply, not drift */
+	assert_int_equal(fx->obs.n_drift, 2);
+	fake_set(&fx->fake, "anycast4_degraded", "up");
+	fake_set(&fx->fake, "anycast4_drain", "up");
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 3);
+	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4, anycast4_degraded and "
+				      "anycast4_drain all up, want announced: re-asserting"), 1);
+}
+
+static void
+driver_bird_test_drain_no_twin(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* no drain twin configured: draining is applied as withdrawn, said once */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_int_equal(stderr_count(fx, "anycast4: no drain protocol configured: withdrawn "
+				      "instead of draining; see docs/bird.md"), 1);
+	assert_int_equal(fx->obs.n_drift, 0);
+	driver_close(&fx->h);
+
+	/* configured but missing in BIRD: the same, said once by the read-back */
+	fx->prefixes[0].bird_drain_protocol = (char *)(uintptr_t)"anycast4_drain";
+	fx->prefixes[0].bird_drain_define = (char *)(uintptr_t)"ANYCAST4_DRAIN_OFF";
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_set(&fx->fake, "anycast4", "up");
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 5);
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"));
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast4_drain\"; anycast4 is "
+				      "withdrawn when draining; see docs/bird.md"), 1);
+	assert_int_equal(fx->obs.n_drift, 0);
+
+	/* the twin shows up (BIRD reconfigured): the next read-back drains */
+	fake_set(&fx->fake, "anycast4_drain", "down");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4_drain");
+	assert_int_equal(stderr_count(fx, "BIRD has protocol \"anycast4_drain\" now"), 1);
+}
+
 static void
 driver_bird_test_reconfigure(void **state)
 {
@@ -990,6 +1187,19 @@ driver_bird_test_initial_state(void **state)
 	write_text(fx->state_path, "define ANYCAST4_OFF = 0;\n");
 	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
 	assert_string_equal(slurp(fx->state_path), "define ANYCAST4_OFF = 0;\n");
+	/* with twins: one define each, all withdrawn */
+	unlink(fx->state_path);
+	fx->prefixes[0].bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
+	fx->prefixes[0].bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	fx->prefixes[0].bird_drain_protocol = (char *)(uintptr_t)"anycast4_drain";
+	fx->prefixes[0].bird_drain_define = (char *)(uintptr_t)"ANYCAST4_DRAIN_OFF";
+	fx->prefixes[1].bird_drain_protocol = (char *)(uintptr_t)"anycast6 drain";
+	fx->prefixes[1].bird_drain_define = (char *)(uintptr_t)"ANYCAST6 DRAIN_OFF";
+	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
+			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"
+			     "define ANYCAST6_OFF = 1;\n"));
+	assert_false(file_has(fx->state_path, "DRAIN_OFF = 1;\ndefine ANYCAST6 "));
 	/* unwritable place */
 	fx->cfg.router.state_file = (char *)(uintptr_t)"/proc/nonexistent/x/bird-state.conf";
 	assert_int_equal(driver_bird_write_initial_state(&fx->cfg), -1);
@@ -1248,6 +1458,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_degraded_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_degraded_no_twin, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_drain_twin, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_drain_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_drain_no_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_initial_state, setup, teardown),
 		cmocka_unit_test(driver_bird_test_sanitize),
 		cmocka_unit_test_setup_teardown(driver_bird_test_front, setup, teardown),

@@ -49,6 +49,7 @@ struct fake_net {
 	char prefix[64];
 	char route_map[64];
 	bool used;
+	double ghost_until;	/* withdrawn, but `show` has it until then */
 };
 
 struct fake {
@@ -65,6 +66,8 @@ struct fake {
 	bool in_router;		/* `router bgp` accepted since `configure terminal` */
 	bool split;		/* deliver output in 1-byte sends */
 	struct fake_net nets[4];
+	const char *gshut_maps;	/* "|A|B|": route-maps that add GRACEFUL_SHUTDOWN */
+	double withdraw_lag;	/* bgpd's work queue: `no network` shows this late */
 	char log[MAX_LOG][200];
 	size_t n_log;
 	int accepts;
@@ -159,11 +162,25 @@ fake_network(struct fake *f, const char *prefix, const char *route_map)
 	snprintf(n->route_map, sizeof(n->route_map), "%s", route_map ? route_map : "");
 }
 
+/* A withdrawn network bgpd's work queue has not got to yet. */
+static struct fake_net *
+fake_ghost(struct fake *f, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (!f->nets[i].used && f->nets[i].ghost_until > ev_time() &&
+		    strcmp(f->nets[i].prefix, prefix) == 0)
+			return &f->nets[i];
+	return NULL;
+}
+
 static void
 fake_show(struct fake *f, const char *prefix)
 {
-	struct fake_net *n = fake_find(f, prefix);
-	char buf[1024];
+	struct fake_net *n = fake_find(f, prefix) ? fake_find(f, prefix) : fake_ghost(f, prefix);
+	char buf[1024], bar[70];
+	bool gshut;
 
 	if (f->mode == FAKE_HUGE) {
 		size_t len = 2 * 1024 * 1024;
@@ -184,12 +201,17 @@ fake_show(struct fake *f, const char *prefix)
 		fake_reply(f, "{\n}\n", 0);
 		return;
 	}
+	snprintf(bar, sizeof(bar), "|%s|", n->route_map);
+	gshut = n->route_map[0] && f->gshut_maps != NULL && strstr(f->gshut_maps, bar) != NULL;
 	snprintf(buf, sizeof(buf),
 		 "{\n  \"prefix\":\"%s\",\n  \"paths\":[\n    {\n      \"aspath\":{\n"
 		 "        \"string\":\"%s\",\n        \"length\":%d\n      },\n"
-		 "      \"valid\":true,\n      \"sourced\":true,\n      \"local\":true\n"
-		 "    }\n  ]\n}\n", prefix, n->route_map[0] ? "65001 65001" : "Local",
-		 n->route_map[0] ? 2 : 0);
+		 "      \"valid\":true,\n      \"sourced\":true,\n      \"local\":true,\n%s"
+		 "      \"origin\":\"IGP\"\n    }\n  ]\n}\n", prefix,
+		 n->route_map[0] ? "65001 65001" : "Local", n->route_map[0] ? 2 : 0,
+		 gshut ? "      \"community\":{\n        \"string\":\"graceful-shutdown\",\n"
+			 "        \"list\":[\n          \"gracefulShutdown\"\n        ]\n"
+			 "      },\n" : "");
 	fake_reply(f, buf, 0);
 }
 
@@ -250,6 +272,7 @@ fake_command(struct fake *f, const char *cmd)
 			return;
 		}
 		n->used = false;
+		n->ghost_until = ev_time() + f->withdraw_lag;
 		fake_reply(f, "", 0);
 	} else if (strncmp(cmd, "network ", 8) == 0 && f->mode == FAKE_REFUSE_NETWORK) {
 		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
@@ -472,6 +495,7 @@ setup(void **state)
 
 	fx->fake.loop = fx->loop;
 	fx->fake.lfd = fx->fake.cfd = -1;
+	fx->fake.gshut_maps = "|ANYCAST-DRAIN|";
 	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bgpd.vty", fx->dir);
 	fx->cfg.router.control_socket = fx->fake.path;
 
@@ -706,6 +730,215 @@ driver_frr_test_drift(void **state)
 	assert_int_equal(fx->obs.n_drift, 1);
 }
 
+/* The last command of the last apply batch (the one before `end`). */
+static const char *
+fake_network_cmd(const struct fake *f)
+{
+	return f->n_log >= 2 ? f->log[f->n_log - 2] : "";
+}
+
+static void
+driver_frr_test_drain(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"ANYCAST-DRAIN";
+	fx->cfg.router.readback_interval_ms = 50;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+
+	/* announced -> draining: the statement with the drain route-map (an
+	 * update upstream, with GRACEFUL_SHUTDOWN) */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "draining (operator)");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "network 192.0.2.1/32 route-map ANYCAST-DRAIN");
+	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 0);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: draining in bgpd"), 1);
+	/* read-backs agree: the path carries GRACEFUL_SHUTDOWN */
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
+	assert_int_equal(fx->obs.n_drift, 0);
+
+	/* draining -> withdrawn (the drain time is over) */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "drained (operator)");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "no network 192.0.2.1/32");
+
+	/* withdrawn -> draining, draining -> announced (resume) */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "network 192.0.2.1/32 route-map ANYCAST-DRAIN");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "network 192.0.2.1/32");
+
+	/* degraded -> draining replaces one route-map with the other */
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 1, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DRAINING && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake),
+			    "network 2001:db8::1/128 route-map ANYCAST-DRAIN");
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[1], ROUTE_DRAINING);
+	assert_int_equal(fx->obs.n_drift, 0);
+	assert_int_equal(stderr_count(fx, "GRACEFUL_SHUTDOWN"), 0);
+}
+
+static void
+driver_frr_test_drain_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* after a (re)connect the community tells draining from announced */
+	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"ANYCAST-DRAIN";
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_network(&fx->fake, "192.0.2.1/32", "ANYCAST-DRAIN");
+	fake_network(&fx->fake, "2001:db8::1/128", "ANYCAST-DEGRADED");
+	start_normal(fx);
+	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
+	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
+
+	/* wanting announced, a drained path is drift (and the other way) */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
+	run_for(fx, 0.1);
+	assert_int_equal(fake_count(&fx->fake, "end"), 0);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_network(&fx->fake, "192.0.2.1/32", "ANYCAST-DRAIN");	/* by hand */
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_DRAINING);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd has it draining, want announced: "
+				      "re-asserting"), 1);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_find(&fx->fake, "192.0.2.1/32")->route_map, "");
+
+	/* draining wanted, the route-map dropped by hand: re-asserted */
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 2);
+	assert_int_equal(fx->obs.drift_found, ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_DRAINING);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h) &&
+		   strcmp(fake_find(&fx->fake, "192.0.2.1/32")->route_map, "ANYCAST-DRAIN") == 0);
+
+	/* a degraded route-map may add GRACEFUL_SHUTDOWN too: found after a
+	 * reconnect it looks drained, so it is configured once more; from
+	 * then on what we configured decides */
+	fx->fake.gshut_maps = "|ANYCAST-DRAIN|ANYCAST-DEGRADED|";
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 3);
+	assert_int_equal(fx->obs.drift_found, ROUTE_DRAINING);
+	assert_int_equal(fx->obs.drift_wanted, ROUTE_DEGRADED);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
+	assert_int_equal(fx->obs.n_drift, 3);
+	assert_int_equal(fake_count(&fx->fake,
+				    "network 2001:db8::1/128 route-map ANYCAST-DEGRADED"), 1);
+}
+
+static void
+driver_frr_test_drain_no_gshut(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* a drain route-map that forgets the community: not draining, said
+	 * once, re-asserted at every read-back */
+	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"ANYCAST-DRAIN";
+	fx->cfg.router.readback_interval_ms = 50;
+	fx->fake.gshut_maps = "";
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32 route-map ANYCAST-DRAIN") >= 3);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd announces it without GRACEFUL_SHUTDOWN: "
+				      "does route-map ANYCAST-DRAIN `set community graceful-shutdown "
+				      "additive`? see docs/frr.md"), 1);
+	assert_int_equal(fx->obs.n_drift, 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_ANNOUNCED);
+	/* fixed: quiet again */
+	fx->fake.gshut_maps = "|ANYCAST-DRAIN|";
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
+	run_for(fx, 0.2);
+	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
+	assert_int_equal(fx->obs.n_drift, 1);
+}
+
+static void
+driver_frr_test_drain_no_route_map(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* no drain route-map: draining is applied as withdrawn, said once */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "no network 192.0.2.1/32");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
+	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_int_equal(stderr_count(fx, "192.0.2.1/32: no drain route-map: withdrawn instead of "
+				      "draining; see docs/frr.md"), 1);
+	assert_int_equal(fx->obs.n_drift, 0);
+	driver_close(&fx->h);
+
+	/* a name bgpd would split is not used: the same */
+	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"A B";
+	open_driver(fx);
+	assert_int_equal(stderr_count(fx, "frr: drain route-map \"A B\" is not a plain name: "
+				      "draining prefixes are withdrawn"), 1);
+	WAIT_UNTIL(fx, 2, driver_connected(&fx->h));
+	driver_set_desired(&fx->h, 1, ROUTE_DRAINING, NULL);
+	run_for(fx, 0.1);
+	assert_int_equal(fake_count(&fx->fake, "network 2001:db8::1/128 route-map A B"), 0);
+	assert_int_equal(fx->obs.actual[1], ROUTE_WITHDRAWN);
+}
+
+static void
+driver_frr_test_settle(void **state)
+{
+	struct fixture *fx = *state;
+	size_t i;
+
+	/* bgpd shows a withdrawn path ~50 ms longer (its work queue): a
+	 * read-back in that window is not drift, it is looked at again */
+	fx->fake.withdraw_lag = 0.15;
+	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"ANYCAST-DRAIN";
+	fx->cfg.router.readback_interval_ms = 20;
+	start_normal(fx);
+	for (i = 0; i < 3; i++) {
+		driver_set_desired(&fx->h, 0, i == 1 ? ROUTE_ANNOUNCED : ROUTE_DRAINING, NULL);
+		WAIT_UNTIL(fx, 2, fx->obs.actual[0] != ROUTE_WITHDRAWN && driver_idle(&fx->h));
+		driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "drained");
+		WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+		run_for(fx, 0.1);
+		/* still shown by bgpd, still reported as we applied it */
+		assert_non_null(fake_ghost(&fx->fake, "192.0.2.1/32"));
+		assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+		run_for(fx, 0.6);
+		assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	}
+	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 3);
+	assert_int_equal(fx->obs.n_drift, 0);
+	assert_int_equal(stderr_count(fx, "re-asserting"), 0);
+
+	/* a real change by hand right after an apply is still caught, once
+	 * the settle time is over */
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;
+	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
+	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h) &&
+		   fake_find(&fx->fake, "192.0.2.1/32") != NULL);
+}
+
 static void
 driver_frr_test_refused(void **state)
 {
@@ -925,6 +1158,13 @@ driver_frr_test_text(void **state)
 	n = driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET, ROUTE_WITHDRAWN,
 				    NULL);
 	assert_non_null(memmem(buf, (size_t)n, "\0no network 10.0.0.0/8\0", 23));
+	n = driver_frr_render_apply(buf, sizeof(buf), 65001, "192.0.2.1/32", AF_INET,
+				    ROUTE_DRAINING, "ANYCAST-DRAIN");
+	assert_memory_equal(buf, "configure terminal\0router bgp 65001\0"
+			    "address-family ipv4 unicast\0"
+			    "network 192.0.2.1/32 route-map ANYCAST-DRAIN\0end\0", (size_t)n);
+	assert_int_equal(driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET,
+						 ROUTE_DRAINING, NULL), -1);
 	assert_int_equal(driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", AF_INET,
 						 ROUTE_UNKNOWN, NULL), -1);
 	assert_int_equal(driver_frr_render_apply(buf, sizeof(buf), 1, "10.0.0.0/8", 0,
@@ -970,6 +1210,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_no_route_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_drain_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_drain_no_gshut, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_drain_no_route_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_settle, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_withdraw_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_bad_trailer, setup, teardown),

@@ -5,7 +5,9 @@
  * Both drivers promise the same thing (driver.h): read back, apply a known
  * desired state, change nothing for ROUTE_UNKNOWN, re-assert after a router
  * restart or a change made by hand (and say so through cb->drift), carry a
- * degraded state, and apply once a missing router shows up.  Every case here
+ * degraded and a draining state, and apply once a missing router shows up.
+ * The drain case also proves that the router really attaches the
+ * GRACEFUL_SHUTDOWN community (65535:0) to the drained route.  Every case here
  * checks that with the router's own tools (birdc, vtysh), not with what the
  * driver reports.
  *
@@ -48,6 +50,7 @@
 #define PREFIX		"192.0.2.1/32"
 #define ASN		65001
 #define ROUTE_MAP	"ANYCAST-DEGRADED"
+#define DRAIN_MAP	"ANYCAST-DRAIN"
 
 struct sx;
 
@@ -209,6 +212,8 @@ bird_configure(struct sx *sx)
 	sx->prefix.bird_define = (char *)(uintptr_t)"ANYCAST4_OFF";
 	sx->prefix.bird_degraded_protocol = (char *)(uintptr_t)"anycast4_degraded";
 	sx->prefix.bird_degraded_define = (char *)(uintptr_t)"ANYCAST4_DEGRADED_OFF";
+	sx->prefix.bird_drain_protocol = (char *)(uintptr_t)"anycast4_drain";
+	sx->prefix.bird_drain_define = (char *)(uintptr_t)"ANYCAST4_DRAIN_OFF";
 	snprintf(conf, sizeof(conf), "%s/bird.conf", sx->dir);
 	snprintf(text, sizeof(text),
 		 "log \"%s/bird.log\" all;\n"
@@ -218,8 +223,12 @@ bird_configure(struct sx *sx)
 		 "protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; "
 		 "route " PREFIX " blackhole; }\n"
 		 "protocol static anycast4_degraded { disabled ANYCAST4_DEGRADED_OFF; "
-		 "ipv4 { preference 50; }; route " PREFIX " blackhole; }\n",
-		 sx->dir, sx->state_path);
+		 "ipv4 { preference 50; }; route " PREFIX " blackhole; }\n"
+		 /* as in etc/bird-anycast.conf */
+		 "protocol static anycast4_drain { disabled ANYCAST4_DRAIN_OFF; "
+		 "ipv4 { preference 40; }; route " PREFIX " blackhole { "
+		 "bgp_community.add((65535, 0)); bgp_path.prepend(%d); bgp_path.prepend(%d); }; }\n",
+		 sx->dir, sx->state_path, ASN, ASN);
 	write_text(conf, text);
 	/* the boot order: --init-bird-state, then BIRD, then the daemon */
 	assert_int_equal(driver_bird_write_initial_state(&sx->cfg), 0);
@@ -261,18 +270,21 @@ bird_up(struct sx *sx, const char *proto)
 	return false;
 }
 
+/* One protocol up alone is its state, none withdrawn, more unknown. */
 static enum route_state
 bird_state(struct sx *sx)
 {
-	bool main_up = bird_up(sx, "anycast4"), twin_up = bird_up(sx, "anycast4_degraded");
+	bool main_up = bird_up(sx, "anycast4"), degraded_up = bird_up(sx, "anycast4_degraded");
+	bool drain_up = bird_up(sx, "anycast4_drain");
 
-	if (main_up && !twin_up)
-		return ROUTE_ANNOUNCED;
-	if (twin_up && !main_up)
-		return ROUTE_DEGRADED;
-	if (!main_up && !twin_up)
+	switch (main_up + degraded_up + drain_up) {
+	case 0:
 		return ROUTE_WITHDRAWN;
-	return ROUTE_UNKNOWN;
+	case 1:
+		return main_up ? ROUTE_ANNOUNCED : degraded_up ? ROUTE_DEGRADED : ROUTE_DRAINING;
+	default:
+		return ROUTE_UNKNOWN;
+	}
 }
 
 static void
@@ -304,6 +316,7 @@ frr_configure(struct sx *sx)
 	sx->cfg.router.kind = ROUTER_KIND_FRR;
 	sx->cfg.router.frr_asn = ASN;
 	sx->cfg.router.frr_degraded_route_map = (char *)(uintptr_t)ROUTE_MAP;
+	sx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)DRAIN_MAP;
 	snprintf(conf, sizeof(conf), "%s/frr.conf", sx->dir);
 	/* no zebra: nothing is in the RIB, hence no import-check */
 	snprintf(text, sizeof(text),
@@ -315,7 +328,12 @@ frr_configure(struct sx *sx)
 		 "exit\n"
 		 "route-map " ROUTE_MAP " permit 10\n"
 		 " set as-path prepend %d %d\n"
-		 "exit\n", ASN, ASN, ASN);
+		 "exit\n"
+		 /* as in etc/frr-anycast.conf */
+		 "route-map " DRAIN_MAP " permit 10\n"
+		 " set community graceful-shutdown additive\n"
+		 " set as-path prepend %d %d\n"
+		 "exit\n", ASN, ASN, ASN, ASN, ASN);
 	write_text(conf, text);
 	/* bgpd drops to user frr before it creates its socket */
 	assert_non_null(pw);
@@ -365,6 +383,8 @@ frr_state(struct sx *sx)
 		return ROUTE_UNKNOWN;
 	if (!rb.present)
 		return ROUTE_WITHDRAWN;
+	if (rb.gshut)
+		return ROUTE_DRAINING;
 	return rb.prepends > 0 ? ROUTE_DEGRADED : ROUTE_ANNOUNCED;
 }
 
@@ -675,6 +695,70 @@ case_degraded(struct sx *sx)
 	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
 }
 
+/* The router's own account of the route: it carries GRACEFUL_SHUTDOWN and
+ * the prepends. */
+static void
+check_gshut(struct sx *sx)
+{
+	char cmd[300];
+	const char *out;
+
+	if (strcmp(sx->be->name, "bird") == 0) {
+		snprintf(cmd, sizeof(cmd), BIRDC_BIN " -s '%s' show route all for " PREFIX,
+			 sx->sock);
+		out = run_cmd(cmd);
+		assert_non_null(strstr(out, "blackhole [anycast4_drain "));
+		assert_non_null(strstr(out, "\tBGP.community: (65535,0)\n"));
+		assert_non_null(strstr(out, "\tBGP.as_path: 65001 65001\n"));
+		return;
+	}
+	assert_non_null(strstr(vtysh(sx, "-c 'show running-config'"),
+			       "  network " PREFIX " route-map " DRAIN_MAP "\n"));
+	out = vtysh(sx, "-c 'show bgp ipv4 unicast " PREFIX " json'");
+	assert_non_null(strstr(out, "\"string\":\"graceful-shutdown\""));
+	assert_non_null(strstr(out, "\"gracefulShutdown\""));
+	assert_non_null(strstr(out, "\"string\":\"65001 65001\""));
+}
+
+static void
+case_drain(struct sx *sx)
+{
+	int ups;
+
+	open_and_read(sx);
+	announce(sx);
+	driver_set_desired(&sx->h, 0, ROUTE_DRAINING, "draining (operator), 60 s left");
+	WAIT_UNTIL(sx, 5, sx->obs.actual == ROUTE_DRAINING && driver_idle(&sx->h));
+	assert_int_equal(sx->be->state(sx), ROUTE_DRAINING);
+	check_gshut(sx);
+	/* read-backs agree with it */
+	run_for(sx, 0.4);
+	assert_int_equal(sx->obs.actual, ROUTE_DRAINING);
+	assert_int_equal(sx->obs.n_drift, 0);
+
+	/* the router restarts mid-drain: drained again */
+	ups = sx->obs.n_up;
+	router_stop(sx);
+	WAIT_UNTIL(sx, 3, sx->obs.n_down >= 1);
+	sx->be->boot(sx);
+	sx->be->start(sx);
+	WAIT_UNTIL(sx, 5, sx->obs.n_up > ups);
+	WAIT_UNTIL(sx, 5, router_is(sx, ROUTE_DRAINING) && driver_idle(&sx->h) &&
+		   sx->obs.actual == ROUTE_DRAINING);
+	assert_int_equal(sx->obs.n_drift, 1);
+	assert_int_equal(sx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->obs.drift_wanted, ROUTE_DRAINING);
+	check_gshut(sx);
+
+	/* the drain time is over: withdrawn */
+	driver_set_desired(&sx->h, 0, ROUTE_WITHDRAWN, "drained (operator)");
+	WAIT_UNTIL(sx, 5, sx->obs.actual == ROUTE_WITHDRAWN && driver_idle(&sx->h));
+	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
+	run_for(sx, 0.4);
+	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
+	assert_int_equal(sx->obs.n_drift, 1);
+}
+
 static void
 case_socket_missing(struct sx *sx)
 {
@@ -699,6 +783,7 @@ static const struct shared_case cases[] = {
 	{ "router_restart", case_restart },
 	{ "hand_change", case_hand },
 	{ "degraded", case_degraded },
+	{ "drain", case_drain },
 	{ "socket_missing", case_socket_missing },
 };
 #define N_CASES	(sizeof(cases) / sizeof(cases[0]))

@@ -214,6 +214,22 @@ static const char json_prepended[] =
 	"\"segments\":[{\"type\":\"as-sequence\",\"list\":[65001,65001]}],\"length\":2},"
 	"\"valid\":true,\"sourced\":true,\"local\":true}]}";
 
+/* `network P route-map ANYCAST-DRAIN` (set community graceful-shutdown
+ * additive, set as-path prepend 65001 65001) as bgpd 8.4.4 prints it. */
+static const char json_drained[] =
+	"{\n  \"prefix\":\"192.0.2.1/32\",\n  \"version\":1,\n  \"paths\":[\n    {\n"
+	"      \"aspath\":{\n        \"string\":\"65001 65001\",\n        \"segments\":[\n"
+	"          {\n            \"type\":\"as-sequence\",\n            \"list\":[\n"
+	"              65001,\n              65001\n            ]\n          }\n        ],\n"
+	"        \"length\":2\n      },\n      \"origin\":\"IGP\",\n      \"metric\":0,\n"
+	"      \"weight\":32768,\n      \"valid\":true,\n      \"version\":1,\n"
+	"      \"sourced\":true,\n      \"local\":true,\n      \"bestpath\":{\n"
+	"        \"overall\":true,\n        \"selectionReason\":\"First path received\"\n"
+	"      },\n      \"community\":{\n        \"string\":\"graceful-shutdown\",\n"
+	"        \"list\":[\n          \"gracefulShutdown\"\n        ]\n      },\n"
+	"      \"nexthops\":[\n        {\n          \"ip\":\"0.0.0.0\",\n"
+	"          \"afi\":\"ipv4\"\n        }\n      ]\n    }\n  ]\n}\n";
+
 /* Only a path learned from a neighbor. */
 static const char json_remote[] =
 	"{\"prefix\":\"192.0.2.1/32\",\"paths\":[{\"aspath\":{\"string\":\"65002\",\"length\":1},"
@@ -245,9 +261,58 @@ frr_vty_test_readback(void **state)
 	assert_false(rb.present);
 	assert_int_equal(rb.n_paths, 1);
 
+	assert_false(rb.gshut);
+
+	assert_int_equal(frr_vty_parse_bgp_prefix(json_drained, strlen(json_drained), &rb, &why), 0);
+	assert_true(rb.present);
+	assert_int_equal(rb.prepends, 2);
+	assert_true(rb.gshut);
+
 	/* an empty paths array */
 	assert_int_equal(frr_vty_parse_bgp_prefix("{\"paths\":[]}", 12, &rb, &why), 0);
 	assert_false(rb.present);
+}
+
+/* The community of the local path, in the forms bgpd may print it. */
+static bool
+gshut_of(const char *community)
+{
+	char json[512];
+	struct frr_bgp_readback rb;
+	const char *why;
+
+	snprintf(json, sizeof(json), "{\"paths\":[{\"peer\":{},\"community\":"
+		 "{\"list\":[\"gracefulShutdown\"]}},{\"sourced\":true%s%s}]}",
+		 community[0] ? ",\"community\":" : "", community);
+	assert_int_equal(frr_vty_parse_bgp_prefix(json, strlen(json), &rb, &why), 0);
+	assert_true(rb.present);
+	return rb.gshut;
+}
+
+static void
+frr_vty_test_readback_gshut(void **state)
+{
+	(void)state;
+	/* among others (`set community 65001:100 65535:0 no-export`) */
+	assert_true(gshut_of("{\"string\":\"65001:100 graceful-shutdown no-export\","
+			     "\"list\":[\"65001:100\",\"gracefulShutdown\",\"noExport\"]}"));
+	assert_true(gshut_of("{\"list\":[\"65535:0\"]}"));
+	/* the words of the string when there is no list */
+	assert_true(gshut_of("{\"string\":\"65001:100 graceful-shutdown\"}"));
+	assert_true(gshut_of("{\"string\":\"65535:0\"}"));
+	/* the list decides when there is one */
+	assert_false(gshut_of("{\"string\":\"graceful-shutdown\",\"list\":[\"noExport\"]}"));
+	assert_false(gshut_of("{\"string\":\"65001:100 no-export\","
+			      "\"list\":[\"65001:100\",\"noExport\"]}"));
+	assert_false(gshut_of("{\"string\":\"graceful-shutdownx 65535:00\"}"));
+	/* no community, or odd shapes: not GRACEFUL_SHUTDOWN (the remote
+	 * path before it has one: only the local path counts) */
+	assert_false(gshut_of(""));
+	assert_false(gshut_of("\"graceful-shutdown\""));
+	assert_false(gshut_of("{\"list\":[1,null,{}]}"));
+	assert_false(gshut_of("{\"list\":\"gracefulShutdown\"}"));
+	assert_false(gshut_of("{\"string\":[\"graceful-shutdown\"]}"));
+	assert_false(gshut_of("{\"string\":\"\"}"));
 }
 
 static void
@@ -291,6 +356,7 @@ main(void)
 		cmocka_unit_test(frr_vty_test_too_large),
 		cmocka_unit_test(frr_vty_test_status_names),
 		cmocka_unit_test(frr_vty_test_readback),
+		cmocka_unit_test(frr_vty_test_readback_gshut),
 		cmocka_unit_test(frr_vty_test_readback_garbage),
 	};
 
