@@ -872,6 +872,11 @@ driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
 		return;
 	}
 	d->conn = FRR_CONN_READY;
+	/* A new session is a new bgpd, or one that lost us: what it lacks now is
+	 * a new drift, logged and counted even if the last one was repaired too
+	 * recently for a read-back to have confirmed it. */
+	for (size_t i = 0; i < d->n_prefixes; i++)
+		d->prefixes[i].drift_logged = false;
 	/* Read back before anything else, also before whatever the connection
 	 * callback asks for. */
 	d->readback_pending = true;
