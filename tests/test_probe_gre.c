@@ -826,7 +826,7 @@ probe_gre_test_ocrp_timeout(void **state)
 	t->fake.silent_ocrq = true;
 	run_probe(t);
 	assert_report(t, PROBE_DOWN, "ocrp-timeout");
-	assert_true(t->report.latency_ms >= 290 && t->report.latency_ms < 1000);
+	assert_true(t->report.latency_ms >= 290);	/* not before the timeout */
 	run_until(t, &t->fake.saw_eof);	/* cancel() closed the connection */
 	assert_int_equal(t->fake.n_ocrq, 1);
 }
@@ -1280,7 +1280,6 @@ probe_gre_test_pptpd_fake_pppd(void **state)
 	t->cfg.timeout_ms = 2000;
 	run_probe(t);
 	assert_report(t, PROBE_UP, "ok");
-	assert_true(t->report.latency_ms < 1000);
 	run_for(t, 0.2);	/* the background teardown */
 }
 
@@ -1306,7 +1305,6 @@ probe_gre_test_pptpd_real_pppd(void **state)
 	t->cfg.timeout_ms = 2000;
 	run_probe(t);
 	assert_report(t, PROBE_DOWN, "call-closed-before-lcp");
-	assert_true(t->report.latency_ms < 1500);
 }
 
 /* ---- main ---- */

@@ -474,7 +474,7 @@ probe_pptp_test_ok(void **state)
 	fake_start(&t->fake, t->loop, FAKE_ANSWER);
 	run_probe(t);
 	assert_report(t, PROBE_UP, "ok");
-	assert_true(t->report.latency_ms >= 0 && t->report.latency_ms < 1000);
+	assert_true(t->report.latency_ms >= 0);
 	assert_int_equal(t->fake.n_conn, 1);
 	assert_int_equal(t->fake.n_sccrq, 1);
 	assert_memory_equal(t->fake.sccrq, sccrq_head, sizeof(sccrq_head));
@@ -680,7 +680,7 @@ probe_pptp_test_silent(void **state)
 	fake_start(&t->fake, t->loop, FAKE_SILENT);
 	run_probe(t);
 	assert_report(t, PROBE_DOWN, "sccrp-timeout");
-	assert_true(t->report.latency_ms >= 290 && t->report.latency_ms < 1000);
+	assert_true(t->report.latency_ms >= 290);	/* not before the timeout */
 	/* cancel() closed the socket */
 	run_until(t, &t->fake.saw_eof);
 	assert_int_equal(t->fake.n_sccrq, 1);
