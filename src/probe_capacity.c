@@ -4,9 +4,11 @@
  * Each run reads, without forking and from small kernel files only:
  *
  *   sessions   pptpctrl processes whose parent is pptpd (pid from the
- *              pidfile), found by scanning /proc/[0-9]+/stat; when there
- *              are none, the ppp* interfaces in /sys/class/net (a pptpd that
- *              does not fork pptpctrl per call, or a pppd left behind).
+ *              pidfile), found by scanning /proc/[0-9]+/stat, less those
+ *              serving this daemon's own pptp-control and pptp-gre probes
+ *              (see below); when there are no pptpctrl at all, the ppp*
+ *              interfaces in /sys/class/net (a pptpd that does not fork
+ *              pptpctrl per call, or a pppd left behind).
  *              Limit: max-sessions, else what pptpd.conf allows (see
  *              probe_capacity_parse_conf: connections, remoteip, localip).
  *   fds        entries of /proc/PID/fd against the soft "Max open files"
@@ -24,6 +26,17 @@
  * it could read as its detail, e.g. "sessions 45/50 fds 120/1024
  * conntrack 3000/262144".
  *
+ * Our own probes make pptpd fork a pptpctrl too, for a few ms (pptp-control)
+ * or up to the timeout (pptp-gre with GRE broken): with a small limit, that
+ * alone would read as sessions-high.  pptpd hands the connection to pptpctrl
+ * on fd 0, so /proc/PID/fd/0 names its socket inode, and the pptpctrl's own
+ * /proc/PID/net/tcp{,6} (its network namespace) its remote address:port.  A
+ * pptpctrl whose remote end is the local end of one of our TCP sockets
+ * (/proc/self/fd and /proc/self/net/tcp{,6}) is ours: not counted, and
+ * reported as "sessions 0/1 own 1 ...".  Anything unreadable on the way
+ * counts it as a session: a false sessions-high only makes the gateway less
+ * preferred, while a missed session would hide a full one.
+ *
  * The work is synchronous (a few hundred small reads every 5 s): start()
  * ends the run before it returns.  Parsers are pure and declared in
  * probe_capacity.h with the measurement, which reads /proc and /sys under a
@@ -38,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -52,6 +66,18 @@
 #define PROBE_CAPACITY_CONF_MAX			(256 * 1024)
 /* The root prefix, then /proc/NAME/stat with a d_name of up to 255 bytes. */
 #define PROBE_CAPACITY_PATH_MAX			(PATH_MAX + 300)
+
+/* The kernel's TCP_LISTEN: a listener is never the peer of a pptpctrl. */
+#define PROBE_CAPACITY_TCP_LISTEN		10
+
+/* A pptpctrl child of pptpd, while deciding whether it serves our probes. */
+struct probe_capacity_ctrl {
+	/* first: bsearch finds a ctrl with probe_capacity_inode_cmp */
+	uint64_t inode;		/* its fd 0's socket; 0 when not one or unreadable */
+	pid_t pid;
+	char netns[64];		/* its /proc/PID/ns/net link; "" when unreadable */
+	bool own;
+};
 
 static char probe_capacity_root[PATH_MAX] = "";
 
@@ -293,6 +319,122 @@ probe_capacity_parse_limits(const char *text, uint64_t *soft)
 	return -1;
 }
 
+/* Exactly `digits` hex digits at p.  Returns 0, or -1. */
+static int
+probe_capacity_hex(const char *p, size_t digits, uint32_t *v)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < digits; i++) {
+		if (!isxdigit((unsigned char)p[i]))
+			return -1;
+		n = n << 4 | (uint32_t)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
+					tolower((unsigned char)p[i]) - 'a' + 10);
+	}
+	*v = n;
+	return 0;
+}
+
+/* "ADDR:PORT" then a blank; returns what follows the blank, or NULL. */
+static const char *
+probe_capacity_parse_endpoint(const char *p, struct probe_capacity_endpoint *e)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	size_t len = strspn(p, "0123456789ABCDEFabcdef"), i;
+	uint32_t w;
+
+	if ((len != 8 && len != 32) || p[len] != ':')
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	/* the kernel prints each 32-bit word of the address as it sits in
+	 * memory: read back into memory the same way, on the same host */
+	for (i = 0; i < len / 8; i++) {
+		if (probe_capacity_hex(p + i * 8, 8, &w) < 0)
+			return NULL;
+		memcpy(e->addr + i * 4, &w, 4);
+	}
+	p += len + 1;
+	if (strspn(p, "0123456789ABCDEFabcdef") != 4 || probe_capacity_hex(p, 4, &w) < 0 ||
+	    (p[4] != ' ' && p[4] != '\t'))
+		return NULL;
+	e->port = (uint16_t)w;
+	e->family = len == 8 ? AF_INET : AF_INET6;
+	if (e->family == AF_INET6 && memcmp(e->addr, v4mapped, sizeof(v4mapped)) == 0) {
+		memmove(e->addr, e->addr + 12, 4);
+		memset(e->addr + 4, 0, 12);
+		e->family = AF_INET;
+	}
+	return p + 5;
+}
+
+/* Past blanks, then past one field and the blanks after it. */
+static const char *
+probe_capacity_skip_field(const char *p)
+{
+	p += strspn(p, " \t");
+	if (*p == '\0' || *p == '\n')
+		return NULL;
+	p += strcspn(p, " \t\n");
+	return p + strspn(p, " \t");
+}
+
+int
+probe_capacity_parse_tcp(const char *line, struct probe_capacity_tcp *t)
+{
+	const char *p = line + strspn(line, " \t");
+	unsigned long long inode;
+	uint32_t state;
+	char *end;
+	int i;
+
+	/* "sl:" is a number; the header's "sl" is not */
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	p += strspn(p, "0123456789");
+	if (*p++ != ':')
+		return -1;
+	p += strspn(p, " \t");
+	if ((p = probe_capacity_parse_endpoint(p, &t->local)) == NULL)
+		return -1;
+	p += strspn(p, " \t");
+	if ((p = probe_capacity_parse_endpoint(p, &t->remote)) == NULL)
+		return -1;
+	p += strspn(p, " \t");
+	if (probe_capacity_hex(p, 2, &state) < 0 || (p[2] != ' ' && p[2] != '\t'))
+		return -1;
+	t->state = state;
+	p += 2;
+	/* tx:rx, tr:when, retrnsmt, uid, timeout */
+	for (i = 0; i < 5; i++)
+		if ((p = probe_capacity_skip_field(p)) == NULL)
+			return -1;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	inode = strtoull(p, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\0'))
+		return -1;
+	t->inode = inode;
+	return 0;
+}
+
+int
+probe_capacity_parse_socket_link(const char *link, uint64_t *inode)
+{
+	unsigned long long v;
+	char *end;
+
+	if (strncmp(link, "socket:[", 8) != 0 || !isdigit((unsigned char)link[8]))
+		return -1;
+	errno = 0;
+	v = strtoull(link + 8, &end, 10);
+	if (errno != 0 || strcmp(end, "]") != 0)
+		return -1;
+	*inode = v;
+	return 0;
+}
+
 /* used at or over percent of max?  No limit is never crossed. */
 static bool
 probe_capacity_crossed(uint64_t used, uint64_t max, uint32_t percent)
@@ -345,6 +487,8 @@ probe_capacity_format(const struct probe_capacity_sample *s, char *buf, size_t s
 	if (s->have_sessions)
 		PROBE_CAPACITY_PUT("sessions %llu/%llu", (unsigned long long)s->sessions,
 				   (unsigned long long)s->max_sessions);
+	if (s->have_sessions && s->own > 0)
+		PROBE_CAPACITY_PUT(" own %llu", (unsigned long long)s->own);
 	if (s->have_fds && s->max_fds == PROBE_CAPACITY_UNLIMITED)
 		PROBE_CAPACITY_PUT("%sfds %llu/unlimited", off ? " " : "",
 				   (unsigned long long)s->fds);
@@ -443,32 +587,238 @@ probe_capacity_alive(pid_t pid)
 	return state[2] != 'Z' && state[2] != 'X';
 }
 
-/* pptpctrl children of pid.  -1 when /proc cannot be listed. */
-static int
-probe_capacity_count_children(pid_t pid, uint64_t *count)
+/* Room for one more of n elements of size; out of memory is fatal, as in
+ * xcalloc. */
+static void *
+probe_capacity_grow(void *v, size_t *cap, size_t n, size_t size)
 {
-	char path[PROBE_CAPACITY_PATH_MAX], line[512], comm[64];
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	v = reallocarray(v, *cap, size);
+	if (v == NULL)
+		fatalx("out of memory");
+	return v;
+}
+
+/* A symlink's target, NUL-terminated.  Returns 0, or -1. */
+static int
+probe_capacity_readlink(const char *path, char *buf, size_t size)
+{
+	ssize_t n = readlink(path, buf, size - 1);
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* pptpctrl children of pid, with their fd 0 socket and network namespace.
+ * -1 when /proc cannot be listed. */
+static int
+probe_capacity_find_ctrls(pid_t pid, struct probe_capacity_ctrl **ctrls, size_t *n)
+{
+	char path[PROBE_CAPACITY_PATH_MAX], line[512], comm[64], link[64];
+	struct probe_capacity_ctrl *c;
 	struct dirent *e;
+	size_t cap = 0;
 	pid_t ppid;
 	DIR *d;
 
+	*ctrls = NULL;
+	*n = 0;
 	snprintf(path, sizeof(path), "%s/proc", probe_capacity_root);
 	d = opendir(path);
 	if (d == NULL)
 		return -1;
-	*count = 0;
 	while ((e = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "%s/proc/%s/stat", probe_capacity_root, e->d_name);
 		if (probe_capacity_read(path, line, sizeof(line)) < 0)
 			continue;	/* gone meanwhile */
-		if (probe_capacity_parse_stat(line, &ppid, comm, sizeof(comm)) == 0 &&
-		    ppid == pid && strcmp(comm, "pptpctrl") == 0)
-			(*count)++;
+		if (probe_capacity_parse_stat(line, &ppid, comm, sizeof(comm)) < 0 ||
+		    ppid != pid || strcmp(comm, "pptpctrl") != 0)
+			continue;
+		*ctrls = probe_capacity_grow(*ctrls, &cap, *n, sizeof(**ctrls));
+		c = &(*ctrls)[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->pid = (pid_t)strtol(e->d_name, NULL, 10);
+		snprintf(path, sizeof(path), "%s/proc/%s/fd/0", probe_capacity_root, e->d_name);
+		if (probe_capacity_readlink(path, link, sizeof(link)) < 0 ||
+		    probe_capacity_parse_socket_link(link, &c->inode) < 0)
+			c->inode = 0;
+		snprintf(path, sizeof(path), "%s/proc/%s/ns/net", probe_capacity_root, e->d_name);
+		if (probe_capacity_readlink(path, c->netns, sizeof(c->netns)) < 0)
+			c->netns[0] = '\0';
 	}
 	closedir(d);
 	return 0;
+}
+
+/* Every line of ROOT/proc/WHO/net/tcp and tcp6 that parses, to fn.  A table
+ * that cannot be read (no IPv6, the process gone) is skipped. */
+static void
+probe_capacity_scan_tcp(const char *who,
+			void (*fn)(const struct probe_capacity_tcp *, void *), void *arg)
+{
+	static const char *const tables[] = { "tcp", "tcp6" };
+	char path[PROBE_CAPACITY_PATH_MAX], *line = NULL;
+	struct probe_capacity_tcp t;
+	size_t size = 0, i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(path, sizeof(path), "%s/proc/%s/net/%s", probe_capacity_root, who,
+			 tables[i]);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		while (getline(&line, &size, f) > 0)
+			if (probe_capacity_parse_tcp(line, &t) == 0 && t.inode != 0)
+				fn(&t, arg);
+		fclose(f);
+	}
+	free(line);
+}
+
+static int
+probe_capacity_inode_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Our own sockets: their inodes (sorted), then the local ends of the
+ * connected ones, which is what a pptpctrl serving us sees as its peer. */
+struct probe_capacity_own {
+	uint64_t *inodes;
+	size_t n_inodes;
+	struct probe_capacity_endpoint *ends;
+	size_t n_ends, cap_ends;
+};
+
+static void
+probe_capacity_own_line(const struct probe_capacity_tcp *t, void *arg)
+{
+	struct probe_capacity_own *o = arg;
+
+	if (t->state == PROBE_CAPACITY_TCP_LISTEN ||
+	    bsearch(&t->inode, o->inodes, o->n_inodes, sizeof(*o->inodes),
+		    probe_capacity_inode_cmp) == NULL)
+		return;
+	o->ends = probe_capacity_grow(o->ends, &o->cap_ends, o->n_ends, sizeof(*o->ends));
+	o->ends[o->n_ends++] = t->local;
+}
+
+static void
+probe_capacity_own_read(struct probe_capacity_own *o)
+{
+	char path[PROBE_CAPACITY_PATH_MAX], link[64];
+	struct dirent *e;
+	size_t cap = 0;
+	uint64_t inode;
+	DIR *d;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(path, sizeof(path), "%s/proc/self/fd", probe_capacity_root);
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "%s/proc/self/fd/%s", probe_capacity_root, e->d_name);
+		if (probe_capacity_readlink(path, link, sizeof(link)) < 0 ||
+		    probe_capacity_parse_socket_link(link, &inode) < 0)
+			continue;
+		o->inodes = probe_capacity_grow(o->inodes, &cap, o->n_inodes, sizeof(*o->inodes));
+		o->inodes[o->n_inodes++] = inode;
+	}
+	closedir(d);
+	if (o->n_inodes == 0)
+		return;
+	qsort(o->inodes, o->n_inodes, sizeof(*o->inodes), probe_capacity_inode_cmp);
+	probe_capacity_scan_tcp("self", probe_capacity_own_line, o);
+}
+
+static bool
+probe_capacity_own_has(const struct probe_capacity_own *o, const struct probe_capacity_endpoint *e)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_ends; i++)
+		if (o->ends[i].family == e->family && o->ends[i].port == e->port &&
+		    memcmp(o->ends[i].addr, e->addr, sizeof(e->addr)) == 0)
+			return true;
+	return false;
+}
+
+/* pptpctrl children sharing one network namespace, sorted by inode. */
+struct probe_capacity_group {
+	struct probe_capacity_ctrl *ctrls;
+	size_t n;
+	const struct probe_capacity_own *own;
+};
+
+static void
+probe_capacity_group_line(const struct probe_capacity_tcp *t, void *arg)
+{
+	struct probe_capacity_group *g = arg;
+	struct probe_capacity_ctrl *c;
+
+	c = bsearch(&t->inode, g->ctrls, g->n, sizeof(*g->ctrls), probe_capacity_inode_cmp);
+	if (c != NULL && probe_capacity_own_has(g->own, &t->remote))
+		c->own = true;
+}
+
+/* By namespace, then inode (the first member of the struct). */
+static int
+probe_capacity_ctrl_cmp(const void *a, const void *b)
+{
+	const struct probe_capacity_ctrl *x = a, *y = b;
+	int r = strcmp(x->netns, y->netns);
+
+	return r != 0 ? r : probe_capacity_inode_cmp(&x->inode, &y->inode);
+}
+
+/* How many of the pptpctrl serve our own probes. */
+static uint64_t
+probe_capacity_count_own(struct probe_capacity_ctrl *ctrls, size_t n)
+{
+	struct probe_capacity_own own;
+	struct probe_capacity_group g;
+	char who[16];
+	size_t i, j, k;
+	uint64_t count = 0;
+
+	probe_capacity_own_read(&own);
+	if (own.n_ends == 0)
+		goto done;
+	qsort(ctrls, n, sizeof(*ctrls), probe_capacity_ctrl_cmp);
+	/* one read of the tables per namespace, through a member's /proc;
+	 * an unknown namespace is a group of one */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && ctrls[i].netns[0] != '\0' &&
+		     strcmp(ctrls[j].netns, ctrls[i].netns) == 0; j++)
+			;
+		for (k = i; k < j && ctrls[k].inode == 0; k++)
+			;
+		if (k == j)
+			continue;	/* no socket to look up */
+		g.ctrls = ctrls + i;
+		g.n = j - i;
+		g.own = &own;
+		snprintf(who, sizeof(who), "%d", (int)ctrls[k].pid);
+		probe_capacity_scan_tcp(who, probe_capacity_group_line, &g);
+	}
+	for (i = 0; i < n; i++)
+		count += ctrls[i].own;
+done:
+	free(own.inodes);
+	free(own.ends);
+	return count;
 }
 
 /* ppp* interfaces; 0 when /sys/class/net cannot be read. */
@@ -554,7 +904,9 @@ probe_capacity_measure(const struct probe_capacity_config *c, struct probe_capac
 		       const char **reason)
 {
 	char path[PROBE_CAPACITY_PATH_MAX], text[4096];
+	struct probe_capacity_ctrl *ctrls;
 	pid_t pid = 0;
+	size_t n;
 	int alive;
 
 	memset(s, 0, sizeof(*s));
@@ -573,12 +925,17 @@ probe_capacity_measure(const struct probe_capacity_config *c, struct probe_capac
 		return PROBE_DOWN;
 	}
 
-	if (probe_capacity_count_children(pid, &s->sessions) < 0) {
+	if (probe_capacity_find_ctrls(pid, &ctrls, &n) < 0) {
 		*reason = "proc-unreadable";
 		return PROBE_ERROR;
 	}
-	if (s->sessions == 0)
+	if (n > 0) {
+		s->own = probe_capacity_count_own(ctrls, n);
+		s->sessions = n - s->own;
+	} else {
 		s->sessions = probe_capacity_count_ppp();
+	}
+	free(ctrls);
 	*reason = probe_capacity_max_sessions(c, &s->max_sessions);
 	if (*reason != NULL)
 		return PROBE_ERROR;

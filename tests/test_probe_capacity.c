@@ -24,8 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <ev.h>
 
@@ -225,6 +228,9 @@ probe_capacity_test_format(void **state)
 	s.max_fds = PROBE_CAPACITY_UNLIMITED;
 	probe_capacity_format(&s, buf, sizeof(buf));
 	assert_string_equal(buf, "sessions 45/50 fds 120/unlimited conntrack 3000/262144");
+	s.own = 2;
+	probe_capacity_format(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "sessions 45/50 own 2 fds 120/unlimited conntrack 3000/262144");
 	s.have_sessions = false;
 	s.have_fds = false;
 	probe_capacity_format(&s, buf, sizeof(buf));
@@ -237,6 +243,132 @@ probe_capacity_test_format(void **state)
 	s.have_fds = true;
 	probe_capacity_format(&s, small, sizeof(small));
 	assert_string_equal(small, "sessions 45/50");
+}
+
+/* The kernel prints addresses as it stores them: the lines below were taken
+ * on a little-endian host. */
+static bool
+big_endian(void)
+{
+	return htonl(1) == 1;
+}
+
+static void
+assert_endpoint(const struct probe_capacity_endpoint *e, const char *addr, unsigned port)
+{
+	uint8_t want[16] = { 0 };
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	assert_int_equal(inet_pton(family, addr, want), 1);
+	assert_int_equal(e->family, family);
+	assert_memory_equal(e->addr, want, sizeof(want));
+	assert_int_equal(e->port, port);
+}
+
+static void
+probe_capacity_test_tcp(void **state)
+{
+	struct probe_capacity_tcp t;
+
+	(void)state;
+	if (big_endian())
+		skip();
+	/* a pptpctrl's connection, from its /proc/PID/net/tcp */
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000     0"
+		"        0 905918 1 000000001cc87d64 20 4 31 11 -1                   \n", &t), 0);
+	assert_endpoint(&t.local, "127.0.0.1", 1723);
+	assert_endpoint(&t.remote, "127.0.0.1", 51904);
+	assert_int_equal(t.state, 1);
+	assert_int_equal(t.inode, 905918);
+	/* a listener, lower-case hex and no trailing newline */
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   0: 00000000:06bb 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
+		"        0 905793 1 00000000481fe50e 100 0 0 10 0", &t), 0);
+	assert_endpoint(&t.local, "0.0.0.0", 1723);
+	assert_endpoint(&t.remote, "0.0.0.0", 0);
+	assert_int_equal(t.state, 10);
+	assert_int_equal(t.inode, 905793);
+	/* TIME_WAIT: no process holds it, inode 0 */
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   5: 0100007F:23DC 0100007F:89F8 06 00000000:00000000 03:000016AE 00000000     0"
+		"        0 0 3 000000009afece3b\n", &t), 0);
+	assert_int_equal(t.state, 6);
+	assert_int_equal(t.inode, 0);
+	/* tcp6: ::1, a global address, and a v4-mapped one given as IPv4 */
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   2: 00000000000000000000000001000000:AF8F 00000000000000000000000001000000:990A"
+		" 01 00000000:00000000 00:00000000 00000000     0        0 1754227 1 00000000d9a2b071"
+		" 20 0 0 10 -1\n", &t), 0);
+	assert_endpoint(&t.local, "::1", 44943);
+	assert_endpoint(&t.remote, "::1", 39178);
+	assert_int_equal(t.inode, 1754227);
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   7: B80D0120000000000000000001000000:06BB B80D0120000000000000000007000000:9C42"
+		" 01 00000000:00000000 00:00000000 00000000   105        0 77 1 0000000000000000"
+		" 20 0 0 10 -1\n", &t), 0);
+	assert_endpoint(&t.local, "2001:db8::1", 1723);
+	assert_endpoint(&t.remote, "2001:db8::7", 40002);
+	assert_int_equal(t.inode, 77);
+	assert_int_equal(probe_capacity_parse_tcp(
+		"   3: 0000000000000000FFFF00000100007F:C1AF 0000000000000000FFFF00000100007F:BD52"
+		" 01 00000000:00000000 00:00000000 00000000     0        0 1754230 1 000000008ca3523d"
+		" 20 0 0 10 -1\n", &t), 0);
+	assert_endpoint(&t.local, "127.0.0.1", 49583);
+	assert_endpoint(&t.remote, "127.0.0.1", 48466);
+	/* not socket lines */
+	assert_int_equal(probe_capacity_parse_tcp(
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid"
+		"  timeout inode\n", &t), -1);
+	assert_int_equal(probe_capacity_parse_tcp("", &t), -1);
+	assert_int_equal(probe_capacity_parse_tcp("\n", &t), -1);
+	assert_int_equal(probe_capacity_parse_tcp("   2: 0100007F:06BB\n", &t), -1);
+	assert_int_equal(probe_capacity_parse_tcp("   2: 0100007F:06BB 0100007F:CAC0 01\n", &t),
+			 -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* no inode */
+		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* inode not a number */
+		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 x1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* not hex */
+		"   2: 0100007G:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* 7 digits */
+		"   2: 100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* 3-digit port */
+		"   2: 0100007F:6BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* 5-digit port */
+		"   2: 0100007F:006BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* 1-digit state */
+		"   2: 0100007F:06BB 0100007F:CAC0 1 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* no "sl:" */
+		"0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
+		&t), -1);
+	assert_int_equal(probe_capacity_parse_tcp(	/* 16-digit address */
+		"   2: 000000000100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000"
+		" 0 0 1\n", &t), -1);
+}
+
+static void
+probe_capacity_test_socket_link(void **state)
+{
+	uint64_t inode = 0;
+
+	(void)state;
+	assert_int_equal(probe_capacity_parse_socket_link("socket:[905918]", &inode), 0);
+	assert_int_equal(inode, 905918);
+	assert_int_equal(probe_capacity_parse_socket_link("pipe:[905918]", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("/dev/null", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("anon_inode:[eventfd]", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("socket:[]", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("socket:[12", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("socket:[12]x", &inode), -1);
+	assert_int_equal(probe_capacity_parse_socket_link("socket:[-1]", &inode), -1);
 }
 
 /* ---- the probe against a fake tree ---- */
@@ -328,18 +460,109 @@ fake_limits(struct t *t, const char *soft)
 	    "Max open files            %-20s 524288               files     \n", soft);
 }
 
+static void
+fake_link(struct t *t, const char *rel, const char *target)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	mkdirs(t, dir);
+	unlink(tpath(t, rel));
+	assert_int_equal(symlink(target, tpath(t, rel)), 0);
+}
+
+/* "ADDR:PORT" as the kernel prints it on this host: each 32-bit word of the
+ * address as it sits in memory, %08X. */
+static const char *
+kernel_endpoint(char *buf, size_t size, const char *addr, unsigned port)
+{
+	uint8_t a[16];
+	uint32_t w;
+	size_t off = 0, i, words = strchr(addr, ':') ? 4 : 1;
+
+	assert_int_equal(inet_pton(words == 4 ? AF_INET6 : AF_INET, addr, a), 1);
+	for (i = 0; i < words; i++) {
+		memcpy(&w, a + i * 4, 4);
+		off += (size_t)snprintf(buf + off, size - off, "%08X", w);
+	}
+	snprintf(buf + off, size - off, ":%04X", port);
+	return buf;
+}
+
+/* Append a socket line to the table ROOT/REL (created with a header). */
+static void
+fake_tcp(struct t *t, const char *rel, const char *laddr, unsigned lport, const char *raddr,
+	 unsigned rport, unsigned st, unsigned inode)
+{
+	char local[64], remote[64], dir[PATH_MAX];
+	bool fresh;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(t, dir);
+	fresh = access(tpath(t, rel), F_OK) != 0;
+	f = fopen(tpath(t, rel), "a");
+	assert_non_null(f);
+	if (fresh)
+		fprintf(f, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+			"retrnsmt   uid  timeout inode\n");
+	fprintf(f, "   0: %s %s %02X 00000000:00000000 00:00000000 00000000     0        0 %u 1 "
+		"0000000000000000 20 4 30 10 -1\n",
+		kernel_endpoint(local, sizeof(local), laddr, lport),
+		kernel_endpoint(remote, sizeof(remote), raddr, rport), st, inode);
+	fclose(f);
+}
+
+/* A pptpctrl child of the fake pptpd whose fd 0 is socket INODE (0: no fd 0
+ * link) in network namespace NS (NULL: no ns link). */
+static void
+fake_ctrl(struct t *t, int pid, unsigned inode, const char *ns)
+{
+	char rel[64], target[64];
+
+	fake_proc(t, pid, FAKE_PID, "pptpctrl", 'S');
+	if (inode != 0) {
+		snprintf(rel, sizeof(rel), "proc/%d/fd/0", pid);
+		snprintf(target, sizeof(target), "socket:[%u]", inode);
+		fake_link(t, rel, target);
+	}
+	if (ns != NULL) {
+		snprintf(rel, sizeof(rel), "proc/%d/ns/net", pid);
+		fake_link(t, rel, ns);
+	}
+}
+
+#define NS_ROOT "net:[4026531840]"
+
 /* pptpd 4242 with 2 pptpctrl children (and decoys), 3 fds of 1024,
- * conntrack 100 of 262144, a pool of 6, eth0 and ppp0. */
+ * conntrack 100 of 262144, a pool of 6, eth0 and ppp0.  5001 serves
+ * 127.0.0.1:40001 (socket 7001), 5002 [2001:db8::7]:40002 (socket 7002);
+ * their namespace's tables are readable through 5001 only, so they are read
+ * once for both.  This daemon ("self") has a terminal, a listener and a
+ * connection of its own, none of them a pptpctrl's peer. */
 static void
 fake_tree(struct t *t)
 {
 	fake_proc(t, 1, 0, "init", 'S');
 	fake_proc(t, FAKE_PID, 1, "pptpd", 'S');
-	fake_proc(t, 5001, FAKE_PID, "pptpctrl", 'S');
-	fake_proc(t, 5002, FAKE_PID, "pptpctrl", 'S');
+	fake_ctrl(t, 5001, 7001, NS_ROOT);
+	fake_ctrl(t, 5002, 7002, NS_ROOT);
+	fake_tcp(t, "proc/5001/net/tcp", "127.0.0.1", 1723, "0.0.0.0", 0, 0x0A, 7000);
+	fake_tcp(t, "proc/5001/net/tcp", "127.0.0.1", 1723, "127.0.0.1", 40001, 0x01, 7001);
+	fake_tcp(t, "proc/5001/net/tcp", "127.0.0.1", 40001, "127.0.0.1", 1723, 0x01, 8001);
+	fake_tcp(t, "proc/5001/net/tcp6", "2001:db8::1", 1723, "2001:db8::7", 40002, 0x01, 7002);
+	fake_link(t, "proc/self/fd/0", "/dev/pts/0");
+	fake_link(t, "proc/self/fd/3", "socket:[9000]");
+	fake_link(t, "proc/self/fd/4", "socket:[9002]");
+	fake_tcp(t, "proc/self/net/tcp", "0.0.0.0", 8080, "0.0.0.0", 0, 0x0A, 9000);
+	fake_tcp(t, "proc/self/net/tcp", "127.0.0.1", 50000, "127.0.0.1", 179, 0x01, 9002);
 	fake_proc(t, 5003, FAKE_PID, "bcrelay", 'S');	/* not a session */
 	fake_proc(t, 5004, 1, "pptpctrl", 'S');		/* another pptpd's */
 	mkdirs(t, "proc/self");				/* not a pid: skipped */
+	mkdirs(t, "proc/thread-self");
 	fake_fds(t, 3);
 	fake_limits(t, "1024");
 	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "100\n");
@@ -569,6 +792,104 @@ probe_capacity_test_ppp_fallback(void **state)
 	assert_report(t, PROBE_UP, "ok", "sessions 3/6 fds 3/1024 conntrack 100/262144");
 }
 
+/* Make this daemon hold socket INODE connected from LADDR:LPORT to pptpd,
+ * listed in its table TABLE ("tcp" or "tcp6"). */
+static void
+fake_own(struct t *t, int fd, const char *table, const char *laddr, unsigned lport,
+	 unsigned inode)
+{
+	char rel[64], target[64];
+
+	snprintf(rel, sizeof(rel), "proc/self/fd/%d", fd);
+	snprintf(target, sizeof(target), "socket:[%u]", inode);
+	fake_link(t, rel, target);
+	snprintf(rel, sizeof(rel), "proc/self/net/%s", table);
+	fake_tcp(t, rel, laddr, lport, strchr(laddr, ':') ? "2001:db8::1" : "127.0.0.1", 1723,
+		 0x01, inode);
+}
+
+static void
+probe_capacity_test_own(void **state)
+{
+	struct t *t = *state;
+
+	/* 5001 serves our pptp-control probe: not a session */
+	fake_tree(t);
+	fake_own(t, 5, "tcp", "127.0.0.1", 40001, 9001);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_own_all(void **state)
+{
+	struct t *t = *state;
+
+	/* the lab's false sessions-high: max-sessions 1, nobody but our
+	 * probes (one over IPv6); no fallback to the ppp0 interface either */
+	fake_tree(t);
+	fake_own(t, 5, "tcp", "127.0.0.1", 40001, 9001);
+	fake_own(t, 6, "tcp6", "2001:db8::7", 40002, 9003);
+	t->cfg.u.capacity.max_sessions = 1;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 0/1 own 2 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_own_mapped(void **state)
+{
+	struct t *t = *state;
+
+	/* our socket is AF_INET6 (::ffff:127.0.0.1), pptpd's AF_INET */
+	fake_tree(t);
+	fake_own(t, 5, "tcp6", "::ffff:127.0.0.1", 40001, 9001);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_own_netns(void **state)
+{
+	struct t *t = *state;
+
+	/* 5005 lives in another namespace: its table is read through its own
+	 * /proc; 5006's namespace cannot be read: looked up alone */
+	fake_tree(t);
+	fake_ctrl(t, 5005, 7005, "net:[4026532999]");
+	fake_tcp(t, "proc/5005/net/tcp", "192.0.2.1", 1723, "192.0.2.2", 40005, 0x01, 7005);
+	fake_ctrl(t, 5006, 7006, NULL);
+	fake_tcp(t, "proc/5006/net/tcp", "192.0.2.1", 1723, "192.0.2.2", 40006, 0x01, 7006);
+	fake_own(t, 5, "tcp", "192.0.2.2", 40005, 9005);
+	fake_own(t, 6, "tcp", "192.0.2.2", 40006, 9006);
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 2/6 own 2 fds 3/1024 conntrack 100/262144");
+}
+
+static void
+probe_capacity_test_own_unresolved(void **state)
+{
+	struct t *t = *state;
+
+	/* only a pptpctrl proven to serve us is left out */
+	fake_tree(t);
+	fake_ctrl(t, 5005, 0, NS_ROOT);			/* no fd 0 */
+	fake_ctrl(t, 5006, 0, NS_ROOT);
+	fake_link(t, "proc/5006/fd/0", "/dev/null");	/* not a socket */
+	fake_ctrl(t, 5007, 7007, NS_ROOT);		/* in no table */
+	fake_ctrl(t, 5008, 7008, NS_ROOT);		/* its peer is not ours */
+	fake_tcp(t, "proc/5001/net/tcp", "127.0.0.1", 1723, "127.0.0.1", 40008, 0x01, 7008);
+	fake_tcp(t, "proc/self/net/tcp", "127.0.0.1", 40008, "127.0.0.1", 1723, 0x01, 9008);
+	/* a listener of ours on the peer's address is not a connection */
+	fake_tcp(t, "proc/self/net/tcp", "127.0.0.1", 40008, "0.0.0.0", 0, 0x0A, 9009);
+	fake_link(t, "proc/self/fd/7", "socket:[9009]");
+	/* nor is a socket in TIME_WAIT, held by nobody (inode 0) */
+	fake_tcp(t, "proc/self/net/tcp", "127.0.0.1", 40001, "127.0.0.1", 1723, 0x06, 0);
+	fake_link(t, "proc/self/fd/8", "socket:[0]");
+	t->cfg.u.capacity.max_sessions = 10;
+	run_probe(t);
+	assert_report(t, PROBE_UP, "ok", "sessions 6/10 fds 3/1024 conntrack 100/262144");
+}
+
 static void
 probe_capacity_test_pidfile_missing(void **state)
 {
@@ -761,6 +1082,168 @@ probe_capacity_test_real_proc(void **state)
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 }
 
+/* A listener on ADDR (a free port), or -1 when the family is not there. */
+static int
+listen_on(const char *addr, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		assert_int_equal(inet_pton(family, addr, &sin->sin_addr), 1);
+	else
+		assert_int_equal(inet_pton(family, addr, &sin6->sin6_addr), 1);
+	len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 8) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	return fd;
+}
+
+/* A connection to the listener l, or -1.  No cmocka: helpers call it too. */
+static int
+connect_to(int l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	if (getsockname(l, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* As pptpd does: accept on l and start a "pptpctrl" with the connection on
+ * fd 0, keeping no copy. */
+static pid_t
+start_ctrl(int l, const char *link)
+{
+	int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	pid_t pid;
+
+	assert_true(a >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "pptpctrl", "30", NULL };
+
+		if (dup2(a, 0) == 0)	/* dup2 clears close-on-exec */
+			execv(link, argv);
+		_exit(127);
+	}
+	close(a);
+	return pid;
+}
+
+/* Measure until all n pptpctrl children have exec'd. */
+static void
+measure_ctrls(struct t *t, uint64_t n, struct probe_capacity_sample *s)
+{
+	const char *reason;
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		assert_int_equal(probe_capacity_measure(&t->cfg.u.capacity, s, &reason), PROBE_UP);
+		if (s->sessions + s->own == n)
+			return;
+		usleep(10000);
+	}
+	fail_msg("%llu pptpctrl, not %llu", (unsigned long long)(s->sessions + s->own),
+		 (unsigned long long)n);
+}
+
+static void
+probe_capacity_test_real_own(void **state)
+{
+	struct t *t = *state;
+	struct probe_capacity_sample s;
+	char link[PATH_MAX], prefix[64];
+	pid_t ctrls[3], helper;
+	uint16_t port4, port6;
+	int l4, l6, own4, own6 = -1, i, n = 0;
+
+	/* this process is "pptpd": it listens and hands each connection to a
+	 * child exec'd through a symlink named pptpctrl */
+	probe_capacity_set_root(NULL);
+	snprintf(link, sizeof(link), "%s/pptpctrl", t->root);
+	assert_int_equal(symlink("/bin/sleep", link), 0);
+	l4 = listen_on("127.0.0.1", &port4);
+	assert_true(l4 >= 0);
+	l6 = listen_on("::1", &port6);		/* -1 where there is no IPv6 */
+	put(t, "run/pptpd.pid", "%d\n", (int)getpid());
+	t->cfg.u.capacity.max_sessions = 2;
+
+	/* ours: the connecting socket is held by this process too */
+	own4 = connect_to(l4);
+	assert_true(own4 >= 0);
+	ctrls[n++] = start_ctrl(l4, link);
+	if (l6 >= 0) {
+		own6 = connect_to(l6);
+		assert_true(own6 >= 0);
+		ctrls[n++] = start_ctrl(l6, link);
+	}
+	/* not ours: a client in another process */
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		if (connect_to(l4) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ctrls[n++] = start_ctrl(l4, link);
+
+	measure_ctrls(t, (uint64_t)n, &s);
+	assert_int_equal(s.sessions, 1);
+	assert_int_equal(s.own, n - 1);
+	run_probe(t);
+	assert_string_equal(probe_result_names[t->report.result], "UP");
+	assert_string_equal(t->report.reason, "ok");
+	snprintf(prefix, sizeof(prefix), "sessions 1/2 own %d fds ", n - 1);
+	assert_memory_equal(t->report.detail, prefix, strlen(prefix));
+
+	/* once our end is closed, its pptpctrl is nobody's: counted */
+	close(own4);
+	measure_ctrls(t, (uint64_t)n, &s);
+	assert_int_equal(s.sessions, 2);
+	assert_int_equal(s.own, n - 2);
+	probe_destroy(t->probe);
+	t->n_reports = 0;
+	run_probe(t);
+	assert_string_equal(probe_result_names[t->report.result], "DEGRADED");
+	assert_string_equal(t->report.reason, "sessions-high");
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(kill(ctrls[i], SIGKILL), 0);
+		assert_int_equal(waitpid(ctrls[i], NULL, 0), ctrls[i]);
+	}
+	assert_int_equal(kill(helper, SIGKILL), 0);
+	assert_int_equal(waitpid(helper, NULL, 0), helper);
+	if (own6 >= 0)
+		close(own6);
+	if (l6 >= 0)
+		close(l6);
+	close(l4);
+}
+
 int
 main(void)
 {
@@ -773,6 +1256,8 @@ main(void)
 		P(limits),
 		P(evaluate),
 		P(format),
+		P(tcp),
+		P(socket_link),
 		T(ok),
 		T(sessions_high),
 		T(max_sessions),
@@ -782,6 +1267,11 @@ main(void)
 		T(first_crossed),
 		T(no_conntrack),
 		T(ppp_fallback),
+		T(own),
+		T(own_all),
+		T(own_mapped),
+		T(own_netns),
+		T(own_unresolved),
 		T(pidfile_missing),
 		T(pidfile_invalid),
 		T(process_gone),
@@ -792,6 +1282,7 @@ main(void)
 		T(fds_unreadable),
 		T(limits_unreadable),
 		T(real_proc),
+		T(real_own),
 	};
 #undef P
 #undef T
