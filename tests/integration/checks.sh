@@ -1,4 +1,4 @@
-# checks.sh - the check helpers shared by run.sh and fate.sh (sourced after
+# checks.sh - the check helpers shared by run.sh, fate.sh, api.sh and probes.sh (sourced after
 # tests/lab/lab.sh): one line per check, `ok - NAME` or `not ok - NAME:
 # REASON` followed by the tail of the daemon's log; counts in $PASSED and
 # $FAILED.
