@@ -297,6 +297,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	struct config *old_cfg = d->cfg;
 	struct service **old = d->services;
 	struct prefix *old_prefixes = d->prefixes;
+	char kept_text[96];
 	size_t i, j, kept = 0;
 
 	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
@@ -350,14 +351,11 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	}
 	config_free(old_cfg);
 	daemon_drain_schedule(d);
-	log_info("reloaded %s: %zu of %zu services kept running", cfg->path, kept, cfg->n_services);
+	snprintf(kept_text, sizeof(kept_text), "%zu of %zu services kept running", kept,
+		 cfg->n_services);
+	log_info("reloaded %s: %s", cfg->path, kept_text);
 	d->reloads++;
-	{
-		char why[96];
-
-		snprintf(why, sizeof(why), "%zu of %zu services kept running", kept, cfg->n_services);
-		daemon_event(d, STATUS_EVENT_RELOAD, "config", "", "reloaded", why);
-	}
+	daemon_event(d, STATUS_EVENT_RELOAD, "config", "", "reloaded", kept_text);
 	daemon_evaluate_prefixes(d, NULL, true);
 }
 
@@ -402,7 +400,7 @@ daemon_stop(struct daemon *d, double timeout_s)
 struct daemon_withdraw {
 	size_t n, confirmed;
 	bool *done;
-	bool up;
+	char why[64];		/* last reason logged for an unreachable router */
 };
 
 static void
@@ -421,9 +419,15 @@ daemon_withdraw_connection_cb(void *arg, bool up, const char *why)
 {
 	struct daemon_withdraw *w = arg;
 
-	if (!up && w->up != up)
-		log_warnx("withdraw-all: router unreachable (%s)", why ? why : "?");
-	w->up = up;
+	if (up) {
+		w->why[0] = '\0';
+		return;
+	}
+	if (why == NULL)
+		why = "?";
+	if (strcmp(w->why, why) != 0)	/* once per reason, not per retry */
+		log_warnx("withdraw-all: router unreachable (%s)", why);
+	snprintf(w->why, sizeof(w->why), "%s", why);
 }
 
 static void
