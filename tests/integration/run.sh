@@ -7,13 +7,15 @@
 # that only exist for one router are mapped to their meaning for the other
 # (BIRD's `configure` keeps the daemon's choice through the state file;
 # FRR's bgpd restart drops the run-time `network` and the daemon re-asserts
-# it).  Then tests/integration/fate.sh (crash, watchdog, router outages).
+# it).  Then tests/integration/fate.sh (crash, watchdog, router outages) and
+# tests/integration/api.sh (the HTTP API and anycast-healthctl).
 # One line per check (`ok - ...` / `not ok - ...`), then `N passed, N
 # failed`; exit 1 on any failure.  See docs/testing.md for what each
 # scenario proves.
 #
 # Usage (root): make integration, or tests/integration/run.sh [BUILDDIR]
-# ROUTERS="bird" or "frr" runs one router only; FATE=0 skips fate.sh.
+# ROUTERS="bird" or "frr" runs one router only; FATE=0 skips fate.sh, API=0
+# skips api.sh.
 # LAB_KEEP=1 keeps the lab directory (logs, configs) after the run.
 
 # make runs it with $(SHELL), which may be dash: the lab needs bash.
@@ -353,6 +355,16 @@ if [ "${FATE:-1}" != 0 ]; then
 	rm -f "$FATE_TOTALS"
 	PASSED=$((PASSED + fp))
 	FAILED=$((FAILED + ff))
+fi
+
+if [ "${API:-1}" != 0 ]; then
+	echo "# api.sh: status, CLI, drain and maintenance, access, load, fleet"
+	API_TOTALS=$(mktemp /tmp/ahd-api-totals.XXXXXX)
+	API_TOTALS=$API_TOTALS ROUTERS=$ROUTERS bash "$HERE/api.sh" "$BUILDDIR"
+	read -r ap af <"$API_TOTALS" || { ap=0; af=1; echo "not ok - api.sh did not report its totals"; }
+	rm -f "$API_TOTALS"
+	PASSED=$((PASSED + ap))
+	FAILED=$((FAILED + af))
 fi
 
 echo "# took $(lab_ms_between "$START" "$EPOCHREALTIME" | cut -d. -f1) ms"

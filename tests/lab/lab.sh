@@ -34,8 +34,17 @@
 # wait_for_bgp TIMEOUT_MS, wait_for_log REGEX TIMEOUT_MS [FROM_LINE],
 # lab_measure WANT TIMEOUT_MS ACTION..., lab_watch_start, lab_watch_stop,
 # exabgp_start, exabgp_stop, ribwatch ARGS, lab_ms_between T0 T1, lab_now,
-# lab_build_tool NAME (a tests/lab/NAME.c helper into $top_builddir/tests/lab).
+# lab_build_tool NAME (a tests/lab/NAME.c helper into $top_builddir/tests/lab),
+# wait_until MS CMD..., lab_ts;
+# a second gateway (api.sh's fleet): gw2_up, gw2_template, gw2_write_config,
+# gw2_start_daemon, gw2_stop_daemon, gw2_pptpd_start, gw2_pptpd_kill,
+# gw2_bird_start, gw2_birdc, gw1_has_prefix, gw2_has_prefix.
 # LAB_KEEP=1 keeps the directory; DAEMON= overrides the binary under test.
+# LAB_DRAIN=SECONDS gives the gateway router a drain twin / route-map and
+# the daemon config drain-time-s; LAB_API_EXTRA adds members to the
+# config's api section; LAB_DAEMON_TS=1 timestamps the daemon's log lines.
+# Every lab daemon config has its own admin socket ($LAB/gw/admin.sock):
+# /run is shared by all namespaces.
 
 LAB_PREFIX=192.0.2.1/32
 LAB_GW_ADDR=10.99.0.1
@@ -58,9 +67,11 @@ lab_init()
 	LAB_ROUTER=${LAB_ROUTER:-bird}
 	NS_GW=ahd-gw-$$
 	NS_UP=ahd-up-$$
+	NS_GW2=ahd-g2-$$
 	LAB=
 	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
 	PID_ZEBRA= PID_BGPD=
+	PID_GW2_BIRD= PID_GW2_PPTPD= PID_DAEMON2=
 	LAB_BG_PIDS= LAB_WATCH_PID=
 	case "$LAB_ROUTER" in
 	bird|frr) ;;
@@ -106,14 +117,39 @@ lab_now() { echo "$EPOCHREALTIME"; }
 # Milliseconds from T0 to T1 (both s.us), one decimal.
 lab_ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'; }
 
-# lab_template FILE [ON-EXIT] [EXTRA]: fill @LAB@, @ONEXIT@ (withdraw) and
-# @EXTRA@ (more JSON after the first service, empty by default).
+# lab_sed_quote TEXT: TEXT as a sed s||| replacement.
+lab_sed_quote()
+{
+	local t=$1
+	t=${t//\\/\\\\}
+	t=${t//|/\\|}
+	t=${t//&/\\&}
+	printf '%s' "$t"
+}
+
+# lab_template FILE [ON-EXIT] [EXTRA]: fill @LAB@, @ONEXIT@ (withdraw),
+# @EXTRA@ (more JSON after the first service, empty by default), the
+# gateway's @GW@ (directory under $LAB), @GW_ADDR@ and @UP_ADDR@ (from
+# LAB_T_GW, LAB_T_GW_ADDR, LAB_T_UP_ADDR: the first gateway unless set, see
+# gw2_*), the drain settings when LAB_DRAIN=SECONDS is set (@BIRD_DRAIN@:
+# the drain-protocol anycast4_drain, @FRR_DRAIN@: the drain-route-map
+# ANYCAST-DRAIN, @PREFIX_EXTRA@: drain-time-s) and @API_EXTRA@ (more members
+# of the api section, from LAB_API_EXTRA, e.g. ', "admin-group": "adm"').
 lab_template()
 {
-	local extra=${3:-}
-	extra=${extra//|/\\|}
-	extra=${extra//&/\\&}
+	local extra bird_drain= frr_drain= px_extra= api_extra
+	extra=$(lab_sed_quote "${3:-}")
+	api_extra=$(lab_sed_quote "${LAB_API_EXTRA:-}")
+	if [ -n "${LAB_DRAIN:-}" ]; then
+		bird_drain=', "drain-protocol": "anycast4_drain"'
+		frr_drain=', "drain-route-map": "ANYCAST-DRAIN"'
+		px_extra=", \"drain-time-s\": $LAB_DRAIN"
+	fi
 	sed -e "s|@LAB@|$LAB|g" -e "s|@ONEXIT@|${2:-withdraw}|g" \
+	    -e "s|@GW@|${LAB_T_GW:-gw}|g" -e "s|@GW_ADDR@|${LAB_T_GW_ADDR:-$LAB_GW_ADDR}|g" \
+	    -e "s|@UP_ADDR@|${LAB_T_UP_ADDR:-$LAB_UP_ADDR}|g" \
+	    -e "s|@BIRD_DRAIN@|$bird_drain|g" -e "s|@FRR_DRAIN@|$frr_drain|g" \
+	    -e "s|@PREFIX_EXTRA@|$px_extra|g" -e "s|@API_EXTRA@|$api_extra|g" \
 	    -e "s|@EXTRA@|$extra|g" "$LAB_SRC/$1"
 }
 
@@ -163,12 +199,10 @@ lab_up()
 	ip -n "$NS_GW" link set gw0 up
 	ip -n "$NS_UP" link set up0 up
 
-	lab_template gw-bird.conf >"$LAB/gw/bird.conf"
+	lab_bird_conf gw
 	lab_template upstream-bird.conf >"$LAB/up/bird.conf"
 	lab_template pptpd.conf >"$LAB/gw/pptpd.conf"
 	cp "$LAB_SRC/pptpd-options" "$LAB/gw/pptpd-options"
-	# Withdrawn until the daemon says otherwise.
-	echo "define ANYCAST4_OFF = 1;" >"$LAB/gw/bird-state.conf"
 	if [ "$LAB_ROUTER" = frr ]; then
 		lab_frr_prepare || return 1
 	fi
@@ -177,6 +211,19 @@ lab_up()
 	[ "${1:-}" = --no-router ] && return 0
 	gw_router_start || return 1
 	wait_for_bgp 20000 || { echo "lab: BGP session did not come up" >&2; return 1; }
+}
+
+# lab_bird_conf DIR: the gateway BIRD's config and initial state file in
+# $LAB/DIR (LAB_T_* say which gateway); with LAB_DRAIN set, the drain twin
+# (gw-bird-drain.conf) too.  Withdrawn until the daemon says otherwise.
+lab_bird_conf()
+{
+	lab_template gw-bird.conf >"$LAB/$1/bird.conf"
+	echo "define ANYCAST4_OFF = 1;" >"$LAB/$1/bird-state.conf"
+	if [ -n "${LAB_DRAIN:-}" ]; then
+		lab_template gw-bird-drain.conf >>"$LAB/$1/bird.conf"
+		echo "define ANYCAST4_DRAIN_OFF = 1;" >>"$LAB/$1/bird-state.conf"
+	fi
 }
 
 lab_kill_pid()
@@ -193,26 +240,29 @@ lab_down()
 	local pid ns
 	trap - EXIT INT TERM
 	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
-	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA; do
+	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA \
+	    $PID_DAEMON2 $PID_GW2_PPTPD $PID_GW2_BIRD; do
 		kill -KILL "$pid" 2>/dev/null
 	done
 	# Anything else still inside our namespaces (pptpctrl children,
 	# exabgp-healthcheck, check commands) was started by this lab.
-	for ns in "$NS_GW" "$NS_UP"; do
+	for ns in "$NS_GW" "$NS_UP" "$NS_GW2"; do
 		[ -n "$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 	done
 	for pid in $LAB_BG_PIDS $LAB_WATCH_PID $PID_DAEMON $PID_EXABGP $PID_PPTPD \
-	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA; do
+	    $PID_GW_BIRD $PID_UP_BIRD $PID_BGPD $PID_ZEBRA \
+	    $PID_DAEMON2 $PID_GW2_PPTPD $PID_GW2_BIRD; do
 		lab_wait_gone "$pid" 2000
 	done
 	PID_GW_BIRD= PID_UP_BIRD= PID_PPTPD= PID_DAEMON= PID_EXABGP=
 	PID_ZEBRA= PID_BGPD=
+	PID_GW2_BIRD= PID_GW2_PPTPD= PID_DAEMON2=
 	LAB_BG_PIDS= LAB_WATCH_PID=
-	for ns in "$NS_GW" "$NS_UP"; do
-		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	for ns in "$NS_GW" "$NS_UP" "$NS_GW2"; do
+		[ -n "$ns" ] && [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	if [ -n "$LAB" ] && [ -d "$LAB" ] && [ -z "$LAB_KEEP" ]; then
 		rm -rf "$LAB"
@@ -411,6 +461,125 @@ pptpd_stop() { kill -STOP "$PID_PPTPD"; }
 pptpd_cont() { kill -CONT "$PID_PPTPD"; }
 pptpd_restart() { pptpd_kill; pptpd_start; }
 
+# --- a second gateway (api.sh's fleet check) -----------------------------
+#
+# gw2_up adds namespace ahd-g2-PID: pptpd on 10.99.0.5:1723 and a gateway
+# BIRD (AS 65001, same static anycast4) peering with the same upstream BIRD
+# over a second veth (10.99.0.5/30 - 10.99.0.6/30, upstream protocol
+# gwpeer2, appended to the upstream's config and applied with `configure`).
+# Its files live in $LAB/gw2, its daemon logs to $LAB/daemon2.log.  The
+# upstream then sees the prefix from both; gw2_has_prefix tells gw2's path.
+
+LAB_GW2_ADDR=10.99.0.5
+LAB_UP2_ADDR=10.99.0.6
+
+# gw2_template FILE [ON-EXIT] [EXTRA]: lab_template for the second gateway.
+gw2_template()
+{
+	LAB_T_GW=gw2 LAB_T_GW_ADDR=$LAB_GW2_ADDR LAB_T_UP_ADDR=$LAB_UP2_ADDR lab_template "$@"
+}
+
+gw2_up()
+{
+	mkdir -p "$LAB/gw2"
+	ip netns add "$NS_GW2" || return 1
+	ip -n "$NS_GW2" link set lo up
+	ip link add gw0 netns "$NS_GW2" type veth peer name up1 netns "$NS_UP" ||
+		return 1
+	ip -n "$NS_GW2" addr add "$LAB_GW2_ADDR/30" dev gw0
+	ip -n "$NS_UP" addr add "$LAB_UP2_ADDR/30" dev up1
+	ip -n "$NS_GW2" link set gw0 up
+	ip -n "$NS_UP" link set up1 up
+	LAB_T_GW=gw2 LAB_T_GW_ADDR=$LAB_GW2_ADDR LAB_T_UP_ADDR=$LAB_UP2_ADDR lab_bird_conf gw2
+	lab_template pptpd.conf >"$LAB/gw2/pptpd.conf"
+	cat >>"$LAB/up/bird.conf" <<-EOF
+
+	protocol bgp gwpeer2 {
+		local $LAB_UP2_ADDR as 65000;
+		neighbor $LAB_GW2_ADDR as 65001;
+		hold time 6;
+		keepalive time 2;
+		connect delay time 1;
+		connect retry time 2;
+		error wait time 1, 4;
+		ipv4 { import all; export none; };
+	}
+	EOF
+	up_birdc configure | grep -q Reconfigured ||
+		{ echo "lab: upstream bird refused gwpeer2" >&2; up_birdc configure check >&2; return 1; }
+	gw2_pptpd_start && gw2_bird_start || return 1
+	local i=0
+	until up_birdc show protocols gwpeer2 2>/dev/null | grep -q Established; do
+		[ $i -ge 200 ] && { echo "lab: gwpeer2 did not come up" >&2; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+gw2_bird_start()
+{
+	rm -f "$LAB/gw2/bird.ctl"
+	ip netns exec "$NS_GW2" bird -f -c "$LAB/gw2/bird.conf" \
+	    -s "$LAB/gw2/bird.ctl" -P "$LAB/gw2/bird.pid" \
+	    >>"$LAB/gw2/bird.out" 2>&1 &
+	PID_GW2_BIRD=$!
+	disown $PID_GW2_BIRD
+	lab_wait_file "$LAB/gw2/bird.ctl" 5000 ||
+		{ echo "lab: gw2 bird did not start" >&2; cat "$LAB/gw2/bird.out" >&2; return 1; }
+}
+
+gw2_pptpd_start()
+{
+	local i=0
+	rm -f "$LAB/gw2/pptpd.pid"
+	ip netns exec "$NS_GW2" pptpd --fg -c "$LAB/gw2/pptpd.conf" \
+	    -p "$LAB/gw2/pptpd.pid" -l "$LAB_GW2_ADDR" \
+	    >>"$LAB/gw2/pptpd.out" 2>&1 &
+	PID_GW2_PPTPD=$!
+	disown $PID_GW2_PPTPD
+	until ip netns exec "$NS_GW2" ss -Hltn "sport = :1723" 2>/dev/null | grep -q . &&
+	    [ -s "$LAB/gw2/pptpd.pid" ]; do
+		[ $i -ge 250 ] && { echo "lab: gw2 pptpd did not start" >&2; return 1; }
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+gw2_pptpd_kill() { lab_kill_pid "$PID_GW2_PPTPD" KILL; PID_GW2_PPTPD=; }
+
+gw2_birdc() { birdc -s "$LAB/gw2/bird.ctl" "$@"; }
+
+# gw2_write_config FILE [withdraw|keep]: daemon.json for the second gateway.
+gw2_write_config() { gw2_template daemon.json "${2:-withdraw}" >"$1"; }
+
+# gw2_start_daemon CONF [args]: the second gateway's daemon ($PID_DAEMON2).
+gw2_start_daemon()
+{
+	local conf=$1
+	shift
+	lab_daemon_exec "$NS_GW2" "$LAB/daemon2.log" "$conf" "$@"
+	PID_DAEMON2=$LAB_STARTED
+	[ -n "$PID_DAEMON2" ]
+}
+
+gw2_stop_daemon() { lab_kill_pid "$PID_DAEMON2" TERM; PID_DAEMON2=; }
+
+# The upstream has the prefix from gw2 (its protocol gwpeer2) / from gw1.
+gw2_has_prefix() { up_birdc show route "$LAB_PREFIX" protocol gwpeer2 2>/dev/null | grep -qF "$LAB_PREFIX"; }
+gw1_has_prefix() { up_birdc show route "$LAB_PREFIX" protocol gwpeer 2>/dev/null | grep -qF "$LAB_PREFIX"; }
+
+# wait_until MS CMD...: bounded poll (every 50 ms) until CMD succeeds.
+wait_until()
+{
+	local ms=$1 i=0
+	shift
+	until "$@"; do
+		[ $i -ge $((ms / 50)) ] && return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 # --- the daemon under test -----------------------------------------------
 
 # lab_write_config FILE [withdraw|keep] [EXTRA-SERVICES-JSON]: the lab's
@@ -422,23 +591,65 @@ lab_write_config()
 	lab_template "$t" "${2:-withdraw}" "${3:-}" >"$1"
 }
 
+# lab_ts: copy stdin to stdout, each line prefixed with the realtime it
+# was read at ("1732400000.123456 ").  perl reads what the pipe holds in
+# one read(2) (bash reads a byte at a time: too slow for -v under load,
+# and a reader that lags blocks the daemon's stderr); bash if no perl.
+lab_ts()
+{
+	local line
+	if perl -MTime::HiRes -e 1 2>/dev/null; then
+		exec perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_'
+	fi
+	while IFS= read -r line; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+	done
+}
+
+# lab_daemon_exec NS LOG CONF [args]: start the daemon in namespace NS,
+# output appended to LOG; its pid in $LAB_STARTED.
+lab_daemon_exec()
+{
+	local ns=$1 log=$2 conf=$3
+	shift 3
+	LAB_STARTED=
+	[ -x "$DAEMON" ] || { echo "lab: $DAEMON not built" >&2; return 1; }
+	# /run is shared by every namespace: a config without its own admin
+	# socket would take (or fight over) /run/anycast-healthd/admin.sock.
+	grep -q '"admin-socket"' "$conf" 2>/dev/null ||
+		echo "lab: warning: $conf sets no api/admin-socket: the daemon uses /run/anycast-healthd/admin.sock, shared by every namespace" >&2
+	echo "=== start $(date +%T.%N) $*" >>"$log"
+	if [ -n "${LAB_DAEMON_TS:-}" ]; then
+		# The reader ends at EOF, when the daemon is gone.  It runs
+		# SCHED_FIFO: under a load test a starved reader stamps lines
+		# late (100-170 ms seen on 2 CPUs), which would be blamed on
+		# the daemon.
+		ip netns exec "$ns" env $LAB_DAEMON_ENV "$DAEMON" ${LAB_DAEMON_FLAGS--v} \
+		    -c "$conf" "$@" > >(chrt -f -p 10 $BASHPID >/dev/null 2>&1; lab_ts >>"$log") 2>&1 &
+	else
+		ip netns exec "$ns" env $LAB_DAEMON_ENV "$DAEMON" ${LAB_DAEMON_FLAGS--v} \
+		    -c "$conf" "$@" >>"$log" 2>&1 &
+	fi
+	LAB_STARTED=$!
+	disown $LAB_STARTED
+	sleep 0.05
+	lab_alive "$LAB_STARTED" ||
+		{ echo "lab: daemon exited at once" >&2; LAB_STARTED=; return 1; }
+}
+
 # lab_start_daemon CONF [extra args]; log in $LAB/daemon.log (appended).
 # LAB_DAEMON_FLAGS replaces the default -v (debug logs); LAB_DAEMON_ENV
 # (words VAR=VALUE) is put in its environment through env(1), which execs:
 # the pid stays the daemon's (NOTIFY_SOCKET, WATCHDOG_USEC for fate.sh).
+# LAB_DAEMON_TS=1 prefixes every log line with the time it was written
+# (lab_ts), for timing the probes from the -v lines.
 lab_start_daemon()
 {
 	local conf=$1
 	shift
-	[ -x "$DAEMON" ] || { echo "lab: $DAEMON not built" >&2; return 1; }
-	echo "=== start $(date +%T.%N) $*" >>"$LAB/daemon.log"
-	ip netns exec "$NS_GW" env $LAB_DAEMON_ENV "$DAEMON" ${LAB_DAEMON_FLAGS--v} \
-	    -c "$conf" "$@" >>"$LAB/daemon.log" 2>&1 &
-	PID_DAEMON=$!
-	disown $PID_DAEMON
-	sleep 0.05
-	lab_alive "$PID_DAEMON" ||
-		{ echo "lab: daemon exited at once" >&2; PID_DAEMON=; return 1; }
+	lab_daemon_exec "$NS_GW" "$LAB/daemon.log" "$conf" "$@"
+	PID_DAEMON=$LAB_STARTED
+	[ -n "$PID_DAEMON" ]
 }
 
 # lab_stop_daemon [SIGNAL]: SIGTERM by default, bounded wait, then SIGKILL.
