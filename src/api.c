@@ -66,6 +66,18 @@ static const struct api_route {
 
 struct api;
 
+/*
+ * One accepted connection.  A request must arrive whole within
+ * connection-timeout-s of the connection opening (or of the previous request's
+ * end, on a kept-alive connection), however slowly it trickles in: MHD's own
+ * timeout counts idle time only, which a byte a second keeps resetting.
+ */
+struct api_conn {
+	struct api_conn *next, **pprev;
+	int fd;
+	ev_tstamp deadline;		/* 0 while its request is being answered */
+};
+
 struct api_listener {
 	struct api *api;
 	const char *name;		/* "tcp" or "admin", for the log */
@@ -73,6 +85,9 @@ struct api_listener {
 	struct MHD_Daemon *mhd;
 	ev_io io;			/* MHD's epoll fd */
 	ev_timer timer;			/* MHD's next timeout */
+	double request_timeout_s;	/* connection-timeout-s */
+	struct api_conn *conns;		/* open connections */
+	ev_timer deadline_timer;	/* cuts requests past their deadline */
 };
 
 /* One HTTP request, from its first callback to MHD's completion notice. */
@@ -124,6 +139,20 @@ api_json_text(struct json_object *root)
 }
 
 /* Queue `text` (malloc'd, taken; NULL = out of memory) as the answer. */
+/* The request is in: its deadline no longer applies (deadline 0), or starts
+ * again for the next request on the connection. */
+static void
+api_conn_deadline(struct MHD_Connection *c, struct api_listener *l, bool next_request)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct api_conn *ac;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ac = ci != NULL ? ci->socket_context : NULL;
+	if (ac != NULL)
+		ac->deadline = next_request ? ev_now(l->api->loop) + l->request_timeout_s : 0;
+}
+
 static enum MHD_Result
 api_answer(struct api_request *r, unsigned int code, const char *type, char *text,
 	   const char *allow)
@@ -131,6 +160,7 @@ api_answer(struct api_request *r, unsigned int code, const char *type, char *tex
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	api_conn_deadline(r->c, r->l, false);
 	if (text == NULL) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		type = API_JSON;
@@ -369,6 +399,7 @@ api_reload_defer(struct api_request *r)
 		;
 	*tail = r;
 	r->next = NULL;
+	api_conn_deadline(r->c, r->l, false);
 	MHD_suspend_connection(r->c);
 	ev_timer_start(a->loop, &a->reload_timer);
 	return MHD_YES;
@@ -568,6 +599,7 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	const union MHD_ConnectionInfo *ci;
 
 	(void)toe;
+	api_conn_deadline(c, l, true);
 	if (r == NULL)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
@@ -581,6 +613,67 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->answer);
 	free(r);
 	*con_cls = NULL;
+}
+
+static void
+api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
+			 enum MHD_ConnectionNotificationCode toe)
+{
+	struct api_listener *l = cls;
+	struct api_conn *ac = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		ac = xcalloc(1, sizeof(*ac));
+		ac->fd = ci != NULL ? ci->connect_fd : -1;
+		ac->deadline = ev_now(l->api->loop) + l->request_timeout_s;
+		ac->next = l->conns;
+		if (l->conns != NULL)
+			l->conns->pprev = &ac->next;
+		ac->pprev = &l->conns;
+		l->conns = ac;
+		*socket_context = ac;
+		if (!ev_is_active(&l->deadline_timer))
+			ev_timer_again(l->api->loop, &l->deadline_timer);
+		return;
+	}
+	if (ac == NULL)
+		return;
+	*ac->pprev = ac->next;
+	if (ac->next != NULL)
+		ac->next->pprev = ac->pprev;
+	free(ac);
+	*socket_context = NULL;
+}
+
+static void api_listener_run(struct api_listener *l);
+
+/* Shut down (not close: MHD owns the fd) connections whose request is late;
+ * MHD then sees the end of the stream and closes them itself. */
+static void
+api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct api_listener *l = w->data;
+	struct api_conn *ac;
+	bool cut = false;
+
+	(void)revents;
+	if (l->conns == NULL) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	for (ac = l->conns; ac != NULL; ac = ac->next) {
+		if (ac->deadline == 0 || ev_now(loop) < ac->deadline || ac->fd < 0)
+			continue;
+		log_debug("api: %s: request not complete within %.0f s: closing", l->name,
+			  l->request_timeout_s);
+		shutdown(ac->fd, SHUT_RDWR);
+		ac->deadline = 0;
+		cut = true;
+	}
+	if (cut)
+		api_listener_run(l);
 }
 
 static void api_mhd_log_cb(void *cls, const char *fmt, va_list ap)
@@ -709,10 +802,17 @@ api_listener_start(struct api *a, struct api_listener *l, unsigned int flags,
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, API_CONN_MEMORY, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)api_completed_cb, l },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)api_notify_connection_cb, l },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
 	l->api = a;
+	l->request_timeout_s = cfg->connection_timeout_s;
+	l->conns = NULL;
+	/* A quarter of the timeout: a late request is cut at most 25% late. */
+	ev_init(&l->deadline_timer, api_deadline_cb);
+	l->deadline_timer.repeat = cfg->connection_timeout_s / 4.0;
+	l->deadline_timer.data = l;
 	flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	a->mhd_error[0] = '\0';
 	if (sa != NULL)
@@ -752,7 +852,9 @@ api_listener_close(struct api *a, struct api_listener *l)
 		return;
 	ev_io_stop(a->loop, &l->io);
 	ev_timer_stop(a->loop, &l->timer);
-	MHD_stop_daemon(l->mhd);	/* closes the listening socket too */
+	ev_timer_stop(a->loop, &l->deadline_timer);
+	MHD_stop_daemon(l->mhd);	/* closes the listening socket too; notifies
+					 * every connection closed, freeing l->conns */
 	l->mhd = NULL;
 }
 

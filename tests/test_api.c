@@ -792,6 +792,31 @@ api_test_slow_loris(void **state)
 	close(fd);
 }
 
+/* A client trickling its header one byte at a time never goes idle, so MHD's
+ * idle timeout never fires: the request deadline must cut it anyway. */
+static void
+api_test_trickle(void **state)
+{
+	static const char req[] = "GET /v1/status HTTP/1.1\r\nHost: test\r\nX-Slow: ";
+	int fd = connect_to(VIA_TCP);
+	ev_tstamp start;
+	size_t i = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	start = ev_now(loop);
+	while (!closed_by_peer(fd) && ev_now(loop) - start < TIMEOUT_S + 3) {
+		if (i < sizeof(req) - 1)
+			write_all(fd, &req[i++], 1);
+		else
+			write_all(fd, "a", 1);		/* a header that never ends */
+		spin(0.25, NULL);
+	}
+	assert_true(closed_by_peer(fd));
+	assert_true(ev_now(loop) - start >= TIMEOUT_S - 0.5);	/* not before the deadline */
+	close(fd);
+}
+
 static void
 api_test_connection_limit(void **state)
 {
@@ -950,6 +975,7 @@ main(void)
 		cmocka_unit_test(api_test_reload_restarts_api),
 		cmocka_unit_test(api_test_reload_restart_deferred),
 		cmocka_unit_test(api_test_slow_loris),
+		cmocka_unit_test(api_test_trickle),
 		cmocka_unit_test(api_test_connection_limit),
 		cmocka_unit_test(api_test_start_refusals),
 		cmocka_unit_test(api_test_config_equal),
