@@ -16,8 +16,8 @@
  *          Configure-Request--> LCP
  *   LCP --GRE from the server, call ID X, holding LCP--> done UP "ok"
  *   done, or a failure with the control channel still sane: close the raw
- *          socket, send Call-Clear-Request + StopCCRQ, LINGER --StopCCRP,
- *          EOF, error, linger timer--> IDLE
+ *          socket, send Call-Clear-Request, the connection lingers
+ *          (pptp_conn_linger) --> IDLE
  *   any other failure, cancel(): close both sockets --> IDLE
  *
  * The raw socket is opened and connect()ed to the server before OCRQ goes
@@ -33,13 +33,10 @@
  * probe_done() may free the probe (the report callback can destroy it), so
  * every path that calls it does so last and returns without touching pg.
  *
- * The control-channel plumbing (connect, flush, errno reasons) is the same
- * as probe_pptp.c's; it is repeated here rather than shared so that a change
- * to one kind's state machine cannot move the other's.
+ * The control connection itself (connect, buffers, the server's
+ * Echo-Requests and StopCCRQ, the teardown) is pptp_conn.c's, as for the
+ * pptp-control probe.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* strerrorname_np */
-#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -52,13 +49,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "pptp_wire.h"
+#include "pptp_conn.h"
 #include "probe.h"
 
-/* Cap on the background teardown, as in probe_pptp.c. */
-#define PROBE_GRE_LINGER_MAX	0.5
-#define PROBE_GRE_IN_SIZE	(2 * PPTP_CONTROL_MAX_LEN)
-#define PROBE_GRE_OUT_SIZE	512
 /* A raw GRE packet as delivered: IPv4 header, GRE header, a PPP frame of at
  * most a usual MRU.  Bigger ones arrive cut and fail the IPv4 check. */
 #define PROBE_GRE_PACKET_SIZE	2048
@@ -72,7 +65,6 @@ enum probe_gre_phase {
 	PROBE_GRE_SCCRP,
 	PROBE_GRE_OCRP,
 	PROBE_GRE_LCP,
-	PROBE_GRE_LINGER,
 	PROBE_GRE__COUNT
 };
 
@@ -82,7 +74,6 @@ static const char *const probe_gre_phase_names[PROBE_GRE__COUNT] = {
 	[PROBE_GRE_SCCRP] = "sccrp",
 	[PROBE_GRE_OCRP] = "ocrp",
 	[PROBE_GRE_LCP] = "lcp",
-	[PROBE_GRE_LINGER] = "linger",
 };
 
 /* What a timeout in each phase means. */
@@ -92,16 +83,14 @@ static const char *const probe_gre_timeout_reasons[PROBE_GRE__COUNT] = {
 	[PROBE_GRE_SCCRP] = "sccrp-timeout",
 	[PROBE_GRE_OCRP] = "ocrp-timeout",
 	[PROBE_GRE_LCP] = "gre-no-lcp",
-	[PROBE_GRE_LINGER] = "timeout",
 };
 
 struct probe_gre {
 	struct probe *probe;
 	enum probe_gre_phase phase;
-	int fd;				/* TCP control connection; -1 when closed */
+	struct pptp_conn conn;		/* the TCP control connection */
 	int raw;			/* raw GRE socket; -1 when closed */
-	ev_io io, raw_io;
-	ev_timer linger_timer;
+	ev_io raw_io;
 	struct sockaddr_in addr;	/* the server, port included */
 	uint16_t call_id;		/* X: ours, in the OCRQ, in the server's GRE */
 	uint16_t peer_call_id;		/* Y: the server's, from OCRP, in our GRE */
@@ -111,17 +100,9 @@ struct probe_gre {
 	size_t sent_len;
 	unsigned long gre_skipped;	/* not ours: other call IDs, our own, non-LCP */
 	unsigned long gre_malformed;	/* not even IPv4 + GRE from the server */
-	uint8_t in[PROBE_GRE_IN_SIZE];
-	size_t in_len;
-	uint8_t out[PROBE_GRE_OUT_SIZE];
-	size_t out_len;			/* unsent bytes at out[0] */
 	uint8_t packet[PROBE_GRE_PACKET_SIZE];
 	char reason[PROBE_REASON_MAX];	/* for reasons built at run time */
 };
-
-static void probe_gre_io_cb(struct ev_loop *loop, ev_io *w, int revents);
-static void probe_gre_raw_cb(struct ev_loop *loop, ev_io *w, int revents);
-static void probe_gre_linger_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 /* ---- helpers ---- */
 
@@ -137,16 +118,8 @@ probe_gre_close_raw(struct probe_gre *pg)
 static void
 probe_gre_close(struct probe_gre *pg)
 {
-	struct ev_loop *loop = pg->probe->loop;
-
 	probe_gre_close_raw(pg);
-	ev_io_stop(loop, &pg->io);
-	ev_timer_stop(loop, &pg->linger_timer);
-	if (pg->fd >= 0)
-		close(pg->fd);
-	pg->fd = -1;
-	pg->in_len = 0;
-	pg->out_len = 0;
+	pptp_conn_close(&pg->conn);
 	pg->call_open = false;
 	pg->phase = PROBE_GRE_IDLE;
 }
@@ -178,78 +151,6 @@ probe_gre_fail(struct probe_gre *pg, enum probe_result result, const char *reaso
 		probe_done(p, result, reason);
 }
 
-/* "connect-error-ehostunreach": errno names are stable, strerror text is not. */
-static const char *
-probe_gre_errno_reason(struct probe_gre *pg, const char *prefix, int err)
-{
-	const char *name = strerrorname_np(err);
-	size_t i, n;
-
-	if (name == NULL) {
-		snprintf(pg->reason, sizeof(pg->reason), "%s-errno-%d", prefix, err);
-		return pg->reason;
-	}
-	n = (size_t)snprintf(pg->reason, sizeof(pg->reason), "%s-%s", prefix, name);
-	if (n >= sizeof(pg->reason))
-		n = sizeof(pg->reason) - 1;
-	for (i = strlen(prefix); i < n; i++)
-		if (pg->reason[i] >= 'A' && pg->reason[i] <= 'Z')
-			pg->reason[i] = (char)(pg->reason[i] - 'A' + 'a');
-	return pg->reason;
-}
-
-/* Local resource shortage: the probe could not run, pptpd is not to blame. */
-static bool
-probe_gre_errno_local(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS ||
-	       err == EADDRNOTAVAIL || err == EAGAIN;
-}
-
-static void
-probe_gre_watch(struct probe_gre *pg, int events)
-{
-	struct ev_loop *loop = pg->probe->loop;
-
-	ev_io_stop(loop, &pg->io);
-	ev_io_set(&pg->io, pg->fd, events);
-	ev_io_start(loop, &pg->io);
-}
-
-/* Write what we can; watch for writability while something is left. */
-static int
-probe_gre_flush(struct probe_gre *pg)
-{
-	ssize_t n;
-
-	while (pg->out_len > 0) {
-		n = send(pg->fd, pg->out, pg->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -1;
-		}
-		memmove(pg->out, pg->out + n, pg->out_len - (size_t)n);
-		pg->out_len -= (size_t)n;
-	}
-	probe_gre_watch(pg, EV_READ | (pg->out_len > 0 ? EV_WRITE : 0));
-	return 0;
-}
-
-/* Queue one encoded message (the encoder wrote n bytes at the tail). */
-static int
-probe_gre_queued(struct probe_gre *pg, size_t n)
-{
-	if (n == 0)	/* the queue is full: a peer that never reads */
-		return -1;
-	pg->out_len += n;
-	return 0;
-}
-
-#define PROBE_GRE_TAIL(pg) ((pg)->out + (pg)->out_len), (sizeof((pg)->out) - (pg)->out_len)
-
 static uint32_t
 probe_gre_random(void)
 {
@@ -265,7 +166,7 @@ probe_gre_random(void)
 /*
  * End the run while the control channel is sane: the raw socket closes now,
  * the call and the control connection are cleared politely in the
- * background (LINGER).  pptpd 1.4.0 answers Call-Clear-Request by closing
+ * background.  pptpd 1.4.0 answers Call-Clear-Request by closing
  * the connection, which also ends the linger.
  */
 static void
@@ -274,29 +175,19 @@ probe_gre_finish(struct probe_gre *pg, enum probe_result result, const char *rea
 {
 	struct probe *p = pg->probe;
 	char counters[PROBE_DETAIL_MAX];
-	double linger = p->cfg->timeout_ms / 1000.0;
-	int rc = 0;
 
 	if (detail == NULL)
 		detail = probe_gre_detail(pg, counters, sizeof(counters));
 	log_debug("probe %s: pptp-gre %s in phase %s", p->cfg->name, reason,
 		  probe_gre_phase_names[pg->phase]);
 	probe_gre_close_raw(pg);
-	if (linger > PROBE_GRE_LINGER_MAX)
-		linger = PROBE_GRE_LINGER_MAX;
-	if (pg->call_open)
-		rc = probe_gre_queued(pg, pptp_encode_ccrq(PROBE_GRE_TAIL(pg), pg->call_id));
-	if (rc == 0)
-		rc = probe_gre_queued(pg, pptp_encode_stopccrq(PROBE_GRE_TAIL(pg),
-							       PPTP_STOP_REASON_GENERAL));
+	if (pg->call_open &&
+	    pptp_conn_queue(&pg->conn, pptp_encode_ccrq(PPTP_CONN_TAIL(&pg->conn), pg->call_id)) < 0)
+		pptp_conn_close(&pg->conn);
+	else
+		pptp_conn_linger(&pg->conn, p->cfg->timeout_ms);
 	pg->call_open = false;
-	if (rc < 0 || probe_gre_flush(pg) < 0) {
-		probe_gre_close(pg);
-	} else {
-		pg->phase = PROBE_GRE_LINGER;
-		ev_timer_set(&pg->linger_timer, linger, 0.);
-		ev_timer_start(p->loop, &pg->linger_timer);
-	}
+	pg->phase = PROBE_GRE_IDLE;
 	if (detail != NULL)
 		probe_done_detail(p, result, reason, "%s", detail);
 	else
@@ -304,13 +195,13 @@ probe_gre_finish(struct probe_gre *pg, enum probe_result result, const char *rea
 }
 
 static void
-probe_gre_connected(struct probe_gre *pg)
+probe_gre_connected_cb(struct pptp_conn *c)
 {
-	const struct probe_pptp_gre_config *c = PROBE_CFG(pg->probe, pptp_gre);
+	struct probe_gre *pg = c->data;
+	const struct probe_pptp_gre_config *cfg = PROBE_CFG(pg->probe, pptp_gre);
 
 	pg->phase = PROBE_GRE_SCCRP;
-	if (probe_gre_queued(pg, pptp_encode_sccrq(PROBE_GRE_TAIL(pg), c->host_name)) < 0 ||
-	    probe_gre_flush(pg) < 0)
+	if (pptp_conn_send(c, pptp_encode_sccrq(PPTP_CONN_TAIL(c), cfg->host_name)) < 0)
 		probe_gre_fail(pg, PROBE_DOWN, "write-error");
 }
 
@@ -323,9 +214,8 @@ probe_gre_send_ocrq(struct probe_gre *pg)
 	while (pg->call_id == 0);
 	pg->call_serial++;
 	pg->phase = PROBE_GRE_OCRP;
-	if (probe_gre_queued(pg, pptp_encode_ocrq(PROBE_GRE_TAIL(pg), pg->call_id,
-						  pg->call_serial)) < 0 ||
-	    probe_gre_flush(pg) < 0) {
+	if (pptp_conn_send(&pg->conn, pptp_encode_ocrq(PPTP_CONN_TAIL(&pg->conn), pg->call_id,
+							pg->call_serial)) < 0) {
 		probe_gre_fail(pg, PROBE_DOWN, "write-error");
 		return true;
 	}
@@ -364,8 +254,9 @@ probe_gre_send_lcp(struct probe_gre *pg)
 	if (send(pg->raw, pg->sent, pg->sent_len, MSG_DONTWAIT) < 0) {
 		err = errno;
 		/* EPERM here is a firewall's reject: the data path is what is broken */
-		probe_gre_finish(pg, probe_gre_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
-				 probe_gre_errno_reason(pg, "gre-send-error", err), NULL);
+		probe_gre_finish(pg, pptp_conn_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
+				 pptp_conn_errno_reason(pg->reason, sizeof(pg->reason),
+							"gre-send-error", err), NULL);
 		return true;
 	}
 	ev_io_set(&pg->raw_io, pg->raw, EV_READ);
@@ -444,8 +335,9 @@ probe_gre_read_raw(struct probe_gre *pg)
 			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 				return false;
 			/* ICMP errors for our GRE surface here on a connected socket */
-			probe_gre_finish(pg, PROBE_DOWN, probe_gre_errno_reason(pg, "gre-read-error",
-										 err), NULL);
+			probe_gre_finish(pg, PROBE_DOWN,
+					 pptp_conn_errno_reason(pg->reason, sizeof(pg->reason),
+								"gre-read-error", err), NULL);
 			return true;
 		}
 		if (probe_gre_packet(pg, pg->packet, (size_t)n))
@@ -464,43 +356,32 @@ probe_gre_call_closed(struct probe_gre *pg)
 	probe_gre_fail(pg, PROBE_DOWN, "call-closed-before-lcp");
 }
 
-/* The control channel ended (EOF, error, garbage) in phase pg->phase. */
+/* The server ended the control connection in phase pg->phase.  Garbage on
+ * it is its failure even while the call is up: that comes as failed. */
 static void
-probe_gre_lost(struct probe_gre *pg, const char *reason)
+probe_gre_closed_cb(struct pptp_conn *c, const char *reason)
 {
-	if (pg->phase == PROBE_GRE_LINGER)
-		probe_gre_close(pg);
-	else if (pg->phase == PROBE_GRE_LCP)
+	struct probe_gre *pg = c->data;
+
+	if (pg->phase == PROBE_GRE_LCP)
 		probe_gre_call_closed(pg);
 	else
 		probe_gre_fail(pg, PROBE_DOWN, reason);
 }
 
+static void
+probe_gre_failed_cb(struct pptp_conn *c, enum probe_result result, const char *reason)
+{
+	probe_gre_fail(c->data, result, reason);
+}
+
 /* Act on one message.  Returns true when the run or the connection ended. */
 static bool
-probe_gre_handle(struct probe_gre *pg, const struct pptp_ctrl_msg *m)
+probe_gre_message_cb(struct pptp_conn *c, const struct pptp_ctrl_msg *m)
 {
+	struct probe_gre *pg = c->data;
+
 	switch (m->type) {
-	case PPTP_CTRL_ECHORQ:
-		/* pptpd drops a peer that leaves its Echo-Request unanswered */
-		if (probe_gre_queued(pg, pptp_encode_echorp(PROBE_GRE_TAIL(pg), m->u.echorq.id,
-							    PPTP_RESULT_OK, 0)) < 0 ||
-		    probe_gre_flush(pg) < 0) {
-			probe_gre_lost(pg, "write-error");
-			return true;
-		}
-		return false;
-	case PPTP_CTRL_STOPCCRQ:
-		(void)probe_gre_queued(pg, pptp_encode_stopccrp(PROBE_GRE_TAIL(pg),
-								PPTP_RESULT_OK, 0));
-		(void)probe_gre_flush(pg);	/* best effort: we close right after */
-		probe_gre_lost(pg, "server-stop");
-		return true;
-	case PPTP_CTRL_STOPCCRP:
-		if (pg->phase != PROBE_GRE_LINGER)
-			break;
-		probe_gre_close(pg);
-		return true;
 	case PPTP_CTRL_CDN:
 		/* RFC 2637 puts the sender's call ID (Y) here; take ours too */
 		if (pg->phase != PROBE_GRE_LCP ||
@@ -530,91 +411,12 @@ probe_gre_handle(struct probe_gre *pg, const struct pptp_ctrl_msg *m)
 	return false;
 }
 
-/* Decode and act on every complete message in the input buffer. */
-static void
-probe_gre_process(struct probe_gre *pg)
-{
-	struct pptp_ctrl_msg m;
-	enum pptp_decode_status st;
-	size_t n;
-
-	for (;;) {
-		st = pptp_decode_control(pg->in, pg->in_len, &m, &n);
-		if (st == PPTP_DECODE_NEED_MORE)
-			return;
-		if (st != PPTP_DECODE_OK) {
-			/* garbage on the control channel is its failure, even
-			 * while the call is up */
-			if (pg->phase == PROBE_GRE_LINGER)
-				probe_gre_close(pg);
-			else
-				probe_gre_fail(pg, PROBE_DOWN, pptp_decode_status_names[st]);
-			return;
-		}
-		/* consume first: handling may end the run and free pg */
-		memmove(pg->in, pg->in + n, pg->in_len - n);
-		pg->in_len -= n;
-		if (probe_gre_handle(pg, &m))
-			return;
-	}
-}
-
-static void
-probe_gre_read(struct probe_gre *pg)
-{
-	ssize_t n;
-
-	n = recv(pg->fd, pg->in + pg->in_len, sizeof(pg->in) - pg->in_len, MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
-		probe_gre_lost(pg, "read-error");
-		return;
-	}
-	if (n == 0) {
-		probe_gre_lost(pg, pg->in_len > 0 ? "short-read" : "eof");
-		return;
-	}
-	pg->in_len += (size_t)n;
-	probe_gre_process(pg);
-}
-
-static void
-probe_gre_connect_done(struct probe_gre *pg)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(pg->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == 0) {
-		probe_gre_connected(pg);
-		return;
-	}
-	if (err == ECONNREFUSED)
-		probe_gre_fail(pg, PROBE_DOWN, "connect-refused");
-	else
-		probe_gre_fail(pg, probe_gre_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
-			       probe_gre_errno_reason(pg, "connect-error", err));
-}
-
-static void
-probe_gre_io_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct probe_gre *pg = w->data;
-
-	(void)loop;
-	if (pg->phase == PROBE_GRE_CONNECT) {
-		probe_gre_connect_done(pg);
-		return;
-	}
-	if ((revents & EV_WRITE) && probe_gre_flush(pg) < 0) {
-		probe_gre_lost(pg, "write-error");
-		return;
-	}
-	if (revents & EV_READ)
-		probe_gre_read(pg);
-}
+static const struct pptp_conn_ops probe_gre_conn_ops = {
+	.connected = probe_gre_connected_cb,
+	.message = probe_gre_message_cb,
+	.failed = probe_gre_failed_cb,
+	.closed = probe_gre_closed_cb,
+};
 
 static void
 probe_gre_raw_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -622,14 +424,6 @@ probe_gre_raw_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	(void)probe_gre_read_raw(w->data);
-}
-
-static void
-probe_gre_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	probe_gre_close(w->data);
 }
 
 /* Open the raw GRE socket and tie it to the server.  Returns 0, or -1 with
@@ -646,15 +440,18 @@ probe_gre_open_raw(struct probe_gre *pg)
 		if (err == EPERM || err == EACCES)	/* no CAP_NET_RAW */
 			probe_gre_fail(pg, PROBE_ERROR, "eperm-raw-socket");
 		else
-			probe_gre_fail(pg, PROBE_ERROR, probe_gre_errno_reason(pg, "raw-socket", err));
+			probe_gre_fail(pg, PROBE_ERROR,
+				       pptp_conn_errno_reason(pg->reason, sizeof(pg->reason),
+							      "raw-socket", err));
 		return -1;
 	}
 	/* the kernel then only queues packets whose source is the server */
 	sin.sin_port = 0;
 	if (connect(pg->raw, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		err = errno;
-		probe_gre_fail(pg, probe_gre_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
-			       probe_gre_errno_reason(pg, "raw-connect-error", err));
+		probe_gre_fail(pg, pptp_conn_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
+			       pptp_conn_errno_reason(pg->reason, sizeof(pg->reason),
+						      "raw-connect-error", err));
 		return -1;
 	}
 	return 0;
@@ -669,14 +466,10 @@ probe_gre_init(struct probe *p)
 	const struct probe_pptp_gre_config *c = PROBE_CFG(p, pptp_gre);
 
 	pg->probe = p;
-	pg->fd = -1;
 	pg->raw = -1;
-	ev_io_init(&pg->io, probe_gre_io_cb, -1, 0);
-	pg->io.data = pg;
+	pptp_conn_init(&pg->conn, p, &probe_gre_conn_ops, pg);
 	ev_io_init(&pg->raw_io, probe_gre_raw_cb, -1, 0);
 	pg->raw_io.data = pg;
-	ev_timer_init(&pg->linger_timer, probe_gre_linger_cb, 0., 0.);
-	pg->linger_timer.data = pg;
 
 	pg->addr.sin_family = AF_INET;
 	pg->addr.sin_port = htons(c->port);
@@ -693,7 +486,6 @@ static void
 probe_gre_start(struct probe *p)
 {
 	struct probe_gre *pg = p->priv;
-	int fd, err;
 
 	/* the last run's teardown is not worth overlapping with this one */
 	probe_gre_close(pg);
@@ -704,27 +496,8 @@ probe_gre_start(struct probe *p)
 	/* first, so that a probe without CAP_NET_RAW never bothers pptpd */
 	if (probe_gre_open_raw(pg) < 0)
 		return;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		probe_gre_fail(pg, PROBE_ERROR, probe_gre_errno_reason(pg, "socket", errno));
-		return;
-	}
-	pg->fd = fd;
 	pg->phase = PROBE_GRE_CONNECT;
-	if (connect(fd, (struct sockaddr *)&pg->addr, sizeof(pg->addr)) == 0) {
-		probe_gre_connected(pg);
-		return;
-	}
-	err = errno;
-	if (err == EINPROGRESS || err == EINTR) {
-		probe_gre_watch(pg, EV_WRITE);
-		return;
-	}
-	if (err == ECONNREFUSED)
-		probe_gre_fail(pg, PROBE_DOWN, "connect-refused");
-	else
-		probe_gre_fail(pg, probe_gre_errno_local(err) ? PROBE_ERROR : PROBE_DOWN,
-			       probe_gre_errno_reason(pg, "connect-error", err));
+	pptp_conn_start(&pg->conn, (struct sockaddr *)&pg->addr, sizeof(pg->addr));
 }
 
 static const char *
