@@ -28,12 +28,8 @@
  * Without the twin (not configured, or BIRD lacks it) a state falls back:
  * degraded is announced plainly, draining is withdrawn.
  *
- * Connection states:
- *
- *        create / backoff timer
- *   IDLE ----------------------> CONNECTING --writable--> BANNER --0001--> READY
- *    ^                               |                      |               |
- *    +---- eof, timeout, protocol error, 8007, connect failure (backoff) ---+
+ * The connection (connect, backoff, reports) is driver_conn.c's; its
+ * handshake here is BIRD's banner, READY on "0001"; 8007 drops it.
  *
  * One command is in flight at a time; what to send next is derived from
  * flags (a read-back is pending, a prefix needs applying) rather than a queue
@@ -48,34 +44,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "bird_reply.h"
 #include "driver_bird.h"
+#include "driver_conn.h"
 #include "log.h"
 
 /* BIRD's symbol length limit (SYM_MAX_LEN). */
 #define BIRD_NAME_MAX		64
 #define BIRD_WHY_LEN		(DRIVER_BIRD_WHY_MAX + 1)
 #define BIRD_REASON_MAX		160
+#define BIRD_WBUF_MAX		512
 #define BIRD_STATE_FILE_MAX	(64 * 1024)
-
-enum bird_conn {
-	BIRD_CONN_IDLE,		/* waiting for the reconnect timer */
-	BIRD_CONN_CONNECTING,	/* connect() in progress */
-	BIRD_CONN_BANNER,	/* connected, waiting for "0001 ..." */
-	BIRD_CONN_READY,
-	BIRD_CONN__COUNT
-};
-static const char *const bird_conn_names[BIRD_CONN__COUNT] = {
-	[BIRD_CONN_IDLE] = "idle",
-	[BIRD_CONN_CONNECTING] = "connecting",
-	[BIRD_CONN_BANNER] = "banner",
-	[BIRD_CONN_READY] = "ready",
-};
 
 enum bird_cmd {
 	BIRD_CMD_NONE,
@@ -146,33 +128,17 @@ struct driver {
 	struct driver_callbacks cb;
 	void *arg;
 
-	char *socket_path;
 	char *state_file;
-	uint32_t command_timeout_ms;
 	uint32_t readback_interval_ms;
-	uint32_t reconnect_min_ms;
-	uint32_t reconnect_max_ms;
 
 	struct bird_prefix *prefixes;
 	size_t n_prefixes;
 	unsigned generation;		/* bumped by reconfigure */
 
-	enum bird_conn conn;
-	int fd;
-	unsigned conn_serial;		/* bumped by every disconnect */
-	ev_io rio;
-	ev_io wio;
-	ev_timer reconnect_timer;
-	ev_timer command_timer;		/* connect, banner and each command */
+	struct driver_conn conn;	/* its wbuf holds BIRD_WBUF_MAX bytes */
 	ev_timer readback_timer;
-	uint32_t backoff_ms;		/* the next reconnect delay */
-	uint32_t armed_delay_ms;	/* the reconnect delay armed last */
-	bool session_ok;		/* a command succeeded on this connection */
 	struct bird_reply_parser parser;
 	char proto_error[32];
-
-	char wbuf[512];
-	size_t wlen, woff;
 
 	enum bird_cmd inflight;
 	size_t inflight_index;
@@ -183,16 +149,10 @@ struct driver {
 	char inflight_text[BIRD_REASON_MAX];
 	bool readback_pending;
 
-	/* connection reports, once per change */
-	bool reported;
-	bool reported_up;
-	char reported_why[BIRD_REASON_MAX];
-
 	bool file_warned;		/* said once that the state file cannot be written */
 };
 
 static void driver_bird_pump(struct driver *d);
-static void driver_bird_disconnect(struct driver *d, const char *why);
 
 /* ---- names and text ---- */
 
@@ -756,177 +716,21 @@ driver_bird_prefixes_build(const struct config *cfg, const struct bird_prefix *o
 	return ps;
 }
 
-/* ---- connection reports ---- */
-
-static void
-driver_bird_report_down(struct driver *d, const char *why)
-{
-	bool was_up = d->reported_up;
-
-	if (d->reported && !d->reported_up && strcmp(d->reported_why, why) == 0)
-		return;
-	if (was_up)
-		log_warnx("bird: lost the control connection to %s: %s", d->socket_path, why);
-	else
-		log_warnx("bird: cannot talk to %s: %s (retrying)", d->socket_path, why);
-	d->reported = true;
-	d->reported_up = false;
-	snprintf(d->reported_why, sizeof(d->reported_why), "%s", why);
-	if (d->cb.connection != NULL)
-		d->cb.connection(d->arg, false, why);
-}
-
-static void
-driver_bird_report_up(struct driver *d, const char *banner)
-{
-	log_info("bird: connected to %s (%s)", d->socket_path, banner);
-	d->reported = true;
-	d->reported_up = true;
-	d->reported_why[0] = '\0';
-	if (d->cb.connection != NULL)
-		d->cb.connection(d->arg, true, "connected");
-}
-
 /* ---- connection ---- */
 
-static const char *
-driver_bird_connect_reason(int err, char *buf, size_t size)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return "socket-missing";
-	case ECONNREFUSED:
-		return "connect-refused";
-	case EACCES:
-	case EPERM:
-		return "permission-denied";
-	default:
-		snprintf(buf, size, "connect-failed: %s", strerror(err));
-		return buf;
-	}
-}
-
-/* The peer going away shows up as EPIPE or ECONNRESET as often as a 0 read. */
-static const char *
-driver_bird_io_reason(int err, char *buf, size_t size)
-{
-	if (err == EPIPE || err == ECONNRESET)
-		return "eof";
-	snprintf(buf, size, "io-error: %s", strerror(err));
-	return buf;
-}
-
 static void
-driver_bird_start_timer(struct driver *d, uint32_t ms)
-{
-	ev_timer_stop(d->loop, &d->command_timer);
-	ev_timer_set(&d->command_timer, ms / 1000.0, 0.);
-	ev_timer_start(d->loop, &d->command_timer);
-}
-
-static void
-driver_bird_connected(struct driver *d)
-{
-	d->conn = BIRD_CONN_BANNER;
-	ev_io_stop(d->loop, &d->wio);
-	ev_io_start(d->loop, &d->rio);
-	driver_bird_start_timer(d, d->command_timeout_ms);
-}
-
-static void
-driver_bird_connect(struct driver *d)
-{
-	struct sockaddr_un sun;
-	char buf[BIRD_REASON_MAX];
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(d->socket_path) >= sizeof(sun.sun_path)) {
-		driver_bird_disconnect(d, "socket-path-too-long");
-		return;
-	}
-	memcpy(sun.sun_path, d->socket_path, strlen(d->socket_path));
-	d->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->fd == -1) {
-		snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
-		driver_bird_disconnect(d, buf);
-		return;
-	}
-	ev_io_set(&d->rio, d->fd, EV_READ);
-	ev_io_set(&d->wio, d->fd, EV_WRITE);
-	if (connect(d->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		driver_bird_connected(d);
-		return;
-	}
-	if (errno == EINPROGRESS) {
-		d->conn = BIRD_CONN_CONNECTING;
-		ev_io_start(d->loop, &d->wio);
-		driver_bird_start_timer(d, d->command_timeout_ms);
-		return;
-	}
-	driver_bird_disconnect(d, driver_bird_connect_reason(errno, buf, sizeof(buf)));
-}
-
-/* Drops the connection (if any), reports why and arms the backoff timer. */
-static void
-driver_bird_disconnect(struct driver *d, const char *why)
+driver_bird_dropped(struct driver *d, const char *why)
 {
 	size_t i;
 
-	log_debug("bird: %s -> idle (%s)", bird_conn_names[d->conn], why);
-	ev_io_stop(d->loop, &d->rio);
-	ev_io_stop(d->loop, &d->wio);
-	ev_timer_stop(d->loop, &d->command_timer);
+	if (strcmp(why, "timeout") == 0 && d->inflight != BIRD_CMD_NONE)
+		log_debug("bird: %s timed out", bird_cmd_names[d->inflight]);
 	ev_timer_stop(d->loop, &d->readback_timer);
-	if (d->fd != -1)
-		close(d->fd);
-	d->fd = -1;
-	d->conn = BIRD_CONN_IDLE;
-	d->conn_serial++;
 	d->inflight = BIRD_CMD_NONE;
 	d->readback_pending = false;
-	d->wlen = d->woff = 0;
 	for (i = 0; i < d->n_prefixes; i++)
 		d->prefixes[i].apply_pending = false;
 	bird_reply_reset(&d->parser);
-	/* A session that never got a command through counts as a failed attempt. */
-	if (d->session_ok)
-		d->backoff_ms = d->reconnect_min_ms;
-	d->session_ok = false;
-
-	ev_timer_stop(d->loop, &d->reconnect_timer);
-	ev_timer_set(&d->reconnect_timer, d->backoff_ms / 1000.0, 0.);
-	ev_timer_start(d->loop, &d->reconnect_timer);
-	d->armed_delay_ms = d->backoff_ms;
-	d->backoff_ms = d->backoff_ms > d->reconnect_max_ms / 2 ?
-		d->reconnect_max_ms : d->backoff_ms * 2;
-	if (d->backoff_ms < d->reconnect_min_ms)
-		d->backoff_ms = d->reconnect_min_ms;
-
-	driver_bird_report_down(d, why);
-}
-
-static void
-driver_bird_reconnect_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct driver *d = w->data;
-
-	(void)loop;
-	(void)revents;
-	driver_bird_connect(d);
-}
-
-static void
-driver_bird_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct driver *d = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (d->inflight != BIRD_CMD_NONE)
-		log_debug("bird: %s timed out", bird_cmd_names[d->inflight]);
-	driver_bird_disconnect(d, "timeout");
 }
 
 static void
@@ -943,30 +747,6 @@ driver_bird_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* ---- sending ---- */
 
 static void
-driver_bird_flush(struct driver *d)
-{
-	char buf[BIRD_REASON_MAX];
-	ssize_t n;
-
-	while (d->woff < d->wlen) {
-		n = send(d->fd, d->wbuf + d->woff, d->wlen - d->woff, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(d->loop, &d->wio);
-			return;
-		}
-		if (n == -1) {
-			driver_bird_disconnect(d, driver_bird_io_reason(errno, buf, sizeof(buf)));
-			return;
-		}
-		d->woff += (size_t)n;
-	}
-	ev_io_stop(d->loop, &d->wio);
-	d->wlen = d->woff = 0;
-}
-
-static void
 driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_leg leg)
 {
 	struct bird_prefix *p = index < d->n_prefixes ? &d->prefixes[index] : NULL;
@@ -976,23 +756,21 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_le
 
 	switch (cmd) {
 	case BIRD_CMD_SHOW:
-		n = snprintf(d->wbuf, sizeof(d->wbuf), "show protocols\n");
+		n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "show protocols\n");
 		break;
 	case BIRD_CMD_ENABLE:
-		n = snprintf(d->wbuf, sizeof(d->wbuf), "enable %s\n", name);
+		n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "enable %s\n", name);
 		break;
 	case BIRD_CMD_DISABLE:
 		if (p->why[0] != '\0')
-			n = snprintf(d->wbuf, sizeof(d->wbuf), "disable %s \"%s\"\n",
+			n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "disable %s \"%s\"\n",
 				     name, p->why);
 		else
-			n = snprintf(d->wbuf, sizeof(d->wbuf), "disable %s\n", name);
+			n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "disable %s\n", name);
 		break;
 	default:
 		return;
 	}
-	d->wlen = (size_t)n;
-	d->woff = 0;
 	d->inflight = cmd;
 	d->inflight_index = index;
 	d->inflight_generation = d->generation;
@@ -1004,9 +782,8 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_le
 		for (index = 0; index < d->n_prefixes; index++)
 			for (l = 0; l < BIRD_LEG__COUNT; l++)
 				d->prefixes[index].leg[l].seen = false;
-	log_debug("bird: > %.*s", (int)d->wlen - 1, d->wbuf);
-	driver_bird_start_timer(d, d->command_timeout_ms);
-	driver_bird_flush(d);
+	log_debug("bird: > %.*s", n - 1, d->conn.wbuf);
+	driver_conn_send(&d->conn, (size_t)n);
 }
 
 /* Sends the next command if nothing is in flight: read-back first, then changes. */
@@ -1015,7 +792,7 @@ driver_bird_pump(struct driver *d)
 {
 	size_t i;
 
-	if (d->conn != BIRD_CONN_READY || d->inflight != BIRD_CMD_NONE)
+	if (d->conn.state != DRIVER_CONN_READY || d->inflight != BIRD_CMD_NONE)
 		return;
 	if (d->readback_pending) {
 		d->readback_pending = false;
@@ -1040,29 +817,6 @@ driver_bird_pump(struct driver *d)
 		driver_bird_send(d, cmd, i, leg);
 		return;
 	}
-}
-
-static void
-driver_bird_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct driver *d = w->data;
-	char buf[BIRD_REASON_MAX];
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	(void)loop;
-	(void)revents;
-	if (d->conn != BIRD_CONN_CONNECTING) {
-		driver_bird_flush(d);
-		return;
-	}
-	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		err = errno;
-	if (err != 0) {
-		driver_bird_disconnect(d, driver_bird_connect_reason(err, buf, sizeof(buf)));
-		return;
-	}
-	driver_bird_connected(d);
 }
 
 /* ---- replies ---- */
@@ -1244,12 +998,10 @@ driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 {
 	enum bird_cmd cmd = d->inflight;
 
-	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_stop(d->loop, &d->conn.command_timer);
 	d->inflight = BIRD_CMD_NONE;
-	if (!bird_reply_is_error(ev->code) && !d->session_ok) {
-		d->session_ok = true;
-		d->backoff_ms = d->reconnect_min_ms;
-	}
+	if (!bird_reply_is_error(ev->code))
+		driver_conn_ok(&d->conn);
 	if (cmd == BIRD_CMD_SHOW) {
 		if (bird_reply_is_error(ev->code))
 			log_warnx("bird: show protocols failed: %04d %s", ev->code, ev->text);
@@ -1266,7 +1018,7 @@ static int
 driver_bird_event_cb(void *arg, const struct bird_reply_event *ev)
 {
 	struct driver *d = arg;
-	unsigned serial = d->conn_serial;
+	unsigned serial = d->conn.serial;
 
 	switch (ev->kind) {
 	case BIRD_REPLY_ERROR:
@@ -1280,30 +1032,29 @@ driver_bird_event_cb(void *arg, const struct bird_reply_event *ev)
 	default:
 		break;
 	}
-	if (d->conn == BIRD_CONN_BANNER) {
+	if (d->conn.state == DRIVER_CONN_HANDSHAKE) {
 		if (ev->kind != BIRD_REPLY_FINAL)
 			return 0;
 		if (ev->code != BIRD_CODE_WELCOME) {
-			driver_bird_disconnect(d, ev->code == BIRD_CODE_ACCESS_DENIED ?
+			driver_conn_drop(&d->conn, ev->code == BIRD_CODE_ACCESS_DENIED ?
 					       "access-denied" : "protocol-error: bad-banner");
 			return 1;
 		}
-		ev_timer_stop(d->loop, &d->command_timer);
-		d->conn = BIRD_CONN_READY;
+		ev_timer_stop(d->loop, &d->conn.command_timer);
 		/* Read back before anything else, also before whatever the
 		 * connection callback asks for. */
 		d->readback_pending = true;
 		ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 			     d->readback_interval_ms / 1000.0);
 		ev_timer_start(d->loop, &d->readback_timer);
-		driver_bird_report_up(d, ev->text);
-		if (serial != d->conn_serial)
+		driver_conn_ready(&d->conn, ev->text);
+		if (serial != d->conn.serial)
 			return 1;
 		driver_bird_pump(d);
-		return serial != d->conn_serial;
+		return serial != d->conn.serial;
 	}
 	if (d->inflight == BIRD_CMD_NONE) {
-		driver_bird_disconnect(d, "protocol-error: unsolicited-reply");
+		driver_conn_drop(&d->conn, "protocol-error: unsolicited-reply");
 		return 1;
 	}
 	if (ev->kind == BIRD_REPLY_LINE) {
@@ -1311,38 +1062,31 @@ driver_bird_event_cb(void *arg, const struct bird_reply_event *ev)
 		return 0;
 	}
 	if (ev->code == BIRD_CODE_ACCESS_DENIED) {
-		driver_bird_disconnect(d, "access-denied");
+		driver_conn_drop(&d->conn, "access-denied");
 		return 1;
 	}
 	driver_bird_reply_final(d, ev);
-	return serial != d->conn_serial;
+	return serial != d->conn.serial;
 }
 
 static void
-driver_bird_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+driver_bird_readable(struct driver *d, const char *buf, size_t len)
 {
-	struct driver *d = w->data;
-	char buf[4096], why[BIRD_REASON_MAX];
-	ssize_t n;
+	char why[BIRD_REASON_MAX];
 
-	(void)loop;
-	(void)revents;
-	n = read(d->fd, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n == -1) {
-		driver_bird_disconnect(d, driver_bird_io_reason(errno, why, sizeof(why)));
-		return;
-	}
-	if (n == 0) {
-		driver_bird_disconnect(d, "eof");
-		return;
-	}
-	if (bird_reply_feed(&d->parser, buf, (size_t)n, driver_bird_event_cb, d) == -1) {
+	if (bird_reply_feed(&d->parser, buf, len, driver_bird_event_cb, d) == -1) {
 		snprintf(why, sizeof(why), "protocol-error: %s", d->proto_error);
-		driver_bird_disconnect(d, why);
+		driver_conn_drop(&d->conn, why);
 	}
 }
+
+static const struct driver_conn_ops driver_bird_conn_ops = {
+	.name = "bird",
+	.channel = "control",
+	.handshake = "banner",
+	.readable = driver_bird_readable,
+	.dropped = driver_bird_dropped,
+};
 
 /* ---- driver_ops ---- */
 
@@ -1361,17 +1105,9 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	if (cb != NULL)
 		d->cb = *cb;
 	d->arg = arg;
-	d->socket_path = xstrdup(cfg->router.control_socket);
 	d->state_file = xstrdup(cfg->router.state_file);
-	d->command_timeout_ms = cfg->router.command_timeout_ms ? cfg->router.command_timeout_ms : 2000;
 	d->readback_interval_ms = cfg->router.readback_interval_ms ?
 		cfg->router.readback_interval_ms : 10000;
-	d->reconnect_min_ms = cfg->router.reconnect_min_ms ? cfg->router.reconnect_min_ms : 100;
-	d->reconnect_max_ms = cfg->router.reconnect_max_ms;
-	if (d->reconnect_max_ms < d->reconnect_min_ms)
-		d->reconnect_max_ms = d->reconnect_min_ms;
-	d->backoff_ms = d->reconnect_min_ms;
-	d->fd = -1;
 	bird_reply_reset(&d->parser);
 
 	/* The file holds the last choice (maybe of a previous run): start from it. */
@@ -1388,15 +1124,11 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	if (rewrite)
 		driver_bird_sync_file(d);
 
-	ev_io_init(&d->rio, driver_bird_read_cb, -1, EV_READ);
-	ev_io_init(&d->wio, driver_bird_write_cb, -1, EV_WRITE);
-	ev_timer_init(&d->reconnect_timer, driver_bird_reconnect_cb, 0., 0.);
-	ev_timer_init(&d->command_timer, driver_bird_timeout_cb, 0., 0.);
 	ev_timer_init(&d->readback_timer, driver_bird_readback_cb, 0., 0.);
-	d->rio.data = d->wio.data = d;
-	d->reconnect_timer.data = d->command_timer.data = d->readback_timer.data = d;
-	/* Connect from the loop, so no callback runs before create returns. */
-	ev_timer_start(loop, &d->reconnect_timer);
+	d->readback_timer.data = d;
+	driver_conn_init(&d->conn, loop, &driver_bird_conn_ops, d, &d->cb, arg, &cfg->router,
+			 cfg->router.control_socket);
+	d->conn.wbuf = xcalloc(1, BIRD_WBUF_MAX);
 	return d;
 }
 
@@ -1414,7 +1146,7 @@ driver_bird_reconfigure(struct driver *d, const struct config *cfg)
 	d->n_prefixes = cfg->n_prefixes;
 	d->generation++;
 	driver_bird_sync_file(d);
-	if (d->conn == BIRD_CONN_READY) {
+	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
 		driver_bird_pump(d);
 	}
@@ -1447,7 +1179,7 @@ driver_bird_set_desired(struct driver *d, size_t index, enum route_state desired
 	driver_bird_sanitize_why(p->why, why);
 	/* File first: a `configure` racing with us must see the new choice. */
 	driver_bird_sync_file(d);
-	if (d->conn == BIRD_CONN_READY) {
+	if (d->conn.state == DRIVER_CONN_READY) {
 		p->apply_pending = true;
 		driver_bird_pump(d);
 	}
@@ -1458,7 +1190,7 @@ driver_bird_idle(const struct driver *d)
 {
 	size_t i;
 
-	if (d->conn != BIRD_CONN_READY)
+	if (d->conn.state != DRIVER_CONN_READY)
 		return true;
 	if (d->inflight != BIRD_CMD_NONE || d->readback_pending)
 		return false;
@@ -1471,7 +1203,7 @@ driver_bird_idle(const struct driver *d)
 static bool
 driver_bird_is_connected(const struct driver *d)
 {
-	return d->conn == BIRD_CONN_READY;
+	return d->conn.state == DRIVER_CONN_READY;
 }
 
 static void
@@ -1479,15 +1211,9 @@ driver_bird_destroy(struct driver *d)
 {
 	if (d == NULL)
 		return;
-	ev_io_stop(d->loop, &d->rio);
-	ev_io_stop(d->loop, &d->wio);
-	ev_timer_stop(d->loop, &d->reconnect_timer);
-	ev_timer_stop(d->loop, &d->command_timer);
+	driver_conn_free(&d->conn);
 	ev_timer_stop(d->loop, &d->readback_timer);
-	if (d->fd != -1)
-		close(d->fd);
 	driver_bird_prefixes_free(d->prefixes, d->n_prefixes);
-	free(d->socket_path);
 	free(d->state_file);
 	free(d);
 }
@@ -1505,5 +1231,5 @@ const struct driver_ops driver_bird_ops = {
 uint32_t
 driver_bird_reconnect_delay_ms(const struct driver *d)
 {
-	return d->armed_delay_ms;
+	return d->conn.armed_delay_ms;
 }

@@ -15,26 +15,20 @@
  * `show bgp ipv4|ipv6 unicast P json`, report it, and re-assert the desired
  * state where bgpd differs.
  *
- * Connection states:
- *
- *        create / backoff timer
- *   IDLE ----------------------> CONNECTING --writable--> ENABLE --status 0--> READY
- *    ^                               |                      |                   |
- *    +------- eof, timeout, protocol error, connect failure (backoff) ---------+
+ * The connection (connect, backoff, reports) is driver_conn.c's; its
+ * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
  * One batch is in flight at a time (a read-back of every prefix, or one
  * prefix's apply); what to send next is derived from flags, not a queue, so
  * repeated set_desired() calls coalesce.  The callbacks may call
  * set_desired(), idle() and connected(), but must not destroy the driver.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "driver_conn.h"
 #include "driver_frr.h"
 #include "frr_vty.h"
 #include "log.h"
@@ -45,20 +39,6 @@
  * ~50 ms after the command succeeded: a read-back that soon after an apply
  * may still show the old path.  It is only believed once this has passed. */
 #define FRR_SETTLE_S		0.5
-
-enum frr_conn {
-	FRR_CONN_IDLE,		/* waiting for the reconnect timer */
-	FRR_CONN_CONNECTING,	/* connect() in progress */
-	FRR_CONN_ENABLE,	/* `enable` sent, waiting for its reply */
-	FRR_CONN_READY,
-	FRR_CONN__COUNT
-};
-static const char *const frr_conn_names[FRR_CONN__COUNT] = {
-	[FRR_CONN_IDLE] = "idle",
-	[FRR_CONN_CONNECTING] = "connecting",
-	[FRR_CONN_ENABLE] = "enable",
-	[FRR_CONN_READY] = "ready",
-};
 
 enum frr_op {
 	FRR_OP_NONE,
@@ -110,37 +90,22 @@ struct driver {
 	struct driver_callbacks cb;
 	void *arg;
 
-	char *socket_path;
 	uint32_t asn;
 	/* by state: DEGRADED's and DRAINING's route-map, NULL when none (or
 	 * not a plain name): degraded is then announced plainly, draining
 	 * withdrawn */
 	char *route_map[ROUTE_STATE__COUNT];
-	uint32_t command_timeout_ms;
 	uint32_t readback_interval_ms;
-	uint32_t reconnect_min_ms;
-	uint32_t reconnect_max_ms;
 
 	struct frr_prefix *prefixes;
 	size_t n_prefixes;
 	unsigned generation;		/* bumped by reconfigure */
 
-	enum frr_conn conn;
-	int fd;
-	unsigned conn_serial;		/* bumped by every disconnect */
-	ev_io rio;
-	ev_io wio;
-	ev_timer reconnect_timer;
-	ev_timer command_timer;		/* connect and each batch */
+	struct driver_conn conn;	/* its wbuf holds the batch in flight */
 	ev_timer readback_timer;
 	ev_timer settle_timer;		/* a read-back once bgpd settled */
-	uint32_t backoff_ms;
-	bool session_ok;		/* a batch succeeded on this connection */
 	struct frr_vty_parser parser;
 	char proto_error[32];
-
-	char *wbuf;
-	size_t wlen, woff;
 
 	/* the batch in flight */
 	enum frr_op inflight;
@@ -153,15 +118,9 @@ struct driver {
 	size_t fail_command;
 	char fail_text[FRR_REASON_MAX];
 	bool readback_pending;
-
-	/* connection reports, once per change */
-	bool reported;
-	bool reported_up;
-	char reported_why[FRR_REASON_MAX];
 };
 
 static void driver_frr_pump(struct driver *d);
-static void driver_frr_disconnect(struct driver *d, const char *why);
 
 /* ---- names and text ---- */
 
@@ -333,105 +292,12 @@ driver_frr_prefixes_build(const struct config *cfg, const struct frr_prefix *old
 	return ps;
 }
 
-/* ---- connection reports ---- */
-
-static void
-driver_frr_report_down(struct driver *d, const char *why)
-{
-	bool was_up = d->reported_up;
-
-	if (d->reported && !d->reported_up && strcmp(d->reported_why, why) == 0)
-		return;
-	if (was_up)
-		log_warnx("frr: lost the vty connection to %s: %s", d->socket_path, why);
-	else
-		log_warnx("frr: cannot talk to %s: %s (retrying)", d->socket_path, why);
-	d->reported = true;
-	d->reported_up = false;
-	snprintf(d->reported_why, sizeof(d->reported_why), "%s", why);
-	if (d->cb.connection != NULL)
-		d->cb.connection(d->arg, false, why);
-}
-
-static void
-driver_frr_report_up(struct driver *d)
-{
-	log_info("frr: connected to %s", d->socket_path);
-	d->reported = true;
-	d->reported_up = true;
-	d->reported_why[0] = '\0';
-	if (d->cb.connection != NULL)
-		d->cb.connection(d->arg, true, "connected");
-}
-
 /* ---- connection ---- */
-
-static const char *
-driver_frr_connect_reason(int err, char *buf, size_t size)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return "socket-missing";
-	case ECONNREFUSED:
-		return "connect-refused";
-	case EACCES:
-	case EPERM:
-		return "permission-denied";
-	default:
-		snprintf(buf, size, "connect-failed: %s", strerror(err));
-		return buf;
-	}
-}
-
-/* The peer going away shows up as EPIPE or ECONNRESET as often as a 0 read. */
-static const char *
-driver_frr_io_reason(int err, char *buf, size_t size)
-{
-	if (err == EPIPE || err == ECONNRESET)
-		return "eof";
-	snprintf(buf, size, "io-error: %s", strerror(err));
-	return buf;
-}
-
-static void
-driver_frr_start_timer(struct driver *d, uint32_t ms)
-{
-	ev_timer_stop(d->loop, &d->command_timer);
-	ev_timer_set(&d->command_timer, ms / 1000.0, 0.);
-	ev_timer_start(d->loop, &d->command_timer);
-}
-
-static void
-driver_frr_flush(struct driver *d)
-{
-	char buf[FRR_REASON_MAX];
-	ssize_t n;
-
-	while (d->woff < d->wlen) {
-		n = send(d->fd, d->wbuf + d->woff, d->wlen - d->woff, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(d->loop, &d->wio);
-			return;
-		}
-		if (n == -1) {
-			driver_frr_disconnect(d, driver_frr_io_reason(errno, buf, sizeof(buf)));
-			return;
-		}
-		d->woff += (size_t)n;
-	}
-	ev_io_stop(d->loop, &d->wio);
-	d->wlen = d->woff = 0;
-}
 
 /* Starts a batch of `replies` commands already rendered into wbuf[0..len). */
 static void
 driver_frr_send(struct driver *d, enum frr_op op, size_t len, size_t replies)
 {
-	d->wlen = len;
-	d->woff = 0;
 	d->inflight = op;
 	d->inflight_generation = d->generation;
 	d->replies_expected = replies;
@@ -440,116 +306,34 @@ driver_frr_send(struct driver *d, enum frr_op op, size_t len, size_t replies)
 	d->fail_command = 0;
 	d->fail_text[0] = '\0';
 	log_debug("frr: > %s (%zu commands)", frr_op_names[op], replies);
-	driver_frr_start_timer(d, d->command_timeout_ms);
-	driver_frr_flush(d);
+	driver_conn_send(&d->conn, len);
 }
 
 static void
 driver_frr_connected(struct driver *d)
 {
-	d->conn = FRR_CONN_ENABLE;
-	ev_io_start(d->loop, &d->rio);
 	/* A new vty session starts in view mode: no `configure` before this. */
-	memcpy(d->wbuf, "enable", sizeof("enable"));
+	memcpy(d->conn.wbuf, "enable", sizeof("enable"));
 	driver_frr_send(d, FRR_OP_ENABLE, sizeof("enable"), 1);
 }
 
 static void
-driver_frr_connect(struct driver *d)
-{
-	struct sockaddr_un sun;
-	char buf[FRR_REASON_MAX];
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(d->socket_path) >= sizeof(sun.sun_path)) {
-		driver_frr_disconnect(d, "socket-path-too-long");
-		return;
-	}
-	memcpy(sun.sun_path, d->socket_path, strlen(d->socket_path));
-	d->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->fd == -1) {
-		snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
-		driver_frr_disconnect(d, buf);
-		return;
-	}
-	ev_io_set(&d->rio, d->fd, EV_READ);
-	ev_io_set(&d->wio, d->fd, EV_WRITE);
-	if (connect(d->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		driver_frr_connected(d);
-		return;
-	}
-	if (errno == EINPROGRESS || errno == EAGAIN) {
-		d->conn = FRR_CONN_CONNECTING;
-		ev_io_start(d->loop, &d->wio);
-		driver_frr_start_timer(d, d->command_timeout_ms);
-		return;
-	}
-	driver_frr_disconnect(d, driver_frr_connect_reason(errno, buf, sizeof(buf)));
-}
-
-/* Drops the connection (if any), reports why and arms the backoff timer. */
-static void
-driver_frr_disconnect(struct driver *d, const char *why)
+driver_frr_dropped(struct driver *d, const char *why)
 {
 	size_t i;
 
-	log_debug("frr: %s -> idle (%s)", frr_conn_names[d->conn], why);
-	ev_io_stop(d->loop, &d->rio);
-	ev_io_stop(d->loop, &d->wio);
-	ev_timer_stop(d->loop, &d->command_timer);
+	if (strcmp(why, "timeout") == 0 && d->inflight != FRR_OP_NONE)
+		log_debug("frr: %s timed out", frr_op_names[d->inflight]);
 	ev_timer_stop(d->loop, &d->readback_timer);
 	ev_timer_stop(d->loop, &d->settle_timer);
-	if (d->fd != -1)
-		close(d->fd);
-	d->fd = -1;
-	d->conn = FRR_CONN_IDLE;
-	d->conn_serial++;
 	d->inflight = FRR_OP_NONE;
 	d->readback_pending = false;
-	d->wlen = d->woff = 0;
 	/* bgpd may restart while we are away: what we configured may be gone. */
 	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
 		d->prefixes[i].applied = ROUTE_UNKNOWN;
 	}
 	frr_vty_reset(&d->parser);
-	/* A session that never got a batch through counts as a failed attempt. */
-	if (d->session_ok)
-		d->backoff_ms = d->reconnect_min_ms;
-	d->session_ok = false;
-
-	ev_timer_stop(d->loop, &d->reconnect_timer);
-	ev_timer_set(&d->reconnect_timer, d->backoff_ms / 1000.0, 0.);
-	ev_timer_start(d->loop, &d->reconnect_timer);
-	d->backoff_ms = d->backoff_ms > d->reconnect_max_ms / 2 ?
-		d->reconnect_max_ms : d->backoff_ms * 2;
-	if (d->backoff_ms < d->reconnect_min_ms)
-		d->backoff_ms = d->reconnect_min_ms;
-
-	driver_frr_report_down(d, why);
-}
-
-static void
-driver_frr_reconnect_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct driver *d = w->data;
-
-	(void)loop;
-	(void)revents;
-	driver_frr_connect(d);
-}
-
-static void
-driver_frr_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct driver *d = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (d->inflight != FRR_OP_NONE)
-		log_debug("frr: %s timed out", frr_op_names[d->inflight]);
-	driver_frr_disconnect(d, "timeout");
 }
 
 static void
@@ -561,30 +345,6 @@ driver_frr_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	d->readback_pending = true;
 	driver_frr_pump(d);
-}
-
-static void
-driver_frr_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct driver *d = w->data;
-	char buf[FRR_REASON_MAX];
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	(void)loop;
-	(void)revents;
-	if (d->conn != FRR_CONN_CONNECTING) {
-		driver_frr_flush(d);
-		return;
-	}
-	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		err = errno;
-	if (err != 0) {
-		driver_frr_disconnect(d, driver_frr_connect_reason(err, buf, sizeof(buf)));
-		return;
-	}
-	ev_io_stop(d->loop, &d->wio);
-	driver_frr_connected(d);
 }
 
 /* ---- sending ---- */
@@ -600,7 +360,7 @@ driver_frr_send_readback(struct driver *d)
 		p->seen = false;
 		if (!p->valid)
 			continue;
-		len += (size_t)sprintf(d->wbuf + len, "show bgp %s unicast %s json",
+		len += (size_t)sprintf(d->conn.wbuf + len, "show bgp %s unicast %s json",
 				       driver_frr_afi(p->family), p->prefix) + 1;
 		d->order[n++] = i;
 	}
@@ -620,7 +380,7 @@ driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
 	const struct frr_prefix *p = &d->prefixes[index];
 	int n;
 
-	n = driver_frr_render_apply(d->wbuf, FRR_VTY_COMMAND_MAX, d->asn, p->prefix, p->family,
+	n = driver_frr_render_apply(d->conn.wbuf, FRR_VTY_COMMAND_MAX, d->asn, p->prefix, p->family,
 				    state, d->route_map[state]);
 	if (n < 0)
 		return;
@@ -635,12 +395,12 @@ driver_frr_pump(struct driver *d)
 {
 	size_t i;
 
-	if (d->conn != FRR_CONN_READY || d->inflight != FRR_OP_NONE)
+	if (d->conn.state != DRIVER_CONN_READY || d->inflight != FRR_OP_NONE)
 		return;
 	if (d->readback_pending) {
 		d->readback_pending = false;
 		driver_frr_send_readback(d);
-		if (d->inflight != FRR_OP_NONE || d->conn != FRR_CONN_READY)
+		if (d->inflight != FRR_OP_NONE || d->conn.state != DRIVER_CONN_READY)
 			return;
 	}
 	for (i = 0; i < d->n_prefixes; i++) {
@@ -819,7 +579,7 @@ driver_frr_apply_done(struct driver *d)
 	if (d->fail_status != -1) {
 		driver_frr_status_text(why, sizeof(why), d->fail_status, d->fail_text);
 		/* wbuf still holds the batch: name the command that failed */
-		cmd = d->wbuf;
+		cmd = d->conn.wbuf;
 		for (size_t i = 0; i < d->fail_command; i++)
 			cmd += strlen(cmd) + 1;
 		if (!p->fail_logged)
@@ -844,18 +604,15 @@ driver_frr_batch_done(struct driver *d)
 {
 	enum frr_op op = d->inflight;
 
-	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_stop(d->loop, &d->conn.command_timer);
 	d->inflight = FRR_OP_NONE;
-	d->wlen = d->woff = 0;
+	d->conn.wlen = d->conn.woff = 0;
 	if (op == FRR_OP_READBACK)
 		driver_frr_readback_done(d);
 	else if (op == FRR_OP_APPLY)
 		driver_frr_apply_done(d);
-	if (op != FRR_OP_APPLY || d->fail_status == -1) {
-		if (!d->session_ok)
-			d->backoff_ms = d->reconnect_min_ms;
-		d->session_ok = true;
-	}
+	if (op != FRR_OP_APPLY || d->fail_status == -1)
+		driver_conn_ok(&d->conn);
 }
 
 static void
@@ -863,15 +620,14 @@ driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
 {
 	char why[FRR_REASON_MAX + 32], st[FRR_REASON_MAX];
 
-	ev_timer_stop(d->loop, &d->command_timer);
+	ev_timer_stop(d->loop, &d->conn.command_timer);
 	d->inflight = FRR_OP_NONE;
 	if (ev->status != FRR_VTY_SUCCESS) {
 		driver_frr_status_text(st, sizeof(st), ev->status, ev->text);
 		snprintf(why, sizeof(why), "protocol-error: enable %s", st);
-		driver_frr_disconnect(d, why);
+		driver_conn_drop(&d->conn, why);
 		return;
 	}
-	d->conn = FRR_CONN_READY;
 	/* A new session is a new bgpd, or one that lost us: what it lacks now is
 	 * a new drift, logged and counted even if the last one was repaired too
 	 * recently for a read-back to have confirmed it. */
@@ -883,7 +639,7 @@ driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
 	ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 		     d->readback_interval_ms / 1000.0);
 	ev_timer_start(d->loop, &d->readback_timer);
-	driver_frr_report_up(d);
+	driver_conn_ready(&d->conn, NULL);
 }
 
 /* Parser callback: non-zero stops feeding because the connection is gone. */
@@ -891,7 +647,7 @@ static int
 driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
 {
 	struct driver *d = arg;
-	unsigned serial = d->conn_serial;
+	unsigned serial = d->conn.serial;
 
 	if (ev->kind == FRR_VTY_ERROR) {
 		snprintf(d->proto_error, sizeof(d->proto_error), "%s", ev->text);
@@ -910,44 +666,39 @@ driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
 		break;
 	case FRR_OP_NONE:
 	default:
-		driver_frr_disconnect(d, "protocol-error: unsolicited-reply");
+		driver_conn_drop(&d->conn, "protocol-error: unsolicited-reply");
 		return 1;
 	}
-	if (serial != d->conn_serial)
+	if (serial != d->conn.serial)
 		return 1;
 	if (d->inflight != FRR_OP_NONE && ++d->replies_got == d->replies_expected)
 		driver_frr_batch_done(d);
-	if (serial != d->conn_serial)
+	if (serial != d->conn.serial)
 		return 1;
 	driver_frr_pump(d);
-	return serial != d->conn_serial;
+	return serial != d->conn.serial;
 }
 
 static void
-driver_frr_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+driver_frr_readable(struct driver *d, const char *buf, size_t len)
 {
-	struct driver *d = w->data;
-	char buf[16384], why[FRR_REASON_MAX];
-	ssize_t n;
+	char why[FRR_REASON_MAX];
 
-	(void)loop;
-	(void)revents;
-	n = read(d->fd, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n == -1) {
-		driver_frr_disconnect(d, driver_frr_io_reason(errno, why, sizeof(why)));
-		return;
-	}
-	if (n == 0) {
-		driver_frr_disconnect(d, "eof");
-		return;
-	}
-	if (frr_vty_feed(&d->parser, buf, (size_t)n, driver_frr_event_cb, d) == -1) {
+	if (frr_vty_feed(&d->parser, buf, len, driver_frr_event_cb, d) == -1) {
 		snprintf(why, sizeof(why), "protocol-error: %s", d->proto_error);
-		driver_frr_disconnect(d, why);
+		driver_conn_drop(&d->conn, why);
 	}
 }
+
+static const struct driver_conn_ops driver_frr_conn_ops = {
+	.name = "frr",
+	.channel = "vty",
+	.handshake = "enable",
+	.eagain_in_progress = true,
+	.connected = driver_frr_connected,
+	.readable = driver_frr_readable,
+	.dropped = driver_frr_dropped,
+};
 
 /* ---- driver_ops ---- */
 
@@ -958,9 +709,9 @@ driver_frr_size_buffers(struct driver *d)
 {
 	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * (FRR_PREFIX_MAX + 32);
 
-	d->wbuf = realloc(d->wbuf, wsize);
+	d->conn.wbuf = realloc(d->conn.wbuf, wsize);
 	d->order = realloc(d->order, (d->n_prefixes + 1) * sizeof(*d->order));
-	if (d->wbuf == NULL || d->order == NULL)
+	if (d->conn.wbuf == NULL || d->order == NULL)
 		fatal("realloc");
 }
 
@@ -975,35 +726,21 @@ driver_frr_create(struct ev_loop *loop, const struct config *cfg,
 	if (cb != NULL)
 		d->cb = *cb;
 	d->arg = arg;
-	d->socket_path = xstrdup(cfg->router.control_socket ? cfg->router.control_socket :
-				 "/run/frr/bgpd.vty");
 	d->asn = cfg->router.frr_asn;
 	driver_frr_route_maps(d, &cfg->router);
-	d->command_timeout_ms = cfg->router.command_timeout_ms ? cfg->router.command_timeout_ms : 2000;
 	d->readback_interval_ms = cfg->router.readback_interval_ms ?
 		cfg->router.readback_interval_ms : 10000;
-	d->reconnect_min_ms = cfg->router.reconnect_min_ms ? cfg->router.reconnect_min_ms : 100;
-	d->reconnect_max_ms = cfg->router.reconnect_max_ms;
-	if (d->reconnect_max_ms < d->reconnect_min_ms)
-		d->reconnect_max_ms = d->reconnect_min_ms;
-	d->backoff_ms = d->reconnect_min_ms;
-	d->fd = -1;
 	frr_vty_init(&d->parser, 0);
 	d->prefixes = driver_frr_prefixes_build(cfg, NULL, 0);
 	d->n_prefixes = cfg->n_prefixes;
 	driver_frr_size_buffers(d);
 
-	ev_io_init(&d->rio, driver_frr_read_cb, -1, EV_READ);
-	ev_io_init(&d->wio, driver_frr_write_cb, -1, EV_WRITE);
-	ev_timer_init(&d->reconnect_timer, driver_frr_reconnect_cb, 0., 0.);
-	ev_timer_init(&d->command_timer, driver_frr_timeout_cb, 0., 0.);
 	ev_timer_init(&d->readback_timer, driver_frr_readback_cb, 0., 0.);
 	ev_timer_init(&d->settle_timer, driver_frr_readback_cb, 0., 0.);
-	d->rio.data = d->wio.data = d;
-	d->reconnect_timer.data = d->command_timer.data = d->readback_timer.data = d;
-	d->settle_timer.data = d;
-	/* Connect from the loop, so no callback runs before create returns. */
-	ev_timer_start(loop, &d->reconnect_timer);
+	d->readback_timer.data = d->settle_timer.data = d;
+	driver_conn_init(&d->conn, loop, &driver_frr_conn_ops, d, &d->cb, arg, &cfg->router,
+			 cfg->router.control_socket ? cfg->router.control_socket :
+			 "/run/frr/bgpd.vty");
 	return d;
 }
 
@@ -1020,7 +757,7 @@ driver_frr_reconfigure(struct driver *d, const struct config *cfg)
 	/* A batch in flight for the old list is ignored when it completes
 	 * (generation) and read back again. */
 	driver_frr_size_buffers(d);
-	if (d->conn == FRR_CONN_READY) {
+	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
 		driver_frr_pump(d);
 	}
@@ -1049,7 +786,7 @@ driver_frr_set_desired(struct driver *d, size_t index, enum route_state desired,
 			  p->prefix);
 		p->no_drain_logged = true;
 	}
-	if (d->conn == FRR_CONN_READY) {
+	if (d->conn.state == DRIVER_CONN_READY) {
 		p->apply_pending = true;
 		driver_frr_pump(d);
 	}
@@ -1060,7 +797,7 @@ driver_frr_idle(const struct driver *d)
 {
 	size_t i;
 
-	if (d->conn != FRR_CONN_READY)
+	if (d->conn.state != DRIVER_CONN_READY)
 		return true;
 	if (d->inflight != FRR_OP_NONE || d->readback_pending)
 		return false;
@@ -1073,7 +810,7 @@ driver_frr_idle(const struct driver *d)
 static bool
 driver_frr_is_connected(const struct driver *d)
 {
-	return d->conn == FRR_CONN_READY;
+	return d->conn.state == DRIVER_CONN_READY;
 }
 
 static void
@@ -1081,21 +818,14 @@ driver_frr_destroy(struct driver *d)
 {
 	if (d == NULL)
 		return;
-	ev_io_stop(d->loop, &d->rio);
-	ev_io_stop(d->loop, &d->wio);
-	ev_timer_stop(d->loop, &d->reconnect_timer);
-	ev_timer_stop(d->loop, &d->command_timer);
+	driver_conn_free(&d->conn);
 	ev_timer_stop(d->loop, &d->readback_timer);
 	ev_timer_stop(d->loop, &d->settle_timer);
-	if (d->fd != -1)
-		close(d->fd);
 	frr_vty_free(&d->parser);
 	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
-	free(d->wbuf);
 	free(d->order);
 	for (size_t i = 0; i < ROUTE_STATE__COUNT; i++)
 		free(d->route_map[i]);
-	free(d->socket_path);
 	free(d);
 }
 
