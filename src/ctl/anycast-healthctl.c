@@ -35,12 +35,11 @@
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
-#ifndef RUNSTATEDIR
-#define RUNSTATEDIR "/run"
-#endif
-
 #define PROG			"anycast-healthctl"
-#define DEFAULT_SOCKET		RUNSTATEDIR "/anycast-healthd/admin.sock"
+/* The daemon's default (api/admin-socket in the YANG module): a fixed path,
+ * not autoconf's runstatedir, which is /usr/local/var/run under the default
+ * prefix while the daemon and systemd use /run. */
+#define DEFAULT_SOCKET		"/run/anycast-healthd/admin.sock"
 #define DEFAULT_TIMEOUT_S	5.0
 #define REPLY_MAX		(16 * 1024 * 1024)	/* a status document is a few KiB */
 
