@@ -172,6 +172,10 @@ int config_print(const struct config *cfg, FILE *out);
 /* Accepts NULL. */
 void config_free(struct config *cfg);
 
+/* Two optional config strings are equal: both NULL, or the same text.  For
+ * every *_equal() comparison of config sections (probes, router, api). */
+bool config_str_equal(const char *a, const char *b);
+
 /* True when two probe configs would probe the same thing the same way. */
 bool config_probe_equal(const struct probe_config *a, const struct probe_config *b);
 

@@ -1050,20 +1050,14 @@ api_stop(struct api *a)
 	free(a);
 }
 
-static bool
-api_str_equal(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 bool
 api_config_equal(const struct api_config *a, const struct api_config *b)
 {
 	/* history-size is the daemon's (status_history_resize), not a listener's */
-	return api_str_equal(a->listen_address, b->listen_address) &&
+	return config_str_equal(a->listen_address, b->listen_address) &&
 	       a->listen_port == b->listen_port &&
-	       api_str_equal(a->admin_socket, b->admin_socket) &&
-	       api_str_equal(a->admin_group, b->admin_group) &&
+	       config_str_equal(a->admin_socket, b->admin_socket) &&
+	       config_str_equal(a->admin_group, b->admin_group) &&
 	       a->max_connections == b->max_connections &&
 	       a->connection_timeout_s == b->connection_timeout_s;
 }

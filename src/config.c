@@ -792,7 +792,7 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
-static bool
+bool
 config_str_equal(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)

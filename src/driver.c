@@ -93,23 +93,15 @@ driver_close(struct driver_handle *h)
 	h->d = NULL;
 }
 
-static bool
-driver_str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 bool
 driver_router_config_equal(const struct router_config *a, const struct router_config *b)
 {
 	return a->kind == b->kind &&
-	       driver_str_equal(a->control_socket, b->control_socket) &&
-	       driver_str_equal(a->state_file, b->state_file) &&
+	       config_str_equal(a->control_socket, b->control_socket) &&
+	       config_str_equal(a->state_file, b->state_file) &&
 	       a->frr_asn == b->frr_asn &&
-	       driver_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
-	       driver_str_equal(a->frr_drain_route_map, b->frr_drain_route_map) &&
+	       config_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
+	       config_str_equal(a->frr_drain_route_map, b->frr_drain_route_map) &&
 	       a->command_timeout_ms == b->command_timeout_ms &&
 	       a->readback_interval_ms == b->readback_interval_ms &&
 	       a->reconnect_min_ms == b->reconnect_min_ms &&
