@@ -48,10 +48,15 @@ write_config() {	# $1 = interval-ms, $2 = API TCP port (0 = none)
 CONF
 }
 api() {	# METHOD PATH [BODY]: one request on the admin socket, body to stdout
-	# (whole answer first: a reader stopping early would SIGPIPE curl under pipefail)
-	local out
-	out=$(curl -s -m 5 --unix-socket "$work/admin.sock" -X "$1" ${3:+-d "$3"} "http://localhost$2")
-	printf '%s\n' "$out"
+	curl -s -m 10 --unix-socket "$work/admin.sock" -X "$1" ${3:+-d "$3"} "http://localhost$2" || true
+}
+expect() {	# WHAT PATTERN TEXT: fail naming WHAT unless TEXT has a line matching PATTERN
+	# (a here-string, not a pipe: "grep -q" leaving a pipe early would SIGPIPE
+	# the writer of a large answer such as /metrics and fail under pipefail)
+	grep -q -e "$2" <<<"$3" && return 0
+	echo "valgrind-cycle: $1 (answer: ${3:0:300})"
+	tail -30 "$work/daemon.log"
+	exit 1
 }
 write_config 200 0
 valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
@@ -60,15 +65,14 @@ valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 vg=$!
 pids+=($vg)
 sleep 4
-api GET /v1/status | grep -q '"prefixes"' || { echo "valgrind-cycle: /v1/status did not answer"; exit 1; }
-api GET /metrics | grep -q '^anycast_healthd_service_state' || { echo "valgrind-cycle: /metrics did not answer"; exit 1; }
-api POST /v1/maintenance '{"all": true}' | grep -q '"maintenance"' || { echo "valgrind-cycle: maintenance refused"; exit 1; }
+expect "/v1/status did not answer" '"prefixes"' "$(api GET /v1/status)"
+expect "/metrics did not answer" '^anycast_healthd_service_state' "$(api GET /metrics)"
+expect "maintenance refused" '"maintenance"' "$(api POST /v1/maintenance '{"all": true}')"
 api POST /v1/resume '{"all": true}' >/dev/null
 write_config 300 "$port"
-api POST /v1/reload '{}' | grep -q reloaded || { echo "valgrind-cycle: API reload refused"; exit 1; }
+expect "API reload refused" reloaded "$(api POST /v1/reload '{}')"
 sleep 3
-history=$(curl -s -m 5 "http://127.0.0.1:$port/v1/history")
-grep -q '"events"' <<<"$history" || { echo "valgrind-cycle: TCP listener did not answer after the reload"; exit 1; }
+expect "TCP listener did not answer after the reload" '"events"' "$(curl -s -m 10 "http://127.0.0.1:$port/v1/history" || true)"
 echo '{ broken' > "$work/config.json"
 kill -HUP $vg; sleep 2
 kill -TERM $vg
