@@ -120,6 +120,7 @@ struct api_config {
 	uint16_t listen_port;		/* default 9180; 0 = no TCP listener */
 	char *admin_socket;		/* default /run/anycast-healthd/admin.sock */
 	char *admin_group;		/* group owning the admin socket (0660); default anycast-healthd */
+	char *admin_state_file;		/* overrides kept across restarts; default /var/lib/anycast-healthd/admin-state.json */
 	uint32_t history_size;		/* transitions kept for /v1/history; default 256 */
 	uint32_t max_connections;	/* per listener; default 32 */
 	uint32_t connection_timeout_s;	/* idle/slow connections are cut; default 10 */

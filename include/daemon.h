@@ -64,6 +64,7 @@ struct daemon {
 	double started;			/* wall clock */
 	struct status_history history;
 	unsigned long reloads, reloads_refused;
+	char overrides_error[256];	/* last failure to save/restore api/admin-state-file; "" = fine */
 };
 
 /* Takes ownership of cfg.  Starts probes and the driver connection. */

@@ -353,6 +353,8 @@ api_admin_result(const struct daemon *d, const char *prefix)
 		json_object_array_add(list, json_object_get(px));
 	}
 	json_object_object_add(root, "prefixes", list);
+	if (d->overrides_error[0] != '\0')
+		json_object_object_add(root, "warning", json_object_new_string(d->overrides_error));
 	json_object_put(status);
 	return api_json_text(root);
 }

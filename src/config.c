@@ -593,6 +593,7 @@ config_build_api(struct api_config *ac, const struct lyd_node *node)
 	ac->listen_port = (uint16_t)config_u32(node, "listen-port", 9180);
 	ac->admin_socket = config_strdup(node, "admin-socket");
 	ac->admin_group = config_strdup(node, "admin-group");
+	ac->admin_state_file = config_strdup(node, "admin-state-file");
 	ac->history_size = config_u32(node, "history-size", 256);
 	ac->max_connections = config_u32(node, "max-connections", 32);
 	ac->connection_timeout_s = config_u32(node, "connection-timeout-s", 10);
@@ -767,6 +768,7 @@ config_free(struct config *cfg)
 	free(cfg->api.listen_address);
 	free(cfg->api.admin_socket);
 	free(cfg->api.admin_group);
+	free(cfg->api.admin_state_file);
 	for (i = 0; i < cfg->n_services; i++) {
 		for (j = 0; j < cfg->services[i].n_probes; j++)
 			config_free_probe(&cfg->services[i].probes[j]);

@@ -8,6 +8,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "override_file.h"
 #include "policy.h"
 
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
@@ -251,6 +252,89 @@ static const struct driver_callbacks daemon_driver_callbacks = {
 	.drift = daemon_driver_drift_cb,
 };
 
+/* ---- the operator's overrides on disk (override_file.h) ---- */
+
+/* Write every prefix's override to api/admin-state-file.  A failure keeps
+ * the overrides in force in memory, says so once per distinct error, and
+ * shows in the status. */
+static void
+daemon_overrides_save(struct daemon *d)
+{
+	const char *path = d->cfg->api.admin_state_file;
+	struct saved_override *v;
+	char err[sizeof(d->overrides_error)];
+	size_t i, n = 0;
+
+	if (path == NULL)
+		return;
+	v = xcalloc(d->cfg->n_prefixes ? d->cfg->n_prefixes : 1, sizeof(*v));
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+
+		if (px->admin == ADMIN_NONE)
+			continue;
+		snprintf(v[n].prefix, sizeof(v[n].prefix), "%s", px->cfg->prefix);
+		v[n].admin = px->admin;
+		v[n].since = px->admin_since;
+		v[n].drain_until = px->drain_until;
+		n++;
+	}
+	if (override_file_save(path, v, n, err, sizeof(err)) < 0) {
+		if (strcmp(err, d->overrides_error) != 0)
+			log_warnx("cannot save the operator's overrides (%s): they hold until the "
+				  "daemon stops, not across a restart", err);
+		snprintf(d->overrides_error, sizeof(d->overrides_error), "%s", err);
+	} else {
+		if (d->overrides_error[0] != '\0')
+			log_info("operator's overrides saved to %s again", path);
+		d->overrides_error[0] = '\0';
+	}
+	free(v);
+}
+
+/* At start: put back the overrides an earlier daemon saved.  An unreadable
+ * file restores nothing (half of an operator's intent is worse than none)
+ * and says why; an override of a prefix no longer configured is dropped. */
+static void
+daemon_overrides_restore(struct daemon *d)
+{
+	const char *path = d->cfg->api.admin_state_file;
+	struct saved_override *v = NULL;
+	char err[sizeof(d->overrides_error)], why[96];
+	size_t i, j, n = 0;
+
+	if (path == NULL)
+		return;
+	if (override_file_load(path, &v, &n, err, sizeof(err)) < 0) {
+		log_warnx("operator's overrides not restored: %s", err);
+		snprintf(d->overrides_error, sizeof(d->overrides_error), "%s", err);
+		daemon_event(d, STATUS_EVENT_ADMIN, "overrides", "", "not restored", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct prefix *px = NULL;
+
+		for (j = 0; j < d->cfg->n_prefixes && px == NULL; j++)
+			if (strcmp(d->prefixes[j].cfg->prefix, v[i].prefix) == 0)
+				px = &d->prefixes[j];
+		if (px == NULL) {
+			log_warnx("%s: saved override %s dropped: prefix no longer configured",
+				  v[i].prefix, admin_state_names[v[i].admin]);
+			continue;
+		}
+		px->admin = v[i].admin;
+		px->admin_since = v[i].since;
+		px->drain_until = v[i].drain_until;
+		snprintf(why, sizeof(why), "restored from %s", path);
+		log_info("%s: operator's %s %s", px->cfg->prefix, admin_state_names[px->admin], why);
+		daemon_event(d, STATUS_EVENT_ADMIN, px->cfg->prefix, admin_state_names[ADMIN_NONE],
+			     admin_state_names[px->admin], why);
+		daemon_prefix_apply(d, (size_t)(px - d->prefixes), false);
+	}
+	free(v);
+	daemon_drain_schedule(d);
+}
+
 /* ---- life cycle ---- */
 
 static void
@@ -288,6 +372,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
 	for (i = 0; i < cfg->n_services; i++)
 		d->services[i] = daemon_service_start(d, &cfg->services[i]);
+	daemon_overrides_restore(d);
 	return d;
 }
 
@@ -351,6 +436,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	}
 	config_free(old_cfg);
 	daemon_drain_schedule(d);
+	daemon_overrides_save(d);	/* drops prefixes gone from the config; maybe a new path */
 	snprintf(kept_text, sizeof(kept_text), "%zu of %zu services kept running", kept,
 		 cfg->n_services);
 	log_info("reloaded %s: %s", cfg->path, kept_text);
@@ -571,18 +657,21 @@ daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
 {
 	size_t i;
 	int rc = 0;
+	bool found = false;
 
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
 		if (prefix != NULL && strcmp(prefix, d->prefixes[i].cfg->prefix) != 0)
 			continue;
+		found = true;
 		if (daemon_admin_one(d, i, verb, err, errlen) < 0)
 			rc = -1;
 		if (prefix != NULL)
-			return rc;
+			break;
 	}
-	if (prefix != NULL) {
+	if (prefix != NULL && !found) {
 		snprintf(err, errlen, "%s: no such prefix in the configuration", prefix);
 		return -1;
 	}
+	daemon_overrides_save(d);
 	return rc;
 }

@@ -50,6 +50,7 @@
 #include "bird_reply.h"
 #include "driver_bird.h"
 #include "driver_conn.h"
+#include "file_util.h"
 #include "log.h"
 
 /* BIRD's symbol length limit (SYM_MAX_LEN). */
@@ -326,79 +327,9 @@ driver_bird_next_step(const struct bird_prefix *p, enum route_state want, enum b
 	return BIRD_CMD_NONE;
 }
 
-/* ---- the state include file ---- */
-
-/* mkdir -p of the directory part of `path`. */
-static int
-driver_bird_mkdirs(const char *path)
-{
-	char dir[PATH_MAX];
-	char *s;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	s = strrchr(dir, '/');
-	if (s == NULL || s == dir)
-		return 0;
-	*s = '\0';
-	for (s = dir + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-/* Write PATH.tmp, then rename: BIRD never reads a half-written include. */
-static int
-driver_bird_write_file(const char *path, const char *content)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(content), off = 0;
-	ssize_t n;
-	int fd = -1;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (driver_bird_mkdirs(path) == -1)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd == -1)
-		return -1;
-	/* BIRD may run as another user: readable whatever our umask says. */
-	if (fchmod(fd, 0644) == -1)
-		goto fail;
-	while (off < len) {
-		n = write(fd, content + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
+/* ---- the state include file ----
+ * Written with file_write_atomic (PATH.tmp, then rename): BIRD never reads a
+ * half-written include. */
 
 static char *
 driver_bird_render(const char *const *defines, const int *values, size_t n)
@@ -551,7 +482,7 @@ driver_bird_sync_file(struct driver *d)
 		free(content);
 		return 0;
 	}
-	if (driver_bird_write_file(d->state_file, content) == -1) {
+	if (file_write_atomic(d->state_file, content, 0644, false) == -1) {
 		if (!d->file_warned)
 			log_warn("cannot write BIRD state file %s", d->state_file);
 		d->file_warned = true;
@@ -609,7 +540,7 @@ driver_bird_write_initial_state(const struct config *cfg)
 		}
 	}
 	content = driver_bird_render(defines, values, n);
-	if (driver_bird_write_file(cfg->router.state_file, content) == -1) {
+	if (file_write_atomic(cfg->router.state_file, content, 0644, false) == -1) {
 		log_warn("cannot write BIRD state file %s", cfg->router.state_file);
 		rc = -1;
 	}

@@ -187,6 +187,20 @@ status_json_router(const struct daemon *d)
 	return o;
 }
 
+/* Where the operator's overrides are kept, and whether that works. */
+static struct json_object *
+status_json_overrides_file(const struct daemon *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	status_json_add(o, "path", d->cfg->api.admin_state_file ?
+			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
+	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0'));
+	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
+			json_object_new_string(d->overrides_error) : NULL);
+	return o;
+}
+
 static struct json_object *
 status_json_last(const struct probe *p)
 {
@@ -310,6 +324,7 @@ status_json(const struct daemon *d, double now)
 	for (i = 0; i < d->cfg->n_prefixes; i++)
 		json_object_array_add(prefixes, status_json_prefix(&d->prefixes[i]));
 	status_json_add(root, "prefixes", prefixes);
+	status_json_add(root, "overrides_file", status_json_overrides_file(d));
 	status_json_add(root, "counters", status_json_counters(d));
 	return status_json_finish(root);
 }

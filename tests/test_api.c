@@ -31,6 +31,7 @@
 #include "api.h"
 #include "daemon.h"
 #include "log.h"
+#include "override_file.h"
 
 #define PREFIX "192.0.2.1/32"
 #define TIMEOUT_S 2		/* connection-timeout-s */
@@ -342,8 +343,9 @@ group_setup(void **state)
 		"\"prefix\": [{\"prefix\": \"%s\", \"depends-on\": [\"svc\"], \"bird\": {\"protocol\": \"anycast4\"}},\n"
 		"  {\"prefix\": \"192.0.2.2/32\", \"depends-on\": [\"svc\"], \"bird\": {\"protocol\": \"anycast4b\"}}],\n"
 		"\"api\": {\"listen-port\": %u, \"admin-socket\": \"%s\", \"admin-group\": \"adm\",\n"
+		"  \"admin-state-file\": \"%s/admin-state.json\",\n"
 		"  \"max-connections\": %d, \"connection-timeout-s\": %d, \"history-size\": 16}}}\n",
-		dir, dir, PREFIX, port, sock_path, MAX_CONN, TIMEOUT_S);
+		dir, dir, PREFIX, port, sock_path, dir, MAX_CONN, TIMEOUT_S);
 	fclose(fp);
 	cfg = config_load(path, stderr);
 	assert_non_null(cfg);
@@ -365,6 +367,8 @@ group_teardown(void **state)
 	snprintf(path, sizeof(path), "%s/conf.json", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/admin-state.json", dir);
 	unlink(path);
 	rmdir(dir);
 	return 0;
@@ -594,6 +598,78 @@ api_test_maintenance_resume(void **state)
 	assert_null(jstr(json_object_array_get_idx(list, 0), "admin_since"));
 	assert_int_equal(daemon_->prefixes[0].admin, ADMIN_NONE);
 	reply_free(&rp);
+}
+
+/* A second daemon started from the same config, as after a restart. */
+static struct daemon *
+restarted_daemon(void)
+{
+	char path[128];
+	struct config *cfg;
+
+	snprintf(path, sizeof(path), "%s/conf.json", dir);
+	cfg = config_load(path, stderr);
+	assert_non_null(cfg);
+	return daemon_create(loop, cfg);
+}
+
+static void
+api_test_overrides_survive_restart(void **state)
+{
+	char path[128];
+	struct saved_override *v;
+	struct reply rp;
+	struct daemon *again;
+	size_t n;
+	char err[256];
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/admin-state.json", dir);
+	rp = post("/v1/maintenance", "{\"prefix\": \"" PREFIX "\"}");
+	assert_int_equal(rp.code, 200);
+	assert_null(jstr(rp.json, "warning"));	/* saved */
+	reply_free(&rp);
+
+	/* On disk, and put back by the next daemon: withdrawn at once, before
+	 * any service has a verdict. */
+	assert_int_equal(override_file_load(path, &v, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].prefix, PREFIX);
+	assert_int_equal(v[0].admin, ADMIN_MAINTENANCE);
+	assert_true(v[0].since == daemon_->prefixes[0].admin_since);
+	free(v);
+	again = restarted_daemon();
+	assert_int_equal(again->prefixes[0].admin, ADMIN_MAINTENANCE);
+	assert_true(again->prefixes[0].admin_since == daemon_->prefixes[0].admin_since);
+	assert_int_equal(again->prefixes[0].desired, ROUTE_WITHDRAWN);
+	assert_int_equal(again->prefixes[1].admin, ADMIN_NONE);
+	assert_string_equal(again->overrides_error, "");
+	daemon_free(again);
+
+	/* Resumed: the file says so, and a restarted daemon has no override. */
+	rp = post("/v1/resume", "{\"all\": true}");
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+	assert_int_equal(override_file_load(path, &v, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	again = restarted_daemon();
+	assert_int_equal(again->prefixes[0].admin, ADMIN_NONE);
+	assert_int_equal(again->prefixes[0].desired, ROUTE_UNKNOWN);
+	daemon_free(again);
+
+	/* A damaged file restores nothing and says why, in the status too. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{\"version\": 1, \"overrides\": [{\"prefix\": \"" PREFIX "\", \"admin\": \"paused\"}]}",
+	      fp);
+	fclose(fp);
+	again = restarted_daemon();
+	assert_int_equal(again->prefixes[0].admin, ADMIN_NONE);
+	assert_non_null(strstr(again->overrides_error, "admin-state.json: overrides[0]/admin: "
+				"\"paused\" is not drain or maintenance"));
+	daemon_free(again);
+	unlink(path);
 }
 
 static void
@@ -968,6 +1044,7 @@ main(void)
 		cmocka_unit_test(api_test_body_too_large),
 		cmocka_unit_test(api_test_header_too_large),
 		cmocka_unit_test(api_test_maintenance_resume),
+		cmocka_unit_test(api_test_overrides_survive_restart),
 		cmocka_unit_test(api_test_admin_refusals),
 		cmocka_unit_test(api_test_socket_mode),
 		cmocka_unit_test(api_test_peer_credentials),

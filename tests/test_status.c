@@ -101,6 +101,7 @@ fixture_config(struct fixture *f)
 	c->prefixes = f->pxc;
 	c->n_prefixes = 2;
 	c->api.history_size = 4;
+	c->api.admin_state_file = (char *)(uintptr_t)"/var/lib/anycast-healthd/admin-state.json";
 }
 
 static void

@@ -44,7 +44,8 @@ write_config() {	# $1 = interval-ms, $2 = API TCP port (0 = none)
                  { "name": "web", "interval-ms": 1000, "timeout-ms": 500,
         "probe": [ { "name": "self", "http": { "url": "http://127.0.0.1:$port/healthz" } } ] } ],
     "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["alive"], "bird": { "protocol": "anycast4" } } ],
-    "api": { "admin-socket": "$work/admin.sock", "listen-port": $2, "admin-group": "root" } } }
+    "api": { "admin-socket": "$work/admin.sock", "admin-state-file": "$work/admin-state.json",
+             "listen-port": $2, "admin-group": "root" } } }
 CONF
 }
 api() {	# METHOD PATH [BODY]: one request on the admin socket, body to stdout

@@ -457,6 +457,9 @@ ctl_admin(struct ctl *c, int argc, char **argv)
 			fputc('\n', stdout);
 			ctl_render_prefixes(stdout, prefixes, &o);
 		}
+		if (json_object_object_get_ex(doc, "warning", &prefixes))
+			fprintf(stderr, PROG ": warning: in force, but not saved (%s): it will not "
+				"survive a restart of anycast-healthd\n", json_object_get_string(prefixes));
 		rc = CTL_EXIT_OK;
 	}
 	json_object_put(doc);

@@ -333,7 +333,7 @@ ctl_status_verdict(const struct json_object *doc)
 static void
 status_render_head(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
 {
-	struct json_object *router = member(doc, "router"), *reachable;
+	struct json_object *router = member(doc, "router"), *reachable, *overrides;
 	const char *word;
 	char since[64], age[32];
 	double uptime;
@@ -352,6 +352,11 @@ status_render_head(FILE *out, const struct json_object *doc, const struct ctl_re
 	fprintf(out, "router: %s %s %s%s%s (%s) since %s\n", str_of(router, "kind", "-"),
 		str_of(router, "socket", "-"), o->color ? color_for(word) : "", word,
 		o->color ? COLOR_RESET : "", str_of(router, "reason", "-"), since);
+	overrides = member(doc, "overrides_file");
+	if (str_of(overrides, "error", NULL) != NULL)
+		fprintf(out, "overrides: %sNOT SAVED%s (%s): drain/maintenance will not survive a restart\n",
+			o->color ? COLOR_RED : "", o->color ? COLOR_RESET : "",
+			str_of(overrides, "error", "-"));
 }
 
 static void

@@ -222,6 +222,9 @@ run "maintenance refused" 1 -s "$sock" maintenance 192.0.2.9/32 &&
 run "resume --all" 0 -s "$sock" resume --all && has out "resume every prefix: ok" && ok
 if grep -qF 'POST /v1/resume {"all":true}' "$gw/requests.log"; then pass "resume --all body"; else fail "resume --all body" "$(cat "$gw/requests.log")"; fi
 run "resume IPv6 canonical" 0 -s "$sock" resume 2001:DB8:0::1/64 && has out "resume 2001:db8::/64: ok" && ok
+echo '{"result": "ok", "prefixes": [], "warning": "/var/lib/anycast-healthd/admin-state.json: Read-only file system"}' >"$gw/POST_v1_resume"
+run "resume, not saved" 0 -s "$sock" resume --all && has out "resume every prefix: ok" &&
+	has err "warning: in force, but not saved (/var/lib/anycast-healthd/admin-state.json: Read-only file system): it will not survive a restart" && ok
 run "reload" 0 -s "$sock" reload && has out "reloaded" && ok
 printf '{"error": "f.json: /a: bad\\nf.json: /b: worse\\n"}' >"$gw/POST_v1_reload"
 echo 409 >"$gw/POST_v1_reload.code"
@@ -307,7 +310,7 @@ if [ -x "$DAEMON" ]; then
     "service": [ { "name": "svc", "interval-ms": 100, "timeout-ms": 50, "rise": 1, "fall": 1,
                    "probe": [ { "name": "true", "exec": { "command": ["/bin/true"] } } ] } ],
     "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["svc"], "bird": { "protocol": "anycast4" } } ],
-    "api": { "listen-port": $port, "admin-socket": "$real/admin.sock" },
+    "api": { "listen-port": $port, "admin-socket": "$real/admin.sock", "admin-state-file": "$real/admin-state.json" },
     "on-exit": "keep" } }
 EOF
 	"$DAEMON" -c "$real/ahd.json" >"$real/log" 2>&1 &

@@ -9,7 +9,8 @@
 #   2  drain: the upstream sees GRACEFUL_SHUTDOWN (65535,0) and the longer
 #      AS path, then the withdrawal after drain-time-s; resume brings back
 #      the plain route; resume during a drain never withdraws; maintenance
-#      withdraws at once, resume returns; an unknown prefix is refused
+#      withdraws at once, survives a kill -9 and restart of the daemon
+#      (api/admin-state-file), resume returns; an unknown prefix is refused
 #   4  the admin socket: a member of admin-group (supplementary group) may
 #      use it, a caller outside it cannot connect, and with the socket made
 #      world-writable gets 403 from the daemon; every admin verb over TCP
@@ -238,11 +239,32 @@ api_drain()
 	check_ctl "$T 2 ... anycast-healthctl maintenance: ok, exit 0" 0 "^maintenance $API_PREFIX: ok"
 	ctl status
 	check_ctl "$T 2 ... status: withdrawn, admin maintenance, exit 1" 1 "^$API_PREFIX +withdrawn +withdrawn +maintenance"
-	expect_change "$T 2 resume: prefix back at the upstream" present 5000 ctl resume --all
-	check "$T 2 ... plain route" "$(route_desc)" wait_until 3000 route_plain
 	ctl history
 	check_ctl "$T 2 ... history has the operator's changes" 0 'admin +192\.0\.2\.1/32 +none -> drain' \
 	    'admin +192\.0\.2\.1/32 +none -> maintenance'
+
+	# Maintenance outlives the daemon: after a crash (kill -9) the next
+	# daemon puts it back from api/admin-state-file before any service has
+	# a verdict, so the healthy gateway does not come back after rise x
+	# interval (1.5 s here).
+	restart_in_maintenance()
+	{
+		lab_kill_daemon
+		LAB_DAEMON_TS=1 lab_start_daemon "$CONF"
+	}
+	log_mark
+	expect_steady "$T 2 maintenance survives kill -9 and a restart: the prefix stays off the upstream for 4 s" \
+	    4000 restart_in_maintenance
+	check "$T 2 ... the new daemon restored it from the overrides file" "$(tail -n 5 "$LAB/daemon.log")" \
+	    wait_for_log "$API_PREFIX: operator's maintenance restored from $LAB/gw/admin-state.json" 1000 "$MARK"
+	poll_status 5000 "^$API_PREFIX +withdrawn +withdrawn +maintenance" '^pptp +UP'
+	check_ctl "$T 2 ... status of the new daemon: pptp UP, prefix withdrawn, admin maintenance" 1 \
+	    "^$API_PREFIX +withdrawn +withdrawn +maintenance" '^pptp +UP'
+
+	expect_change "$T 2 resume: prefix back at the upstream" present 5000 ctl resume --all
+	check "$T 2 ... plain route" "$(route_desc)" wait_until 3000 route_plain
+	check "$T 2 ... the overrides file is empty again" "$(cat "$LAB/gw/admin-state.json")" \
+	    "$PY" -c 'import json, sys; sys.exit(len(json.load(open(sys.argv[1]))["overrides"]))' "$LAB/gw/admin-state.json"
 }
 
 # --- 4: who may use the admin socket ---------------------------------------------------

@@ -618,6 +618,10 @@ lab_daemon_exec()
 	# socket would take (or fight over) /run/anycast-healthd/admin.sock.
 	grep -q '"admin-socket"' "$conf" 2>/dev/null ||
 		echo "lab: warning: $conf sets no api/admin-socket: the daemon uses /run/anycast-healthd/admin.sock, shared by every namespace" >&2
+	# Likewise the overrides file: one gateway's maintenance would come
+	# back on every other gateway's daemon at its next start.
+	grep -q '"admin-state-file"' "$conf" 2>/dev/null ||
+		echo "lab: warning: $conf sets no api/admin-state-file: the daemon uses /var/lib/anycast-healthd/admin-state.json, shared by every namespace" >&2
 	echo "=== start $(date +%T.%N) $*" >>"$log"
 	if [ -n "${LAB_DAEMON_TS:-}" ]; then
 		# The reader ends at EOF, when the daemon is gone.  It runs

@@ -1,0 +1,164 @@
+/*
+ * file_util.c - whole-or-nothing writes and bounded reads (see file_util.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_util.h"
+
+/* mkdir -p of the directory part of `path`. */
+static int
+file_mkdirs_for(const char *path)
+{
+	char dir[PATH_MAX];
+	char *s;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	s = strrchr(dir, '/');
+	if (s == NULL || s == dir)
+		return 0;
+	*s = '\0';
+	for (s = dir + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* fsync the directory holding `path`, so a rename into it is on disk. */
+static int
+file_sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *s;
+	int fd, rc;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	s = strrchr(dir, '/');
+	if (s == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (s == dir)
+		dir[1] = '\0';
+	else
+		*s = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+file_write_atomic(const char *path, const char *content, mode_t mode, bool durable)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(content), off = 0;
+	ssize_t n;
+	int fd = -1, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (file_mkdirs_for(path) == -1)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd == -1)
+		return -1;
+	/* Another user (BIRD) may have to read it: `mode` whatever our umask says. */
+	if (fchmod(fd, mode) == -1)
+		goto fail;
+	while (off < len) {
+		n = write(fd, content + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (durable && fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	if (durable && file_sync_dir_of(path) == -1)
+		return -1;	/* renamed: the file is there, maybe not yet on disk */
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+char *
+file_read_all(const char *path, size_t max)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (;;) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	return buf;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return NULL;
+}
