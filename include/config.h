@@ -89,11 +89,22 @@ struct probe_config {
 	} u;
 };
 
+/* service/damping: RFC 2439-style flap damping (health.h). */
+struct damping_config {
+	bool enabled;			/* the container is present */
+	uint32_t penalty;		/* added per flap (serving -> DOWN); default 1000 */
+	uint32_t suppress_limit;	/* above: held DOWN; default 2000 */
+	uint32_t reuse_limit;		/* below: released; default 750 (< suppress_limit) */
+	uint32_t half_life_s;		/* default 60 */
+	uint32_t max_suppress_s;	/* penalty ceiling reuse x 2^(max/half-life); default 600 */
+};
+
 struct service_config {
 	char *name;
 	struct probe_config *probes;
 	size_t n_probes;
 	bool error_is_down;		/* count a probe ERROR as DOWN (default false) */
+	struct damping_config damping;
 };
 
 enum on_exit_action { ON_EXIT_WITHDRAW, ON_EXIT_KEEP, ON_EXIT__COUNT };

@@ -32,10 +32,13 @@ struct service {
 	const struct service_config *cfg;
 	struct probe **probes;		/* cfg->n_probes */
 	struct health_check *checks;	/* one per probe */
-	enum health_state state;	/* the verdict */
+	enum health_state probed;	/* the probes' verdict, before damping */
+	enum health_state state;	/* the verdict: probed, or DOWN while damped */
 	char reason[PROBE_REASON_MAX];
 	double since;			/* wall clock of the last verdict change */
 	unsigned long transitions;
+	struct health_damping damping;	/* cfg->damping.enabled only */
+	ev_timer release_timer;		/* when a damped service may be released */
 };
 
 struct prefix {

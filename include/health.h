@@ -27,7 +27,18 @@
  * else INIT if any is still INIT, else DEGRADED if any is DEGRADED, else UP.
  * The reason of a DOWN or DEGRADED verdict is the first such check's reason.
  *
- * Pure logic: no I/O, no clock; daemon.c feeds it and logs transitions.
+ * Flap damping (optional, per service; RFC 2439's idea):
+ *
+ *   each flap (the verdict goes from UP/DEGRADED to DOWN) adds `penalty`;
+ *   the penalty halves every `half-life`;
+ *   penalty > suppress-limit  -> suppressed: the service is held DOWN
+ *                                ("damped") whatever its probes say;
+ *   penalty < reuse-limit     -> released: the probes' verdict counts again.
+ *   The penalty is capped at reuse-limit x 2^(max-suppress / half-life), so
+ *   a suppression ends at most max-suppress after the last flap.
+ *
+ * Pure logic: no I/O, no clock (times are passed in); daemon.c feeds it,
+ * arms the release timer and logs transitions.
  */
 #ifndef AHD_HEALTH_H
 #define AHD_HEALTH_H
@@ -36,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "probe.h"
 
 enum health_state { HEALTH_INIT, HEALTH_UP, HEALTH_DOWN, HEALTH_DEGRADED, HEALTH_STATE__COUNT };
@@ -61,5 +73,32 @@ bool health_check_update(struct health_check *hc, const struct probe_report *r,
 /* The service verdict over n checks; *reason (may be NULL) gets the reason. */
 enum health_state health_verdict(const struct health_check *checks, size_t n,
 				 const char **reason);
+
+/* A service's flap damping state; all zero is "never flapped". */
+struct health_damping {
+	double penalty;			/* as of `updated` */
+	double updated;			/* wall clock the penalty was last set */
+	bool suppressed;		/* held DOWN */
+	unsigned long flaps;		/* serving -> DOWN changes counted */
+	unsigned long suppressions;	/* times it became suppressed */
+};
+
+/* The penalty decayed to `now`. */
+double health_damping_penalty(const struct health_damping *hd, const struct damping_config *dc,
+			      double now);
+
+/* A flap at `now`: add the penalty (up to the ceiling).  Returns true when
+ * this flap starts a suppression. */
+bool health_damping_flap(struct health_damping *hd, const struct damping_config *dc, double now);
+
+/* Release a suppression whose penalty has decayed below reuse-limit by
+ * `now`.  Returns true when it was released. */
+bool health_damping_release(struct health_damping *hd, const struct damping_config *dc,
+			    double now);
+
+/* Seconds from `now` until a suppression can be released (0 when not
+ * suppressed or already due). */
+double health_damping_release_in(const struct health_damping *hd,
+				 const struct damping_config *dc, double now);
 
 #endif

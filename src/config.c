@@ -16,6 +16,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,10 +475,26 @@ static void
 config_build_service(struct config_load_ctx *lc, struct service_config *sc, const struct lyd_node *node)
 {
 	const struct lyd_node *n;
+	double ceiling;
 	size_t i = 0;
 
 	sc->name = config_strdup(node, "name");
 	sc->error_is_down = config_bool(node, "error-is-down");
+	if ((n = config_child(node, "damping")) != NULL) {
+		sc->damping.enabled = true;
+		sc->damping.penalty = config_u32(n, "penalty", 1000);
+		sc->damping.suppress_limit = config_u32(n, "suppress-limit", 2000);
+		sc->damping.reuse_limit = config_u32(n, "reuse-limit", 750);
+		sc->damping.half_life_s = config_u32(n, "half-life-s", 60);
+		sc->damping.max_suppress_s = config_u32(n, "max-suppress-s", 600);
+		/* The ceiling reuse x 2^(max/half) must leave room above suppress. */
+		ceiling = sc->damping.reuse_limit *
+			  exp2((double)sc->damping.max_suppress_s / sc->damping.half_life_s);
+		if (ceiling <= sc->damping.suppress_limit)
+			config_node_error(lc, n, "suppress-limit (%u) is out of reach: the penalty "
+			    "never exceeds reuse-limit x 2^(max-suppress-s / half-life-s) = %.0f, "
+			    "so the service would never be held", sc->damping.suppress_limit, ceiling);
+	}
 	sc->n_probes = config_count(node, "probe");
 	sc->probes = xcalloc(sc->n_probes ? sc->n_probes : 1, sizeof(*sc->probes));
 	CONFIG_FOR_EACH(node, "probe", n)

@@ -22,6 +22,104 @@ daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
 
 /* ---- services ---- */
 
+/* Take `verdict` (reason `reason`) as the service's state: log, record and
+ * re-evaluate the prefixes that depend on it, if it changed. */
+static void
+daemon_service_set(struct service *s, enum health_state verdict, const char *reason)
+{
+	if (verdict == s->state) {
+		/* Still DOWN, for another reason (held by damping now): say so
+		 * in the status and in the prefixes' why. */
+		if (verdict == HEALTH_DOWN && strcmp(reason, s->reason) != 0) {
+			snprintf(s->reason, sizeof(s->reason), "%s", reason);
+			daemon_evaluate_prefixes(s->daemon, s, false);
+		}
+		return;
+	}
+	log_transition(LOG_SUBJECT_SERVICE, s->cfg->name, health_state_names[s->state],
+		       health_state_names[verdict], reason);
+	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, health_state_names[s->state],
+		     health_state_names[verdict], reason);
+	s->state = verdict;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->since = ev_time();
+	s->transitions++;
+	daemon_evaluate_prefixes(s->daemon, s, false);
+}
+
+/* Arm the release timer of a damped service. */
+static void
+daemon_service_arm_release(struct service *s)
+{
+	double in = health_damping_release_in(&s->damping, &s->cfg->damping, ev_time());
+
+	ev_timer_stop(s->daemon->loop, &s->release_timer);
+	if (!s->damping.suppressed)
+		return;
+	/* A hair late: the penalty must be below reuse-limit when it fires. */
+	ev_timer_set(&s->release_timer, in + 0.001, 0.);
+	ev_timer_start(s->daemon->loop, &s->release_timer);
+}
+
+/* The probes' verdict changed to `probed`: count a flap, then set the
+ * service's state (held DOWN while damped). */
+static void
+daemon_service_probed(struct service *s, enum health_state probed, const char *reason)
+{
+	const struct damping_config *dc = &s->cfg->damping;
+	bool flap = probed == HEALTH_DOWN &&
+		    (s->probed == HEALTH_UP || s->probed == HEALTH_DEGRADED);
+
+	s->probed = probed;
+	if (dc->enabled && flap) {
+		double now = ev_time();
+		char why[PROBE_REASON_MAX + 96];
+
+		if (health_damping_flap(&s->damping, dc, now)) {
+			snprintf(why, sizeof(why), "penalty %.0f > suppress-limit %u after %s; "
+				 "held DOWN for %.0f s", s->damping.penalty, dc->suppress_limit,
+				 reason, health_damping_release_in(&s->damping, dc, now));
+			log_warnx("%s: flapping: damped (%s)", s->cfg->name, why);
+			daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, "", "damped", why);
+		} else {
+			log_info("%s: flap %lu, damping penalty %.0f", s->cfg->name,
+				 s->damping.flaps, s->damping.penalty);
+		}
+		daemon_service_arm_release(s);
+	}
+	/* Held DOWN while damped; a DOWN keeps its own reason (the first
+	 * line of a flap says why it failed), probes that serve again say
+	 * "damped". */
+	if (s->damping.suppressed && probed != HEALTH_DOWN)
+		daemon_service_set(s, HEALTH_DOWN, "damped");
+	else
+		daemon_service_set(s, probed, reason);
+}
+
+static void
+daemon_service_release_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct service *s = w->data;
+	const char *reason;
+	enum health_state probed;
+	char why[96];
+
+	(void)loop;
+	(void)revents;
+	if (!health_damping_release(&s->damping, &s->cfg->damping, ev_time())) {
+		daemon_service_arm_release(s);	/* not yet: a new flap raised it */
+		return;
+	}
+	snprintf(why, sizeof(why), "penalty %.0f < reuse-limit %u",
+		 health_damping_penalty(&s->damping, &s->cfg->damping, ev_time()),
+		 s->cfg->damping.reuse_limit);
+	log_info("%s: released from damping (%s)", s->cfg->name, why);
+	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, "damped", "released", why);
+	probed = health_verdict(s->checks, s->cfg->n_probes, &reason);
+	s->probed = probed;
+	daemon_service_set(s, probed, reason);
+}
+
 static void
 daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 {
@@ -44,17 +142,9 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 	log_debug("%s/%s: check -> %s", s->cfg->name, p->cfg->name,
 		  health_state_names[s->checks[i].state]);
 	verdict = health_verdict(s->checks, s->cfg->n_probes, &reason);
-	if (verdict == s->state)
+	if (verdict == s->probed)
 		return;
-	log_transition(LOG_SUBJECT_SERVICE, s->cfg->name, health_state_names[s->state],
-		       health_state_names[verdict], reason);
-	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, health_state_names[s->state],
-		     health_state_names[verdict], reason);
-	s->state = verdict;
-	snprintf(s->reason, sizeof(s->reason), "%s", reason);
-	s->since = ev_time();
-	s->transitions++;
-	daemon_evaluate_prefixes(s->daemon, s, false);
+	daemon_service_probed(s, verdict, reason);
 }
 
 static struct service *
@@ -66,6 +156,9 @@ daemon_service_start(struct daemon *d, const struct service_config *sc)
 	s->daemon = d;
 	s->cfg = sc;
 	s->state = HEALTH_INIT;
+	s->probed = HEALTH_INIT;
+	ev_timer_init(&s->release_timer, daemon_service_release_cb, 0., 0.);
+	s->release_timer.data = s;
 	snprintf(s->reason, sizeof(s->reason), "init");
 	s->since = ev_time();
 	s->probes = xcalloc(sc->n_probes, sizeof(*s->probes));
@@ -87,11 +180,20 @@ daemon_service_free(struct service *s)
 
 	if (s == NULL)
 		return;
+	ev_timer_stop(s->daemon->loop, &s->release_timer);
 	for (i = 0; i < s->cfg->n_probes; i++)
 		probe_destroy(s->probes[i]);
 	free(s->probes);
 	free(s->checks);
 	free(s);
+}
+
+static bool
+daemon_damping_equal(const struct damping_config *a, const struct damping_config *b)
+{
+	return a->enabled == b->enabled && a->penalty == b->penalty &&
+	       a->suppress_limit == b->suppress_limit && a->reuse_limit == b->reuse_limit &&
+	       a->half_life_s == b->half_life_s && a->max_suppress_s == b->max_suppress_s;
 }
 
 /* Same name, same probes probing the same way: the service can keep running. */
@@ -101,7 +203,8 @@ daemon_service_unchanged(const struct service_config *a, const struct service_co
 	size_t i;
 
 	if (strcmp(a->name, b->name) != 0 || a->n_probes != b->n_probes ||
-	    a->error_is_down != b->error_is_down)
+	    a->error_is_down != b->error_is_down ||
+	    !daemon_damping_equal(&a->damping, &b->damping))
 		return false;
 	for (i = 0; i < a->n_probes; i++)
 		if (strcmp(a->probes[i].name, b->probes[i].name) != 0 ||
@@ -144,6 +247,7 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 		px->since = ev_time();
 		snprintf(px->why, sizeof(px->why), "%s", why);
 	} else if (!force) {
+		snprintf(px->why, sizeof(px->why), "%s", why);	/* same state, maybe new words */
 		return;
 	}
 	driver_set_desired(&d->driver, idx, want, why);

@@ -2,6 +2,7 @@
  * health.c - rise/fall hysteresis per probe and the service verdict.
  * The state diagram is in include/health.h.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,4 +128,62 @@ health_verdict(const struct health_check *checks, size_t n, const char **reason)
 	if (reason)
 		*reason = "ok";
 	return HEALTH_UP;
+}
+
+/* ---- flap damping (see health.h) ---- */
+
+static double
+health_damping_ceiling(const struct damping_config *dc)
+{
+	return dc->reuse_limit * exp2((double)dc->max_suppress_s / dc->half_life_s);
+}
+
+double
+health_damping_penalty(const struct health_damping *hd, const struct damping_config *dc,
+		       double now)
+{
+	double elapsed = now - hd->updated;
+
+	if (hd->penalty <= 0)
+		return 0;
+	if (elapsed <= 0)
+		return hd->penalty;
+	return hd->penalty * exp2(-elapsed / dc->half_life_s);
+}
+
+bool
+health_damping_flap(struct health_damping *hd, const struct damping_config *dc, double now)
+{
+	double p = health_damping_penalty(hd, dc, now) + dc->penalty;
+	double ceiling = health_damping_ceiling(dc);
+
+	hd->penalty = p < ceiling ? p : ceiling;
+	hd->updated = now;
+	hd->flaps++;
+	if (hd->suppressed || hd->penalty <= dc->suppress_limit)
+		return false;
+	hd->suppressed = true;
+	hd->suppressions++;
+	return true;
+}
+
+bool
+health_damping_release(struct health_damping *hd, const struct damping_config *dc, double now)
+{
+	if (!hd->suppressed || health_damping_penalty(hd, dc, now) >= dc->reuse_limit)
+		return false;
+	hd->suppressed = false;
+	return true;
+}
+
+double
+health_damping_release_in(const struct health_damping *hd, const struct damping_config *dc,
+			  double now)
+{
+	double p = health_damping_penalty(hd, dc, now);
+
+	if (!hd->suppressed || p < dc->reuse_limit)
+		return 0;
+	/* p x 2^(-t/h) = reuse  <=>  t = h x log2(p / reuse) */
+	return dc->half_life_s * log2(p / dc->reuse_limit);
 }

@@ -240,8 +240,29 @@ status_json_probe(const struct service *s, size_t i)
 	return o;
 }
 
+/* Flap damping of a service, null when it has none. */
 static struct json_object *
-status_json_service(const struct service *s)
+status_json_damping(const struct service *s, double now)
+{
+	const struct damping_config *dc = &s->cfg->damping;
+	struct json_object *o;
+
+	if (!dc->enabled)
+		return NULL;
+	o = json_object_new_object();
+	status_json_add(o, "penalty", status_json_number(health_damping_penalty(&s->damping, dc, now)));
+	status_json_add(o, "suppressed", json_object_new_boolean(s->damping.suppressed));
+	status_json_add(o, "release_in_s", s->damping.suppressed ?
+			status_json_number(health_damping_release_in(&s->damping, dc, now)) : NULL);
+	status_json_add(o, "flaps", json_object_new_uint64(s->damping.flaps));
+	status_json_add(o, "suppressions", json_object_new_uint64(s->damping.suppressions));
+	status_json_add(o, "suppress_limit", json_object_new_uint64(dc->suppress_limit));
+	status_json_add(o, "reuse_limit", json_object_new_uint64(dc->reuse_limit));
+	return o;
+}
+
+static struct json_object *
+status_json_service(const struct service *s, double now)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *probes = json_object_new_array();
@@ -252,6 +273,7 @@ status_json_service(const struct service *s)
 	status_json_add(o, "reason", json_object_new_string(s->reason));
 	status_json_add(o, "since", status_json_time(s->since));
 	status_json_add(o, "transitions", json_object_new_uint64(s->transitions));
+	status_json_add(o, "damping", status_json_damping(s, now));
 	for (i = 0; i < s->cfg->n_probes; i++)
 		json_object_array_add(probes, status_json_probe(s, i));
 	status_json_add(o, "probes", probes);
@@ -319,7 +341,7 @@ status_json(const struct daemon *d, double now)
 	status_json_add(root, "router", status_json_router(d));
 	for (i = 0; i < d->cfg->n_services; i++)
 		if (d->services[i] != NULL)
-			json_object_array_add(services, status_json_service(d->services[i]));
+			json_object_array_add(services, status_json_service(d->services[i], now));
 	status_json_add(root, "services", services);
 	for (i = 0; i < d->cfg->n_prefixes; i++)
 		json_object_array_add(prefixes, status_json_prefix(&d->prefixes[i]));
@@ -453,6 +475,49 @@ status_probe_labels(struct status_buf *b, const struct service *s, size_t i)
 	status_label(b, "service", s->cfg->name, false);
 	status_label(b, "probe", s->cfg->probes[i].name, true);
 	status_label(b, "kind", probe_kind_names[s->cfg->probes[i].kind], true);
+}
+
+/* Flap damping, for the services that have it. */
+static void
+status_metrics_damping(struct status_buf *b, const struct daemon *d, double now)
+{
+	size_t i;
+
+	status_family(b, "anycast_healthd_service_damping_penalty", "gauge",
+		      "Flap damping penalty of the service, decayed to now.");
+	for (i = 0; i < d->cfg->n_services; i++) {
+		const struct service *s = d->services[i];
+
+		if (s == NULL || !s->cfg->damping.enabled)
+			continue;
+		status_printf(b, "anycast_healthd_service_damping_penalty{");
+		status_label(b, "service", s->cfg->name, false);
+		status_printf(b, "} ");
+		status_value(b, health_damping_penalty(&s->damping, &s->cfg->damping, now));
+		status_printf(b, "\n");
+	}
+	status_family(b, "anycast_healthd_service_damped", "gauge",
+		      "1 while flap damping holds the service DOWN.");
+	for (i = 0; i < d->cfg->n_services; i++) {
+		const struct service *s = d->services[i];
+
+		if (s == NULL || !s->cfg->damping.enabled)
+			continue;
+		status_printf(b, "anycast_healthd_service_damped{");
+		status_label(b, "service", s->cfg->name, false);
+		status_printf(b, "} %d\n", s->damping.suppressed);
+	}
+	status_family(b, "anycast_healthd_service_flaps_total", "counter",
+		      "Flaps (UP or DEGRADED to DOWN) counted by flap damping.");
+	for (i = 0; i < d->cfg->n_services; i++) {
+		const struct service *s = d->services[i];
+
+		if (s == NULL || !s->cfg->damping.enabled)
+			continue;
+		status_printf(b, "anycast_healthd_service_flaps_total{");
+		status_label(b, "service", s->cfg->name, false);
+		status_printf(b, "} %lu\n", s->damping.flaps);
+	}
 }
 
 static void
@@ -593,7 +658,6 @@ status_metrics(const struct daemon *d, double now)
 {
 	struct status_buf b = { .size = 4096 };
 
-	(void)now;	/* every metric is a state or a counter: no ages */
 	if ((b.s = malloc(b.size)) == NULL)
 		return NULL;
 	b.s[0] = '\0';
@@ -616,6 +680,7 @@ status_metrics(const struct daemon *d, double now)
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"refused\"} %lu\n",
 		      d->reloads_refused);
 	status_metrics_services(&b, d);
+	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
 	status_metrics_probes(&b, d);
 	if (b.failed) {

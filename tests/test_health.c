@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -240,6 +241,100 @@ health_test_names(void **state)
 	assert_string_equal(health_state_names[HEALTH_DEGRADED], "DEGRADED");
 }
 
+/* ---- flap damping ---- */
+
+static const struct damping_config damping_defaults = {
+	.enabled = true, .penalty = 1000, .suppress_limit = 2000, .reuse_limit = 750,
+	.half_life_s = 60, .max_suppress_s = 600,
+};
+
+static void
+health_test_damping_penalty_halves_each_half_life(void **state)
+{
+	struct health_damping hd = { 0 };
+
+	(void)state;
+	assert_true(health_damping_penalty(&hd, &damping_defaults, 100) == 0);
+	assert_false(health_damping_flap(&hd, &damping_defaults, 100));
+	assert_int_equal(hd.flaps, 1);
+	assert_float_equal(health_damping_penalty(&hd, &damping_defaults, 100), 1000, 1e-9);
+	assert_float_equal(health_damping_penalty(&hd, &damping_defaults, 160), 500, 1e-9);
+	assert_float_equal(health_damping_penalty(&hd, &damping_defaults, 220), 250, 1e-9);
+	/* a clock stepping back does not grow it */
+	assert_float_equal(health_damping_penalty(&hd, &damping_defaults, 90), 1000, 1e-9);
+}
+
+static void
+health_test_damping_third_quick_flap_suppresses(void **state)
+{
+	struct health_damping hd = { 0 };
+
+	(void)state;
+	assert_false(health_damping_flap(&hd, &damping_defaults, 0));
+	assert_false(health_damping_flap(&hd, &damping_defaults, 10));	/* 1890.9 */
+	assert_false(hd.suppressed);
+	assert_true(health_damping_flap(&hd, &damping_defaults, 20));	/* 2684.6 */
+	assert_true(hd.suppressed);
+	assert_int_equal(hd.suppressions, 1);
+	assert_float_equal(hd.penalty, 1000 * exp2(-1. / 3) + 1000 * exp2(-1. / 6) + 1000, 1e-6);
+	/* held until 60 x log2(2684.6 / 750) = 110.4 s later */
+	assert_float_equal(health_damping_release_in(&hd, &damping_defaults, 20),
+			   60 * log2(hd.penalty / 750), 1e-9);
+	assert_false(health_damping_release(&hd, &damping_defaults, 20 + 110.3));
+	assert_true(hd.suppressed);
+	assert_true(health_damping_release(&hd, &damping_defaults, 20 + 110.5));
+	assert_false(hd.suppressed);
+	assert_true(health_damping_release_in(&hd, &damping_defaults, 20 + 110.5) == 0);
+	assert_false(health_damping_release(&hd, &damping_defaults, 500));	/* not held */
+}
+
+static void
+health_test_damping_slow_flaps_never_suppress(void **state)
+{
+	struct health_damping hd = { 0 };
+	double t;
+
+	(void)state;
+	/* one flap per half-life converges to 2000 x (1 - 2^-n): never above */
+	for (t = 0; t < 3600; t += 60)
+		assert_false(health_damping_flap(&hd, &damping_defaults, t));
+	assert_int_equal(hd.suppressions, 0);
+	assert_true(hd.penalty <= 2000);
+}
+
+static void
+health_test_damping_flap_while_held_extends_it(void **state)
+{
+	struct health_damping hd = { 0 };
+	double before;
+
+	(void)state;
+	health_damping_flap(&hd, &damping_defaults, 0);
+	health_damping_flap(&hd, &damping_defaults, 1);
+	health_damping_flap(&hd, &damping_defaults, 2);
+	assert_true(hd.suppressed);
+	before = health_damping_release_in(&hd, &damping_defaults, 30);
+	assert_false(health_damping_flap(&hd, &damping_defaults, 30));	/* no new suppression */
+	assert_int_equal(hd.suppressions, 1);
+	assert_int_equal(hd.flaps, 4);
+	assert_true(health_damping_release_in(&hd, &damping_defaults, 30) > before);
+}
+
+static void
+health_test_damping_ceiling_bounds_the_hold(void **state)
+{
+	struct health_damping hd = { 0 };
+	int i;
+
+	(void)state;
+	/* 1000 flaps in a second: the penalty stops at 750 x 2^(600/60), so the
+	 * hold ends max-suppress-s (600 s) after the last flap */
+	for (i = 0; i < 1000; i++)
+		health_damping_flap(&hd, &damping_defaults, i / 1000.);
+	assert_float_equal(hd.penalty, 750 * 1024., 1e-6);
+	assert_float_equal(health_damping_release_in(&hd, &damping_defaults, 0.999), 600, 1e-6);
+}
+
 int
 main(void)
 {
@@ -256,6 +351,11 @@ main(void)
 		cmocka_unit_test(health_test_degraded_counts_toward_rise),
 		cmocka_unit_test(health_test_verdict_degraded),
 		cmocka_unit_test(health_test_names),
+		cmocka_unit_test(health_test_damping_penalty_halves_each_half_life),
+		cmocka_unit_test(health_test_damping_third_quick_flap_suppresses),
+		cmocka_unit_test(health_test_damping_slow_flaps_never_suppress),
+		cmocka_unit_test(health_test_damping_flap_while_held_extends_it),
+		cmocka_unit_test(health_test_damping_ceiling_bounds_the_hold),
 	};
 	return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

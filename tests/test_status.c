@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <json-c/json.h>
+
 #include "daemon.h"
 #include "status.h"
 
@@ -82,6 +84,9 @@ fixture_config(struct fixture *f)
 	fixture_probe_config(&f->pc_web[0], "http", PROBE_KIND_HTTP, 2000, 1000);
 	f->sc[0] = (struct service_config){ .name = (char *)(uintptr_t)"pptp",
 					    .probes = f->pc_pptp, .n_probes = 2 };
+	f->sc[0].damping = (struct damping_config){ .enabled = true, .penalty = 1000,
+						    .suppress_limit = 2000, .reuse_limit = 750,
+						    .half_life_s = 60, .max_suppress_s = 600 };
 	f->sc[1] = (struct service_config){ .name = (char *)(uintptr_t)"web",
 					    .probes = f->pc_web, .n_probes = 1 };
 	c->services = f->sc;
@@ -146,7 +151,8 @@ fixture_services(struct fixture *f)
 	f->checks_web[0] = (struct health_check){ .state = HEALTH_INIT, .rise = 3, .fall = 2 };
 	f->svc[0] = (struct service){ .daemon = &f->d, .cfg = &f->sc[0], .probes = f->probes_pptp,
 				      .checks = f->checks_pptp, .state = HEALTH_UP, .reason = "ok",
-				      .since = T0 + 1.5, .transitions = 3 };
+				      .since = T0 + 1.5, .transitions = 3,
+				      .damping = { .penalty = 1500, .updated = T0 + 1.5, .flaps = 2 } };
 	f->svc[1] = (struct service){ .daemon = &f->d, .cfg = &f->sc[1], .probes = f->probes_web,
 				      .checks = f->checks_web, .state = HEALTH_INIT, .reason = "init",
 				      .since = T0 };
@@ -527,6 +533,46 @@ status_test_json_router_down(void **state)
 	fixture_free(f);
 }
 
+/* A service held DOWN by flap damping: when it will be released, decayed. */
+static void
+status_test_damped_service(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *doc, *svc, *damping, *v;
+	char *text;
+
+	(void)state;
+	f->svc[0].state = HEALTH_DOWN;
+	snprintf(f->svc[0].reason, sizeof(f->svc[0].reason), "damped");
+	f->svc[0].damping = (struct health_damping){ .penalty = 3000, .updated = T0, .suppressed = true,
+						     .flaps = 3, .suppressions = 1 };
+	text = status_json(&f->d, T0 + 60);	/* one half-life later: 1500 */
+	doc = json_tokener_parse(text);
+	assert_non_null(doc);
+	svc = json_object_array_get_idx(json_object_object_get(doc, "services"), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(svc, "reason")), "damped");
+	damping = json_object_object_get(svc, "damping");
+	assert_non_null(damping);
+	assert_true(json_object_get_boolean(json_object_object_get(damping, "suppressed")));
+	assert_float_equal(json_object_get_double(json_object_object_get(damping, "penalty")), 1500, 0.01);
+	v = json_object_object_get(damping, "release_in_s");	/* 60 x log2(1500 / 750) */
+	assert_non_null(v);
+	assert_float_equal(json_object_get_double(v), 60, 0.01);
+	assert_int_equal(json_object_get_int(json_object_object_get(damping, "suppressions")), 1);
+	/* the service without damping says so */
+	svc = json_object_array_get_idx(json_object_object_get(doc, "services"), 1);
+	assert_true(json_object_object_get_ex(svc, "damping", &v));
+	assert_null(v);
+	json_object_put(doc);
+	free(text);
+	text = status_metrics(&f->d, T0 + 60);
+	assert_non_null(strstr(text, "\nanycast_healthd_service_damped{service=\"pptp\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_service_damping_penalty{service=\"pptp\"} 1500\n"));
+	assert_null(strstr(text, "anycast_healthd_service_damped{service=\"web\"}"));
+	free(text);
+	fixture_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -543,6 +589,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_metrics_golden),
 		cmocka_unit_test(status_test_metrics_label_escaping),
 		cmocka_unit_test(status_test_json_router_down),
+		cmocka_unit_test(status_test_damped_service),
 	};
 	const char *env = getenv("UPDATE_GOLDEN");
 

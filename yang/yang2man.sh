@@ -232,6 +232,9 @@ class Page:
                 for case in s.sub:
                     if case.kw == "case":
                         self.walk(path, case.sub, later)
+            elif s.kw == "must":
+                self.out.append(".PP")
+                self.out.append(esc("Constraint: " + (s.val("error-message") or s.arg) + "."))
             elif s.kw in ("description", "key", "min-elements", "unique", "presence",
                           "mandatory", "case"):
                 pass
@@ -247,6 +250,9 @@ class Page:
             self.out.append(".PP")
             self.out.append(esc("Each entry is identified by its \\fB%s\\fR, which must be unique."
                                 % key.replace("-", "\\-")).replace("\\e", "\\"))
+        if s.val("presence") is not None:
+            self.out.append(".PP")
+            self.out.append(esc("Optional: absent turns it off; {} turns it on with the defaults."))
         later = []
         self.walk(path, s.sub, later)
         for p, sub in later:

@@ -351,6 +351,32 @@ run_router()
 	expect_change "$T 6 ... new config works: pptpd SIGKILL withdraws" absent 5000 pptpd_kill
 	expect_change "$T 6 ... pptpd restarted: prefix back" present 10000 pptpd_start
 
+	# 8. flap damping (router-agnostic: the first router only).  Penalty
+	# 1000 a flap, halving every 10 s: the second crash within 20 s is
+	# above 1200 and holds the service DOWN until the penalty is below
+	# 1000 again (10 x log2(penalty / 1000) s after that crash).
+	if [ "$T" = "${ROUTERS%% *}" ]; then
+		LAB_SERVICE_EXTRA=', "damping": { "penalty": 1000, "suppress-limit": 1200, "reuse-limit": 1000, "half-life-s": 10, "max-suppress-s": 60 }' \
+			lab_write_config "$CONF" withdraw
+		log_mark
+		kill -HUP "$PID_DAEMON"
+		check "$T 8 reload with damping on the pptp service" "no INIT -> UP after the reload" \
+		    wait_for_log 'pptp: INIT -> UP' 5000 "$MARK"
+		expect_change "$T 8 first pptpd crash: withdrawn" absent 5000 pptpd_kill
+		expect_change "$T 8 ... pptpd restarted: back (one flap is not flapping)" present 10000 pptpd_start
+		log_mark
+		expect_change "$T 8 second pptpd crash: withdrawn" absent 5000 pptpd_kill
+		check "$T 8 ... the daemon damps the service" "$(tail -n 3 "$LAB/daemon.log")" \
+		    wait_for_log 'pptp: flapping: damped \(penalty [0-9]+ > suppress-limit 1200' 1000 "$MARK"
+		HELD=$(tail -n +"$((MARK + 1))" "$LAB/daemon.log" | sed -n 's/.*held DOWN for \([0-9]*\) s.*/\1/p' | head -n 1)
+		# Without damping it would be back after rise x interval (1.5 s).
+		expect_steady "$T 8 ... pptpd restarted, but the prefix stays off the upstream for 4 s (held ${HELD:-?} s)" \
+		    4000 pptpd_start
+		check "$T 8 ... released when the penalty decays below reuse-limit" "no release line" \
+		    wait_for_log 'pptp: released from damping \(penalty [0-9]+ < reuse-limit 1000\)' 15000 "$MARK"
+		check "$T 8 ... then announced again" "not present within 5 s" wait_for_upstream present 5000
+	fi
+
 	check "$T daemon still running at the end" "exited" daemon_running
 	lab_stop_daemon
 	lab_down

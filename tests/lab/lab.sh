@@ -133,13 +133,16 @@ lab_sed_quote()
 # LAB_T_GW, LAB_T_GW_ADDR, LAB_T_UP_ADDR: the first gateway unless set, see
 # gw2_*), the drain settings when LAB_DRAIN=SECONDS is set (@BIRD_DRAIN@:
 # the drain-protocol anycast4_drain, @FRR_DRAIN@: the drain-route-map
-# ANYCAST-DRAIN, @PREFIX_EXTRA@: drain-time-s) and @API_EXTRA@ (more members
-# of the api section, from LAB_API_EXTRA, e.g. ', "admin-group": "adm"').
+# ANYCAST-DRAIN, @PREFIX_EXTRA@: drain-time-s), @API_EXTRA@ (more members
+# of the api section, from LAB_API_EXTRA, e.g. ', "admin-group": "adm"') and
+# @SERVICE_EXTRA@ (more members of the pptp service, from LAB_SERVICE_EXTRA,
+# e.g. ', "damping": {}').
 lab_template()
 {
-	local extra bird_drain= frr_drain= px_extra= api_extra
+	local extra bird_drain= frr_drain= px_extra= api_extra svc_extra
 	extra=$(lab_sed_quote "${3:-}")
 	api_extra=$(lab_sed_quote "${LAB_API_EXTRA:-}")
+	svc_extra=$(lab_sed_quote "${LAB_SERVICE_EXTRA:-}")
 	if [ -n "${LAB_DRAIN:-}" ]; then
 		bird_drain=', "drain-protocol": "anycast4_drain"'
 		frr_drain=', "drain-route-map": "ANYCAST-DRAIN"'
@@ -150,6 +153,7 @@ lab_template()
 	    -e "s|@UP_ADDR@|${LAB_T_UP_ADDR:-$LAB_UP_ADDR}|g" \
 	    -e "s|@BIRD_DRAIN@|$bird_drain|g" -e "s|@FRR_DRAIN@|$frr_drain|g" \
 	    -e "s|@PREFIX_EXTRA@|$px_extra|g" -e "s|@API_EXTRA@|$api_extra|g" \
+	    -e "s|@SERVICE_EXTRA@|$svc_extra|g" \
 	    -e "s|@EXTRA@|$extra|g" "$LAB_SRC/$1"
 }
 
