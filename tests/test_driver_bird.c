@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,12 +30,11 @@
 #include "config.h"
 #include "driver.h"
 #include "driver_bird.h"
+#include "support/driver_fixture.h"
 
 #define BIRD_BIN	"/usr/sbin/bird"
 #define N_PREFIXES	2
 #define MAX_LOG		128
-
-static char *slurp(const char *path);
 
 /* ---- fake BIRD ---- */
 
@@ -257,28 +255,14 @@ fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 fake_listen(struct fake *f)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	unlink(f->path);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(f->lfd >= 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(f->lfd, 8), 0);
-	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
-	f->accept_io.data = f;
-	ev_io_start(f->loop, &f->accept_io);
+	f->lfd = serve_unix(f->loop, &f->accept_io, f->path, fake_accept_cb, f);
 }
 
 static void
 fake_stop(struct fake *f)
 {
 	fake_close_client(f);
-	if (f->lfd != -1) {
-		ev_io_stop(f->loop, &f->accept_io);
-		close(f->lfd);
-		f->lfd = -1;
-	}
+	stop_serving(f->loop, &f->accept_io, &f->lfd);
 }
 
 static size_t
@@ -294,81 +278,19 @@ fake_count(const struct fake *f, const char *prefix)
 
 /* ---- fixture ---- */
 
-struct obs {
-	enum route_state actual[N_PREFIXES];
-	int n_actual[N_PREFIXES];
-	int n_up, n_down;
-	bool up;
-	char whys[32][128];
-	size_t n_whys;
-	int n_drift;
-	enum route_state drift_found, drift_wanted;
-};
-
 struct fixture {
 	char dir[64];
 	char state_path[160];
-	char stderr_path[160];
+	struct captured_stderr err;
 	struct ev_loop *loop;
 	ev_timer poll;
 	struct config cfg;
 	struct prefix_config prefixes[N_PREFIXES];
 	struct fake fake;
-	struct obs obs;
+	struct driver_obs obs;
 	struct driver_handle h;
-	int saved_stderr;
 	pid_t bird_pid;
 };
-
-static void
-obs_actual(void *arg, size_t index, enum route_state actual)
-{
-	struct obs *o = arg;
-
-	assert_true(index < N_PREFIXES);
-	o->actual[index] = actual;
-	o->n_actual[index]++;
-}
-
-static void
-obs_connection(void *arg, bool up, const char *why)
-{
-	struct obs *o = arg;
-
-	assert_non_null(why);
-	o->up = up;
-	if (up)
-		o->n_up++;
-	else
-		o->n_down++;
-	if (o->n_whys < 32)
-		snprintf(o->whys[o->n_whys++], sizeof(o->whys[0]), "%s", why);
-}
-
-static void
-obs_drift(void *arg, size_t index, enum route_state found, enum route_state wanted)
-{
-	struct obs *o = arg;
-
-	assert_true(index < N_PREFIXES);
-	o->n_drift++;
-	o->drift_found = found;
-	o->drift_wanted = wanted;
-}
-
-static const struct driver_callbacks obs_cb = {
-	.actual = obs_actual,
-	.connection = obs_connection,
-	.drift = obs_drift,
-};
-
-static void
-poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)w;
-	(void)revents;
-}
 
 static int
 setup(void **state)
@@ -376,13 +298,9 @@ setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_driver_bird.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	make_temp_dir(fx->dir, sizeof(fx->dir), "test_driver_bird");
 	snprintf(fx->state_path, sizeof(fx->state_path), "%s/run/ahd/bird-state.conf", fx->dir);
-	snprintf(fx->stderr_path, sizeof(fx->stderr_path), "%s/stderr.log", fx->dir);
-	fx->loop = ev_loop_new(EVFLAG_AUTO);
-	ev_timer_init(&fx->poll, poll_cb, 0.005, 0.005);
-	ev_timer_start(fx->loop, &fx->poll);
+	fx->loop = fixture_loop_new(&fx->poll, 0.005);
 
 	fx->prefixes[0].prefix = (char *)(uintptr_t)"192.0.2.1/32";
 	fx->prefixes[0].bird_protocol = (char *)(uintptr_t)"anycast4";
@@ -405,15 +323,7 @@ setup(void **state)
 	fx->cfg.router.control_socket = fx->fake.path;
 
 	/* Log lines are part of the contract: collect stderr per test. */
-	fflush(stderr);
-	fx->saved_stderr = dup(STDERR_FILENO);
-	{
-		int fd = open(fx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		assert_true(fd >= 0);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	capture_stderr(&fx->err, fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -432,70 +342,16 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[200];
 
 	driver_close(&fx->h);
 	bird_kill(fx);
 	fake_stop(&fx->fake);
-	ev_timer_stop(fx->loop, &fx->poll);
-	ev_loop_destroy(fx->loop);
-	fflush(stderr);
-	dup2(fx->saved_stderr, STDERR_FILENO);
-	close(fx->saved_stderr);
+	fixture_loop_destroy(fx->loop, &fx->poll);
 	/* Show the daemon's log when asked to, or when the test failed. */
-	{
-		const char *log = slurp(fx->stderr_path);
-
-		if (log != NULL && (getenv("TEST_VERBOSE") != NULL || strstr(log, "[   LINE   ]") != NULL))
-			fputs(log, stderr);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	release_stderr(&fx->err);
+	remove_temp_dir(fx->dir);
 	free(fx);
 	return 0;
-}
-
-#define WAIT_UNTIL(fx, secs, expr) do {						\
-		double wait_deadline_ = ev_time() + (secs);			\
-		while (!(expr) && ev_time() < wait_deadline_)			\
-			ev_run((fx)->loop, EVRUN_ONCE);				\
-		assert_true(expr);						\
-	} while (0)
-
-static void
-run_for(struct fixture *fx, double secs)
-{
-	double deadline = ev_time() + secs;
-
-	while (ev_time() < deadline)
-		ev_run(fx->loop, EVRUN_ONCE);
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[65536];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd == -1)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static bool
@@ -506,29 +362,10 @@ file_has(const char *path, const char *needle)
 	return s != NULL && strstr(s, needle) != NULL;
 }
 
-static size_t
-count_in(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-static size_t
-stderr_count(struct fixture *fx, const char *needle)
-{
-	fflush(stderr);
-	return count_in(slurp(fx->stderr_path), needle);
-}
-
 static void
 open_driver(struct fixture *fx)
 {
-	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), 0);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_cb, &fx->obs), 0);
 }
 
 /* Fake with anycast4 down and no anycast6; driver connected and read back. */
@@ -568,7 +405,7 @@ driver_bird_test_banner_readback(void **state)
 	assert_int_equal(fx->fake.n_log, 1);
 	assert_string_equal(fx->fake.log[0], "show protocols");
 	assert_true(driver_idle(&fx->h));
-	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast6\"; see docs/bird.md"), 1);
+	assert_int_equal(stderr_count(&fx->err, "BIRD has no protocol \"anycast6\"; see docs/bird.md"), 1);
 
 	/* a later read-back does not repeat the warning */
 	driver_close(&fx->h);
@@ -576,7 +413,7 @@ driver_bird_test_banner_readback(void **state)
 	fx->fake.split = true;
 	open_driver(fx);
 	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] >= 4);
-	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast6\""), 2);
+	assert_int_equal(stderr_count(&fx->err, "BIRD has no protocol \"anycast6\""), 2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
 }
 
@@ -612,14 +449,14 @@ driver_bird_test_set_desired(void **state)
 	unlink(fx->state_path);
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"));
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 3);
 	assert_true(driver_idle(&fx->h));
 
 	/* a prefix BIRD does not have: the file changes, no command */
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
 	assert_true(file_has(fx->state_path, "define ANYCAST6_OFF = 0;\n"));
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 3);
 
 	/* quick changes coalesce into the last one; no why: bare disable */
@@ -656,7 +493,7 @@ driver_bird_test_unknown_keeps_file(void **state)
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
 	driver_set_desired(&fx->h, 0, ROUTE_UNKNOWN, "x");
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 1);
 	assert_string_equal(fx->fake.log[0], "show protocols");
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 0;\n"));
@@ -724,7 +561,7 @@ driver_bird_test_no_banner(void **state)
 	WAIT_UNTIL(fx, 2, fx->fake.accepts == 3);
 	/* the same reason again: reported once */
 	assert_int_equal(fx->obs.n_down, 1);
-	assert_int_equal(stderr_count(fx, "bird: cannot talk to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "bird: cannot talk to"), 1);
 }
 
 static void
@@ -800,20 +637,15 @@ static void
 driver_bird_test_socket_missing(void **state)
 {
 	struct fixture *fx = *state;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
 
 	open_driver(fx);
-	run_for(fx, 0.3);
+	run_loop_for(fx->loop, 0.3);
 	assert_int_equal(fx->obs.n_down, 1);
 	assert_string_equal(fx->obs.whys[0], "socket-missing");
-	assert_int_equal(stderr_count(fx, "socket-missing"), 1);
+	assert_int_equal(stderr_count(&fx->err, "socket-missing"), 1);
 
 	/* a stale socket file with nobody listening */
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fx->fake.path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	close(fd);
+	stale_unix_socket(fx->fake.path);
 	WAIT_UNTIL(fx, 1, fx->obs.n_down == 2);
 	assert_string_equal(fx->obs.whys[1], "connect-refused");
 
@@ -844,11 +676,11 @@ driver_bird_test_drift(void **state)
 	fake_set(&fx->fake, "anycast4", "down");
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "enable anycast4") == 2);
 	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[1].state, "up") == 0);
-	assert_int_equal(stderr_count(fx, "anycast4: BIRD has withdrawn, want announced: re-asserting"), 1);
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD has withdrawn, want announced: re-asserting"), 1);
 	assert_int_equal(fx->obs.n_drift, 1);
 	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fake_count(&fx->fake, "enable anycast4"), 2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_true(fake_count(&fx->fake, "show protocols") >= 4);
@@ -922,7 +754,7 @@ driver_bird_test_degraded_twin(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
 	fake_set(&fx->fake, "anycast4_degraded", "up");
 	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
-	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4 and anycast4_degraded "
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD has anycast4 and anycast4_degraded "
 				      "both up, want announced: re-asserting"), 1);
 	WAIT_UNTIL(fx, 2, strcmp(fx->fake.protos[1].state, "down") == 0);
 	fake_set(&fx->fake, "anycast4", "down");
@@ -956,7 +788,7 @@ driver_bird_test_degraded_no_twin(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "busy");
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4");
-	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast4_degraded\"; anycast4 is "
+	assert_int_equal(stderr_count(&fx->err, "BIRD has no protocol \"anycast4_degraded\"; anycast4 is "
 				      "announced plainly when degraded"), 1);
 }
 
@@ -1000,9 +832,9 @@ driver_bird_test_drain_twin(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 2),
 			    "enable anycast4_drain|disable anycast4 \"draining (operator)\"");
-	assert_int_equal(stderr_count(fx, "anycast4: draining in BIRD"), 1);
+	assert_int_equal(stderr_count(&fx->err, "anycast4: draining in BIRD"), 1);
 	/* a read-back agrees: the drain twin up alone is draining */
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
 	assert_int_equal(fx->obs.n_drift, 0);
 
@@ -1059,13 +891,13 @@ driver_bird_test_drain_readback(void **state)
 	/* main and drain twin both up: main's route wins, so announced;
 	 * wanting draining that is drift, and main goes */
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, fake_count(&fx->fake, "show protocols"));
 	fake_set(&fx->fake, "anycast4", "up");
 	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
 	assert_int_equal(fx->obs.drift_found, ROUTE_ANNOUNCED);
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_DRAINING);
-	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4 and anycast4_drain both up, "
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD has anycast4 and anycast4_drain both up, "
 				      "want draining: re-asserting"), 1);
 	WAIT_UNTIL(fx, 2, fake_is(&fx->fake, "anycast4", "down") &&
 		   fx->obs.actual[0] == ROUTE_DRAINING);
@@ -1098,7 +930,7 @@ driver_bird_test_drain_readback(void **state)
 	fake_set(&fx->fake, "anycast4_degraded", "up");
 	fake_set(&fx->fake, "anycast4_drain", "up");
 	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 3);
-	assert_int_equal(stderr_count(fx, "anycast4: BIRD has anycast4, anycast4_degraded and "
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD has anycast4, anycast4_degraded and "
 				      "anycast4_drain all up, want announced: re-asserting"), 1);
 }
 
@@ -1119,7 +951,7 @@ driver_bird_test_drain_no_twin(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
 	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
 	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
-	assert_int_equal(stderr_count(fx, "anycast4: no drain protocol configured: withdrawn "
+	assert_int_equal(stderr_count(&fx->err, "anycast4: no drain protocol configured: withdrawn "
 				      "instead of draining; see docs/bird.md"), 1);
 	assert_int_equal(fx->obs.n_drift, 0);
 	driver_close(&fx->h);
@@ -1135,9 +967,9 @@ driver_bird_test_drain_no_twin(void **state)
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
-	assert_int_equal(stderr_count(fx, "BIRD has no protocol \"anycast4_drain\"; anycast4 is "
+	assert_int_equal(stderr_count(&fx->err, "BIRD has no protocol \"anycast4_drain\"; anycast4 is "
 				      "withdrawn when draining; see docs/bird.md"), 1);
 	assert_int_equal(fx->obs.n_drift, 0);
 
@@ -1145,7 +977,7 @@ driver_bird_test_drain_no_twin(void **state)
 	fake_set(&fx->fake, "anycast4_drain", "down");
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 1), "enable anycast4_drain");
-	assert_int_equal(stderr_count(fx, "BIRD has protocol \"anycast4_drain\" now"), 1);
+	assert_int_equal(stderr_count(&fx->err, "BIRD has protocol \"anycast4_drain\" now"), 1);
 }
 
 static void
@@ -1256,7 +1088,7 @@ driver_bird_test_front(void **state)
 	assert_true(driver_idle(&closed));
 	assert_false(driver_connected(&closed));
 	fx->cfg.router.kind = ROUTER_KIND__COUNT;
-	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), -1);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_cb, &fx->obs), -1);
 	assert_null(fx->h.d);
 	fx->cfg.router.kind = ROUTER_KIND_BIRD;
 	open_driver(fx);
@@ -1349,23 +1181,12 @@ static void
 bird_start(struct fixture *fx)
 {
 	char conf[200], pid[200], out[200];
-	int fd;
+	const char *argv[] = { "bird", "-f", "-c", conf, "-s", fx->fake.path, "-P", pid, NULL };
 
 	snprintf(conf, sizeof(conf), "%s/bird.conf", fx->dir);
 	snprintf(pid, sizeof(pid), "%s/bird.pid", fx->dir);
 	snprintf(out, sizeof(out), "%s/bird.out", fx->dir);
-	fx->bird_pid = fork();
-	assert_true(fx->bird_pid >= 0);
-	if (fx->bird_pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execl(BIRD_BIN, "bird", "-f", "-c", conf, "-s", fx->fake.path, "-P", pid,
-		      (char *)NULL);
-		_exit(127);
-	}
+	fx->bird_pid = spawn_logged(BIRD_BIN, argv, out);
 }
 
 static void
@@ -1438,7 +1259,7 @@ driver_bird_test_real_bird(void **state)
 		   driver_idle(&fx->h));
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
-	assert_true(stderr_count(fx, "anycast4: BIRD has withdrawn, want announced: re-asserting") >= 1);
+	assert_true(stderr_count(&fx->err, "anycast4: BIRD has withdrawn, want announced: re-asserting") >= 1);
 
 	/* and a withdraw still works on the new session */
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);

@@ -16,18 +16,17 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "driver.h"
 #include "driver_frr.h"
 #include "frr_vty.h"
+#include "support/driver_fixture.h"
 
 #define N_PREFIXES	2
 #define MAX_LOG		256
@@ -337,28 +336,14 @@ fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 fake_listen(struct fake *f)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	unlink(f->path);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(f->lfd >= 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(f->lfd, 8), 0);
-	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
-	f->accept_io.data = f;
-	ev_io_start(f->loop, &f->accept_io);
+	f->lfd = serve_unix(f->loop, &f->accept_io, f->path, fake_accept_cb, f);
 }
 
 static void
 fake_stop(struct fake *f)
 {
 	fake_close_client(f);
-	if (f->lfd != -1) {
-		ev_io_stop(f->loop, &f->accept_io);
-		close(f->lfd);
-		f->lfd = -1;
-	}
+	stop_serving(f->loop, &f->accept_io, &f->lfd);
 	free(f->out);
 	f->out = NULL;
 }
@@ -375,109 +360,26 @@ fake_count(const struct fake *f, const char *cmd)
 
 /* ---- fixture ---- */
 
-struct obs {
-	enum route_state actual[N_PREFIXES];
-	int n_actual[N_PREFIXES];
-	int n_up, n_down;
-	bool up;
-	char whys[64][160];
-	size_t n_whys;
-	int n_drift;
-	enum route_state drift_found, drift_wanted;
-};
-
 struct fixture {
 	char dir[64];
-	char stderr_path[160];
+	struct captured_stderr err;
 	struct ev_loop *loop;
 	ev_timer poll;
 	struct config cfg;
 	struct prefix_config prefixes[N_PREFIXES];
 	struct fake fake;
-	struct obs obs;
+	struct driver_obs obs;
 	struct driver_handle h;
-	int saved_stderr;
 };
-
-static void
-obs_actual(void *arg, size_t index, enum route_state actual)
-{
-	struct obs *o = arg;
-
-	assert_true(index < N_PREFIXES);
-	o->actual[index] = actual;
-	o->n_actual[index]++;
-}
-
-static void
-obs_connection(void *arg, bool up, const char *why)
-{
-	struct obs *o = arg;
-
-	assert_non_null(why);
-	o->up = up;
-	if (up)
-		o->n_up++;
-	else
-		o->n_down++;
-	if (o->n_whys < 64)
-		snprintf(o->whys[o->n_whys++], sizeof(o->whys[0]), "%s", why);
-}
-
-static void
-obs_drift(void *arg, size_t index, enum route_state found, enum route_state wanted)
-{
-	struct obs *o = arg;
-
-	assert_true(index < N_PREFIXES);
-	o->n_drift++;
-	o->drift_found = found;
-	o->drift_wanted = wanted;
-}
-
-static const struct driver_callbacks obs_cb = {
-	.actual = obs_actual,
-	.connection = obs_connection,
-	.drift = obs_drift,
-};
-
-static void
-poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)w;
-	(void)revents;
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[65536];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd == -1)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
 
 static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	int fd;
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_driver_frr.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->stderr_path, sizeof(fx->stderr_path), "%s/stderr.log", fx->dir);
-	fx->loop = ev_loop_new(EVFLAG_AUTO);
-	ev_timer_init(&fx->poll, poll_cb, 0.005, 0.005);
-	ev_timer_start(fx->loop, &fx->poll);
+	make_temp_dir(fx->dir, sizeof(fx->dir), "test_driver_frr");
+	fx->loop = fixture_loop_new(&fx->poll, 0.005);
 
 	fx->prefixes[0].prefix = (char *)(uintptr_t)"192.0.2.1/32";
 	fx->prefixes[0].family = AF_INET;
@@ -500,12 +402,7 @@ setup(void **state)
 	fx->cfg.router.control_socket = fx->fake.path;
 
 	/* Log lines are part of the contract: collect stderr per test. */
-	fflush(stderr);
-	fx->saved_stderr = dup(STDERR_FILENO);
-	fd = open(fx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	capture_stderr(&fx->err, fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -514,61 +411,20 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[200];
-	const char *log;
 
 	driver_close(&fx->h);
 	fake_stop(&fx->fake);
-	ev_timer_stop(fx->loop, &fx->poll);
-	ev_loop_destroy(fx->loop);
-	fflush(stderr);
-	dup2(fx->saved_stderr, STDERR_FILENO);
-	close(fx->saved_stderr);
-	log = slurp(fx->stderr_path);
-	if (log != NULL && getenv("TEST_VERBOSE") != NULL)
-		fputs(log, stderr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	fixture_loop_destroy(fx->loop, &fx->poll);
+	release_stderr(&fx->err);
+	remove_temp_dir(fx->dir);
 	free(fx);
 	return 0;
-}
-
-#define WAIT_UNTIL(fx, secs, expr) do {						\
-		double wait_deadline_ = ev_time() + (secs);			\
-		while (!(expr) && ev_time() < wait_deadline_)			\
-			ev_run((fx)->loop, EVRUN_ONCE);				\
-		assert_true(expr);						\
-	} while (0)
-
-static void
-run_for(struct fixture *fx, double secs)
-{
-	double deadline = ev_time() + secs;
-
-	while (ev_time() < deadline)
-		ev_run(fx->loop, EVRUN_ONCE);
-}
-
-static size_t
-stderr_count(struct fixture *fx, const char *needle)
-{
-	const char *hay;
-	size_t n = 0;
-
-	fflush(stderr);
-	hay = slurp(fx->stderr_path);
-	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
 }
 
 static void
 open_driver(struct fixture *fx)
 {
-	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &obs_cb, &fx->obs), 0);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_cb, &fx->obs), 0);
 }
 
 static void
@@ -603,7 +459,7 @@ driver_frr_test_connect_readback(void **state)
 	assert_string_equal(fx->fake.log[0], "enable");
 	assert_string_equal(fx->fake.log[1], "show bgp ipv4 unicast 192.0.2.1/32 json");
 	assert_string_equal(fx->fake.log[2], "show bgp ipv6 unicast 2001:db8::1/128 json");
-	assert_int_equal(stderr_count(fx, "frr: connected to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: connected to"), 1);
 	assert_string_equal(fx->h.ops->name, "frr");
 }
 
@@ -615,7 +471,7 @@ driver_frr_test_unknown_changes_nothing(void **state)
 	start_normal(fx);
 	driver_set_desired(&fx->h, 0, ROUTE_UNKNOWN, "starting");
 	driver_set_desired(&fx->h, 1, ROUTE_UNKNOWN, NULL);
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 3);
 	assert_true(driver_idle(&fx->h));
 }
@@ -639,7 +495,7 @@ driver_frr_test_apply(void **state)
 	assert_string_equal(fx->fake.log[base + 3], "network 192.0.2.1/32");
 	assert_string_equal(fx->fake.log[base + 4], "end");
 	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: announced in bgpd"), 1);
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: announced in bgpd"), 1);
 
 	/* degraded: the same statement with the route-map */
 	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, "capacity DEGRADED");
@@ -660,7 +516,7 @@ driver_frr_test_apply(void **state)
 	/* the same again: nothing sent */
 	base = fx->fake.n_log;
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
-	run_for(fx, 0.05);
+	run_loop_for(fx->loop, 0.05);
 	assert_int_equal(fx->fake.n_log, base);
 	assert_int_equal(fx->obs.n_drift, 0);
 	assert_int_equal(fx->obs.n_down, 0);
@@ -676,7 +532,7 @@ driver_frr_test_apply(void **state)
 	assert_int_equal(fx->fake.n_log, base + 2);	/* the read-back only */
 	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
 	driver_set_desired(&fx->h, 7, ROUTE_WITHDRAWN, NULL);	/* out of range: ignored */
-	assert_int_equal(stderr_count(fx, "frr: set_desired for prefix 7 of 2"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: set_desired for prefix 7 of 2"), 1);
 }
 
 static void
@@ -694,7 +550,7 @@ driver_frr_test_no_route_map(void **state)
 	/* a route-map name bgpd would split is not used */
 	fx->cfg.router.frr_degraded_route_map = (char *)(uintptr_t)"A B";
 	open_driver(fx);
-	assert_int_equal(stderr_count(fx, "frr: degraded route-map \"A B\" is not a plain name"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: degraded route-map \"A B\" is not a plain name"), 1);
 }
 
 static void
@@ -716,16 +572,16 @@ driver_frr_test_drift(void **state)
 	assert_int_equal(fx->obs.n_drift, 1);
 	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd has it withdrawn, want announced: "
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd has it withdrawn, want announced: "
 				      "re-asserting"), 1);
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fake_count(&fx->fake, "network 192.0.2.1/32"), 2);
 	assert_int_equal(fx->obs.n_drift, 1);
 
 	/* a route-map added by hand while we want it plain */
 	fake_network(&fx->fake, "192.0.2.1/32", "X");
 	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, NULL);
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	/* what we configured decides: not seen as drift (docs/frr.md) */
 	assert_int_equal(fx->obs.n_drift, 1);
 }
@@ -754,9 +610,9 @@ driver_frr_test_drain(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
 	assert_string_equal(fake_network_cmd(&fx->fake), "network 192.0.2.1/32 route-map ANYCAST-DRAIN");
 	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 0);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: draining in bgpd"), 1);
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: draining in bgpd"), 1);
 	/* read-backs agree: the path carries GRACEFUL_SHUTDOWN */
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
 	assert_int_equal(fx->obs.n_drift, 0);
 
@@ -780,10 +636,10 @@ driver_frr_test_drain(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DRAINING && driver_idle(&fx->h));
 	assert_string_equal(fake_network_cmd(&fx->fake),
 			    "network 2001:db8::1/128 route-map ANYCAST-DRAIN");
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[1], ROUTE_DRAINING);
 	assert_int_equal(fx->obs.n_drift, 0);
-	assert_int_equal(stderr_count(fx, "GRACEFUL_SHUTDOWN"), 0);
+	assert_int_equal(stderr_count(&fx->err, "GRACEFUL_SHUTDOWN"), 0);
 }
 
 static void
@@ -803,7 +659,7 @@ driver_frr_test_drain_readback(void **state)
 	/* wanting announced, a drained path is drift (and the other way) */
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
 	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, NULL);
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fake_count(&fx->fake, "end"), 0);
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
@@ -811,7 +667,7 @@ driver_frr_test_drain_readback(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.n_drift == 1);
 	assert_int_equal(fx->obs.drift_found, ROUTE_DRAINING);
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_ANNOUNCED);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd has it draining, want announced: "
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd has it draining, want announced: "
 				      "re-asserting"), 1);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
 	assert_string_equal(fake_find(&fx->fake, "192.0.2.1/32")->route_map, "");
@@ -834,7 +690,7 @@ driver_frr_test_drain_readback(void **state)
 	assert_int_equal(fx->obs.drift_found, ROUTE_DRAINING);
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_DEGRADED);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
 	assert_int_equal(fx->obs.n_drift, 3);
 	assert_int_equal(fake_count(&fx->fake,
@@ -854,7 +710,7 @@ driver_frr_test_drain_no_gshut(void **state)
 	start_normal(fx);
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32 route-map ANYCAST-DRAIN") >= 3);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd announces it without GRACEFUL_SHUTDOWN: "
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd announces it without GRACEFUL_SHUTDOWN: "
 				      "does route-map ANYCAST-DRAIN `set community graceful-shutdown "
 				      "additive`? see docs/frr.md"), 1);
 	assert_int_equal(fx->obs.n_drift, 1);
@@ -862,7 +718,7 @@ driver_frr_test_drain_no_gshut(void **state)
 	/* fixed: quiet again */
 	fx->fake.gshut_maps = "|ANYCAST-DRAIN|";
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
-	run_for(fx, 0.2);
+	run_loop_for(fx->loop, 0.2);
 	assert_int_equal(fx->obs.actual[0], ROUTE_DRAINING);
 	assert_int_equal(fx->obs.n_drift, 1);
 }
@@ -883,7 +739,7 @@ driver_frr_test_drain_no_route_map(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, NULL);
 	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
 	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: no drain route-map: withdrawn instead of "
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: no drain route-map: withdrawn instead of "
 				      "draining; see docs/frr.md"), 1);
 	assert_int_equal(fx->obs.n_drift, 0);
 	driver_close(&fx->h);
@@ -891,11 +747,11 @@ driver_frr_test_drain_no_route_map(void **state)
 	/* a name bgpd would split is not used: the same */
 	fx->cfg.router.frr_drain_route_map = (char *)(uintptr_t)"A B";
 	open_driver(fx);
-	assert_int_equal(stderr_count(fx, "frr: drain route-map \"A B\" is not a plain name: "
+	assert_int_equal(stderr_count(&fx->err, "frr: drain route-map \"A B\" is not a plain name: "
 				      "draining prefixes are withdrawn"), 1);
 	WAIT_UNTIL(fx, 2, driver_connected(&fx->h));
 	driver_set_desired(&fx->h, 1, ROUTE_DRAINING, NULL);
-	run_for(fx, 0.1);
+	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fake_count(&fx->fake, "network 2001:db8::1/128 route-map A B"), 0);
 	assert_int_equal(fx->obs.actual[1], ROUTE_WITHDRAWN);
 }
@@ -917,16 +773,16 @@ driver_frr_test_settle(void **state)
 		WAIT_UNTIL(fx, 2, fx->obs.actual[0] != ROUTE_WITHDRAWN && driver_idle(&fx->h));
 		driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "drained");
 		WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
-		run_for(fx, 0.1);
+		run_loop_for(fx->loop, 0.1);
 		/* still shown by bgpd, still reported as we applied it */
 		assert_non_null(fake_ghost(&fx->fake, "192.0.2.1/32"));
 		assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
-		run_for(fx, 0.6);
+		run_loop_for(fx->loop, 0.6);
 		assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
 	}
 	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 3);
 	assert_int_equal(fx->obs.n_drift, 0);
-	assert_int_equal(stderr_count(fx, "re-asserting"), 0);
+	assert_int_equal(stderr_count(&fx->err, "re-asserting"), 0);
 
 	/* a real change by hand right after an apply is still caught, once
 	 * the settle time is over */
@@ -948,7 +804,7 @@ driver_frr_test_refused(void **state)
 	start_normal(fx);
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") == 1 && driver_idle(&fx->h));
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: bgpd refused `network 192.0.2.1/32`: "
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd refused `network 192.0.2.1/32`: "
 				      "status-2 (no-match): % [BGP] Unknown command: "
 				      "network 192.0.2.1/32\n"), 1);
 	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
@@ -963,7 +819,7 @@ driver_frr_test_refused(void **state)
 	WAIT_UNTIL(fx, 2, fx->obs.n_actual[1] >= 2);
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") == 2 && driver_idle(&fx->h));
-	assert_int_equal(stderr_count(fx, "2001:db8::1/128: bgpd refused `router bgp 65099`: "
+	assert_int_equal(stderr_count(&fx->err, "2001:db8::1/128: bgpd refused `router bgp 65099`: "
 				      "status-13 (warning-config-failed): BGP is already running; "
 				      "AS is 65001\n"), 1);
 	/* retried by the next read-back, logged once */
@@ -972,7 +828,7 @@ driver_frr_test_refused(void **state)
 	open_driver(fx);
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") >= 5);
-	assert_int_equal(stderr_count(fx, "bgpd refused `router bgp 65099`"), 2);
+	assert_int_equal(stderr_count(&fx->err, "bgpd refused `router bgp 65099`"), 2);
 }
 
 static void
@@ -988,7 +844,7 @@ driver_frr_test_withdraw_absent(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
 	assert_int_equal(fake_count(&fx->fake, "no network 192.0.2.1/32"), 1);
-	assert_int_equal(stderr_count(fx, "refused"), 0);
+	assert_int_equal(stderr_count(&fx->err, "refused"), 0);
 }
 
 static void
@@ -1000,7 +856,7 @@ check_error(struct fixture *fx, enum fake_mode mode, const char *why)
 	open_driver(fx);
 	WAIT_UNTIL(fx, 3, fx->obs.n_down >= 1);
 	assert_string_equal(fx->obs.whys[fx->obs.n_whys - 1], why);
-	assert_int_equal(stderr_count(fx, why), 1);
+	assert_int_equal(stderr_count(&fx->err, why), 1);
 	WAIT_UNTIL(fx, 2, fx->fake.accepts >= 2);
 	fx->fake.mode = FAKE_NORMAL;
 	WAIT_UNTIL(fx, 3, fx->obs.n_actual[1] >= 1);
@@ -1057,7 +913,7 @@ driver_frr_test_bad_json(void **state)
 	start_normal(fx);
 	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
 	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
-	assert_int_equal(stderr_count(fx, "192.0.2.1/32: cannot read it back from bgpd: bad-json"), 1);
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: cannot read it back from bgpd: bad-json"), 1);
 	assert_true(driver_connected(&fx->h));
 }
 
@@ -1077,7 +933,7 @@ driver_frr_test_restart_reasserts(void **state)
 		fx->fake.nets[i].used = false;
 	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
 	assert_string_equal(fx->obs.whys[1], "eof");
-	assert_int_equal(stderr_count(fx, "frr: lost the vty connection to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: lost the vty connection to"), 1);
 	WAIT_UNTIL(fx, 2, fx->obs.n_up == 2);
 	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 2 &&
 		   driver_idle(&fx->h));
@@ -1092,22 +948,17 @@ static void
 driver_frr_test_socket_missing(void **state)
 {
 	struct fixture *fx = *state;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
 
 	open_driver(fx);
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
 	assert_true(driver_idle(&fx->h));	/* nothing to wait for while unreachable */
-	run_for(fx, 0.3);
+	run_loop_for(fx->loop, 0.3);
 	assert_int_equal(fx->obs.n_down, 1);
 	assert_string_equal(fx->obs.whys[0], "socket-missing");
-	assert_int_equal(stderr_count(fx, "socket-missing"), 1);
+	assert_int_equal(stderr_count(&fx->err, "socket-missing"), 1);
 
 	/* a stale socket with nobody listening */
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fx->fake.path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	close(fd);
+	stale_unix_socket(fx->fake.path);
 	WAIT_UNTIL(fx, 1, fx->obs.n_down == 2);
 	assert_string_equal(fx->obs.whys[1], "connect-refused");
 
@@ -1117,7 +968,7 @@ driver_frr_test_socket_missing(void **state)
 	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
 	/* a first apply is not drift */
 	assert_int_equal(fx->obs.n_drift, 0);
-	assert_int_equal(stderr_count(fx, "re-asserting"), 0);
+	assert_int_equal(stderr_count(&fx->err, "re-asserting"), 0);
 }
 
 static void
@@ -1129,7 +980,7 @@ driver_frr_test_backoff(void **state)
 	fake_listen(&fx->fake);
 	open_driver(fx);
 	/* 20, 40, 80, 160, 160 ms: about 7 attempts in 0.6 s, not 30 */
-	run_for(fx, 0.6);
+	run_loop_for(fx->loop, 0.6);
 	assert_true(fx->fake.accepts >= 4 && fx->fake.accepts <= 8);
 	assert_int_equal(fx->obs.n_down, 1);
 }
@@ -1193,11 +1044,11 @@ driver_frr_test_bad_prefix(void **state)
 
 	fx->prefixes[1].family = 0;
 	start_normal(fx);
-	assert_int_equal(stderr_count(fx, "2001:db8::1/128: not a prefix bgpd can take"), 1);
+	assert_int_equal(stderr_count(&fx->err, "2001:db8::1/128: not a prefix bgpd can take"), 1);
 	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
 	assert_int_equal(fake_count(&fx->fake, "show bgp ipv6 unicast 2001:db8::1/128 json"), 0);
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
-	run_for(fx, 0.05);
+	run_loop_for(fx->loop, 0.05);
 	assert_int_equal(fake_count(&fx->fake, "end"), 0);
 }
 

@@ -25,7 +25,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +41,7 @@
 #include "driver.h"
 #include "driver_bird.h"
 #include "frr_vty.h"
+#include "support/driver_fixture.h"
 
 #define BIRD_BIN	"/usr/sbin/bird"
 #define BIRDC_BIN	"/usr/sbin/birdc"
@@ -83,7 +83,7 @@ struct sx {
 	char dir[64];
 	char sock[160];
 	char state_path[160];
-	char stderr_path[160];
+	struct captured_stderr err;
 	pid_t pid;
 	struct ev_loop *loop;
 	ev_timer poll;
@@ -91,20 +91,9 @@ struct sx {
 	struct prefix_config prefix;
 	struct obs obs;
 	struct driver_handle h;
-	int saved_stderr;
 };
 
 /* ---- helpers ---- */
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* Runs a shell command, returns its stdout (static buffer). */
 static const char *
@@ -155,20 +144,9 @@ static void
 spawn(struct sx *sx, const char *const argv[])
 {
 	char out[200];
-	int fd;
 
 	snprintf(out, sizeof(out), "%s/%s.out", sx->dir, sx->be->name);
-	sx->pid = fork();
-	assert_true(sx->pid >= 0);
-	if (sx->pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
+	sx->pid = spawn_logged(argv[0], argv, out);
 }
 
 static void
@@ -449,14 +427,6 @@ static const struct driver_callbacks obs_cb = {
 	.drift = obs_drift,
 };
 
-static void
-poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)w;
-	(void)revents;
-}
-
 struct shared_case {
 	const char *name;
 	void (*run)(struct sx *sx);
@@ -473,7 +443,6 @@ setup(void **state)
 {
 	const struct shared_test *t = *state;
 	struct sx *sx = calloc(1, sizeof(*sx));
-	int fd;
 
 	assert_non_null(sx);
 	sx->be = t->be;
@@ -483,12 +452,8 @@ setup(void **state)
 		sx->skip = true;
 		return 0;
 	}
-	snprintf(sx->dir, sizeof(sx->dir), "/tmp/test_driver_shared.XXXXXX");
-	assert_non_null(mkdtemp(sx->dir));
-	snprintf(sx->stderr_path, sizeof(sx->stderr_path), "%s/stderr.log", sx->dir);
-	sx->loop = ev_loop_new(EVFLAG_AUTO);
-	ev_timer_init(&sx->poll, poll_cb, 0.01, 0.01);
-	ev_timer_start(sx->loop, &sx->poll);
+	make_temp_dir(sx->dir, sizeof(sx->dir), "test_driver_shared");
+	sx->loop = fixture_loop_new(&sx->poll, 0.01);
 
 	sx->prefix.prefix = (char *)(uintptr_t)PREFIX;
 	sx->prefix.family = AF_INET;
@@ -500,12 +465,7 @@ setup(void **state)
 	sx->cfg.router.reconnect_min_ms = 20;
 	sx->cfg.router.reconnect_max_ms = 200;
 
-	fflush(stderr);
-	sx->saved_stderr = dup(STDERR_FILENO);
-	fd = open(sx->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	capture_stderr(&sx->err, sx->dir);
 
 	sx->be->configure(sx);
 	sx->be->start(sx);
@@ -521,38 +481,17 @@ teardown(void **state)
 	if (!sx->skip) {
 		driver_close(&sx->h);
 		router_stop(sx);
-		ev_timer_stop(sx->loop, &sx->poll);
-		ev_loop_destroy(sx->loop);
-		fflush(stderr);
-		dup2(sx->saved_stderr, STDERR_FILENO);
-		close(sx->saved_stderr);
+		fixture_loop_destroy(sx->loop, &sx->poll);
+		release_stderr(&sx->err);
 		if (getenv("TEST_VERBOSE") != NULL) {
-			snprintf(cmd, sizeof(cmd), "cat '%s' '%s'/*.out >&2", sx->stderr_path, sx->dir);
+			snprintf(cmd, sizeof(cmd), "cat '%s'/*.out >&2", sx->dir);
 			if (system(cmd) != 0)
 				fprintf(stderr, "no log\n");
 		}
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sx->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", sx->dir);
+		remove_temp_dir(sx->dir);
 	}
 	free(sx);
 	return 0;
-}
-
-#define WAIT_UNTIL(sx, secs, expr) do {						\
-		double wait_deadline_ = ev_time() + (secs);			\
-		while (!(expr) && ev_time() < wait_deadline_)			\
-			ev_run((sx)->loop, EVRUN_ONCE);				\
-		assert_true(expr);						\
-	} while (0)
-
-static void
-run_for(struct sx *sx, double secs)
-{
-	double deadline = ev_time() + secs;
-
-	while (ev_time() < deadline)
-		ev_run(sx->loop, EVRUN_ONCE);
 }
 
 /* Polling the router's own view every 100 ms while the loop runs. */
@@ -612,7 +551,7 @@ case_unknown(struct sx *sx)
 	open_and_read(sx);
 	assert_int_equal(sx->obs.actual, ROUTE_ANNOUNCED);
 	driver_set_desired(&sx->h, 0, ROUTE_UNKNOWN, "starting");
-	run_for(sx, 0.8);	/* two read-backs */
+	run_loop_for(sx->loop, 0.8);	/* two read-backs */
 	assert_true(sx->obs.n_actual >= 3);
 	assert_int_equal(sx->be->state(sx), ROUTE_ANNOUNCED);
 	assert_int_equal(sx->obs.n_drift, 0);
@@ -625,7 +564,7 @@ case_announce(struct sx *sx)
 	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
 	assert_int_equal(sx->be->state(sx), ROUTE_WITHDRAWN);
 	announce(sx);
-	run_for(sx, 0.4);
+	run_loop_for(sx->loop, 0.4);
 	assert_int_equal(sx->obs.actual, ROUTE_ANNOUNCED);
 	assert_int_equal(sx->obs.n_drift, 0);
 }
@@ -643,7 +582,7 @@ case_withdraw(struct sx *sx)
 	 * (--withdraw-all waits for it) */
 	WAIT_UNTIL(sx, 0.25, sx->obs.n_actual > n && sx->obs.actual == ROUTE_WITHDRAWN);
 	WAIT_APPLIED(sx, ROUTE_WITHDRAWN);
-	run_for(sx, 0.4);
+	run_loop_for(sx->loop, 0.4);
 	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
 	assert_int_equal(sx->obs.n_drift, 0);
 }
@@ -697,7 +636,7 @@ case_degraded(struct sx *sx)
 		assert_non_null(strstr(vtysh(sx, "-c 'show running-config'"),
 				       "  network " PREFIX " route-map " ROUTE_MAP "\n"));
 	/* a read-back agrees with it */
-	run_for(sx, 0.4);
+	run_loop_for(sx->loop, 0.4);
 	assert_int_equal(sx->obs.actual, ROUTE_DEGRADED);
 	assert_int_equal(sx->obs.n_drift, 0);
 	/* and back */
@@ -742,7 +681,7 @@ case_drain(struct sx *sx)
 	WAIT_APPLIED(sx, ROUTE_DRAINING);
 	check_gshut(sx);
 	/* read-backs agree with it */
-	run_for(sx, 0.4);
+	run_loop_for(sx->loop, 0.4);
 	assert_int_equal(sx->obs.actual, ROUTE_DRAINING);
 	assert_int_equal(sx->obs.n_drift, 0);
 
@@ -763,7 +702,7 @@ case_drain(struct sx *sx)
 	/* the drain time is over: withdrawn */
 	driver_set_desired(&sx->h, 0, ROUTE_WITHDRAWN, "drained (operator)");
 	WAIT_APPLIED(sx, ROUTE_WITHDRAWN);
-	run_for(sx, 0.4);
+	run_loop_for(sx->loop, 0.4);
 	assert_int_equal(sx->obs.actual, ROUTE_WITHDRAWN);
 	assert_int_equal(sx->obs.n_drift, 1);
 }
@@ -775,7 +714,7 @@ case_socket_missing(struct sx *sx)
 	unlink(sx->sock);
 	open_driver(sx);
 	driver_set_desired(&sx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
-	run_for(sx, 0.3);
+	run_loop_for(sx->loop, 0.3);
 	assert_int_equal(sx->obs.n_down, 1);
 	assert_string_equal(sx->obs.why, "socket-missing");
 	assert_false(driver_connected(&sx->h));

@@ -34,6 +34,7 @@
 
 #include "probe.h"
 #include "probe_capacity.h"
+#include "support/probe_harness.h"
 
 #define FAKE_PID 4242
 
@@ -374,15 +375,9 @@ probe_capacity_test_socket_link(void **state)
 /* ---- the probe against a fake tree ---- */
 
 struct t {
-	struct ev_loop *loop;
+	struct probe_harness h;
 	char root[64];
 	char path[PATH_MAX];
-	struct probe_config cfg;
-	struct probe *probe;
-	struct probe_report report;
-	int n_reports;
-	ev_timer guard;
-	bool guard_fired;
 };
 
 static const char *
@@ -573,26 +568,6 @@ fake_tree(struct t *t)
 	put(t, "etc/pptpd.conf", "localip 192.168.0.1\nremoteip 192.168.0.234-238,192.168.0.245\n");
 }
 
-static void
-guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct t *t = w->data;
-
-	(void)loop;
-	(void)revents;
-	t->guard_fired = true;
-}
-
-static void
-report_cb(struct probe *p, const struct probe_report *r, void *arg)
-{
-	struct t *t = arg;
-
-	(void)p;
-	t->n_reports++;
-	t->report = *r;
-}
-
 static char *
 xstrdup_test(const char *s)
 {
@@ -611,22 +586,15 @@ setup(void **state)
 	snprintf(t->root, sizeof(t->root), "/tmp/test_probe_capacity.XXXXXX");
 	assert_non_null(mkdtemp(t->root));
 	/* a loop of its own: the default loop would reap our fake pptpd */
-	t->loop = ev_loop_new(EVFLAG_AUTO);
-	assert_non_null(t->loop);
-	ev_timer_init(&t->guard, guard_cb, 3., 0.);
-	t->guard.data = t;
-	t->cfg.name = "capacity-test";
-	t->cfg.kind = PROBE_KIND_CAPACITY;
-	t->cfg.interval_ms = 60000;	/* one run per case */
-	t->cfg.timeout_ms = 1000;
-	t->cfg.rise = 1;
-	t->cfg.fall = 1;
-	t->cfg.u.capacity.pidfile = xstrdup_test(tpath(t, "run/pptpd.pid"));
-	t->cfg.u.capacity.pptpd_conf = xstrdup_test(tpath(t, "etc/pptpd.conf"));
-	t->cfg.u.capacity.max_sessions = 0;
-	t->cfg.u.capacity.sessions_percent = 90;
-	t->cfg.u.capacity.fds_percent = 90;
-	t->cfg.u.capacity.conntrack_percent = 90;
+	probe_harness_setup(&t->h, NULL, "capacity-test", PROBE_KIND_CAPACITY);
+	t->h.guard_seconds = 3.;
+	t->h.check_fds = false;
+	t->h.cfg.u.capacity.pidfile = xstrdup_test(tpath(t, "run/pptpd.pid"));
+	t->h.cfg.u.capacity.pptpd_conf = xstrdup_test(tpath(t, "etc/pptpd.conf"));
+	t->h.cfg.u.capacity.max_sessions = 0;
+	t->h.cfg.u.capacity.sessions_percent = 90;
+	t->h.cfg.u.capacity.fds_percent = 90;
+	t->h.cfg.u.capacity.conntrack_percent = 90;
 	probe_capacity_set_root(t->root);
 	*state = t;
 	return 0;
@@ -638,39 +606,23 @@ teardown(void **state)
 	struct t *t = *state;
 	char cmd[PATH_MAX + 16];
 
-	probe_destroy(t->probe);
-	ev_timer_stop(t->loop, &t->guard);
-	ev_loop_destroy(t->loop);
+	probe_harness_teardown(&t->h);
 	probe_capacity_set_root(NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t->root);
 	assert_int_equal(system(cmd), 0);
-	free(t->cfg.u.capacity.pidfile);
-	free(t->cfg.u.capacity.pptpd_conf);
+	free(t->h.cfg.u.capacity.pidfile);
+	free(t->h.cfg.u.capacity.pptpd_conf);
 	free(t);
 	return 0;
 }
 
-/* Create the probe and wait for its first report. */
+/* The report as assert_report() wants it, and its detail. */
 static void
-run_probe(struct t *t)
+assert_report_detail(const struct probe_harness *h, enum probe_result result, const char *reason,
+		     const char *detail)
 {
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	ev_timer_start(t->loop, &t->guard);
-	while (t->n_reports < 1 && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-	assert_int_equal(t->n_reports, 1);
-}
-
-static void
-assert_report(struct t *t, enum probe_result result, const char *reason, const char *detail)
-{
-	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
-	assert_string_equal(t->report.reason, reason);
-	assert_string_equal(t->report.detail, detail);
-	assert_false(t->report.immediate);
+	assert_report(h, result, reason);
+	assert_string_equal(h->report.detail, detail);
 }
 
 static void
@@ -679,8 +631,8 @@ probe_capacity_test_ok(void **state)
 	struct t *t = *state;
 
 	fake_tree(t);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 2/6 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -692,15 +644,15 @@ probe_capacity_test_sessions_high(void **state)
 	fake_proc(t, 5005, FAKE_PID, "pptpctrl", 'S');
 	fake_proc(t, 5006, FAKE_PID, "pptpctrl", 'S');
 	fake_proc(t, 5007, FAKE_PID, "pptpctrl", 'S');
-	run_probe(t);
+	probe_harness_run(&t->h);
 	/* 5 of 6 is 83 %: under 90 */
-	assert_report(t, PROBE_UP, "ok", "sessions 5/6 fds 3/1024 conntrack 100/262144");
-	probe_destroy(t->probe);
-	t->n_reports = 0;
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 5/6 fds 3/1024 conntrack 100/262144");
+	probe_destroy(t->h.probe);
+	t->h.n_reports = 0;
 	fake_proc(t, 5008, FAKE_PID, "pptpctrl", 'S');
-	run_probe(t);
-	assert_report(t, PROBE_DEGRADED, "sessions-high",
-		      "sessions 6/6 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DEGRADED, "sessions-high",
+			     "sessions 6/6 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -711,10 +663,10 @@ probe_capacity_test_max_sessions(void **state)
 	/* the configured limit wins; pptpd.conf is not even read */
 	fake_tree(t);
 	assert_int_equal(unlink(tpath(t, "etc/pptpd.conf")), 0);
-	t->cfg.u.capacity.max_sessions = 2;
-	run_probe(t);
-	assert_report(t, PROBE_DEGRADED, "sessions-high",
-		      "sessions 2/2 fds 3/1024 conntrack 100/262144");
+	t->h.cfg.u.capacity.max_sessions = 2;
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DEGRADED, "sessions-high",
+			     "sessions 2/2 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -724,8 +676,8 @@ probe_capacity_test_fds_high(void **state)
 
 	fake_tree(t);
 	fake_limits(t, "3");
-	run_probe(t);
-	assert_report(t, PROBE_DEGRADED, "fds-high", "sessions 2/6 fds 3/3 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DEGRADED, "fds-high", "sessions 2/6 fds 3/3 conntrack 100/262144");
 }
 
 static void
@@ -735,8 +687,8 @@ probe_capacity_test_fds_unlimited(void **state)
 
 	fake_tree(t);
 	fake_limits(t, "unlimited");
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/unlimited conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 2/6 fds 3/unlimited conntrack 100/262144");
 }
 
 static void
@@ -746,9 +698,9 @@ probe_capacity_test_conntrack_high(void **state)
 
 	fake_tree(t);
 	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "235930\n");	/* 90.0003 % */
-	run_probe(t);
-	assert_report(t, PROBE_DEGRADED, "conntrack-high",
-		      "sessions 2/6 fds 3/1024 conntrack 235930/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DEGRADED, "conntrack-high",
+			     "sessions 2/6 fds 3/1024 conntrack 235930/262144");
 }
 
 static void
@@ -759,10 +711,10 @@ probe_capacity_test_first_crossed(void **state)
 	fake_tree(t);
 	fake_limits(t, "3");
 	put(t, "proc/sys/net/netfilter/nf_conntrack_count", "262144\n");
-	t->cfg.u.capacity.max_sessions = 2;
-	run_probe(t);
-	assert_report(t, PROBE_DEGRADED, "sessions-high",
-		      "sessions 2/2 fds 3/3 conntrack 262144/262144");
+	t->h.cfg.u.capacity.max_sessions = 2;
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DEGRADED, "sessions-high",
+			     "sessions 2/2 fds 3/3 conntrack 262144/262144");
 }
 
 static void
@@ -773,8 +725,8 @@ probe_capacity_test_no_conntrack(void **state)
 	fake_tree(t);
 	assert_int_equal(unlink(tpath(t, "proc/sys/net/netfilter/nf_conntrack_count")), 0);
 	assert_int_equal(unlink(tpath(t, "proc/sys/net/netfilter/nf_conntrack_max")), 0);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 2/6 fds 3/1024");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 2/6 fds 3/1024");
 }
 
 static void
@@ -788,8 +740,8 @@ probe_capacity_test_ppp_fallback(void **state)
 	fake_proc(t, 5002, 1, "pptpctrl", 'S');
 	mkdirs(t, "sys/class/net/ppp1");
 	mkdirs(t, "sys/class/net/pppoe-wan");	/* still a ppp* interface */
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 3/6 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 3/6 fds 3/1024 conntrack 100/262144");
 }
 
 /* Make this daemon hold socket INODE connected from LADDR:LPORT to pptpd,
@@ -816,8 +768,8 @@ probe_capacity_test_own(void **state)
 	/* 5001 serves our pptp-control probe: not a session */
 	fake_tree(t);
 	fake_own(t, 5, "tcp", "127.0.0.1", 40001, 9001);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -830,9 +782,9 @@ probe_capacity_test_own_all(void **state)
 	fake_tree(t);
 	fake_own(t, 5, "tcp", "127.0.0.1", 40001, 9001);
 	fake_own(t, 6, "tcp6", "2001:db8::7", 40002, 9003);
-	t->cfg.u.capacity.max_sessions = 1;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 0/1 own 2 fds 3/1024 conntrack 100/262144");
+	t->h.cfg.u.capacity.max_sessions = 1;
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 0/1 own 2 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -843,8 +795,8 @@ probe_capacity_test_own_mapped(void **state)
 	/* our socket is AF_INET6 (::ffff:127.0.0.1), pptpd's AF_INET */
 	fake_tree(t);
 	fake_own(t, 5, "tcp6", "::ffff:127.0.0.1", 40001, 9001);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 1/6 own 1 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -861,8 +813,8 @@ probe_capacity_test_own_netns(void **state)
 	fake_tcp(t, "proc/5006/net/tcp", "192.0.2.1", 1723, "192.0.2.2", 40006, 0x01, 7006);
 	fake_own(t, 5, "tcp", "192.0.2.2", 40005, 9005);
 	fake_own(t, 6, "tcp", "192.0.2.2", 40006, 9006);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 2/6 own 2 fds 3/1024 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 2/6 own 2 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -885,9 +837,9 @@ probe_capacity_test_own_unresolved(void **state)
 	/* nor is a socket in TIME_WAIT, held by nobody (inode 0) */
 	fake_tcp(t, "proc/self/net/tcp", "127.0.0.1", 40001, "127.0.0.1", 1723, 0x06, 0);
 	fake_link(t, "proc/self/fd/8", "socket:[0]");
-	t->cfg.u.capacity.max_sessions = 10;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok", "sessions 6/10 fds 3/1024 conntrack 100/262144");
+	t->h.cfg.u.capacity.max_sessions = 10;
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_UP, "ok", "sessions 6/10 fds 3/1024 conntrack 100/262144");
 }
 
 static void
@@ -897,8 +849,8 @@ probe_capacity_test_pidfile_missing(void **state)
 
 	fake_tree(t);
 	assert_int_equal(unlink(tpath(t, "run/pptpd.pid")), 0);
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "pidfile-missing", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DOWN, "pidfile-missing", "conntrack 100/262144");
 }
 
 static void
@@ -908,8 +860,8 @@ probe_capacity_test_pidfile_invalid(void **state)
 
 	fake_tree(t);
 	put(t, "run/pptpd.pid", "42x\n");
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "pidfile-invalid", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DOWN, "pidfile-invalid", "conntrack 100/262144");
 }
 
 static void
@@ -919,8 +871,8 @@ probe_capacity_test_process_gone(void **state)
 
 	fake_tree(t);
 	put(t, "run/pptpd.pid", "4243\n");
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "process-gone", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DOWN, "process-gone", "conntrack 100/262144");
 }
 
 static void
@@ -930,8 +882,8 @@ probe_capacity_test_zombie(void **state)
 
 	fake_tree(t);
 	fake_proc(t, FAKE_PID, 1, "pptpd", 'Z');
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "process-gone", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_DOWN, "process-gone", "conntrack 100/262144");
 }
 
 static void
@@ -941,8 +893,8 @@ probe_capacity_test_conf_missing(void **state)
 
 	fake_tree(t);
 	assert_int_equal(unlink(tpath(t, "etc/pptpd.conf")), 0);
-	run_probe(t);
-	assert_report(t, PROBE_ERROR, "pptpd-conf-missing", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_ERROR, "pptpd-conf-missing", "conntrack 100/262144");
 }
 
 static void
@@ -952,8 +904,8 @@ probe_capacity_test_conf_invalid(void **state)
 
 	fake_tree(t);
 	put(t, "etc/pptpd.conf", "remoteip 192.168.0.1-999\n");
-	run_probe(t);
-	assert_report(t, PROBE_ERROR, "pptpd-conf-invalid", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_ERROR, "pptpd-conf-invalid", "conntrack 100/262144");
 }
 
 static void
@@ -965,8 +917,8 @@ probe_capacity_test_proc_unreadable(void **state)
 	fake_tree(t);
 	assert_int_equal(unlink(tpath(t, "proc/4242/stat")), 0);
 	mkdirs(t, "proc/4242/stat");
-	run_probe(t);
-	assert_report(t, PROBE_ERROR, "proc-unreadable", "conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_ERROR, "proc-unreadable", "conntrack 100/262144");
 }
 
 static void
@@ -979,8 +931,8 @@ probe_capacity_test_fds_unreadable(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tpath(t, "proc/4242/fd"));
 	assert_int_equal(system(cmd), 0);
 	put(t, "proc/4242/fd", "not a directory\n");
-	run_probe(t);
-	assert_report(t, PROBE_ERROR, "fds-unreadable", "sessions 2/6 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_ERROR, "fds-unreadable", "sessions 2/6 conntrack 100/262144");
 }
 
 static void
@@ -990,8 +942,8 @@ probe_capacity_test_limits_unreadable(void **state)
 
 	fake_tree(t);
 	put(t, "proc/4242/limits", "Max cpu time unlimited unlimited seconds\n");
-	run_probe(t);
-	assert_report(t, PROBE_ERROR, "limits-unreadable", "sessions 2/6 conntrack 100/262144");
+	probe_harness_run(&t->h);
+	assert_report_detail(&t->h, PROBE_ERROR, "limits-unreadable", "sessions 2/6 conntrack 100/262144");
 }
 
 /* ---- against the real /proc ---- */
@@ -1040,12 +992,12 @@ probe_capacity_test_real_proc(void **state)
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	pid = spawn_fake_pptpd(t);
 	put(t, "run/pptpd.pid", "%d\n", (int)pid);
-	t->cfg.u.capacity.max_sessions = 10;
-	t->cfg.u.capacity.fds_percent = 100;
-	t->cfg.u.capacity.conntrack_percent = 100;
+	t->h.cfg.u.capacity.max_sessions = 10;
+	t->h.cfg.u.capacity.fds_percent = 100;
+	t->h.cfg.u.capacity.conntrack_percent = 100;
 	/* wait until both children have exec'd pptpctrl */
 	for (tries = 0; tries < 200; tries++) {
-		assert_int_equal(probe_capacity_measure(&t->cfg.u.capacity, &s, &reason), PROBE_UP);
+		assert_int_equal(probe_capacity_measure(&t->h.cfg.u.capacity, &s, &reason), PROBE_UP);
 		if (s.sessions == 2)
 			break;
 		usleep(10000);
@@ -1054,31 +1006,31 @@ probe_capacity_test_real_proc(void **state)
 	assert_true(s.have_fds);
 	assert_true(s.fds >= 3);	/* stdio at least */
 	assert_true(s.max_fds > 0);
-	run_probe(t);
-	assert_string_equal(probe_result_names[t->report.result], "UP");
-	assert_string_equal(t->report.reason, "ok");
+	probe_harness_run(&t->h);
+	assert_string_equal(probe_result_names[t->h.report.result], "UP");
+	assert_string_equal(t->h.report.reason, "ok");
 	/* the fd count moves while sleep's loader and locale set up: not compared */
 	snprintf(prefix, sizeof(prefix), "sessions 2/10 fds ");
-	assert_memory_equal(t->report.detail, prefix, strlen(prefix));
+	assert_memory_equal(t->h.report.detail, prefix, strlen(prefix));
 
 	/* at the limit */
-	probe_destroy(t->probe);
-	t->n_reports = 0;
-	t->cfg.u.capacity.max_sessions = 2;
-	run_probe(t);
-	assert_string_equal(probe_result_names[t->report.result], "DEGRADED");
-	assert_string_equal(t->report.reason, "sessions-high");
+	probe_destroy(t->h.probe);
+	t->h.n_reports = 0;
+	t->h.cfg.u.capacity.max_sessions = 2;
+	probe_harness_run(&t->h);
+	assert_string_equal(probe_result_names[t->h.report.result], "DEGRADED");
+	assert_string_equal(t->h.report.reason, "sessions-high");
 
 	/* pptpd gone */
 	assert_int_equal(kill(-pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	while (waitpid(-1, NULL, 0) > 0)	/* its children, reparented to us */
 		;
-	probe_destroy(t->probe);
-	t->n_reports = 0;
-	run_probe(t);
-	assert_string_equal(probe_result_names[t->report.result], "DOWN");
-	assert_string_equal(t->report.reason, "process-gone");
+	probe_destroy(t->h.probe);
+	t->h.n_reports = 0;
+	probe_harness_run(&t->h);
+	assert_string_equal(probe_result_names[t->h.report.result], "DOWN");
+	assert_string_equal(t->h.report.reason, "process-gone");
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 }
 
@@ -1161,7 +1113,7 @@ measure_ctrls(struct t *t, uint64_t n, struct probe_capacity_sample *s)
 	int tries;
 
 	for (tries = 0; tries < 200; tries++) {
-		assert_int_equal(probe_capacity_measure(&t->cfg.u.capacity, s, &reason), PROBE_UP);
+		assert_int_equal(probe_capacity_measure(&t->h.cfg.u.capacity, s, &reason), PROBE_UP);
 		if (s->sessions + s->own == n)
 			return;
 		usleep(10000);
@@ -1189,7 +1141,7 @@ probe_capacity_test_real_own(void **state)
 	assert_true(l4 >= 0);
 	l6 = listen_on("::1", &port6);		/* -1 where there is no IPv6 */
 	put(t, "run/pptpd.pid", "%d\n", (int)getpid());
-	t->cfg.u.capacity.max_sessions = 2;
+	t->h.cfg.u.capacity.max_sessions = 2;
 
 	/* ours: the connecting socket is held by this process too */
 	own4 = connect_to(l4);
@@ -1214,22 +1166,22 @@ probe_capacity_test_real_own(void **state)
 	measure_ctrls(t, (uint64_t)n, &s);
 	assert_int_equal(s.sessions, 1);
 	assert_int_equal(s.own, n - 1);
-	run_probe(t);
-	assert_string_equal(probe_result_names[t->report.result], "UP");
-	assert_string_equal(t->report.reason, "ok");
+	probe_harness_run(&t->h);
+	assert_string_equal(probe_result_names[t->h.report.result], "UP");
+	assert_string_equal(t->h.report.reason, "ok");
 	snprintf(prefix, sizeof(prefix), "sessions 1/2 own %d fds ", n - 1);
-	assert_memory_equal(t->report.detail, prefix, strlen(prefix));
+	assert_memory_equal(t->h.report.detail, prefix, strlen(prefix));
 
 	/* once our end is closed, its pptpctrl is nobody's: counted */
 	close(own4);
 	measure_ctrls(t, (uint64_t)n, &s);
 	assert_int_equal(s.sessions, 2);
 	assert_int_equal(s.own, n - 2);
-	probe_destroy(t->probe);
-	t->n_reports = 0;
-	run_probe(t);
-	assert_string_equal(probe_result_names[t->report.result], "DEGRADED");
-	assert_string_equal(t->report.reason, "sessions-high");
+	probe_destroy(t->h.probe);
+	t->h.n_reports = 0;
+	probe_harness_run(&t->h);
+	assert_string_equal(probe_result_names[t->h.report.result], "DEGRADED");
+	assert_string_equal(t->h.report.reason, "sessions-high");
 
 	for (i = 0; i < n; i++) {
 		assert_int_equal(kill(ctrls[i], SIGKILL), 0);

@@ -21,12 +21,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +37,7 @@
 #include <ev.h>
 
 #include "probe.h"
+#include "support/probe_harness.h"
 
 /* ---- a scripted HTTP server on the loop ---- */
 
@@ -128,21 +126,12 @@ web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void
 web_start(struct web *w, struct ev_loop *loop, enum web_mode mode, const char *reply, size_t len)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t slen = sizeof(sin);
-
 	w->loop = loop;
 	w->mode = mode;
 	w->reply = reply;
 	w->reply_len = reply ? (len ? len : strlen(reply)) : 0;
 	w->cfd = -1;
-	w->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(w->lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(w->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(w->lfd, 8), 0);
-	assert_int_equal(getsockname(w->lfd, (struct sockaddr *)&sin, &slen), 0);
-	w->port = ntohs(sin.sin_port);
+	w->lfd = listen_loopback(&w->port);
 	ev_io_init(&w->accept_io, web_accept_cb, w->lfd, EV_READ);
 	w->accept_io.data = w;
 	ev_io_init(&w->conn_io, web_conn_cb, -1, EV_READ);
@@ -164,36 +153,13 @@ web_stop(struct web *w)
 /* ---- fixture ---- */
 
 struct t {
-	struct ev_loop *loop;
-	struct probe_config cfg;
-	struct probe *probe;
-	struct probe_report report;
-	int n_reports;
-	bool destroy_in_report;
-	ev_timer guard;
-	bool guard_fired;
-	int fds_before;
+	struct probe_harness h;
 	struct web web;
 	char dir[64];
 	char url[128];
 	char path[PATH_MAX];
 	char *argv[8];
 };
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* No child of ours is left, alive or zombie (WNOWAIT: look, do not reap). */
 static bool
@@ -205,47 +171,14 @@ no_children(void)
 	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
 }
 
-static void
-guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct t *t = w->data;
-
-	(void)loop;
-	(void)revents;
-	t->guard_fired = true;
-}
-
-static void
-report_cb(struct probe *p, const struct probe_report *r, void *arg)
-{
-	struct t *t = arg;
-
-	(void)p;
-	t->n_reports++;
-	t->report = *r;
-	if (t->destroy_in_report) {
-		probe_destroy(t->probe);
-		t->probe = NULL;
-	}
-}
-
-static void
-arm_guard(struct t *t, double seconds)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, seconds, 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-}
-
 /* Run the loop until every child is reaped (libev's ev_child does it). */
 static void
 run_until_no_children(struct t *t)
 {
-	arm_guard(t, 3.);
-	while (!no_children() && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
+	arm_guard(&t->h, 3.);
+	while (!no_children() && !t->h.guard_fired)
+		ev_run(t->h.loop, EVRUN_ONCE);
+	ev_timer_stop(t->h.loop, &t->h.guard);
 	assert_true(no_children());
 }
 
@@ -255,16 +188,9 @@ setup(void **state)
 	struct t *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	t->loop = ev_default_loop(0);
-	assert_non_null(t->loop);
-	t->fds_before = count_fds();
-	ev_timer_init(&t->guard, guard_cb, 5., 0.);
-	t->guard.data = t;
-	t->cfg.name = "generic-test";
-	t->cfg.interval_ms = 60000;	/* one run per case */
-	t->cfg.timeout_ms = 2000;
-	t->cfg.rise = 1;
-	t->cfg.fall = 1;
+	/* ev_child works on the default loop only; each case sets its kind */
+	probe_harness_setup(&t->h, ev_default_loop(0), "generic-test", PROBE_KIND_TCP);
+	t->h.cfg.timeout_ms = 2000;
 	snprintf(t->dir, sizeof(t->dir), "/tmp/test_probe_generic.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	*state = t;
@@ -277,84 +203,16 @@ teardown(void **state)
 	struct t *t = *state;
 	char cmd[128];
 
-	probe_destroy(t->probe);
+	probe_destroy(t->h.probe);
+	t->h.probe = NULL;
 	web_stop(&t->web);
 	run_until_no_children(t);
-	ev_timer_stop(t->loop, &t->guard);
 	/* every socket, pipe and curl handle of the probe is closed */
-	assert_int_equal(count_fds(), t->fds_before);
+	probe_harness_teardown(&t->h);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
 	assert_int_equal(system(cmd), 0);
 	free(t);
 	return 0;
-}
-
-/* Loop until the n-th report, with a guard. */
-static void
-run_until_reports(struct t *t, int n)
-{
-	arm_guard(t, 5.);
-	while (t->n_reports < n && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-	assert_int_equal(t->n_reports, n);
-}
-
-static void
-run_probe(struct t *t)
-{
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	run_until_reports(t, 1);
-}
-
-static void
-assert_report(struct t *t, enum probe_result result, const char *reason)
-{
-	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
-	assert_string_equal(t->report.reason, reason);
-	assert_false(t->report.immediate);
-}
-
-/* A port bound on loopback with nothing listening: SYN gets RST. */
-static int
-closed_port(int family, uint16_t *port)
-{
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	socklen_t len = sizeof(ss);
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET ? sizeof(struct sockaddr_in)
-							       : sizeof(struct sockaddr_in6)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					: ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-/* Make the next descriptor number the first one over the limit. */
-static void
-limit_fds(struct rlimit *saved)
-{
-	struct rlimit low;
-	int next = dup(0);
-
-	assert_true(next >= 0);
-	close(next);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, saved), 0);
-	low = *saved;
-	low.rlim_cur = (rlim_t)next;
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 }
 
 /* ---- tcp ---- */
@@ -362,9 +220,9 @@ limit_fds(struct rlimit *saved)
 static void
 tcp_config(struct t *t, const char *address, uint16_t port)
 {
-	t->cfg.kind = PROBE_KIND_TCP;
-	t->cfg.u.tcp.address = (char *)(uintptr_t)address;
-	t->cfg.u.tcp.port = port;
+	t->h.cfg.kind = PROBE_KIND_TCP;
+	t->h.cfg.u.tcp.address = (char *)(uintptr_t)address;
+	t->h.cfg.u.tcp.port = port;
 }
 
 static void
@@ -372,14 +230,14 @@ probe_generic_test_tcp_ok(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
 	tcp_config(t, "127.0.0.1", t->web.port);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 	/* the probe closed at once: the server sees the connection end */
-	arm_guard(t, 2.);
-	while (!t->web.saw_eof && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
+	arm_guard(&t->h, 2.);
+	while (!t->web.saw_eof && !t->h.guard_fired)
+		ev_run(t->h.loop, EVRUN_ONCE);
 	assert_true(t->web.saw_eof);
 	assert_int_equal(t->web.n_conn, 1);
 }
@@ -393,39 +251,25 @@ probe_generic_test_tcp_refused(void **state)
 
 	assert_true(fd >= 0);
 	tcp_config(t, "127.0.0.1", port);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "connect-refused");
+	assert_report(&t->h, PROBE_DOWN, "connect-refused");
 }
 
 static void
 probe_generic_test_tcp_timeout(void **state)
 {
 	struct t *t = *state;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int lfd, filler[4];
+	struct blackhole bh;
 
 	/* a listener that never accepts and has a full queue drops SYNs */
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(lfd, 0), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	for (int i = 0; i < 4; i++) {
-		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		(void)connect(filler[i], (struct sockaddr *)&sin, sizeof(sin));
-	}
-	usleep(50000);
-	tcp_config(t, "127.0.0.1", ntohs(sin.sin_port));
-	t->cfg.timeout_ms = 300;
-	run_probe(t);
-	for (int i = 0; i < 4; i++)
-		close(filler[i]);
-	close(lfd);
-	assert_report(t, PROBE_DOWN, "connect-timeout");
-	assert_true(t->report.latency_ms >= 250);
+	blackhole_open(&bh);
+	tcp_config(t, "127.0.0.1", bh.port);
+	t->h.cfg.timeout_ms = 300;
+	probe_harness_run(&t->h);
+	blackhole_close(&bh);
+	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
+	assert_true(t->h.report.latency_ms >= 250);
 }
 
 static void
@@ -438,9 +282,9 @@ probe_generic_test_tcp_ipv6(void **state)
 	if (fd < 0)
 		skip();
 	tcp_config(t, "::1", port);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "connect-refused");
+	assert_report(&t->h, PROBE_DOWN, "connect-refused");
 }
 
 static void
@@ -449,7 +293,7 @@ probe_generic_test_tcp_bad_address(void **state)
 	struct t *t = *state;
 
 	tcp_config(t, "localhost", 80);	/* names are never resolved */
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
 }
 
 static void
@@ -460,9 +304,9 @@ probe_generic_test_tcp_socket_emfile(void **state)
 
 	tcp_config(t, "127.0.0.1", 9);
 	limit_fds(&saved);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
-	assert_report(t, PROBE_ERROR, "socket-emfile");
+	assert_report(&t->h, PROBE_ERROR, "socket-emfile");
 }
 
 static void
@@ -470,13 +314,13 @@ probe_generic_test_tcp_two_runs(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
 	tcp_config(t, "127.0.0.1", t->web.port);
-	t->cfg.interval_ms = 200;
-	t->cfg.timeout_ms = 100;
-	run_probe(t);
-	run_until_reports(t, 2);
-	assert_report(t, PROBE_UP, "ok");
+	t->h.cfg.interval_ms = 200;
+	t->h.cfg.timeout_ms = 100;
+	probe_harness_run(&t->h);
+	run_until_reports(&t->h, 2);
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_true(t->web.n_conn >= 1);
 }
 
@@ -490,10 +334,10 @@ static void
 http_config(struct t *t, const char *host, const char *path, const char *body_contains)
 {
 	snprintf(t->url, sizeof(t->url), "http://%s:%u%s", host, t->web.port, path);
-	t->cfg.kind = PROBE_KIND_HTTP;
-	t->cfg.u.http.url = t->url;
-	t->cfg.u.http.expect_status = 200;
-	t->cfg.u.http.body_contains = (char *)(uintptr_t)body_contains;
+	t->h.cfg.kind = PROBE_KIND_HTTP;
+	t->h.cfg.u.http.url = t->url;
+	t->h.cfg.u.http.expect_status = 200;
+	t->h.cfg.u.http.body_contains = (char *)(uintptr_t)body_contains;
 }
 
 static void
@@ -501,10 +345,10 @@ probe_generic_test_http_ok(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "127.0.0.1", "/health", "lo wo");
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->web.n_conn, 1);
 	assert_memory_equal(t->web.request, "GET /health HTTP/1.1\r\n", 22);
 	assert_non_null(strstr(t->web.request, "\r\nUser-Agent: anycast-healthd\r\n"));
@@ -515,10 +359,10 @@ probe_generic_test_http_ok_no_body_check(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 }
 
 static void
@@ -528,10 +372,10 @@ probe_generic_test_http_status(void **state)
 	static const char reply[] =
 		"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!";
 
-	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, reply, 0);
 	http_config(t, "127.0.0.1", "/", "oops");
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-status-500");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-status-500");
 }
 
 static void
@@ -540,11 +384,11 @@ probe_generic_test_http_expect_status(void **state)
 	struct t *t = *state;
 	static const char reply[] = "HTTP/1.1 204 No Content\r\n\r\n";
 
-	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, reply, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	t->cfg.u.http.expect_status = 204;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	t->h.cfg.u.http.expect_status = 204;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 }
 
 static void
@@ -552,10 +396,10 @@ probe_generic_test_http_body_mismatch(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "127.0.0.1", "/", "goodbye");
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-body-mismatch");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-body-mismatch");
 }
 
 static void
@@ -565,10 +409,10 @@ probe_generic_test_http_redirect_not_followed(void **state)
 	static const char reply[] =
 		"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n";
 
-	web_start(&t->web, t->loop, WEB_ANSWER, reply, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, reply, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-status-302");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-status-302");
 	assert_int_equal(t->web.n_conn, 1);
 }
 
@@ -595,10 +439,10 @@ probe_generic_test_http_body_first_64k(void **state)
 	size_t len;
 	char *reply = big_reply(65536 - 6, &len);	/* the last bytes searched */
 
-	web_start(&t->web, t->loop, WEB_ANSWER, reply, len);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, reply, len);
 	http_config(t, "127.0.0.1", "/", "NEEDLE");
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 	free(reply);
 }
 
@@ -609,10 +453,10 @@ probe_generic_test_http_body_after_64k(void **state)
 	size_t len;
 	char *reply = big_reply(65536 - 5, &len);	/* straddles the cut */
 
-	web_start(&t->web, t->loop, WEB_ANSWER, reply, len);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, reply, len);
 	http_config(t, "127.0.0.1", "/", "NEEDLE");
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-body-mismatch");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-body-mismatch");
 	free(reply);
 }
 
@@ -621,16 +465,16 @@ probe_generic_test_http_timeout(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	t->cfg.timeout_ms = 300;
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-timeout");
-	assert_true(t->report.latency_ms >= 250);
+	t->h.cfg.timeout_ms = 300;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-timeout");
+	assert_true(t->h.report.latency_ms >= 250);
 	/* the connection is gone with the run */
-	arm_guard(t, 2.);
-	while (!t->web.saw_eof && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
+	arm_guard(&t->h, 2.);
+	while (!t->web.saw_eof && !t->h.guard_fired)
+		ev_run(t->h.loop, EVRUN_ONCE);
 	assert_true(t->web.saw_eof);
 }
 
@@ -644,9 +488,9 @@ probe_generic_test_http_refused(void **state)
 	assert_true(fd >= 0);
 	t->web.port = port;
 	http_config(t, "127.0.0.1", "/", NULL);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "http-couldnt-connect");
+	assert_report(&t->h, PROBE_DOWN, "http-couldnt-connect");
 }
 
 static void
@@ -654,10 +498,10 @@ probe_generic_test_http_got_nothing(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_CLOSE, NULL, 0);
+	web_start(&t->web, t->h.loop, WEB_CLOSE, NULL, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-got-nothing");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-got-nothing");
 }
 
 static void
@@ -666,10 +510,10 @@ probe_generic_test_http_not_http(void **state)
 	struct t *t = *state;
 
 	/* libcurl refuses HTTP/0.9 (a reply without a status line) */
-	web_start(&t->web, t->loop, WEB_ANSWER, "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "http-unsupported-protocol");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "http-unsupported-protocol");
 }
 
 static void
@@ -683,9 +527,9 @@ probe_generic_test_http_ipv6(void **state)
 		skip();
 	t->web.port = port;
 	http_config(t, "[::1]", "/", NULL);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "http-couldnt-connect");
+	assert_report(&t->h, PROBE_DOWN, "http-couldnt-connect");
 }
 
 static void
@@ -694,10 +538,10 @@ probe_generic_test_http_host_name(void **state)
 	struct t *t = *state;
 
 	/* a name goes through libcurl's resolver thread, off the loop */
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "localhost", "/", "hello");
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 }
 
 static void
@@ -706,14 +550,14 @@ probe_generic_test_http_two_runs(void **state)
 	struct t *t = *state;
 
 	/* each run opens a fresh connection and leaves none behind */
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "127.0.0.1", "/", "hello");
-	t->cfg.interval_ms = 300;
-	t->cfg.timeout_ms = 200;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	run_until_reports(t, 2);
-	assert_report(t, PROBE_UP, "ok");
+	t->h.cfg.interval_ms = 300;
+	t->h.cfg.timeout_ms = 200;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
+	run_until_reports(&t->h, 2);
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->web.n_conn, 2);
 }
 
@@ -722,12 +566,12 @@ probe_generic_test_http_destroy_in_report(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_ANSWER, http_ok, 0);
+	web_start(&t->web, t->h.loop, WEB_ANSWER, http_ok, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	t->destroy_in_report = true;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	assert_null(t->probe);
+	t->h.destroy_in_report = true;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_null(t->h.probe);
 }
 
 static void
@@ -735,17 +579,17 @@ probe_generic_test_http_destroy_running(void **state)
 {
 	struct t *t = *state;
 
-	web_start(&t->web, t->loop, WEB_SILENT, NULL, 0);
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
 	http_config(t, "127.0.0.1", "/", NULL);
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	arm_guard(t, 2.);
-	while (t->web.request_len == 0 && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h);
+	assert_non_null(t->h.probe);
+	arm_guard(&t->h, 2.);
+	while (t->web.request_len == 0 && !t->h.guard_fired)
+		ev_run(t->h.loop, EVRUN_ONCE);
 	assert_true(t->web.request_len > 0);
-	probe_destroy(t->probe);	/* mid-transfer */
-	t->probe = NULL;
-	assert_int_equal(t->n_reports, 0);
+	probe_destroy(t->h.probe);	/* mid-transfer */
+	t->h.probe = NULL;
+	assert_int_equal(t->h.n_reports, 0);
 }
 
 /* ---- exec ---- */
@@ -758,9 +602,9 @@ exec_config(struct t *t, const char *const *argv)
 	for (i = 0; argv[i] != NULL && i < 7; i++)
 		t->argv[i] = (char *)(uintptr_t)argv[i];
 	t->argv[i] = NULL;
-	t->cfg.kind = PROBE_KIND_EXEC;
-	t->cfg.u.exec.argv = t->argv;
-	t->cfg.u.exec.argc = i;
+	t->h.cfg.kind = PROBE_KIND_EXEC;
+	t->h.cfg.u.exec.argv = t->argv;
+	t->h.cfg.u.exec.argc = i;
 }
 
 /* Write an executable script in the test directory; returns its path. */
@@ -784,8 +628,8 @@ probe_generic_test_exec_true(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ "/bin/true", NULL });
-	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "ok");
 }
 
 static void
@@ -794,8 +638,8 @@ probe_generic_test_exec_false(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ "/bin/false", NULL });
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "exit-1");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "exit-1");
 }
 
 static void
@@ -806,8 +650,8 @@ probe_generic_test_exec_line_exit(void **state)
 	exec_config(t, (const char *[]){
 		script(t, "radius", "echo 'radius: no answer from 10.0.0.5'\necho more\nexit 3\n"),
 		NULL });
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "exit-3: radius: no answer from 10.0.0.5");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "exit-3: radius: no answer from 10.0.0.5");
 }
 
 static void
@@ -817,8 +661,8 @@ probe_generic_test_exec_line_up(void **state)
 
 	exec_config(t, (const char *[]){
 		script(t, "ok", "echo '  12 sessions  '\necho 'to stderr' >&2\n"), NULL });
-	run_probe(t);
-	assert_report(t, PROBE_UP, "12 sessions");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "12 sessions");
 }
 
 static void
@@ -829,8 +673,8 @@ probe_generic_test_exec_args(void **state)
 	/* no shell: the arguments arrive as they are */
 	exec_config(t, (const char *[]){
 		script(t, "args", "echo \"$#:$1:$2\"\n"), "a b", "$HOME", NULL });
-	run_probe(t);
-	assert_report(t, PROBE_UP, "2:a b:$HOME");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "2:a b:$HOME");
 }
 
 static void
@@ -844,10 +688,10 @@ probe_generic_test_exec_sanitized(void **state)
 		script(t, "long", "printf 'a\\tb\\001c'\n"
 				  "printf '%070d\\n' 0\nexit 2\n"),
 		NULL });
-	run_probe(t);
+	probe_harness_run(&t->h);
 	snprintf(want, sizeof(want), "exit-2: a?b?c%050d", 0);
 	assert_int_equal(strlen(want), 63);
-	assert_report(t, PROBE_DOWN, want);
+	assert_report(&t->h, PROBE_DOWN, want);
 }
 
 static void
@@ -865,9 +709,9 @@ probe_generic_test_exec_stdio(void **state)
 		 "if [ -e /proc/$$/fd/%d ]; then l=leaked; else l=clean; fi\n"
 		 "echo \"$s $l\"\n", leak);
 	exec_config(t, (const char *[]){ script(t, "stdio", body), NULL });
-	run_probe(t);
+	probe_harness_run(&t->h);
 	close(leak);
-	assert_report(t, PROBE_UP, "stdin-eof clean");
+	assert_report(&t->h, PROBE_UP, "stdin-eof clean");
 }
 
 static void
@@ -876,8 +720,8 @@ probe_generic_test_exec_signal(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ script(t, "sig", "echo dying\nkill -TERM $$\n"), NULL });
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "signal-15");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "signal-15");
 }
 
 static void
@@ -886,8 +730,8 @@ probe_generic_test_exec_missing(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ "/nonexistent/check-radius", "-q", NULL });
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "exit-127");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "exit-127");
 }
 
 static void
@@ -896,10 +740,10 @@ probe_generic_test_exec_timeout(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ "/bin/sleep", "30", NULL });
-	t->cfg.timeout_ms = 300;
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "exec-timeout");
-	assert_true(t->report.latency_ms >= 250);	/* not before the timeout */
+	t->h.cfg.timeout_ms = 300;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "exec-timeout");
+	assert_true(t->h.report.latency_ms >= 250);	/* not before the timeout */
 	/* killed and reaped: no zombie (teardown checks the same) */
 	run_until_no_children(t);
 }
@@ -917,9 +761,9 @@ probe_generic_test_exec_timeout_group(void **state)
 	snprintf(body, sizeof(body), "echo $$ > %s\n/bin/sleep 30 &\n/bin/sleep 30 &\nwait\n",
 		 pidfile);
 	exec_config(t, (const char *[]){ script(t, "group", body), NULL });
-	t->cfg.timeout_ms = 300;
-	run_probe(t);
-	assert_report(t, PROBE_DOWN, "exec-timeout");
+	t->h.cfg.timeout_ms = 300;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_DOWN, "exec-timeout");
 	f = fopen(pidfile, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
@@ -940,10 +784,10 @@ probe_generic_test_exec_background_output(void **state)
 	 * is killed with the group once the command exited */
 	exec_config(t, (const char *[]){
 		script(t, "bg", "(/bin/sleep 30; echo late) &\necho early\nexit 0\n"), NULL });
-	run_probe(t);
-	assert_report(t, PROBE_UP, "early");
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "early");
 	/* ended with the command, not with the 30 s background child */
-	assert_true(t->report.latency_ms < 10000);
+	assert_true(t->h.report.latency_ms < 10000);
 	run_until_no_children(t);
 }
 
@@ -955,9 +799,9 @@ probe_generic_test_exec_pipe_emfile(void **state)
 
 	exec_config(t, (const char *[]){ "/bin/true", NULL });
 	limit_fds(&saved);
-	run_probe(t);
+	probe_harness_run(&t->h);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
-	assert_report(t, PROBE_ERROR, "pipe-emfile");
+	assert_report(&t->h, PROBE_ERROR, "pipe-emfile");
 }
 
 static void
@@ -966,16 +810,16 @@ probe_generic_test_exec_destroy_running(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ "/bin/sleep", "30", NULL });
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	arm_guard(t, 2.);
-	while (no_children() && !t->guard_fired)	/* until it forked */
-		ev_run(t->loop, EVRUN_ONCE);
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h);
+	assert_non_null(t->h.probe);
+	arm_guard(&t->h, 2.);
+	while (no_children() && !t->h.guard_fired)	/* until it forked */
+		ev_run(t->h.loop, EVRUN_ONCE);
 	assert_false(no_children());
-	probe_destroy(t->probe);
-	t->probe = NULL;
+	probe_destroy(t->h.probe);
+	t->h.probe = NULL;
 	run_until_no_children(t);
-	assert_int_equal(t->n_reports, 0);
+	assert_int_equal(t->h.n_reports, 0);
 }
 
 static void
@@ -984,13 +828,13 @@ probe_generic_test_exec_two_runs(void **state)
 	struct t *t = *state;
 
 	exec_config(t, (const char *[]){ script(t, "n", "echo run\n"), NULL });
-	t->cfg.interval_ms = 200;
-	t->cfg.timeout_ms = 150;
-	run_probe(t);
-	assert_report(t, PROBE_UP, "run");
-	run_until_reports(t, 2);
-	assert_report(t, PROBE_UP, "run");
-	assert_false(t->report.changed);
+	t->h.cfg.interval_ms = 200;
+	t->h.cfg.timeout_ms = 150;
+	probe_harness_run(&t->h);
+	assert_report(&t->h, PROBE_UP, "run");
+	run_until_reports(&t->h, 2);
+	assert_report(&t->h, PROBE_UP, "run");
+	assert_false(t->h.report.changed);
 }
 
 static void
@@ -1001,10 +845,10 @@ probe_generic_test_exec_needs_default_loop(void **state)
 
 	assert_non_null(other);
 	exec_config(t, (const char *[]){ "/bin/true", NULL });
-	assert_null(probe_create(other, &t->cfg, report_cb, t));
+	assert_null(probe_create(other, &t->h.cfg, probe_harness_report, &t->h));
 	ev_loop_destroy(other);
 	exec_config(t, (const char *[]){ "true", NULL });	/* not absolute */
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
 }
 
 int

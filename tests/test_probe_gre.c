@@ -23,7 +23,7 @@
  * After each case the test checks that no descriptor leaked.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* accept4, unshare */
+#define _GNU_SOURCE 1	/* unshare */
 #endif
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,13 +32,11 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -56,21 +54,22 @@
 
 #include "pptp_wire.h"
 #include "probe.h"
+#include "support/fake_pptp.h"
+#include "support/probe_harness.h"
 
 static bool test_can_run;	/* root, and in our own network namespace */
 
 #define NEED_ROOT() do { if (!test_can_run) skip(); } while (0)
 
-/* ---- the fake server ---- */
+/* ---- the fake server: its script (the TCP side is support/fake_pptp.c) ---- */
 
 struct fake;
 typedef void fake_hook(struct fake *f);
 
 struct fake {
-	struct ev_loop *loop;
-	int lfd, cfd, raw;
-	uint16_t port;
-	ev_io accept_io, conn_io, raw_io;
+	struct fake_pptp tcp;
+	int raw;
+	ev_io raw_io;
 	/* script */
 	bool silent_sccrq;		/* say nothing to SCCRQ */
 	bool silent_ocrq;		/* say nothing to OCRQ */
@@ -83,7 +82,7 @@ struct fake {
 	uint16_t peer_xor;		/* non-zero: a wrong peer call ID */
 	fake_hook *after_ocrp;		/* sends GRE, CDN, closes... */
 	/* what it saw */
-	int n_conn, n_ocrq, n_ccrq, n_stopccrq;
+	int n_ocrq, n_ccrq, n_stopccrq;
 	bool got_ocrq;
 	uint8_t ocrq[168];
 	uint16_t x;			/* the probe's call ID */
@@ -92,26 +91,13 @@ struct fake {
 	int n_gre;			/* GRE from the probe to our call ID */
 	uint8_t gre[64];
 	size_t gre_len;
-	bool saw_eof;
-	/* buffers */
-	uint8_t in[2048];
-	size_t in_len;
 };
-
-static void
-fake_close_conn(struct fake *f)
-{
-	ev_io_stop(f->loop, &f->conn_io);
-	if (f->cfd >= 0)
-		close(f->cfd);
-	f->cfd = -1;
-}
 
 static void
 fake_send(struct fake *f, const uint8_t *b, size_t n)
 {
-	assert_true(f->cfd >= 0);
-	assert_int_equal(send(f->cfd, b, n, MSG_NOSIGNAL), (ssize_t)n);
+	assert_true(f->tcp.cfd >= 0);
+	assert_int_equal(send(f->tcp.cfd, b, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
 /* GRE from "the server" (127.0.0.1) to the probe. */
@@ -137,15 +123,9 @@ fake_send_lcp(struct fake *f, uint16_t call_id)
 static void
 fake_queue_sccrp(struct fake *f)
 {
-	uint8_t b[156] = {
-		0x00, 0x9c, 0x00, 0x01, 0x1a, 0x2b, 0x3c, 0x4d, 0x00, 0x02, 0x00, 0x00,
-		0x01, 0x00, 0x01, 0x00,
-		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-		0x00, 0x01, 0x00, 0x01,
-		'f', 'a', 'k', 'e',
-		[92] = 'l', 'i', 'n', 'u', 'x',
-	};
+	uint8_t b[FAKE_PPTP_SCCRP_LEN];
 
+	fake_pptp_sccrp(b, 1);
 	fake_send(f, b, sizeof(b));
 }
 
@@ -176,10 +156,8 @@ fake_on_ocrq(struct fake *f, const uint8_t *raw)
 		return;
 	if (f->ocrp_raw != NULL) {
 		fake_send(f, f->ocrp_raw, f->ocrp_raw_len);
-		if (f->close_after_raw) {
-			f->saw_eof = true;
-			fake_close_conn(f);
-		}
+		if (f->close_after_raw)
+			fake_pptp_hang_up(&f->tcp);
 		return;
 	}
 	fake_queue_ocrp(f, f->call_id, f->x ^ f->peer_xor, f->ocrp_result);
@@ -188,8 +166,9 @@ fake_on_ocrq(struct fake *f, const uint8_t *raw)
 }
 
 static void
-fake_on_msg(struct fake *f, const uint8_t *raw, const struct pptp_ctrl_msg *m)
+fake_on_msg(struct fake_pptp *fp, const uint8_t *raw, const struct pptp_ctrl_msg *m)
 {
+	struct fake *f = fp->data;
 	uint8_t b[64];
 
 	switch (m->type) {
@@ -214,55 +193,6 @@ fake_on_msg(struct fake *f, const uint8_t *raw, const struct pptp_ctrl_msg *m)
 	default:
 		fail_msg("fake server: unexpected message type %u", m->type);
 	}
-}
-
-static void
-fake_conn_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fake *f = w->data;
-	struct pptp_ctrl_msg m;
-	size_t n;
-	ssize_t r;
-
-	(void)loop;
-	(void)revents;
-	r = recv(f->cfd, f->in + f->in_len, sizeof(f->in) - f->in_len, 0);
-	if (r <= 0) {
-		f->saw_eof = true;
-		fake_close_conn(f);
-		return;
-	}
-	f->in_len += (size_t)r;
-	while (f->cfd >= 0 &&
-	       pptp_decode_control(f->in, f->in_len, &m, &n) == PPTP_DECODE_OK) {
-		uint8_t raw[PPTP_CONTROL_MAX_LEN];
-
-		memcpy(raw, f->in, n);
-		memmove(f->in, f->in + n, f->in_len - n);
-		f->in_len -= n;
-		fake_on_msg(f, raw, &m);
-	}
-}
-
-static void
-fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fake *f = w->data;
-	int one = 1;
-	int fd;
-
-	(void)revents;
-	fd = accept4(f->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	fake_close_conn(f);	/* a new run replaces the last connection */
-	f->n_conn++;
-	f->cfd = fd;
-	f->saw_eof = false;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ev_io_init(&f->conn_io, fake_conn_cb, fd, EV_READ);
-	f->conn_io.data = f;
-	ev_io_start(loop, &f->conn_io);
 }
 
 /* The probe's GRE to our call ID; the raw socket also sees our own. */
@@ -293,26 +223,10 @@ fake_raw_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 fake_start(struct fake *f, struct ev_loop *loop)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int one = 1;
-
 	memset(f, 0, sizeof(*f));
-	f->loop = loop;
-	f->cfd = -1;
 	f->ocrp_result = 1;
 	f->call_id = 0x0080;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(f->lfd >= 0);
-	setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(f->lfd, 8), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&sin, &len), 0);
-	f->port = ntohs(sin.sin_port);
-	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
-	f->accept_io.data = f;
-	ev_io_start(loop, &f->accept_io);
+	fake_pptp_start(&f->tcp, loop, fake_on_msg, f);
 	f->raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
 	assert_true(f->raw >= 0);
 	ev_io_init(&f->raw_io, fake_raw_cb, f->raw, EV_READ);
@@ -323,17 +237,13 @@ fake_start(struct fake *f, struct ev_loop *loop)
 static void
 fake_stop(struct fake *f)
 {
-	if (f->loop == NULL)
+	if (f->tcp.loop == NULL)
 		return;
-	fake_close_conn(f);
-	ev_io_stop(f->loop, &f->accept_io);
-	ev_io_stop(f->loop, &f->raw_io);
-	if (f->lfd >= 0)
-		close(f->lfd);
+	ev_io_stop(f->tcp.loop, &f->raw_io);
 	if (f->raw >= 0)
 		close(f->raw);
-	f->lfd = f->raw = -1;
-	f->loop = NULL;
+	f->raw = -1;
+	fake_pptp_stop(&f->tcp);
 }
 
 /* ---- the real pptpd ---- */
@@ -498,57 +408,10 @@ pptpd_stop(struct pptpd *d)
 /* ---- the harness ---- */
 
 struct t {
-	struct ev_loop *loop;
+	struct probe_harness h;
 	struct fake fake;
 	struct pptpd pptpd;
-	struct probe_config cfg;
-	struct probe *probe;
-	ev_timer guard;
-	bool guard_fired;
-	int n_reports;
-	struct probe_report report;
-	bool destroy_in_report;
-	int fds_before;
 };
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void
-guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct t *t = w->data;
-
-	(void)loop;
-	(void)revents;
-	t->guard_fired = true;
-}
-
-static void
-report_cb(struct probe *p, const struct probe_report *r, void *arg)
-{
-	struct t *t = arg;
-
-	(void)p;
-	t->n_reports++;
-	t->report = *r;
-	if (t->destroy_in_report) {
-		probe_destroy(t->probe);
-		t->probe = NULL;
-	}
-}
 
 static int
 setup(void **state)
@@ -556,20 +419,10 @@ setup(void **state)
 	struct t *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	t->fds_before = count_fds();
-	t->loop = ev_loop_new(EVFLAG_AUTO);
-	assert_non_null(t->loop);
-	ev_timer_init(&t->guard, guard_cb, 5., 0.);
-	t->guard.data = t;
-	t->cfg.name = "gre-test";
-	t->cfg.kind = PROBE_KIND_PPTP_GRE;
-	t->cfg.interval_ms = 60000;	/* one run per case */
-	t->cfg.timeout_ms = 1000;
-	t->cfg.rise = 1;
-	t->cfg.fall = 1;
-	t->cfg.u.pptp_gre.address = "127.0.0.1";
-	t->cfg.u.pptp_gre.port = 0;
-	t->cfg.u.pptp_gre.host_name = NULL;
+	probe_harness_setup(&t->h, NULL, "gre-test", PROBE_KIND_PPTP_GRE);
+	t->h.cfg.u.pptp_gre.address = "127.0.0.1";
+	t->h.cfg.u.pptp_gre.port = 0;
+	t->h.cfg.u.pptp_gre.host_name = NULL;
 	*state = t;
 	return 0;
 }
@@ -579,73 +432,21 @@ teardown(void **state)
 {
 	struct t *t = *state;
 
-	probe_destroy(t->probe);
 	fake_stop(&t->fake);
 	pptpd_stop(&t->pptpd);
-	ev_timer_stop(t->loop, &t->guard);
-	ev_loop_destroy(t->loop);
 	/* every socket of the probe and the servers is closed */
-	assert_int_equal(count_fds(), t->fds_before);
+	probe_harness_teardown(&t->h);
 	free(t);
 	return 0;
 }
 
-static void
-run_until(struct t *t, const bool *flag)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, 5., 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-	while (!*flag && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-}
-
-/* Run the loop for a while whatever happens. */
-static void
-run_for(struct t *t, double seconds)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, seconds, 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-	while (!t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-}
-
-static void
-run_until_reports(struct t *t, int n)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, 5., 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-	while (t->n_reports < n && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-	assert_int_equal(t->n_reports, n);
-}
-
-/* Create the probe and wait for its first run's report in t->report. */
+/* Create the probe (port 0: the fake's) and wait for its first run's report. */
 static void
 run_probe(struct t *t)
 {
-	if (t->cfg.u.pptp_gre.port == 0)
-		t->cfg.u.pptp_gre.port = t->fake.port;
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	run_until_reports(t, 1);
-}
-
-static void
-assert_report(struct t *t, enum probe_result result, const char *reason)
-{
-	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
-	assert_string_equal(t->report.reason, reason);
-	assert_false(t->report.immediate);
+	if (t->h.cfg.u.pptp_gre.port == 0)
+		t->h.cfg.u.pptp_gre.port = t->fake.tcp.port;
+	probe_harness_run(&t->h);
 }
 
 /* After a result with the call up: Call-Clear-Request for our call ID,
@@ -653,7 +454,7 @@ assert_report(struct t *t, enum probe_result result, const char *reason)
 static void
 assert_polite_teardown(struct t *t, int n_ccrq)
 {
-	run_until(t, &t->fake.saw_eof);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_ccrq, n_ccrq);
 	if (n_ccrq > 0)
 		assert_int_equal(t->fake.ccrq_call_id, t->fake.x);
@@ -689,16 +490,16 @@ probe_gre_test_ok(void **state)
 	};
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_lcp;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	assert_string_equal(t->report.detail, "");
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_string_equal(t->h.report.detail, "");
 	assert_int_equal(t->fake.n_ocrq, 1);
 	assert_int_not_equal(t->fake.x, 0);
 	assert_memory_equal(t->fake.ocrq + 16, ocrq_fields, sizeof(ocrq_fields));
 	/* our GRE reached the server before the answer counted */
-	run_until(t, &t->fake.saw_eof);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_gre, 1);
 	assert_int_equal(t->fake.gre_len, 26);
 	assert_memory_equal(t->fake.gre, gre_head, sizeof(gre_head));
@@ -706,8 +507,8 @@ probe_gre_test_ok(void **state)
 	assert_int_equal(t->fake.gre[21], 0x06);
 	assert_memory_not_equal(t->fake.gre + 22, "\0\0\0\0", 4);
 	assert_polite_teardown(t, 1);
-	assert_int_equal(t->probe->runs, 1);
-	assert_int_equal(t->probe->failures, 0);
+	assert_int_equal(t->h.probe->runs, 1);
+	assert_int_equal(t->h.probe->failures, 0);
 }
 
 /* The server sends its LCP and drops the connection at once: the LCP frame
@@ -716,8 +517,7 @@ static void
 after_ocrp_lcp_close(struct fake *f)
 {
 	fake_send_lcp(f, f->x);
-	f->saw_eof = true;
-	fake_close_conn(f);
+	fake_pptp_hang_up(&f->tcp);
 }
 
 static void
@@ -726,10 +526,10 @@ probe_gre_test_lcp_then_close(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_lcp_close;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 }
 
 /* Unrelated GRE first (another call, a non-LCP PPP frame, an ack), then
@@ -755,14 +555,14 @@ probe_gre_test_skips_noise(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_noise_then_lcp;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	/* the other call's packet, the IPCP frame, the ack; our own GRE went to
 	 * call ID 0x0080 and is skipped too (whether or not it is read first) */
-	assert_true(strncmp(t->report.detail, "gre skipped ", 12) == 0);
-	assert_true(atoi(t->report.detail + 12) >= 3);
+	assert_true(strncmp(t->h.report.detail, "gre skipped ", 12) == 0);
+	assert_true(atoi(t->h.report.detail + 12) >= 3);
 	assert_polite_teardown(t, 1);
 }
 
@@ -786,17 +586,17 @@ probe_gre_test_ocrp_results(void **state)
 
 	NEED_ROOT();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t->n_reports = 0;
-		t->cfg.u.pptp_gre.port = 0;
-		fake_start(&t->fake, t->loop);
+		t->h.n_reports = 0;
+		t->h.cfg.u.pptp_gre.port = 0;
+		fake_start(&t->fake, t->h.loop);
 		t->fake.ocrp_result = cases[i].result;
 		t->fake.after_ocrp = after_ocrp_lcp;	/* must not count after a failed OCRP */
 		run_probe(t);
-		assert_report(t, PROBE_DOWN, cases[i].reason);
+		assert_report(&t->h, PROBE_DOWN, cases[i].reason);
 		/* no call to clear, but the control connection is stopped */
 		assert_polite_teardown(t, 0);
-		probe_destroy(t->probe);
-		t->probe = NULL;
+		probe_destroy(t->h.probe);
+		t->h.probe = NULL;
 		fake_stop(&t->fake);
 	}
 }
@@ -807,11 +607,11 @@ probe_gre_test_ocrp_call_id_mismatch(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.peer_xor = 0x0101;
 	t->fake.after_ocrp = after_ocrp_lcp;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "ocrp-call-id-mismatch");
+	assert_report(&t->h, PROBE_DOWN, "ocrp-call-id-mismatch");
 	assert_polite_teardown(t, 0);
 }
 
@@ -821,13 +621,13 @@ probe_gre_test_ocrp_timeout(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 300;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 300;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.silent_ocrq = true;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "ocrp-timeout");
-	assert_true(t->report.latency_ms >= 290);	/* not before the timeout */
-	run_until(t, &t->fake.saw_eof);	/* cancel() closed the connection */
+	assert_report(&t->h, PROBE_DOWN, "ocrp-timeout");
+	assert_true(t->h.report.latency_ms >= 290);	/* not before the timeout */
+	run_until(&t->h, &t->fake.tcp.saw_eof);	/* cancel() closed the connection */
 	assert_int_equal(t->fake.n_ocrq, 1);
 }
 
@@ -837,12 +637,12 @@ probe_gre_test_sccrp_timeout(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 300;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 300;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.silent_sccrq = true;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "sccrp-timeout");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "sccrp-timeout");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_ocrq, 0);
 }
 
@@ -854,13 +654,13 @@ probe_gre_test_sccrp_timeout(void **state)
 static void
 run_ocrp_raw(struct t *t, const uint8_t *raw, size_t len, bool close_after, const char *reason)
 {
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.ocrp_raw = raw;
 	t->fake.ocrp_raw_len = len;
 	t->fake.close_after_raw = close_after;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, reason);
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, reason);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_ccrq, 0);
 }
 
@@ -883,11 +683,11 @@ probe_gre_test_ocrp_lying_length(void **state)
 
 	NEED_ROOT();
 	run_ocrp_raw(t, raw40, sizeof(raw40), false, "size-mismatch");
-	probe_destroy(t->probe);
-	t->probe = NULL;
+	probe_destroy(t->h.probe);
+	t->h.probe = NULL;
 	fake_stop(&t->fake);
-	t->n_reports = 0;
-	t->cfg.u.pptp_gre.port = 0;
+	t->h.n_reports = 0;
+	t->h.cfg.u.pptp_gre.port = 0;
 	run_ocrp_raw(t, raw12, sizeof(raw12), false, "size-mismatch");
 }
 
@@ -940,18 +740,17 @@ probe_gre_test_cdn_before_lcp(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_cdn;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "call-closed-before-lcp");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "call-closed-before-lcp");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 }
 
 static void
 after_ocrp_close(struct fake *f)
 {
-	f->saw_eof = true;
-	fake_close_conn(f);
+	fake_pptp_hang_up(&f->tcp);
 }
 
 static void
@@ -960,10 +759,10 @@ probe_gre_test_close_before_lcp(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_close;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "call-closed-before-lcp");
+	assert_report(&t->h, PROBE_DOWN, "call-closed-before-lcp");
 }
 
 /* ---- fake server: GRE that must not count ---- */
@@ -983,13 +782,13 @@ probe_gre_test_other_calls_only(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 400;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 400;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_other_calls;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-no-lcp");
-	run_until(t, &t->fake.saw_eof);
-	assert_int_equal(t->probe->failures, 1);
+	assert_report(&t->h, PROBE_DOWN, "gre-no-lcp");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
+	assert_int_equal(t->h.probe->failures, 1);
 }
 
 /* Y == X: our own Configure-Request, seen by our raw socket on the way out,
@@ -1000,11 +799,11 @@ probe_gre_test_own_packet(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 400;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 400;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.call_id_is_x = true;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-no-lcp");
+	assert_report(&t->h, PROBE_DOWN, "gre-no-lcp");
 	assert_int_equal(t->fake.n_gre, 1);	/* it was really sent, to X */
 }
 
@@ -1027,11 +826,11 @@ probe_gre_test_oversized_gre(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 400;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 400;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_oversized;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-no-lcp");
+	assert_report(&t->h, PROBE_DOWN, "gre-no-lcp");
 }
 
 static void
@@ -1054,11 +853,11 @@ probe_gre_test_bad_gre_for_us(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_bad_protocol;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-bad-header");
-	assert_string_equal(t->report.detail, "gre-bad-protocol");
+	assert_report(&t->h, PROBE_DOWN, "gre-bad-header");
+	assert_string_equal(t->h.report.detail, "gre-bad-protocol");
 	assert_polite_teardown(t, 1);
 }
 
@@ -1080,11 +879,11 @@ probe_gre_test_lying_gre_length(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_lying_gre;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-bad-header");
-	assert_string_equal(t->report.detail, "gre-bad-length");
+	assert_report(&t->h, PROBE_DOWN, "gre-bad-header");
+	assert_string_equal(t->h.report.detail, "gre-bad-length");
 }
 
 /* GRE version 0 that happens to have our call ID where PPTP keeps it: some
@@ -1107,11 +906,11 @@ probe_gre_test_gre_v0_skipped(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 400;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.timeout_ms = 400;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_gre_v0;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "gre-no-lcp");
+	assert_report(&t->h, PROBE_DOWN, "gre-no-lcp");
 }
 
 /* ---- local failures ---- */
@@ -1120,20 +919,16 @@ static void
 probe_gre_test_connect_refused(void **state)
 {
 	struct t *t = *state;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	uint16_t port;
 	int fd;
 
 	NEED_ROOT();
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = closed_port(AF_INET, &port);
 	assert_true(fd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	t->cfg.u.pptp_gre.port = ntohs(sin.sin_port);
+	t->h.cfg.u.pptp_gre.port = port;
 	run_probe(t);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "connect-refused");
+	assert_report(&t->h, PROBE_DOWN, "connect-refused");
 }
 
 static void
@@ -1142,13 +937,13 @@ probe_gre_test_bad_address(void **state)
 	struct t *t = *state;
 
 	/* no socket is opened: runs without root too */
-	t->cfg.u.pptp_gre.port = 1723;
-	t->cfg.u.pptp_gre.address = "pptp.example.com";	/* never resolved */
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
-	t->cfg.u.pptp_gre.address = "::1";		/* GRE over IPv4 only */
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
-	t->cfg.u.pptp_gre.address = NULL;
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+	t->h.cfg.u.pptp_gre.port = 1723;
+	t->h.cfg.u.pptp_gre.address = "pptp.example.com";	/* never resolved */
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
+	t->h.cfg.u.pptp_gre.address = "::1";		/* GRE over IPv4 only */
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
+	t->h.cfg.u.pptp_gre.address = NULL;
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
 }
 
 /* Without CAP_NET_RAW (a child that became nobody) the probe cannot run at
@@ -1163,8 +958,8 @@ probe_gre_test_no_cap_net_raw(void **state)
 	pid_t pid;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
-	t->cfg.u.pptp_gre.port = t->fake.port;
+	fake_start(&t->fake, t->h.loop);
+	t->h.cfg.u.pptp_gre.port = t->fake.tcp.port;
 	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1175,14 +970,14 @@ probe_gre_test_no_cap_net_raw(void **state)
 		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(2);
 		loop = ev_loop_new(EVFLAG_AUTO);
-		t->loop = loop;
-		t->n_reports = 0;
-		t->probe = probe_create(loop, &t->cfg, report_cb, t);
-		if (t->probe == NULL)
+		t->h.loop = loop;
+		t->h.n_reports = 0;
+		t->h.probe = probe_create(loop, &t->h.cfg, probe_harness_report, &t->h);
+		if (t->h.probe == NULL)
 			_exit(3);
-		for (int i = 0; i < 1000 && t->n_reports == 0; i++)
+		for (int i = 0; i < 1000 && t->h.n_reports == 0; i++)
 			ev_run(loop, EVRUN_ONCE);
-		dprintf(pfd[1], "%s %s", probe_result_names[t->report.result], t->report.reason);
+		dprintf(pfd[1], "%s %s", probe_result_names[t->h.report.result], t->h.report.reason);
 		_exit(0);
 	}
 	close(pfd[1]);
@@ -1193,8 +988,8 @@ probe_gre_test_no_cap_net_raw(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(n > 0);
 	assert_string_equal(buf, "ERROR eperm-raw-socket");
-	run_for(t, 0.05);
-	assert_int_equal(t->fake.n_conn, 0);
+	run_for(&t->h, 0.05);
+	assert_int_equal(t->fake.tcp.n_conn, 0);
 }
 
 /* ---- scheduling ---- */
@@ -1206,21 +1001,21 @@ probe_gre_test_two_runs(void **state)
 	uint16_t first;
 
 	NEED_ROOT();
-	t->cfg.interval_ms = 300;
-	t->cfg.timeout_ms = 200;
-	fake_start(&t->fake, t->loop);
+	t->h.cfg.interval_ms = 300;
+	t->h.cfg.timeout_ms = 200;
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_lcp;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_polite_teardown(t, 1);
 	first = t->fake.x;
-	run_until_reports(t, 2);
-	assert_report(t, PROBE_UP, "ok");
-	assert_int_equal(t->fake.n_conn, 2);
+	run_until_reports(&t->h, 2);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_int_equal(t->fake.tcp.n_conn, 2);
 	/* a fresh call ID and call serial per run */
 	assert_int_equal(t->fake.ocrq[15], 2);
 	if (t->fake.x == first)	/* 1 in 65535: try once more */
-		run_until_reports(t, 3);
+		run_until_reports(&t->h, 3);
 	assert_int_not_equal(t->fake.x, first);
 }
 
@@ -1230,13 +1025,13 @@ probe_gre_test_destroy_in_report(void **state)
 	struct t *t = *state;
 
 	NEED_ROOT();
-	fake_start(&t->fake, t->loop);
+	fake_start(&t->fake, t->h.loop);
 	t->fake.after_ocrp = after_ocrp_lcp;
-	t->destroy_in_report = true;	/* the report callback frees the probe */
+	t->h.destroy_in_report = true;	/* the report callback frees the probe */
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	assert_null(t->probe);
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_null(t->h.probe);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	/* teardown() checks that no descriptor is left */
 }
 
@@ -1247,18 +1042,18 @@ probe_gre_test_timeout_closes_raw(void **state)
 	int during;
 
 	NEED_ROOT();
-	t->cfg.timeout_ms = 300;
-	fake_start(&t->fake, t->loop);	/* OCRP ok, then no GRE at all */
-	t->cfg.u.pptp_gre.port = t->fake.port;
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	run_until(t, &t->fake.got_ocrq);
-	run_for(t, 0.05);
+	t->h.cfg.timeout_ms = 300;
+	fake_start(&t->fake, t->h.loop);	/* OCRP ok, then no GRE at all */
+	t->h.cfg.u.pptp_gre.port = t->fake.tcp.port;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h);
+	assert_non_null(t->h.probe);
+	run_until(&t->h, &t->fake.got_ocrq);
+	run_for(&t->h, 0.05);
 	/* the probe's TCP and raw sockets and the fake's connection are open */
 	during = count_fds();
-	run_until_reports(t, 1);
-	assert_report(t, PROBE_DOWN, "gre-no-lcp");
-	run_until(t, &t->fake.saw_eof);
+	run_until_reports(&t->h, 1);
+	assert_report(&t->h, PROBE_DOWN, "gre-no-lcp");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(count_fds(), during - 3);
 }
 
@@ -1276,11 +1071,11 @@ probe_gre_test_pptpd_fake_pppd(void **state)
 	if (access("/usr/sbin/pptpd", X_OK) != 0 || (ppp = fake_pppd_path()) == NULL)
 		skip();
 	pptpd_start(&t->pptpd, ppp);
-	t->cfg.u.pptp_gre.port = PPTP_PORT;
-	t->cfg.timeout_ms = 2000;
+	t->h.cfg.u.pptp_gre.port = PPTP_PORT;
+	t->h.cfg.timeout_ms = 2000;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	run_for(t, 0.2);	/* the background teardown */
+	assert_report(&t->h, PROBE_UP, "ok");
+	run_for(&t->h, 0.2);	/* the background teardown */
 }
 
 /*
@@ -1301,10 +1096,10 @@ probe_gre_test_pptpd_real_pppd(void **state)
 	if (access("/dev/ppp", F_OK) == 0)
 		skip();	/* a kernel with PPP: the call would come up */
 	pptpd_start(&t->pptpd, "/usr/sbin/pppd");
-	t->cfg.u.pptp_gre.port = PPTP_PORT;
-	t->cfg.timeout_ms = 2000;
+	t->h.cfg.u.pptp_gre.port = PPTP_PORT;
+	t->h.cfg.timeout_ms = 2000;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "call-closed-before-lcp");
+	assert_report(&t->h, PROBE_DOWN, "call-closed-before-lcp");
 }
 
 /* ---- main ---- */

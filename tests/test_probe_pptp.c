@@ -7,20 +7,12 @@
  * stay silent, dribble one byte at a time.  After each case the test checks
  * that the server saw the probe's teardown and that no descriptor leaked.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* accept4 */
-#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +24,10 @@
 
 #include "pptp_wire.h"
 #include "probe.h"
+#include "support/fake_pptp.h"
+#include "support/probe_harness.h"
 
-/* ---- the fake server ---- */
+/* ---- the fake server: its script (the TCP side is support/fake_pptp.c) ---- */
 
 enum fake_mode {
 	FAKE_ANSWER,		/* SCCRP(result), Echo-Reply(echo_result), StopCCRP */
@@ -48,11 +42,8 @@ enum fake_mode {
 #define FAKE_SERVER_ECHO_ID 0x5eed1234u
 
 struct fake {
-	struct ev_loop *loop;
+	struct fake_pptp tcp;
 	enum fake_mode mode;
-	int lfd, cfd;
-	uint16_t port;
-	ev_io accept_io, conn_io;
 	ev_timer drip_timer;
 	/* script */
 	uint8_t sccrp_result;
@@ -65,27 +56,22 @@ struct fake {
 	size_t raw_len;
 	bool close_after_send;
 	/* what it saw */
-	int n_conn, n_sccrq, n_echorq, n_echorp, n_stopccrq, n_stopccrp;
+	int n_sccrq, n_echorq, n_echorp, n_stopccrq, n_stopccrp;
 	uint8_t sccrq[156];
 	uint8_t stop_reason;
 	uint32_t echorp_id;
 	uint8_t echorp_result;
-	bool saw_eof;
-	/* buffers */
-	uint8_t in[2048];
-	size_t in_len;
+	/* buffer */
 	uint8_t out[2048];
 	size_t out_len;
 };
 
+/* The server ends the connection. */
 static void
-fake_close_conn(struct fake *f)
+fake_hang_up(struct fake *f)
 {
-	ev_io_stop(f->loop, &f->conn_io);
-	ev_timer_stop(f->loop, &f->drip_timer);
-	if (f->cfd >= 0)
-		close(f->cfd);
-	f->cfd = -1;
+	ev_timer_stop(f->tcp.loop, &f->drip_timer);
+	fake_pptp_hang_up(&f->tcp);
 }
 
 static void
@@ -93,10 +79,12 @@ fake_flush(struct fake *f)
 {
 	ssize_t n;
 
-	if (f->cfd < 0)
+	if (f->tcp.cfd < 0) {
+		ev_timer_stop(f->tcp.loop, &f->drip_timer);	/* the probe ended it */
 		return;
+	}
 	while (f->out_len > 0) {
-		n = send(f->cfd, f->out, f->drip ? 1 : f->out_len, MSG_NOSIGNAL);
+		n = send(f->tcp.cfd, f->out, f->drip ? 1 : f->out_len, MSG_NOSIGNAL);
 		if (n <= 0)
 			break;
 		memmove(f->out, f->out + n, f->out_len - (size_t)n);
@@ -107,15 +95,13 @@ fake_flush(struct fake *f)
 	if (f->out_len > 0 && f->drip) {
 		if (!ev_is_active(&f->drip_timer)) {
 			ev_timer_set(&f->drip_timer, 0.001, 0.001);
-			ev_timer_start(f->loop, &f->drip_timer);
+			ev_timer_start(f->tcp.loop, &f->drip_timer);
 		}
 		return;
 	}
-	ev_timer_stop(f->loop, &f->drip_timer);
-	if (f->out_len == 0 && f->close_after_send) {
-		f->saw_eof = true;	/* we ended it: nothing more to wait for */
-		fake_close_conn(f);
-	}
+	ev_timer_stop(f->tcp.loop, &f->drip_timer);
+	if (f->out_len == 0 && f->close_after_send)
+		fake_hang_up(f);
 }
 
 static void
@@ -134,25 +120,19 @@ fake_queue(struct fake *f, const uint8_t *b, size_t n)
 	f->out_len += n;
 }
 
-/* An SCCRP as pptpd sends it, written out by hand (no encoder for it). */
 static void
 fake_queue_sccrp(struct fake *f, uint8_t result)
 {
-	uint8_t b[156] = {
-		0x00, 0x9c, 0x00, 0x01, 0x1a, 0x2b, 0x3c, 0x4d, 0x00, 0x02, 0x00, 0x00,
-		0x01, 0x00, result, 0x00,
-		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-		0x00, 0x01, 0x00, 0x01,
-		'f', 'a', 'k', 'e',
-		[92] = 'l', 'i', 'n', 'u', 'x',
-	};
+	uint8_t b[FAKE_PPTP_SCCRP_LEN];
 
+	fake_pptp_sccrp(b, result);
 	fake_queue(f, b, sizeof(b));
 }
 
 static void
-fake_on_msg(struct fake *f, const uint8_t *raw, const struct pptp_ctrl_msg *m)
+fake_on_msg(struct fake_pptp *fp, const uint8_t *raw, const struct pptp_ctrl_msg *m)
 {
+	struct fake *f = fp->data;
 	uint8_t b[64];
 
 	switch (m->type) {
@@ -176,17 +156,15 @@ fake_on_msg(struct fake *f, const uint8_t *raw, const struct pptp_ctrl_msg *m)
 			fake_queue(f, f->raw, f->raw_len);
 			break;
 		case FAKE_CLOSE:
-			f->saw_eof = true;
-			fake_close_conn(f);
+			fake_hang_up(f);
 			return;
 		case FAKE_SILENT:
 			break;
 		case FAKE_RESET: {
 			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
-			setsockopt(f->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-			f->saw_eof = true;
-			fake_close_conn(f);
+			setsockopt(f->tcp.cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			fake_hang_up(f);
 			return;
 		}
 		case FAKE_STOP:
@@ -224,77 +202,14 @@ fake_on_msg(struct fake *f, const uint8_t *raw, const struct pptp_ctrl_msg *m)
 }
 
 static void
-fake_conn_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fake *f = w->data;
-	struct pptp_ctrl_msg m;
-	size_t n;
-	ssize_t r;
-
-	(void)loop;
-	(void)revents;
-	r = recv(f->cfd, f->in + f->in_len, sizeof(f->in) - f->in_len, 0);
-	if (r <= 0) {
-		f->saw_eof = true;
-		fake_close_conn(f);
-		return;
-	}
-	f->in_len += (size_t)r;
-	while (f->cfd >= 0 &&
-	       pptp_decode_control(f->in, f->in_len, &m, &n) == PPTP_DECODE_OK) {
-		uint8_t raw[PPTP_CONTROL_MAX_LEN];
-
-		memcpy(raw, f->in, n);
-		memmove(f->in, f->in + n, f->in_len - n);
-		f->in_len -= n;
-		fake_on_msg(f, raw, &m);
-	}
-}
-
-static void
-fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fake *f = w->data;
-	int one = 1;
-	int fd;
-
-	(void)revents;
-	fd = accept4(f->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	assert_int_equal(f->cfd, -1);	/* one connection per run */
-	f->n_conn++;
-	f->cfd = fd;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ev_io_init(&f->conn_io, fake_conn_cb, fd, EV_READ);
-	f->conn_io.data = f;
-	ev_io_start(loop, &f->conn_io);
-}
-
-static void
 fake_start(struct fake *f, struct ev_loop *loop, enum fake_mode mode)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int one = 1;
-
 	memset(f, 0, sizeof(*f));
-	f->loop = loop;
 	f->mode = mode;
-	f->cfd = -1;
 	f->sccrp_result = 1;
 	f->echo_result = 1;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(f->lfd >= 0);
-	setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(f->lfd, 8), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&sin, &len), 0);
-	f->port = ntohs(sin.sin_port);
-	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
-	f->accept_io.data = f;
-	ev_io_start(loop, &f->accept_io);
+	fake_pptp_start(&f->tcp, loop, fake_on_msg, f);
+	f->tcp.one_conn = true;
 	ev_timer_init(&f->drip_timer, fake_drip_cb, 0., 0.);
 	f->drip_timer.data = f;
 }
@@ -302,66 +217,17 @@ fake_start(struct fake *f, struct ev_loop *loop, enum fake_mode mode)
 static void
 fake_stop(struct fake *f)
 {
-	fake_close_conn(f);
-	ev_io_stop(f->loop, &f->accept_io);
-	if (f->lfd >= 0)
-		close(f->lfd);
-	f->lfd = -1;
+	if (f->tcp.loop != NULL)
+		ev_timer_stop(f->tcp.loop, &f->drip_timer);
+	fake_pptp_stop(&f->tcp);
 }
 
 /* ---- the harness ---- */
 
 struct t {
-	struct ev_loop *loop;
+	struct probe_harness h;
 	struct fake fake;
-	struct probe_config cfg;
-	struct probe *probe;
-	ev_timer guard;
-	bool guard_fired;
-	int n_reports;
-	struct probe_report report;
-	bool destroy_in_report;
-	int fds_before;
 };
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void
-guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct t *t = w->data;
-
-	(void)loop;
-	(void)revents;
-	t->guard_fired = true;
-}
-
-static void
-report_cb(struct probe *p, const struct probe_report *r, void *arg)
-{
-	struct t *t = arg;
-
-	(void)p;
-	t->n_reports++;
-	t->report = *r;
-	if (t->destroy_in_report) {
-		probe_destroy(t->probe);
-		t->probe = NULL;
-	}
-}
 
 static int
 setup(void **state)
@@ -369,21 +235,11 @@ setup(void **state)
 	struct t *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	t->fds_before = count_fds();
-	t->loop = ev_loop_new(EVFLAG_AUTO);
-	assert_non_null(t->loop);
-	ev_timer_init(&t->guard, guard_cb, 5., 0.);
-	t->guard.data = t;
-	t->cfg.name = "pptp-test";
-	t->cfg.kind = PROBE_KIND_PPTP_CONTROL;
-	t->cfg.interval_ms = 60000;	/* one run per case */
-	t->cfg.timeout_ms = 1000;
-	t->cfg.rise = 1;
-	t->cfg.fall = 1;
-	t->cfg.u.pptp_control.address = "127.0.0.1";
-	t->cfg.u.pptp_control.port = 0;
-	t->cfg.u.pptp_control.echo = false;
-	t->cfg.u.pptp_control.host_name = NULL;
+	probe_harness_setup(&t->h, NULL, "pptp-test", PROBE_KIND_PPTP_CONTROL);
+	t->h.cfg.u.pptp_control.address = "127.0.0.1";
+	t->h.cfg.u.pptp_control.port = 0;
+	t->h.cfg.u.pptp_control.echo = false;
+	t->h.cfg.u.pptp_control.host_name = NULL;
 	*state = t;
 	return 0;
 }
@@ -393,68 +249,27 @@ teardown(void **state)
 {
 	struct t *t = *state;
 
-	probe_destroy(t->probe);
 	fake_stop(&t->fake);
-	ev_timer_stop(t->loop, &t->guard);
-	ev_loop_destroy(t->loop);
 	/* every socket of the probe and the server is closed */
-	assert_int_equal(count_fds(), t->fds_before);
+	probe_harness_teardown(&t->h);
 	free(t);
 	return 0;
 }
 
-static void
-run_until(struct t *t, const bool *flag)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, 5., 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-	while (!*flag && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-}
-
-/* Loop until the n-th report, with the guard. */
-static void
-run_until_reports(struct t *t, int n)
-{
-	ev_timer_stop(t->loop, &t->guard);
-	ev_timer_set(&t->guard, 5., 0.);
-	ev_timer_start(t->loop, &t->guard);
-	t->guard_fired = false;
-	while (t->n_reports < n && !t->guard_fired)
-		ev_run(t->loop, EVRUN_ONCE);
-	ev_timer_stop(t->loop, &t->guard);
-	assert_false(t->guard_fired);
-	assert_int_equal(t->n_reports, n);
-}
-
-/* Create the probe and wait for its first run's report in t->report. */
+/* Create the probe (port 0: the fake's) and wait for its first run's report. */
 static void
 run_probe(struct t *t)
 {
-	if (t->cfg.u.pptp_control.port == 0)
-		t->cfg.u.pptp_control.port = t->fake.port;
-	t->probe = probe_create(t->loop, &t->cfg, report_cb, t);
-	assert_non_null(t->probe);
-	run_until_reports(t, 1);
-}
-
-static void
-assert_report(struct t *t, enum probe_result result, const char *reason)
-{
-	assert_string_equal(probe_result_names[t->report.result], probe_result_names[result]);
-	assert_string_equal(t->report.reason, reason);
-	assert_false(t->report.immediate);
+	if (t->h.cfg.u.pptp_control.port == 0)
+		t->h.cfg.u.pptp_control.port = t->fake.tcp.port;
+	probe_harness_run(&t->h);
 }
 
 /* After an UP: the probe sends StopCCRQ reason 1 and closes. */
 static void
 assert_polite_teardown(struct t *t)
 {
-	run_until(t, &t->fake.saw_eof);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_stopccrq, 1);
 	assert_int_equal(t->fake.stop_reason, 1);
 }
@@ -471,19 +286,19 @@ probe_pptp_test_ok(void **state)
 		0x00, 0x00, 0x00, 0x00,
 	};
 
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	assert_true(t->report.latency_ms >= 0);
-	assert_int_equal(t->fake.n_conn, 1);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_true(t->h.report.latency_ms >= 0);
+	assert_int_equal(t->fake.tcp.n_conn, 1);
 	assert_int_equal(t->fake.n_sccrq, 1);
 	assert_memory_equal(t->fake.sccrq, sccrq_head, sizeof(sccrq_head));
 	assert_string_equal((const char *)t->fake.sccrq + 28, "anycast-healthd");
 	assert_string_equal((const char *)t->fake.sccrq + 92, "anycast-healthd");
 	assert_int_equal(t->fake.n_echorq, 0);
 	assert_polite_teardown(t);
-	assert_int_equal(t->probe->runs, 1);
-	assert_int_equal(t->probe->failures, 0);
+	assert_int_equal(t->h.probe->runs, 1);
+	assert_int_equal(t->h.probe->failures, 0);
 }
 
 static void
@@ -491,10 +306,10 @@ probe_pptp_test_host_name(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.u.pptp_control.host_name = "gw1.example";
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.u.pptp_control.host_name = "gw1.example";
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_string_equal((const char *)t->fake.sccrq + 28, "gw1.example");
 	assert_polite_teardown(t);
 }
@@ -504,10 +319,10 @@ probe_pptp_test_ok_echo(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.u.pptp_control.echo = true;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.u.pptp_control.echo = true;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->fake.n_echorq, 1);
 	assert_polite_teardown(t);
 }
@@ -517,12 +332,12 @@ probe_pptp_test_echo_id_mismatch(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.u.pptp_control.echo = true;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.u.pptp_control.echo = true;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.echo_id_xor = 1;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "echo-id-mismatch");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "echo-id-mismatch");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_stopccrq, 0);
 }
 
@@ -531,12 +346,12 @@ probe_pptp_test_echo_result(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.u.pptp_control.echo = true;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.u.pptp_control.echo = true;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.echo_result = 2;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "echo-result-2");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "echo-result-2");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 }
 
 static void
@@ -544,13 +359,13 @@ probe_pptp_test_echo_timeout(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.u.pptp_control.echo = true;
-	t->cfg.timeout_ms = 200;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.u.pptp_control.echo = true;
+	t->h.cfg.timeout_ms = 200;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.ignore_echo = true;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "echo-timeout");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "echo-timeout");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 }
 
 static void
@@ -558,12 +373,12 @@ probe_pptp_test_sccrp_result(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.sccrp_result = 2;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "sccrp-result-2");
-	assert_int_equal(t->probe->failures, 1);
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "sccrp-result-2");
+	assert_int_equal(t->h.probe->failures, 1);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_stopccrq, 0);
 }
 
@@ -571,13 +386,13 @@ probe_pptp_test_sccrp_result(void **state)
 static void
 run_raw(struct t *t, const uint8_t *raw, size_t len, bool close_after, const char *reason)
 {
-	fake_start(&t->fake, t->loop, FAKE_RAW);
+	fake_start(&t->fake, t->h.loop, FAKE_RAW);
 	t->fake.raw = raw;
 	t->fake.raw_len = len;
 	t->fake.close_after_send = close_after;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, reason);
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, reason);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 }
 
 #define SCCRP_HEAD(len, mt, m0, type) \
@@ -646,9 +461,9 @@ probe_pptp_test_eof(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_CLOSE);
+	fake_start(&t->fake, t->h.loop, FAKE_CLOSE);
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "eof");
+	assert_report(&t->h, PROBE_DOWN, "eof");
 }
 
 static void
@@ -656,9 +471,9 @@ probe_pptp_test_reset(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_RESET);
+	fake_start(&t->fake, t->h.loop, FAKE_RESET);
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "read-error");
+	assert_report(&t->h, PROBE_DOWN, "read-error");
 }
 
 static void
@@ -676,13 +491,13 @@ probe_pptp_test_silent(void **state)
 {
 	struct t *t = *state;
 
-	t->cfg.timeout_ms = 300;
-	fake_start(&t->fake, t->loop, FAKE_SILENT);
+	t->h.cfg.timeout_ms = 300;
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "sccrp-timeout");
-	assert_true(t->report.latency_ms >= 290);	/* not before the timeout */
+	assert_report(&t->h, PROBE_DOWN, "sccrp-timeout");
+	assert_true(t->h.report.latency_ms >= 290);	/* not before the timeout */
 	/* cancel() closed the socket */
-	run_until(t, &t->fake.saw_eof);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_sccrq, 1);
 }
 
@@ -691,10 +506,10 @@ probe_pptp_test_server_stop(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_STOP);
+	fake_start(&t->fake, t->h.loop, FAKE_STOP);
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "server-stop");
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_DOWN, "server-stop");
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_stopccrp, 1);
 }
 
@@ -702,52 +517,34 @@ static void
 probe_pptp_test_connect_refused(void **state)
 {
 	struct t *t = *state;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	uint16_t port;
 	int fd;
 
 	/* a bound port with no listener answers SYN with RST */
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = closed_port(AF_INET, &port);
 	assert_true(fd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	fake_start(&t->fake, t->loop, FAKE_SILENT);	/* unused */
-	t->cfg.u.pptp_control.port = ntohs(sin.sin_port);
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);	/* unused */
+	t->h.cfg.u.pptp_control.port = port;
 	run_probe(t);
 	close(fd);
-	assert_report(t, PROBE_DOWN, "connect-refused");
-	assert_int_equal(t->fake.n_conn, 0);
+	assert_report(&t->h, PROBE_DOWN, "connect-refused");
+	assert_int_equal(t->fake.tcp.n_conn, 0);
 }
 
 static void
 probe_pptp_test_connect_timeout(void **state)
 {
 	struct t *t = *state;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int lfd, filler[4];
+	struct blackhole bh;
 
 	/* a listener that never accepts and has a full queue drops SYNs */
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(lfd, 0), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	for (int i = 0; i < 4; i++) {
-		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		(void)connect(filler[i], (struct sockaddr *)&sin, sizeof(sin));
-	}
-	usleep(50000);
-	fake_start(&t->fake, t->loop, FAKE_SILENT);	/* unused */
-	t->cfg.u.pptp_control.port = ntohs(sin.sin_port);
-	t->cfg.timeout_ms = 300;
+	blackhole_open(&bh);
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);	/* unused */
+	t->h.cfg.u.pptp_control.port = bh.port;
+	t->h.cfg.timeout_ms = 300;
 	run_probe(t);
-	for (int i = 0; i < 4; i++)
-		close(filler[i]);
-	close(lfd);
-	assert_report(t, PROBE_DOWN, "connect-timeout");
+	blackhole_close(&bh);
+	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
 }
 
 static void
@@ -755,9 +552,9 @@ probe_pptp_test_server_echo(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_SERVER_ECHO);
+	fake_start(&t->fake, t->h.loop, FAKE_SERVER_ECHO);
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->fake.n_echorp, 1);
 	assert_int_equal(t->fake.echorp_id, FAKE_SERVER_ECHO_ID);
 	assert_int_equal(t->fake.echorp_result, 1);
@@ -770,12 +567,12 @@ probe_pptp_test_drip(void **state)
 	struct t *t = *state;
 
 	/* every server byte in its own segment, through both echo exchanges */
-	t->cfg.u.pptp_control.echo = true;
-	t->cfg.timeout_ms = 3000;
-	fake_start(&t->fake, t->loop, FAKE_SERVER_ECHO);
+	t->h.cfg.u.pptp_control.echo = true;
+	t->h.cfg.timeout_ms = 3000;
+	fake_start(&t->fake, t->h.loop, FAKE_SERVER_ECHO);
 	t->fake.drip = true;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->fake.n_echorp, 1);
 	assert_int_equal(t->fake.echorp_id, FAKE_SERVER_ECHO_ID);
 	assert_int_equal(t->fake.n_echorq, 1);
@@ -788,18 +585,18 @@ probe_pptp_test_linger_no_reply(void **state)
 	struct t *t = *state;
 	ev_tstamp t0;
 
-	t->cfg.timeout_ms = 200;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.timeout_ms = 200;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.ignore_stop = true;
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	ev_now_update(t->loop);
-	t0 = ev_now(t->loop);
+	assert_report(&t->h, PROBE_UP, "ok");
+	ev_now_update(t->h.loop);
+	t0 = ev_now(t->h.loop);
 	/* the lingering socket closes on its own timer: min(timeout, 500 ms) */
 	assert_polite_teardown(t);
-	ev_now_update(t->loop);
-	assert_true(ev_now(t->loop) - t0 >= 0.15);
-	assert_true(ev_now(t->loop) - t0 < 1.0);
+	ev_now_update(t->h.loop);
+	assert_true(ev_now(t->h.loop) - t0 >= 0.15);
+	assert_true(ev_now(t->h.loop) - t0 < 1.0);
 }
 
 static void
@@ -807,13 +604,13 @@ probe_pptp_test_destroy_lingering(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	t->fake.ignore_stop = true;
-	t->destroy_in_report = true;	/* the report callback frees the probe */
+	t->h.destroy_in_report = true;	/* the report callback frees the probe */
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
-	assert_null(t->probe);
-	run_until(t, &t->fake.saw_eof);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_null(t->h.probe);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	/* teardown() checks that no descriptor is left */
 }
 
@@ -822,57 +619,45 @@ probe_pptp_test_destroy_in_failure_report(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_CLOSE);
-	t->destroy_in_report = true;
+	fake_start(&t->fake, t->h.loop, FAKE_CLOSE);
+	t->h.destroy_in_report = true;
 	run_probe(t);
-	assert_report(t, PROBE_DOWN, "eof");
-	assert_null(t->probe);
+	assert_report(&t->h, PROBE_DOWN, "eof");
+	assert_null(t->h.probe);
 }
 
 static void
 probe_pptp_test_ipv6(void **state)
 {
 	struct t *t = *state;
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	socklen_t len = sizeof(sin6);
-	int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint16_t port;
+	int fd = closed_port(AF_INET6, &port);
 
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
-		if (lfd >= 0)
-			close(lfd);
+	if (fd < 0)
 		skip();
-	}
 	/* nothing listens: enough to show the IPv6 path connects for real */
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin6, &len), 0);
-	fake_start(&t->fake, t->loop, FAKE_SILENT);	/* unused */
-	t->cfg.u.pptp_control.address = "::1";
-	t->cfg.u.pptp_control.port = ntohs(sin6.sin6_port);
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);	/* unused */
+	t->h.cfg.u.pptp_control.address = "::1";
+	t->h.cfg.u.pptp_control.port = port;
 	run_probe(t);
-	close(lfd);
-	assert_report(t, PROBE_DOWN, "connect-refused");
+	close(fd);
+	assert_report(&t->h, PROBE_DOWN, "connect-refused");
 }
 
 static void
 probe_pptp_test_socket_emfile(void **state)
 {
 	struct t *t = *state;
-	struct rlimit saved, low;
-	int next;
+	struct rlimit saved;
 
 	/* make the next descriptor number the first one over the limit */
-	fake_start(&t->fake, t->loop, FAKE_SILENT);	/* unused */
-	next = dup(0);
-	assert_true(next >= 0);
-	close(next);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
-	low = saved;
-	low.rlim_cur = (rlim_t)next;
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);	/* unused */
+	limit_fds(&saved);
 	run_probe(t);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 	/* the probe could not run: ERROR, not the server's fault */
-	assert_report(t, PROBE_ERROR, "socket-emfile");
-	assert_int_equal(t->fake.n_conn, 0);
+	assert_report(&t->h, PROBE_ERROR, "socket-emfile");
+	assert_int_equal(t->fake.tcp.n_conn, 0);
 }
 
 static void
@@ -880,10 +665,10 @@ probe_pptp_test_bad_address(void **state)
 {
 	struct t *t = *state;
 
-	fake_start(&t->fake, t->loop, FAKE_SILENT);	/* unused */
-	t->cfg.u.pptp_control.address = "pptp.example.com";	/* never resolved */
-	t->cfg.u.pptp_control.port = 1723;
-	assert_null(probe_create(t->loop, &t->cfg, report_cb, t));
+	fake_start(&t->fake, t->h.loop, FAKE_SILENT);	/* unused */
+	t->h.cfg.u.pptp_control.address = "pptp.example.com";	/* never resolved */
+	t->h.cfg.u.pptp_control.port = 1723;
+	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
 }
 
 static void
@@ -892,17 +677,17 @@ probe_pptp_test_two_runs(void **state)
 	struct t *t = *state;
 
 	/* the second run starts while nothing of the first is left */
-	t->cfg.interval_ms = 300;
-	t->cfg.timeout_ms = 200;
-	fake_start(&t->fake, t->loop, FAKE_ANSWER);
+	t->h.cfg.interval_ms = 300;
+	t->h.cfg.timeout_ms = 200;
+	fake_start(&t->fake, t->h.loop, FAKE_ANSWER);
 	run_probe(t);
-	assert_report(t, PROBE_UP, "ok");
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_polite_teardown(t);
-	t->fake.saw_eof = false;
-	run_until_reports(t, 2);
-	assert_report(t, PROBE_UP, "ok");
-	assert_int_equal(t->fake.n_conn, 2);
-	run_until(t, &t->fake.saw_eof);
+	t->fake.tcp.saw_eof = false;
+	run_until_reports(&t->h, 2);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_int_equal(t->fake.tcp.n_conn, 2);
+	run_until(&t->h, &t->fake.tcp.saw_eof);
 	assert_int_equal(t->fake.n_stopccrq, 2);
 }
 
