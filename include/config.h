@@ -107,8 +107,8 @@ struct service_config {
 	struct damping_config damping;
 };
 
-enum on_exit_action { ON_EXIT_WITHDRAW, ON_EXIT_KEEP, ON_EXIT__COUNT };
-extern const char *const on_exit_action_names[ON_EXIT__COUNT];	/* "withdraw", "keep" */
+enum on_exit_action { ON_EXIT_WITHDRAW, ON_EXIT_KEEP, ON_EXIT_DRAIN, ON_EXIT__COUNT };
+extern const char *const on_exit_action_names[ON_EXIT__COUNT];	/* "withdraw", "keep", "drain" */
 
 struct prefix_config {
 	char *prefix;			/* canonical text, e.g. "192.0.2.1/32" */

@@ -63,6 +63,7 @@ struct daemon {
 	ev_tstamp router_since;		/* router_up last changed (wall clock) */
 	char router_why[64];		/* why unreachable; "connected" when up */
 	bool stopping;
+	bool hurry;			/* stopping, asked again: end an on-exit drain now */
 	ev_timer drain_timer;		/* fires at the earliest drain end */
 	double started;			/* wall clock */
 	struct status_history history;
@@ -78,8 +79,18 @@ struct daemon *daemon_create(struct ev_loop *loop, struct config *cfg);
 void daemon_reload(struct daemon *d, struct config *cfg);
 
 /* Stop probing and apply the config's on-exit action.  Returns once the driver
- * has nothing in flight (or after timeout_s); true if everything was applied. */
+ * has nothing in flight (or after timeout_s); true if everything was applied.
+ * With on-exit drain this first runs the loop for the drains (see
+ * daemon_exit_drain_s), then withdraws. */
 bool daemon_stop(struct daemon *d, double timeout_s);
+
+/* How long daemon_stop() will drain before withdrawing (on-exit drain: the
+ * longest drain-time-s of the prefixes it would drain; 0 otherwise), so the
+ * caller can ask systemd for the time. */
+double daemon_exit_drain_s(const struct daemon *d);
+
+/* A second stop signal while stopping: end an on-exit drain at once. */
+void daemon_stop_hurry(struct daemon *d);
 
 /*
  * The one-shot `--withdraw-all` (the unit's ExecStopPost, so a crash or a

@@ -56,6 +56,7 @@ static const struct {
 const char *const on_exit_action_names[ON_EXIT__COUNT] = {
 	[ON_EXIT_WITHDRAW] = "withdraw",
 	[ON_EXIT_KEEP] = "keep",
+	[ON_EXIT_DRAIN] = "drain",
 };
 
 const char *const router_kind_names[ROUTER_KIND__COUNT] = {
@@ -640,7 +641,10 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 
 	config_build_api(&cfg->api, config_child(top, "api"));
 	on_exit = config_str(top, "on-exit");
-	cfg->on_exit = on_exit != NULL && strcmp(on_exit, "keep") == 0 ? ON_EXIT_KEEP : ON_EXIT_WITHDRAW;
+	cfg->on_exit = ON_EXIT_WITHDRAW;
+	for (i = 0; on_exit != NULL && i < ON_EXIT__COUNT; i++)
+		if (strcmp(on_exit, on_exit_action_names[i]) == 0)
+			cfg->on_exit = (enum on_exit_action)i;
 }
 
 static struct ly_ctx *

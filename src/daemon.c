@@ -12,6 +12,7 @@
 #include "policy.h"
 
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
+static bool daemon_can_drain(const struct daemon *d, const struct prefix *px);
 
 static void
 daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
@@ -549,6 +550,110 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	daemon_evaluate_prefixes(d, NULL, true);
 }
 
+/* A prefix on-exit drain would drain: announced (or degraded, or draining
+ * already) and with a drain twin / route-map to announce from. */
+static bool
+daemon_exit_drains(const struct daemon *d, const struct prefix *px)
+{
+	return daemon_can_drain(d, px) &&
+	       (px->desired == ROUTE_ANNOUNCED || px->desired == ROUTE_DEGRADED ||
+		px->desired == ROUTE_DRAINING);
+}
+
+double
+daemon_exit_drain_s(const struct daemon *d)
+{
+	double longest = 0;
+	size_t i;
+
+	if (d->cfg->on_exit != ON_EXIT_DRAIN)
+		return 0;
+	for (i = 0; i < d->cfg->n_prefixes; i++)
+		if (daemon_exit_drains(d, &d->prefixes[i]) &&
+		    d->prefixes[i].cfg->drain_time_s > longest)
+			longest = d->prefixes[i].cfg->drain_time_s;
+	return longest;
+}
+
+void
+daemon_stop_hurry(struct daemon *d)
+{
+	if (d->stopping && !d->hurry) {
+		log_info("stopping: asked again, cutting the drain short");
+		d->hurry = true;
+	}
+}
+
+static void
+daemon_wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* on-exit drain: each prefix that can is announced with GRACEFUL_SHUTDOWN
+ * for its drain-time-s and withdrawn when that has passed, the loop running
+ * meanwhile (the driver talks to the router, read-backs repair drift).  A
+ * second signal (daemon_stop_hurry) ends every drain at once. */
+static void
+daemon_stop_drain(struct daemon *d)
+{
+	double *until = xcalloc(d->cfg->n_prefixes ? d->cfg->n_prefixes : 1, sizeof(*until));
+	double now = ev_time(), next;
+	ev_timer wake;
+	size_t i, n = 0;
+	char why[64];
+
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct prefix *px = &d->prefixes[i];
+
+		if (!daemon_exit_drains(d, px))
+			continue;
+		until[i] = now + px->cfg->drain_time_s;
+		snprintf(why, sizeof(why), "anycast-healthd stopping: drain for %u s",
+			 px->cfg->drain_time_s);
+		log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix, route_state_names[px->desired],
+			       route_state_names[ROUTE_DRAINING], why);
+		px->desired = ROUTE_DRAINING;
+		driver_set_desired(&d->driver, i, ROUTE_DRAINING, why);
+		n++;
+	}
+	if (n == 0) {
+		free(until);
+		return;
+	}
+	if (!driver_connected(&d->driver))
+		log_warnx("stopping: router unreachable, the drain is only in its state file");
+	log_info("stopping: on-exit drain of %zu prefixes (%.0f s), then withdrawing", n,
+		 daemon_exit_drain_s(d));
+	ev_timer_init(&wake, daemon_wake_cb, 0., 0.);
+	for (;;) {
+		ev_now_update(d->loop);
+		now = ev_now(d->loop);
+		next = 0;
+		for (i = 0; i < d->cfg->n_prefixes; i++) {
+			if (until[i] == 0)
+				continue;
+			if (d->hurry || now >= until[i]) {
+				d->prefixes[i].desired = ROUTE_WITHDRAWN;
+				driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN,
+						   "anycast-healthd stopped (drained)");
+				until[i] = 0;
+			} else if (next == 0 || until[i] < next) {
+				next = until[i];
+			}
+		}
+		if (next == 0)
+			break;
+		ev_timer_set(&wake, next - now, 0.);
+		ev_timer_start(d->loop, &wake);
+		ev_run(d->loop, EVRUN_ONCE);
+		ev_timer_stop(d->loop, &wake);
+	}
+	free(until);
+}
+
 bool
 daemon_stop(struct daemon *d, double timeout_s)
 {
@@ -565,6 +670,8 @@ daemon_stop(struct daemon *d, double timeout_s)
 		log_info("stopping: on-exit keep, leaving the routes as they are");
 		return true;
 	}
+	if (d->cfg->on_exit == ON_EXIT_DRAIN)
+		daemon_stop_drain(d);
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
 		d->prefixes[i].desired = ROUTE_WITHDRAWN;
 		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");

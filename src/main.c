@@ -107,7 +107,13 @@ main_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 main_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct main_state *ms = w->data;
+
 	(void)revents;
+	if (ms->daemon != NULL && ms->daemon->stopping) {
+		daemon_stop_hurry(ms->daemon);	/* the second one ends an on-exit drain */
+		return;
+	}
 	log_info("signal %s: stopping", strsignal(w->signum));
 	sd_notify(0, "STOPPING=1");
 	ev_break(loop, EVBREAK_ALL);
@@ -196,6 +202,7 @@ main_run(const char *config_path)
 	uint64_t watchdog_usec = 0;
 	double tick = 1.0;
 	bool clean;
+	double drain_s;
 
 	cfg = config_load(config_path, stderr);
 	if (cfg == NULL)
@@ -236,6 +243,12 @@ main_run(const char *config_path)
 	ev_timer_stop(ms.loop, &ms.status_timer);
 	ev_timer_stop(ms.loop, &ms.api_restart);
 	api_stop(ms.api);
+	drain_s = daemon_exit_drain_s(ms.daemon);
+	if (drain_s > 0) {
+		/* systemd's TimeoutStopSec would cut the drain: ask for its time. */
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=draining %.0f s before withdrawing",
+			   (unsigned long long)((drain_s + STOP_TIMEOUT_S + 2) * 1e6), drain_s);
+	}
 	clean = daemon_stop(ms.daemon, STOP_TIMEOUT_S);
 	daemon_free(ms.daemon);
 	ev_signal_stop(ms.loop, &ms.sigterm);

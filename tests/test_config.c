@@ -390,6 +390,36 @@ config_test_free_null(void **state)
 	config_free(NULL);
 }
 
+/* service/damping: absent is off; present fills in the defaults; on-exit drain. */
+static void
+config_test_damping_and_exit_drain(void **state)
+{
+	static const char text[] =
+		"{ \"anycast-healthd:anycast-healthd\": {\n"
+		"  \"router\": { \"bird\": {} },\n"
+		"  \"service\": [ { \"name\": \"pptp\", \"damping\": { \"half-life-s\": 30 },\n"
+		"      \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] },\n"
+		"    { \"name\": \"plain\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ],\n"
+		"  \"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"],\n"
+		"      \"bird\": { \"protocol\": \"anycast4\" } } ],\n"
+		"  \"on-exit\": \"drain\" } }\n";
+	char *errors;
+	struct config *cfg = load_text(text, NULL, &errors);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_true(cfg->services[0].damping.enabled);
+	assert_int_equal(cfg->services[0].damping.penalty, 1000);
+	assert_int_equal(cfg->services[0].damping.suppress_limit, 2000);
+	assert_int_equal(cfg->services[0].damping.reuse_limit, 750);
+	assert_int_equal(cfg->services[0].damping.half_life_s, 30);
+	assert_int_equal(cfg->services[0].damping.max_suppress_s, 600);
+	assert_false(cfg->services[1].damping.enabled);
+	assert_int_equal(cfg->on_exit, ON_EXIT_DRAIN);
+	config_free(cfg);
+	free(errors);
+}
+
 static void
 config_test_names(void **state)
 {
@@ -398,6 +428,7 @@ config_test_names(void **state)
 	assert_string_equal(probe_kind_names[PROBE_KIND_PROCESS], "process");
 	assert_string_equal(on_exit_action_names[ON_EXIT_WITHDRAW], "withdraw");
 	assert_string_equal(on_exit_action_names[ON_EXIT_KEEP], "keep");
+	assert_string_equal(on_exit_action_names[ON_EXIT_DRAIN], "drain");
 	assert_string_equal(router_kind_names[ROUTER_KIND_BIRD], "bird");
 	assert_non_null(strstr(config_yang_module, "module anycast-healthd"));
 }
@@ -475,6 +506,7 @@ main(void)
 		cmocka_unit_test(config_test_print),
 		cmocka_unit_test(config_test_free_null),
 		cmocka_unit_test(config_test_names),
+		cmocka_unit_test(config_test_damping_and_exit_drain),
 		cmocka_unit_test(config_test_probe_equal),
 	};
 

@@ -265,6 +265,61 @@ api_drain()
 	check "$T 2 ... plain route" "$(route_desc)" wait_until 3000 route_plain
 	check "$T 2 ... the overrides file is empty again" "$(cat "$LAB/gw/admin-state.json")" \
 	    "$PY" -c 'import json, sys; sys.exit(len(json.load(open(sys.argv[1]))["overrides"]))' "$LAB/gw/admin-state.json"
+
+	api_exit_drain
+}
+
+# daemon_restart_on CONF: stop the daemon (if any), start it on CONF, wait
+# until pptp is UP and the upstream has the plain route again.
+daemon_restart_on()
+{
+	lab_stop_daemon
+	log_mark
+	LAB_DAEMON_TS=1 lab_start_daemon "$1" && wait_for_log 'pptp: INIT -> UP' 5000 "$MARK" &&
+		wait_for_upstream present 5000 && wait_until 3000 route_plain
+}
+
+# on-exit drain: SIGTERM announces GRACEFUL_SHUTDOWN first and withdraws
+# drain-time-s later, then the daemon exits; a second signal cuts the drain
+# short.  The daemon runs on $CONF again afterwards.
+api_exit_drain()
+{
+	local T=$LAB_ROUTER conf=$LAB/daemon-exit-drain.json
+	lab_write_config "$conf" drain
+	check "$T 2 on-exit drain (setup): daemon on on-exit drain, plain route upstream" "$(route_desc)" \
+	    daemon_restart_on "$conf"
+	exit_drain_action()
+	{
+		local t0=$EPOCHREALTIME
+		kill -TERM "$PID_DAEMON"
+		EXIT_SEEN=
+		if wait_until 2000 route_drained; then EXIT_SEEN=$(lab_ms_between "$t0" "$EPOCHREALTIME"); fi
+	}
+	log_mark
+	if lab_measure absent $(((API_DRAIN_S + 4) * 1000)) exit_drain_action; then
+		check "$T 2 on-exit drain: SIGTERM: the upstream saw GRACEFUL_SHUTDOWN and the prepends first (${EXIT_SEEN:-never} ms)" \
+		    "$(route_desc)" test -n "$EXIT_SEEN"
+		check "$T 2 ... then the withdrawal, drain-time-s ($API_DRAIN_S s) after the signal ($LAB_MS ms)" \
+		    "$LAB_MS ms" awk -v m="$LAB_MS" -v d="$API_DRAIN_S" 'BEGIN { exit !(m >= d * 1000 - 50 && m <= d * 1000 + 1500) }'
+	else
+		not_ok "$T 2 on-exit drain: SIGTERM: drained, then withdrawn" "$LAB_ERR"
+		wait_for_upstream absent 10000
+	fi
+	check "$T 2 ... the daemon said so and exited" "$(tail -n 3 "$LAB/daemon.log")" \
+	    bash -c 'lab_wait() { for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; return 1; };
+		     lab_wait "$1" && grep -q "stopping: on-exit drain of 1 prefixes" "$2" && tail -n 2 "$2" | grep -q stopped' \
+	    _ "$PID_DAEMON" "$LAB/daemon.log"
+
+	check "$T 2 on-exit drain (setup): started again, plain route" "$(route_desc)" daemon_restart_on "$conf"
+	hurry_action() { kill -TERM "$PID_DAEMON"; wait_until 2000 route_drained; kill -INT "$PID_DAEMON"; }
+	if lab_measure absent $(((API_DRAIN_S + 4) * 1000)) hurry_action; then
+		check "$T 2 ... a second signal during the drain withdraws at once ($LAB_MS ms, drain-time-s is $API_DRAIN_S s)" \
+		    "$LAB_MS ms" awk -v m="$LAB_MS" -v d="$API_DRAIN_S" 'BEGIN { exit !(m < d * 1000 - 500) }'
+	else
+		not_ok "$T 2 ... a second signal during the drain withdraws at once" "$LAB_ERR"
+		wait_for_upstream absent 10000
+	fi
+	check "$T 2 (setup) daemon back on its own config" "$(route_desc)" daemon_restart_on "$CONF"
 }
 
 # --- 4: who may use the admin socket ---------------------------------------------------
