@@ -3,7 +3,7 @@
 # BIRD (private socket, no namespace needed), a watched process, tcp, http
 # and exec probes, the API answering status/metrics/admin requests, a good
 # reload that also restarts the API listeners, a refused (broken) reload, and
-# SIGTERM with on-exit withdraw.
+# SIGTERM with on-exit drain (1 s of GRACEFUL_SHUTDOWN, then the withdrawal).
 # Fails on any leak (definite or indirect) or memory error.
 #   usage: tests/valgrind-cycle.sh path/to/anycast-healthd
 set -euo pipefail
@@ -17,12 +17,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo 'define ANYCAST4_OFF = 1;' > "$work/state.conf"
+printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n' > "$work/state.conf"
 cat > "$work/bird.conf" <<CONF
 include "$work/state.conf";
 router id 192.0.2.254;
 protocol device {}
 protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; route 192.0.2.1/32 blackhole; }
+protocol static anycast4_drain { disabled ANYCAST4_DRAIN_OFF; ipv4; route 192.0.2.1/32 blackhole; }
 CONF
 bird -c "$work/bird.conf" -s "$work/bird.ctl" -P "$work/bird.pid"
 
@@ -40,10 +41,13 @@ write_config() {	# $1 = interval-ms, $2 = API TCP port (0 = none)
                    { "name": "tcp", "tcp": { "address": "127.0.0.1", "port": 9 } },
                    { "name": "exec", "exec": { "command": ["/bin/echo", "fine"] } } ] },
                  { "name": "alive", "interval-ms": 200, "timeout-ms": 100, "rise": 1, "fall": 1,
+        "damping": { "half-life-s": 1 },
         "probe": [ { "name": "process", "process": { "pidfile": "$work/sleeper.pid" } } ] },
                  { "name": "web", "interval-ms": 1000, "timeout-ms": 500,
         "probe": [ { "name": "self", "http": { "url": "http://127.0.0.1:$port/healthz" } } ] } ],
-    "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["alive"], "bird": { "protocol": "anycast4" } } ],
+    "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["alive"], "drain-time-s": 1,
+                  "bird": { "protocol": "anycast4", "drain-protocol": "anycast4_drain" } } ],
+    "on-exit": "drain",
     "api": { "admin-socket": "$work/admin.sock", "admin-state-file": "$work/admin-state.json",
              "listen-port": $2, "admin-group": "root" } } }
 CONF
@@ -87,4 +91,5 @@ if [ $rc -ne 0 ] || grep -q '^==' "$work/valgrind.log"; then
 fi
 grep -q 'not reloading' "$work/daemon.log" || { echo "valgrind-cycle: broken reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'reloaded' "$work/daemon.log" || { echo "valgrind-cycle: good reload not applied"; tail -30 "$work/daemon.log"; exit 1; }
+grep -q 'on-exit drain of 1 prefixes' "$work/daemon.log" || { echo "valgrind-cycle: no on-exit drain"; tail -30 "$work/daemon.log"; exit 1; }
 echo "valgrind-cycle: no leaks or errors over start, reload, refused reload, stop"
