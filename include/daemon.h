@@ -68,8 +68,15 @@ struct daemon {
 	double started;			/* wall clock */
 	struct status_history history;
 	unsigned long reloads, reloads_refused;
-	char overrides_error[256];	/* last failure to save/restore api/admin-state-file; "" = fine */
+	char overrides_error[256];	/* last failure to save api/admin-state-file; "" = fine */
+	char overrides_restore_error[256];	/* why the start restored nothing; "" = fine */
+	/* The clock of flap damping (daemon_monotonic); NULL: status uses its
+	 * `now` instead (tests build daemons by hand). */
+	double (*monotonic)(void);
 };
+
+/* Seconds on CLOCK_MONOTONIC. */
+double daemon_monotonic(void);
 
 /* Takes ownership of cfg.  Starts probes and the driver connection. */
 struct daemon *daemon_create(struct ev_loop *loop, struct config *cfg);

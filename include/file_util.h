@@ -15,7 +15,8 @@
  * the umask), optionally fsync it, rename it over PATH; a reader never sees a
  * half-written file.  Missing parent directories are created (0755).  With
  * `durable`, the data and the rename are also flushed to disk (fsync of the
- * file and of its directory), for state that must survive a power cut.
+ * file, then of its directory as far as the file system allows), for state
+ * that must survive a power cut.
  * Returns 0, or -1 with errno set (and no PATH.tmp left behind).
  */
 int file_write_atomic(const char *path, const char *content, mode_t mode, bool durable);

@@ -3,8 +3,12 @@
  * health checks, service verdicts into the policy, desired prefix states into
  * the router driver.  No protocol knowledge lives here.
  */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -13,6 +17,18 @@
 
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
 static bool daemon_can_drain(const struct daemon *d, const struct prefix *px);
+
+/* Seconds on CLOCK_MONOTONIC: flap damping and the on-exit drain measure
+ * time with it, so a step of the wall clock (NTP at boot) neither stretches
+ * nor cuts a hold. */
+double
+daemon_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void
 daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
@@ -52,7 +68,7 @@ daemon_service_set(struct service *s, enum health_state verdict, const char *rea
 static void
 daemon_service_arm_release(struct service *s)
 {
-	double in = health_damping_release_in(&s->damping, &s->cfg->damping, ev_time());
+	double in = health_damping_release_in(&s->damping, &s->cfg->damping, daemon_monotonic());
 
 	ev_timer_stop(s->daemon->loop, &s->release_timer);
 	if (!s->damping.suppressed)
@@ -73,7 +89,7 @@ daemon_service_probed(struct service *s, enum health_state probed, const char *r
 
 	s->probed = probed;
 	if (dc->enabled && flap) {
-		double now = ev_time();
+		double now = daemon_monotonic();
 		char why[PROBE_REASON_MAX + 96];
 
 		if (health_damping_flap(&s->damping, dc, now)) {
@@ -107,12 +123,13 @@ daemon_service_release_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (!health_damping_release(&s->damping, &s->cfg->damping, ev_time())) {
+	if (!health_damping_release(&s->damping, &s->cfg->damping, daemon_monotonic())) {
 		daemon_service_arm_release(s);	/* not yet: a new flap raised it */
 		return;
 	}
+	/* floor: just below the limit, not "750 < 750" */
 	snprintf(why, sizeof(why), "penalty %.0f < reuse-limit %u",
-		 health_damping_penalty(&s->damping, &s->cfg->damping, ev_time()),
+		 floor(health_damping_penalty(&s->damping, &s->cfg->damping, daemon_monotonic())),
 		 s->cfg->damping.reuse_limit);
 	log_info("%s: released from damping (%s)", s->cfg->name, why);
 	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, "damped", "released", why);
@@ -398,21 +415,32 @@ daemon_overrides_save(struct daemon *d)
 }
 
 /* At start: put back the overrides an earlier daemon saved.  An unreadable
- * file restores nothing (half of an operator's intent is worse than none)
- * and says why; an override of a prefix no longer configured is dropped. */
+ * file restores nothing (half of an operator's intent is worse than none),
+ * says why, and is moved aside to PATH.bad so the next save does not destroy
+ * it; an override of a prefix no longer configured is dropped.  A drain that
+ * was still running is restored as finished (withdrawn until resume): the
+ * old daemon withdrew on its way out (or ExecStopPost did), and announcing
+ * GRACEFUL_SHUTDOWN again before any verdict would only churn the route. */
 static void
 daemon_overrides_restore(struct daemon *d)
 {
 	const char *path = d->cfg->api.admin_state_file;
 	struct saved_override *v = NULL;
-	char err[sizeof(d->overrides_error)], why[96];
+	char err[sizeof(d->overrides_restore_error)], why[96], bad[PATH_MAX];
+	double now = ev_time();
 	size_t i, j, n = 0;
 
 	if (path == NULL)
 		return;
 	if (override_file_load(path, &v, &n, err, sizeof(err)) < 0) {
+		if (snprintf(bad, sizeof(bad), "%s.bad", path) < (int)sizeof(bad) &&
+		    rename(path, bad) == 0) {
+			size_t len = strlen(err);
+
+			snprintf(err + len, sizeof(err) - len, "; kept as %.200s", bad);
+		}
 		log_warnx("operator's overrides not restored: %s", err);
-		snprintf(d->overrides_error, sizeof(d->overrides_error), "%s", err);
+		snprintf(d->overrides_restore_error, sizeof(d->overrides_restore_error), "%s", err);
 		daemon_event(d, STATUS_EVENT_ADMIN, "overrides", "", "not restored", err);
 		return;
 	}
@@ -430,6 +458,8 @@ daemon_overrides_restore(struct daemon *d)
 		px->admin = v[i].admin;
 		px->admin_since = v[i].since;
 		px->drain_until = v[i].drain_until;
+		if (px->admin == ADMIN_DRAIN && px->drain_until > now)
+			px->drain_until = now;	/* interrupted: finished (see above) */
 		snprintf(why, sizeof(why), "restored from %s", path);
 		log_info("%s: operator's %s %s", px->cfg->prefix, admin_state_names[px->admin], why);
 		daemon_event(d, STATUS_EVENT_ADMIN, px->cfg->prefix, admin_state_names[ADMIN_NONE],
@@ -465,6 +495,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 
 	d->loop = loop;
 	d->cfg = cfg;
+	d->monotonic = daemon_monotonic;
 	d->started = ev_time();
 	d->router_since = ev_time();
 	status_history_init(&d->history, cfg->api.history_size);
@@ -550,38 +581,56 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	daemon_evaluate_prefixes(d, NULL, true);
 }
 
+static bool
+daemon_route_serving(enum route_state r)
+{
+	return r == ROUTE_ANNOUNCED || r == ROUTE_DEGRADED || r == ROUTE_DRAINING;
+}
+
 /* A prefix on-exit drain would drain: announced (or degraded, or draining
- * already) and with a drain twin / route-map to announce from. */
+ * already; before the first verdict: announced in the router) and with a
+ * drain twin / route-map to announce from. */
 static bool
 daemon_exit_drains(const struct daemon *d, const struct prefix *px)
 {
 	return daemon_can_drain(d, px) &&
-	       (px->desired == ROUTE_ANNOUNCED || px->desired == ROUTE_DEGRADED ||
-		px->desired == ROUTE_DRAINING);
+	       (daemon_route_serving(px->desired) ||
+		(px->desired == ROUTE_UNKNOWN && daemon_route_serving(px->actual)));
+}
+
+/* How long on-exit drain drains `px`: an operator's drain keeps its own
+ * end, any other prefix gets its drain-time-s. */
+static double
+daemon_exit_drain_left(const struct prefix *px, double now)
+{
+	if (px->admin == ADMIN_DRAIN && px->drain_until > now)
+		return px->drain_until - now;
+	return px->cfg->drain_time_s;
 }
 
 double
 daemon_exit_drain_s(const struct daemon *d)
 {
-	double longest = 0;
+	double longest = 0, now = ev_time();
 	size_t i;
 
 	if (d->cfg->on_exit != ON_EXIT_DRAIN)
 		return 0;
 	for (i = 0; i < d->cfg->n_prefixes; i++)
 		if (daemon_exit_drains(d, &d->prefixes[i]) &&
-		    d->prefixes[i].cfg->drain_time_s > longest)
-			longest = d->prefixes[i].cfg->drain_time_s;
+		    daemon_exit_drain_left(&d->prefixes[i], now) > longest)
+			longest = daemon_exit_drain_left(&d->prefixes[i], now);
 	return longest;
 }
 
 void
 daemon_stop_hurry(struct daemon *d)
 {
-	if (d->stopping && !d->hurry) {
+	if (!d->stopping || d->hurry)
+		return;
+	d->hurry = true;
+	if (d->cfg->on_exit == ON_EXIT_DRAIN)
 		log_info("stopping: asked again, cutting the drain short");
-		d->hurry = true;
-	}
 }
 
 static void
@@ -594,27 +643,39 @@ daemon_wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* on-exit drain: each prefix that can is announced with GRACEFUL_SHUTDOWN
  * for its drain-time-s and withdrawn when that has passed, the loop running
- * meanwhile (the driver talks to the router, read-backs repair drift).  A
- * second signal (daemon_stop_hurry) ends every drain at once. */
+ * meanwhile (the driver talks to the router, read-backs repair drift); the
+ * others are withdrawn at once.  A second signal (daemon_stop_hurry) ends
+ * every drain at once.  Time is measured on the monotonic clock. */
 static void
 daemon_stop_drain(struct daemon *d)
 {
-	double *until = xcalloc(d->cfg->n_prefixes ? d->cfg->n_prefixes : 1, sizeof(*until));
-	double now = ev_time(), next;
+	const size_t n_prefixes = d->cfg->n_prefixes;
+	double *until = xcalloc(n_prefixes ? n_prefixes : 1, sizeof(*until));
+	double wall = ev_time(), now = daemon_monotonic(), next, left;
 	ev_timer wake;
 	size_t i, n = 0;
 	char why[64];
 
-	for (i = 0; i < d->cfg->n_prefixes; i++) {
+	if (!driver_connected(&d->driver)) {
+		log_warnx("stopping: router unreachable, withdrawing without a drain");
+		free(until);
+		return;
+	}
+	for (i = 0; i < n_prefixes; i++) {
 		struct prefix *px = &d->prefixes[i];
 
-		if (!daemon_exit_drains(d, px))
+		if (!daemon_exit_drains(d, px)) {
+			px->desired = ROUTE_WITHDRAWN;
+			driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 			continue;
-		until[i] = now + px->cfg->drain_time_s;
-		snprintf(why, sizeof(why), "anycast-healthd stopping: drain for %u s",
-			 px->cfg->drain_time_s);
-		log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix, route_state_names[px->desired],
-			       route_state_names[ROUTE_DRAINING], why);
+		}
+		left = daemon_exit_drain_left(px, wall);
+		until[i] = now + left;
+		snprintf(why, sizeof(why), "anycast-healthd stopping: drain for %.0f s", left);
+		if (px->desired != ROUTE_DRAINING)
+			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
+				       route_state_names[px->desired],
+				       route_state_names[ROUTE_DRAINING], why);
 		px->desired = ROUTE_DRAINING;
 		driver_set_desired(&d->driver, i, ROUTE_DRAINING, why);
 		n++;
@@ -623,16 +684,13 @@ daemon_stop_drain(struct daemon *d)
 		free(until);
 		return;
 	}
-	if (!driver_connected(&d->driver))
-		log_warnx("stopping: router unreachable, the drain is only in its state file");
 	log_info("stopping: on-exit drain of %zu prefixes (%.0f s), then withdrawing", n,
 		 daemon_exit_drain_s(d));
 	ev_timer_init(&wake, daemon_wake_cb, 0., 0.);
 	for (;;) {
-		ev_now_update(d->loop);
-		now = ev_now(d->loop);
+		now = daemon_monotonic();
 		next = 0;
-		for (i = 0; i < d->cfg->n_prefixes; i++) {
+		for (i = 0; i < n_prefixes; i++) {
 			if (until[i] == 0)
 				continue;
 			if (d->hurry || now >= until[i]) {

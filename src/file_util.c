@@ -104,8 +104,11 @@ file_write_atomic(const char *path, const char *content, mode_t mode, bool durab
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	if (durable && file_sync_dir_of(path) == -1)
-		return -1;	/* renamed: the file is there, maybe not yet on disk */
+	/* The file is in place now; a directory that cannot be fsynced (some
+	 * file systems refuse) only leaves the rename's durability to the
+	 * kernel's next writeback, which is no reason to call the save failed. */
+	if (durable)
+		(void)file_sync_dir_of(path);
 	return 0;
 fail:
 	saved = errno;

@@ -152,8 +152,16 @@ main_reload(struct main_state *ms, char *msg, size_t msglen)
 	struct config *cfg;
 	int rc = 0;
 
+	if (ms->daemon->stopping) {
+		/* The loop still runs for an on-exit drain: nothing to reload. */
+		if (msg != NULL)
+			snprintf(msg, msglen, "stopping: not reloading");
+		log_info("stopping: not reloading");
+		return -1;
+	}
+	/* systemd wants CLOCK_MONOTONIC here, not the wall clock. */
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)(ev_time() * 1e6));
+		   (unsigned long long)(daemon_monotonic() * 1e6));
 	log_info("reloading %s", ms->config_path);
 	cfg = main_load_logged(ms->config_path, msg, msglen);
 	if (cfg == NULL) {
@@ -243,6 +251,7 @@ main_run(const char *config_path)
 	ev_timer_stop(ms.loop, &ms.status_timer);
 	ev_timer_stop(ms.loop, &ms.api_restart);
 	api_stop(ms.api);
+	ms.api = NULL;
 	drain_s = daemon_exit_drain_s(ms.daemon);
 	if (drain_s > 0) {
 		/* systemd's TimeoutStopSec would cut the drain: ask for its time. */

@@ -83,7 +83,8 @@ override_entry(struct json_object *o, size_t i, struct saved_override *s, char *
 	if (!json_object_object_get_ex(o, "prefix", &v) || !json_object_is_type(v, json_type_string))
 		return override_error(err, errlen, "overrides[%zu]: missing \"prefix\" string", i);
 	str = json_object_get_string(v);
-	if (str[0] == '\0' || strlen(str) >= sizeof(s->prefix))
+	if (str[0] == '\0' || strlen(str) >= sizeof(s->prefix) ||
+	    strlen(str) != (size_t)json_object_get_string_len(v))	/* a \u0000 inside */
 		return override_error(err, errlen, "overrides[%zu]/prefix: \"%.80s\" is not a prefix",
 				      i, str);
 	snprintf(s->prefix, sizeof(s->prefix), "%s", str);
@@ -100,9 +101,14 @@ override_entry(struct json_object *o, size_t i, struct saved_override *s, char *
 	if (override_time(o, "since", i, &s->since, err, errlen) < 0)
 		return -1;
 	s->drain_until = 0;
-	if (s->admin == ADMIN_DRAIN &&
-	    override_time(o, "drain_until", i, &s->drain_until, err, errlen) < 0)
+	if (s->admin != ADMIN_DRAIN)
+		return 0;
+	if (override_time(o, "drain_until", i, &s->drain_until, err, errlen) < 0)
 		return -1;
+	/* drain-time-s is at most 86400 */
+	if (s->drain_until < s->since || s->drain_until > s->since + 86400)
+		return override_error(err, errlen, "overrides[%zu]/drain_until: not within a day "
+				      "after since", i);
 	return 0;
 }
 
@@ -110,7 +116,7 @@ int
 override_file_parse(const char *text, struct saved_override **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok = json_tokener_new();	/* strict: no comments, no trailing commas */
 	struct json_object *root, *v, *list;
 	struct saved_override *res = NULL;
 	size_t len = strlen(text), count, i, j;
@@ -118,6 +124,7 @@ override_file_parse(const char *text, struct saved_override **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (root == NULL) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
@@ -127,11 +134,6 @@ override_file_parse(const char *text, struct saved_override **out, size_t *n,
 			       json_tokener_error_desc(e), json_tokener_get_parse_end(tok));
 		goto out;
 	}
-	for (i = json_tokener_get_parse_end(tok); i < len; i++)
-		if (strchr(" \t\r\n", text[i]) == NULL) {
-			override_error(err, errlen, "not JSON: trailing text at byte %zu", i);
-			goto out;
-		}
 	if (!json_object_is_type(root, json_type_object)) {
 		override_error(err, errlen, "not a JSON object");
 		goto out;

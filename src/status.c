@@ -195,9 +195,12 @@ status_json_overrides_file(const struct daemon *d)
 
 	status_json_add(o, "path", d->cfg->api.admin_state_file ?
 			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
-	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0'));
+	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0' &&
+							 d->overrides_restore_error[0] == '\0'));
 	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
 			json_object_new_string(d->overrides_error) : NULL);
+	status_json_add(o, "restore_error", d->overrides_restore_error[0] != '\0' ?
+			json_object_new_string(d->overrides_restore_error) : NULL);
 	return o;
 }
 
@@ -249,6 +252,8 @@ status_json_damping(const struct service *s, double now)
 
 	if (!dc->enabled)
 		return NULL;
+	if (s->daemon->monotonic != NULL)
+		now = s->daemon->monotonic();	/* damping's own clock */
 	o = json_object_new_object();
 	status_json_add(o, "penalty", status_json_number(health_damping_penalty(&s->damping, dc, now)));
 	status_json_add(o, "suppressed", json_object_new_boolean(s->damping.suppressed));
@@ -483,6 +488,8 @@ status_metrics_damping(struct status_buf *b, const struct daemon *d, double now)
 {
 	size_t i;
 
+	if (d->monotonic != NULL)
+		now = d->monotonic();	/* damping's own clock */
 	status_family(b, "anycast_healthd_service_damping_penalty", "gauge",
 		      "Flap damping penalty of the service, decayed to now.");
 	for (i = 0; i < d->cfg->n_services; i++) {

@@ -666,8 +666,29 @@ api_test_overrides_survive_restart(void **state)
 	fclose(fp);
 	again = restarted_daemon();
 	assert_int_equal(again->prefixes[0].admin, ADMIN_NONE);
-	assert_non_null(strstr(again->overrides_error, "admin-state.json: overrides[0]/admin: "
-				"\"paused\" is not drain or maintenance"));
+	assert_non_null(strstr(again->overrides_restore_error, "admin-state.json: overrides[0]/admin: "
+				"\"paused\" is not drain or maintenance; kept as "));
+	assert_string_equal(again->overrides_error, "");
+	daemon_free(again);
+	/* moved aside, so the next save does not destroy the operator's file */
+	assert_int_equal(access(path, F_OK), -1);
+	strcat(path, ".bad");
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+
+	/* A drain the restart interrupted comes back finished: withdrawn, no
+	 * GRACEFUL_SHUTDOWN announced again before any verdict. */
+	snprintf(path, sizeof(path), "%s/admin-state.json", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"version\": 1, \"overrides\": [{\"prefix\": \"" PREFIX "\", "
+		"\"admin\": \"drain\", \"since\": %.3f, \"drain_until\": %.3f}]}",
+		ev_time() - 5, ev_time() + 25);
+	fclose(fp);
+	again = restarted_daemon();
+	assert_int_equal(again->prefixes[0].admin, ADMIN_DRAIN);
+	assert_true(again->prefixes[0].drain_until <= ev_time());
+	assert_int_equal(again->prefixes[0].desired, ROUTE_WITHDRAWN);
 	daemon_free(again);
 	unlink(path);
 }

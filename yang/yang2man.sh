@@ -188,6 +188,7 @@ def type_text(leaf, typedefs):
 class Page:
     def __init__(self, typedefs, groupings):
         self.typedefs, self.groupings, self.out = typedefs, groupings, []
+        self.choice_members = set()	# ids of the statements directly in a choice case
 
     def section(self, title, desc):
         self.out.append(".SS " + line_out(esc(title)))
@@ -231,6 +232,8 @@ class Page:
             elif s.kw == "choice":
                 for case in s.sub:
                     if case.kw == "case":
+                        for c in case.sub:
+                            self.choice_members.add(id(c))
                         self.walk(path, case.sub, later)
             elif s.kw == "must":
                 self.out.append(".PP")
@@ -250,7 +253,9 @@ class Page:
             self.out.append(".PP")
             self.out.append(esc("Each entry is identified by its \\fB%s\\fR, which must be unique."
                                 % key.replace("-", "\\-")).replace("\\e", "\\"))
-        if s.val("presence") is not None:
+        # A presence container of its own (not one option of a choice, such
+        # as a probe kind): absent is off, {} is on with the defaults.
+        if s.val("presence") is not None and id(s) not in self.choice_members:
             self.out.append(".PP")
             self.out.append(esc("Optional: absent turns it off; {} turns it on with the defaults."))
         later = []

@@ -289,11 +289,22 @@ status_problems(FILE *out, const struct json_object *doc)
 		struct json_object *s = json_object_array_get_idx(services, i);
 		const char *state = str_of(s, "state", "-");
 
+		struct json_object *damping = member(s, "damping"), *held = member(damping, "suppressed");
+		double release_in;
+		char age[32];
+
 		if (strcmp(state, "UP") == 0)
 			continue;
-		if (out != NULL)
-			fprintf(out, "! service %s is %s (%s)\n", str_of(s, "name", "-"), state,
+		if (out != NULL) {
+			fprintf(out, "! service %s is %s (%s)", str_of(s, "name", "-"), state,
 				str_of(s, "reason", "-"));
+			if (held != NULL && json_object_get_boolean(held) &&
+			    num_of(damping, "release_in_s", &release_in)) {
+				ctl_render_age(age, sizeof(age), release_in);
+				fprintf(out, ", held by flap damping for %s more", age);
+			}
+			fputc('\n', out);
+		}
 		n++;
 	}
 	for (size_t i = 0; i < alen(prefixes); i++) {
@@ -357,6 +368,10 @@ status_render_head(FILE *out, const struct json_object *doc, const struct ctl_re
 		fprintf(out, "overrides: %sNOT SAVED%s (%s): drain/maintenance will not survive a restart\n",
 			o->color ? COLOR_RED : "", o->color ? COLOR_RESET : "",
 			str_of(overrides, "error", "-"));
+	if (str_of(overrides, "restore_error", NULL) != NULL)
+		fprintf(out, "overrides: %sNOT RESTORED%s at start (%s): set them again if needed\n",
+			o->color ? COLOR_RED : "", o->color ? COLOR_RESET : "",
+			str_of(overrides, "restore_error", "-"));
 }
 
 static void

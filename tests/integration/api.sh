@@ -294,6 +294,7 @@ api_exit_drain()
 		kill -TERM "$PID_DAEMON"
 		EXIT_SEEN=
 		if wait_until 2000 route_drained; then EXIT_SEEN=$(lab_ms_between "$t0" "$EPOCHREALTIME"); fi
+		kill -HUP "$PID_DAEMON"	# a reload asked mid-drain changes nothing
 	}
 	log_mark
 	if lab_measure absent $(((API_DRAIN_S + 4) * 1000)) exit_drain_action; then
@@ -309,6 +310,9 @@ api_exit_drain()
 	    bash -c 'lab_wait() { for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; return 1; };
 		     lab_wait "$1" && grep -q "stopping: on-exit drain of 1 prefixes" "$2" && tail -n 2 "$2" | grep -q stopped' \
 	    _ "$PID_DAEMON" "$LAB/daemon.log"
+	check "$T 2 ... a SIGHUP during the drain was not a reload" "$(tail -n +"$((MARK + 1))" "$LAB/daemon.log" | grep -i reload)" \
+	    bash -c 'tail -n +$(($1 + 1)) "$2" | grep -q "stopping: not reloading" && ! tail -n +$(($1 + 1)) "$2" | grep -q "^anycast-healthd: reloaded\|: reloaded "' \
+	    _ "$MARK" "$LAB/daemon.log"
 
 	check "$T 2 on-exit drain (setup): started again, plain route" "$(route_desc)" daemon_restart_on "$conf"
 	hurry_action() { kill -TERM "$PID_DAEMON"; wait_until 2000 route_drained; kill -INT "$PID_DAEMON"; }
