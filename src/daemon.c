@@ -651,7 +651,7 @@ daemon_stop_drain(struct daemon *d)
 {
 	const size_t n_prefixes = d->cfg->n_prefixes;
 	double *until = xcalloc(n_prefixes ? n_prefixes : 1, sizeof(*until));
-	double wall = ev_time(), now = daemon_monotonic(), next, left;
+	double wall = ev_time(), now = daemon_monotonic(), next, left, longest = 0;
 	ev_timer wake;
 	size_t i, n = 0;
 	char why[64];
@@ -671,6 +671,8 @@ daemon_stop_drain(struct daemon *d)
 		}
 		left = daemon_exit_drain_left(px, wall);
 		until[i] = now + left;
+		if (left > longest)
+			longest = left;
 		snprintf(why, sizeof(why), "anycast-healthd stopping: drain for %.0f s", left);
 		if (px->desired != ROUTE_DRAINING)
 			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
@@ -685,7 +687,7 @@ daemon_stop_drain(struct daemon *d)
 		return;
 	}
 	log_info("stopping: on-exit drain of %zu prefixes (%.0f s), then withdrawing", n,
-		 daemon_exit_drain_s(d));
+		 longest);
 	ev_timer_init(&wake, daemon_wake_cb, 0., 0.);
 	for (;;) {
 		now = daemon_monotonic();

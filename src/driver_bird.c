@@ -38,14 +38,9 @@
  * The callbacks may call set_desired(), idle() and connected(), but must not
  * destroy the driver.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bird_reply.h"
 #include "driver_bird.h"
@@ -58,7 +53,7 @@
 #define BIRD_WHY_LEN		(DRIVER_BIRD_WHY_MAX + 1)
 #define BIRD_REASON_MAX		160
 #define BIRD_WBUF_MAX		512
-#define BIRD_STATE_FILE_MAX	(64 * 1024)
+#define BIRD_STATE_FILE_MAX	(64 * 1024)	/* larger is not ours: read as missing, rewritten */
 
 enum bird_cmd {
 	BIRD_CMD_NONE,
@@ -392,31 +387,6 @@ driver_bird_file_value(const char *content, const char *name)
 	return -1;
 }
 
-/* The whole file, or NULL when it is missing or unreadable. */
-static char *
-driver_bird_read_file(const char *path)
-{
-	char *buf = NULL;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return NULL;
-	buf = xcalloc(1, BIRD_STATE_FILE_MAX + 1);
-	while (len < BIRD_STATE_FILE_MAX) {
-		n = read(fd, buf + len, BIRD_STATE_FILE_MAX - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
 
 /* The state a prefix gets in the file: desired, else BIRD's, else the file's,
  * else withdrawn.  A leg's define is 0 only in its own state. */
@@ -473,7 +443,7 @@ driver_bird_sync_file(struct driver *d)
 	free(defines);
 	/* Compare with the disk, not with what we wrote: someone (a boot script,
 	 * an operator) may have changed the file under us. */
-	old = driver_bird_read_file(d->state_file);
+	old = file_read_all(d->state_file, BIRD_STATE_FILE_MAX);
 	same = old != NULL && strcmp(old, content) == 0;
 	free(old);
 	if (same) {
@@ -1042,7 +1012,7 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	bird_reply_reset(&d->parser);
 
 	/* The file holds the last choice (maybe of a previous run): start from it. */
-	file = driver_bird_read_file(d->state_file);
+	file = file_read_all(d->state_file, BIRD_STATE_FILE_MAX);
 	d->prefixes = driver_bird_prefixes_build(cfg, NULL, 0, file);
 	d->n_prefixes = cfg->n_prefixes;
 	rewrite = file == NULL;
@@ -1069,7 +1039,7 @@ driver_bird_reconfigure(struct driver *d, const struct config *cfg)
 	struct bird_prefix *ps;
 	char *file;
 
-	file = driver_bird_read_file(d->state_file);
+	file = file_read_all(d->state_file, BIRD_STATE_FILE_MAX);
 	ps = driver_bird_prefixes_build(cfg, d->prefixes, d->n_prefixes, file);
 	free(file);
 	driver_bird_prefixes_free(d->prefixes, d->n_prefixes);
