@@ -67,6 +67,10 @@ struct probe_ops {
 	/* The run timed out or the probe is being destroyed: close everything
 	 * of the run now.  Returns the reason code for a timeout. */
 	const char *(*cancel)(struct probe *p);
+	/* After cancel() on a timeout: what the run gathered (counters) for the
+	 * timeout report's detail, as probe_done_detail() would; leave buf ""
+	 * for none. */
+	void (*timeout_detail)(struct probe *p, char *buf, size_t size);
 	/* Free what init() made.  Called after cancel() if a run was active. */
 	void (*destroy)(struct probe *p);
 };

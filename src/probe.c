@@ -131,6 +131,7 @@ probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
 	const char *reason = "timeout";
+	char detail[PROBE_DETAIL_MAX] = "";
 
 	(void)loop;
 	(void)revents;
@@ -141,7 +142,9 @@ probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (r != NULL)
 			reason = r;
 	}
-	probe_finish(p, PROBE_DOWN, reason, NULL);
+	if (p->ops->timeout_detail)
+		p->ops->timeout_detail(p, detail, sizeof(detail));
+	probe_finish(p, PROBE_DOWN, reason, detail);
 }
 
 static void

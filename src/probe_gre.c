@@ -512,6 +512,15 @@ probe_gre_cancel(struct probe *p)
 	return reason;
 }
 
+/* A timeout's report keeps the counters: "gre skipped 12 malformed 0" is
+ * what says whether anything came back at all. */
+static void
+probe_gre_timeout_detail(struct probe *p, char *buf, size_t size)
+{
+	if (probe_gre_detail(p->priv, buf, size) == NULL && size > 0)
+		buf[0] = '\0';
+}
+
 static void
 probe_gre_destroy(struct probe *p)
 {
@@ -527,5 +536,6 @@ const struct probe_ops probe_pptp_gre_ops = {
 	.init = probe_gre_init,
 	.start = probe_gre_start,
 	.cancel = probe_gre_cancel,
+	.timeout_detail = probe_gre_timeout_detail,
 	.destroy = probe_gre_destroy,
 };
