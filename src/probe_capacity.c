@@ -10,7 +10,7 @@
  *              interfaces in /sys/class/net (a pptpd that does not fork
  *              pptpctrl per call, or a pppd left behind).
  *              Limit: max-sessions, else what pptpd.conf allows (see
- *              probe_capacity_parse_conf: connections, remoteip, localip).
+ *              capacity_parse_conf: connections, remoteip, localip).
  *   fds        entries of /proc/PID/fd against the soft "Max open files"
  *              of /proc/PID/limits (pptpd runs out of them before its pool
  *              is full when a limit is set low).
@@ -38,9 +38,9 @@
  * preferred, while a missed session would hide a full one.
  *
  * The work is synchronous (a few hundred small reads every 5 s): start()
- * ends the run before it returns.  Parsers are pure and declared in
- * probe_capacity.h with the measurement, which reads /proc and /sys under a
- * root prefix that tests point at a fake tree.
+ * ends the run before it returns.  The parsers are pure, in
+ * capacity_parse.c; the measurement reads /proc and /sys under a root
+ * prefix that tests point at a fake tree.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -56,12 +56,10 @@
 
 #include "log.h"
 #include "probe.h"
+#include "capacity_parse.h"
+#include "pidfile.h"
 #include "probe_capacity.h"
 
-/* pptpd's defaults (pptpd defaults.h) when pptpd.conf says nothing. */
-#define PROBE_CAPACITY_PPTPD_CONNECTIONS	100
-#define PROBE_CAPACITY_PPTPD_REMOTEIP		"192.168.1.1-100"
-#define PROBE_CAPACITY_PPTPD_LOCALIP		"192.168.0.1-100"
 /* pptpd.conf is small; more than this is not a pptpd.conf. */
 #define PROBE_CAPACITY_CONF_MAX			(256 * 1024)
 /* The root prefix, then /proc/NAME/stat with a d_name of up to 255 bytes. */
@@ -87,353 +85,7 @@ probe_capacity_set_root(const char *root)
 	snprintf(probe_capacity_root, sizeof(probe_capacity_root), "%s", root ? root : "");
 }
 
-/* ---- pure parsers ---- */
-
-/* A decimal octet 0..255 spanning exactly [s, end). */
-static int
-probe_capacity_octet(const char *s, const char *end, unsigned *v)
-{
-	unsigned n = 0;
-
-	if (s == end || end - s > 3)
-		return -1;
-	for (; s < end; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		n = n * 10 + (unsigned)(*s - '0');
-	}
-	if (n > 255)
-		return -1;
-	*v = n;
-	return 0;
-}
-
-/* "a.b.c.d" with one octet "lo-hi": pptpd assigns lo..hi (none if hi < lo). */
-static int
-probe_capacity_range(const char *s, size_t len, uint64_t *count)
-{
-	const char *end = s + len, *dot, *dash;
-	unsigned lo = 0, hi = 0, v;
-	int octet;
-	bool ranged = false;
-
-	for (octet = 0; octet < 4; octet++) {
-		dot = memchr(s, '.', (size_t)(end - s));
-		if (dot == NULL)
-			dot = end;
-		if ((octet < 3) != (dot != end))	/* exactly four octets */
-			return -1;
-		dash = memchr(s, '-', (size_t)(dot - s));
-		if (dash != NULL) {
-			if (probe_capacity_octet(s, dash, &lo) < 0 ||
-			    probe_capacity_octet(dash + 1, dot, &hi) < 0)
-				return -1;
-			ranged = true;
-		} else if (probe_capacity_octet(s, dot, &v) < 0) {
-			return -1;
-		}
-		if (dot != end)
-			s = dot + 1;
-	}
-	if (!ranged)
-		return -1;
-	*count = hi >= lo ? hi - lo + 1 : 0;
-	return 0;
-}
-
-/* One entry of a pool list, blanks trimmed. */
-static int
-probe_capacity_pool_entry(const char *s, size_t len, uint64_t *count)
-{
-	char buf[256];
-	struct in_addr a;
-	size_t i, dashes = 0, dots = 0;
-	bool digits_only = true, alpha = false;
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '-')
-			dashes++;
-		else if (s[i] == '.')
-			dots++;
-		else if (!isdigit((unsigned char)s[i]))
-			digits_only = false;
-		if (isalpha((unsigned char)s[i]))
-			alpha = true;
-		else if (!isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
-			return -1;
-	}
-	/* pptpd's own test for a range: digits, one dash, three dots */
-	if (digits_only && dashes == 1 && dots == 3)
-		return probe_capacity_range(s, len, count);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, &a) == 1 || alpha) {
-		*count = 1;	/* an address, or a name pptpd resolves to one */
-		return 0;
-	}
-	return -1;
-}
-
-int
-probe_capacity_parse_pool(const char *list, uint64_t *count)
-{
-	const char *p = list, *end, *a, *b;
-	uint64_t total = 0, n;
-
-	for (;;) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		for (a = p; a < end && isspace((unsigned char)*a); a++)
-			;
-		for (b = end; b > a && isspace((unsigned char)b[-1]); b--)
-			;
-		if (probe_capacity_pool_entry(a, (size_t)(b - a), &n) < 0)
-			return -1;
-		total += n;
-		if (*end == '\0')
-			break;
-		p = end + 1;
-	}
-	*count = total;
-	return 0;
-}
-
-/* The value of the first line starting with `keyword` (pptpd's reading:
- * keyword at column 0, blanks, value; '#' lines skipped), copied into
- * val without a trailing comment.  Returns 1 found, 0 not. */
-static int
-probe_capacity_conf_value(const char *text, const char *keyword, char *val, size_t size)
-{
-	size_t klen = strlen(keyword), n;
-	const char *line = text, *eol, *v, *hash;
-
-	for (; *line != '\0'; line = *eol ? eol + 1 : eol) {
-		eol = strchr(line, '\n');
-		if (eol == NULL)
-			eol = line + strlen(line);
-		if (strncmp(line, keyword, klen) != 0 ||
-		    (line + klen != eol && !isspace((unsigned char)line[klen])))
-			continue;
-		for (v = line + klen; v < eol && (*v == ' ' || *v == '\t'); v++)
-			;
-		hash = memchr(v, '#', (size_t)(eol - v));
-		n = (size_t)((hash ? hash : eol) - v);
-		while (n > 0 && isspace((unsigned char)v[n - 1]))
-			n--;
-		if (n >= size)
-			n = size - 1;
-		memcpy(val, v, n);
-		val[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-int
-probe_capacity_parse_conf(const char *text, uint64_t *limit)
-{
-	char val[4096];
-	uint64_t connections = PROBE_CAPACITY_PPTPD_CONNECTIONS, remote, local;
-	long n;
-
-	if (probe_capacity_conf_value(text, "connections", val, sizeof(val))) {
-		n = strtol(val, NULL, 10);	/* pptpd: atoi, <= 0 means default */
-		if (n > 0)
-			connections = (uint64_t)n;
-	}
-	if (probe_capacity_conf_value(text, "delegate", val, sizeof(val))) {
-		*limit = connections;	/* radius or pppd assigns the addresses */
-		return 0;
-	}
-	if (!probe_capacity_conf_value(text, "remoteip", val, sizeof(val)))
-		snprintf(val, sizeof(val), "%s", PROBE_CAPACITY_PPTPD_REMOTEIP);
-	if (probe_capacity_parse_pool(val, &remote) < 0)
-		return -1;
-	if (!probe_capacity_conf_value(text, "localip", val, sizeof(val)))
-		snprintf(val, sizeof(val), "%s", PROBE_CAPACITY_PPTPD_LOCALIP);
-	if (probe_capacity_parse_pool(val, &local) < 0)
-		return -1;
-	if (remote < connections)
-		connections = remote;
-	/* one local address is shared by every session */
-	if (local > 1 && local < connections)
-		connections = local;
-	*limit = connections;
-	return 0;
-}
-
-int
-probe_capacity_parse_stat(const char *line, pid_t *ppid, char *comm, size_t comm_size)
-{
-	const char *open = strchr(line, '('), *close = strrchr(line, ')');
-	char *end;
-	size_t n;
-	long v;
-
-	if (open == NULL || close == NULL || close < open || comm_size == 0)
-		return -1;
-	/* ") S PPID" */
-	if (close[1] != ' ' || close[2] == '\0' || close[3] != ' ')
-		return -1;
-	errno = 0;
-	v = strtol(close + 4, &end, 10);
-	if (errno != 0 || end == close + 4 || (*end != ' ' && *end != '\n' && *end != '\0') ||
-	    v < 0)
-		return -1;
-	n = (size_t)(close - open - 1);
-	if (n >= comm_size)
-		n = comm_size - 1;
-	memcpy(comm, open + 1, n);
-	comm[n] = '\0';
-	*ppid = (pid_t)v;
-	return 0;
-}
-
-int
-probe_capacity_parse_limits(const char *text, uint64_t *soft)
-{
-	static const char name[] = "Max open files";
-	const char *line, *p;
-	char *end;
-	unsigned long long v;
-
-	for (line = text; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, name, sizeof(name) - 1) != 0)
-			continue;
-		for (p = line + sizeof(name) - 1; *p == ' ' || *p == '\t'; p++)
-			;
-		if (strncmp(p, "unlimited", 9) == 0) {
-			*soft = PROBE_CAPACITY_UNLIMITED;
-			return 0;
-		}
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno != 0 || end == p || !isdigit((unsigned char)*p))
-			return -1;
-		*soft = v;
-		return 0;
-	}
-	return -1;
-}
-
-/* Exactly `digits` hex digits at p.  Returns 0, or -1. */
-static int
-probe_capacity_hex(const char *p, size_t digits, uint32_t *v)
-{
-	uint32_t n = 0;
-	size_t i;
-
-	for (i = 0; i < digits; i++) {
-		if (!isxdigit((unsigned char)p[i]))
-			return -1;
-		n = n << 4 | (uint32_t)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
-					tolower((unsigned char)p[i]) - 'a' + 10);
-	}
-	*v = n;
-	return 0;
-}
-
-/* "ADDR:PORT" then a blank; returns what follows the blank, or NULL. */
-static const char *
-probe_capacity_parse_endpoint(const char *p, struct probe_capacity_endpoint *e)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	size_t len = strspn(p, "0123456789ABCDEFabcdef"), i;
-	uint32_t w;
-
-	if ((len != 8 && len != 32) || p[len] != ':')
-		return NULL;
-	memset(e, 0, sizeof(*e));
-	/* the kernel prints each 32-bit word of the address as it sits in
-	 * memory: read back into memory the same way, on the same host */
-	for (i = 0; i < len / 8; i++) {
-		if (probe_capacity_hex(p + i * 8, 8, &w) < 0)
-			return NULL;
-		memcpy(e->addr + i * 4, &w, 4);
-	}
-	p += len + 1;
-	if (strspn(p, "0123456789ABCDEFabcdef") != 4 || probe_capacity_hex(p, 4, &w) < 0 ||
-	    (p[4] != ' ' && p[4] != '\t'))
-		return NULL;
-	e->port = (uint16_t)w;
-	e->family = len == 8 ? AF_INET : AF_INET6;
-	if (e->family == AF_INET6 && memcmp(e->addr, v4mapped, sizeof(v4mapped)) == 0) {
-		memmove(e->addr, e->addr + 12, 4);
-		memset(e->addr + 4, 0, 12);
-		e->family = AF_INET;
-	}
-	return p + 5;
-}
-
-/* Past blanks, then past one field and the blanks after it. */
-static const char *
-probe_capacity_skip_field(const char *p)
-{
-	p += strspn(p, " \t");
-	if (*p == '\0' || *p == '\n')
-		return NULL;
-	p += strcspn(p, " \t\n");
-	return p + strspn(p, " \t");
-}
-
-int
-probe_capacity_parse_tcp(const char *line, struct probe_capacity_tcp *t)
-{
-	const char *p = line + strspn(line, " \t");
-	unsigned long long inode;
-	uint32_t state;
-	char *end;
-	int i;
-
-	/* "sl:" is a number; the header's "sl" is not */
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	p += strspn(p, "0123456789");
-	if (*p++ != ':')
-		return -1;
-	p += strspn(p, " \t");
-	if ((p = probe_capacity_parse_endpoint(p, &t->local)) == NULL)
-		return -1;
-	p += strspn(p, " \t");
-	if ((p = probe_capacity_parse_endpoint(p, &t->remote)) == NULL)
-		return -1;
-	p += strspn(p, " \t");
-	if (probe_capacity_hex(p, 2, &state) < 0 || (p[2] != ' ' && p[2] != '\t'))
-		return -1;
-	t->state = state;
-	p += 2;
-	/* tx:rx, tr:when, retrnsmt, uid, timeout */
-	for (i = 0; i < 5; i++)
-		if ((p = probe_capacity_skip_field(p)) == NULL)
-			return -1;
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	errno = 0;
-	inode = strtoull(p, &end, 10);
-	if (errno != 0 || (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\0'))
-		return -1;
-	t->inode = inode;
-	return 0;
-}
-
-int
-probe_capacity_parse_socket_link(const char *link, uint64_t *inode)
-{
-	unsigned long long v;
-	char *end;
-
-	if (strncmp(link, "socket:[", 8) != 0 || !isdigit((unsigned char)link[8]))
-		return -1;
-	errno = 0;
-	v = strtoull(link + 8, &end, 10);
-	if (errno != 0 || strcmp(end, "]") != 0)
-		return -1;
-	*inode = v;
-	return 0;
-}
+/* ---- judging and formatting ---- */
 
 /* used at or over percent of max?  No limit is never crossed. */
 static bool
@@ -500,6 +152,8 @@ probe_capacity_format(const struct probe_capacity_sample *s, char *buf, size_t s
 				   (unsigned long long)s->conntrack,
 				   (unsigned long long)s->conntrack_max);
 #undef PROBE_CAPACITY_PUT
+	if (s->problem[0] != '\0')
+		snprintf(buf + off, size - off, "%s%s", off ? "; " : "", s->problem);
 }
 
 /* ---- reading /proc and /sys ---- */
@@ -534,36 +188,37 @@ probe_capacity_read(const char *path, char *buf, size_t size)
 	return (ssize_t)off;
 }
 
-/* A whole number alone in a small file. */
+/* A whole number alone in a small file (the conntrack counters). */
 static int
 probe_capacity_read_number(const char *path, uint64_t *v)
 {
-	char buf[64], *end;
+	char buf[64];
+	const char *why;
+	ssize_t n = probe_capacity_read(path, buf, sizeof(buf));
 
-	if (probe_capacity_read(path, buf, sizeof(buf)) <= 0)
+	if (n < 0)
 		return -1;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno != 0 || end == buf || !isdigit((unsigned char)buf[0]))
+	if (capacity_parse_counter(buf, (size_t)n, v, &why) < 0) {
+		log_debug("capacity: %s: %s", path, why);
 		return -1;
+	}
 	return 0;
 }
 
+/* NULL and the pid, or the reason with `why` for the detail. */
 static const char *
-probe_capacity_read_pidfile(const char *path, pid_t *pid)
+probe_capacity_read_pidfile(const char *path, pid_t *pid, char *problem, size_t size)
 {
-	char buf[32], *end;
-	long v;
+	char buf[PIDFILE_MAX + 2];	/* one byte more: a longer file shows */
+	const char *why;
+	ssize_t n = probe_capacity_read(path, buf, sizeof(buf));
 
-	if (probe_capacity_read(path, buf, sizeof(buf)) < 0)
+	if (n < 0)
 		return errno == ENOENT ? "pidfile-missing" : "pidfile-unreadable";
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || end == buf || *end != '\0' || v <= 1 || v > 4194304)
+	if (pidfile_parse(buf, (size_t)n, pid, &why) < 0) {
+		snprintf(problem, size, "%s: %s", path, why);
 		return "pidfile-invalid";
-	*pid = (pid_t)v;
+	}
 	return NULL;
 }
 
@@ -571,20 +226,23 @@ probe_capacity_read_pidfile(const char *path, pid_t *pid)
 static int
 probe_capacity_alive(pid_t pid)
 {
-	char path[PROBE_CAPACITY_PATH_MAX], line[512], comm[64];
-	const char *state;
-	pid_t ppid;
+	char path[PROBE_CAPACITY_PATH_MAX], line[512];
+	struct capacity_stat st;
+	const char *why;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/proc/%d/stat", probe_capacity_root, (int)pid);
-	if (probe_capacity_read(path, line, sizeof(line)) < 0) {
+	n = probe_capacity_read(path, line, sizeof(line));
+	if (n < 0) {
 		if (errno == ENOENT || errno == ESRCH)
 			return 0;
 		return -1;
 	}
-	if (probe_capacity_parse_stat(line, &ppid, comm, sizeof(comm)) < 0)
+	if (capacity_parse_stat(line, (size_t)n, &st, &why) < 0) {
+		log_debug("capacity: %s: %s", path, why);
 		return -1;
-	state = strrchr(line, ')');
-	return state[2] != 'Z' && state[2] != 'X';
+	}
+	return st.state != 'Z' && st.state != 'X';
 }
 
 /* Room for one more of n elements of size; out of memory is fatal, as in
@@ -618,11 +276,13 @@ probe_capacity_readlink(const char *path, char *buf, size_t size)
 static int
 probe_capacity_find_ctrls(pid_t pid, struct probe_capacity_ctrl **ctrls, size_t *n)
 {
-	char path[PROBE_CAPACITY_PATH_MAX], line[512], comm[64], link[64];
+	char path[PROBE_CAPACITY_PATH_MAX], line[512], link[64];
 	struct probe_capacity_ctrl *c;
+	struct capacity_stat st;
 	struct dirent *e;
 	size_t cap = 0;
-	pid_t ppid;
+	const char *why;
+	ssize_t len;
 	DIR *d;
 
 	*ctrls = NULL;
@@ -635,10 +295,11 @@ probe_capacity_find_ctrls(pid_t pid, struct probe_capacity_ctrl **ctrls, size_t 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "%s/proc/%s/stat", probe_capacity_root, e->d_name);
-		if (probe_capacity_read(path, line, sizeof(line)) < 0)
+		len = probe_capacity_read(path, line, sizeof(line));
+		if (len < 0)
 			continue;	/* gone meanwhile */
-		if (probe_capacity_parse_stat(line, &ppid, comm, sizeof(comm)) < 0 ||
-		    ppid != pid || strcmp(comm, "pptpctrl") != 0)
+		if (capacity_parse_stat(line, (size_t)len, &st, &why) < 0 ||
+		    st.ppid != pid || strcmp(st.comm, "pptpctrl") != 0)
 			continue;
 		*ctrls = probe_capacity_grow(*ctrls, &cap, *n, sizeof(**ctrls));
 		c = &(*ctrls)[(*n)++];
@@ -646,7 +307,7 @@ probe_capacity_find_ctrls(pid_t pid, struct probe_capacity_ctrl **ctrls, size_t 
 		c->pid = (pid_t)strtol(e->d_name, NULL, 10);
 		snprintf(path, sizeof(path), "%s/proc/%s/fd/0", probe_capacity_root, e->d_name);
 		if (probe_capacity_readlink(path, link, sizeof(link)) < 0 ||
-		    probe_capacity_parse_socket_link(link, &c->inode) < 0)
+		    capacity_parse_socket_link(link, &c->inode) < 0)
 			c->inode = 0;
 		snprintf(path, sizeof(path), "%s/proc/%s/ns/net", probe_capacity_root, e->d_name);
 		if (probe_capacity_readlink(path, c->netns, sizeof(c->netns)) < 0)
@@ -660,12 +321,13 @@ probe_capacity_find_ctrls(pid_t pid, struct probe_capacity_ctrl **ctrls, size_t 
  * that cannot be read (no IPv6, the process gone) is skipped. */
 static void
 probe_capacity_scan_tcp(const char *who,
-			void (*fn)(const struct probe_capacity_tcp *, void *), void *arg)
+			void (*fn)(const struct capacity_tcp *, void *), void *arg)
 {
 	static const char *const tables[] = { "tcp", "tcp6" };
 	char path[PROBE_CAPACITY_PATH_MAX], *line = NULL;
-	struct probe_capacity_tcp t;
+	struct capacity_tcp t;
 	size_t size = 0, i;
+	ssize_t len;
 	FILE *f;
 
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -674,8 +336,8 @@ probe_capacity_scan_tcp(const char *who,
 		f = fopen(path, "re");
 		if (f == NULL)
 			continue;
-		while (getline(&line, &size, f) > 0)
-			if (probe_capacity_parse_tcp(line, &t) == 0 && t.inode != 0)
+		while ((len = getline(&line, &size, f)) > 0)
+			if (capacity_parse_tcp(line, (size_t)len, &t) == 0 && t.inode != 0)
 				fn(&t, arg);
 		fclose(f);
 	}
@@ -695,12 +357,12 @@ probe_capacity_inode_cmp(const void *a, const void *b)
 struct probe_capacity_own {
 	uint64_t *inodes;
 	size_t n_inodes;
-	struct probe_capacity_endpoint *ends;
+	struct capacity_endpoint *ends;
 	size_t n_ends, cap_ends;
 };
 
 static void
-probe_capacity_own_line(const struct probe_capacity_tcp *t, void *arg)
+probe_capacity_own_line(const struct capacity_tcp *t, void *arg)
 {
 	struct probe_capacity_own *o = arg;
 
@@ -731,7 +393,7 @@ probe_capacity_own_read(struct probe_capacity_own *o)
 			continue;
 		snprintf(path, sizeof(path), "%s/proc/self/fd/%s", probe_capacity_root, e->d_name);
 		if (probe_capacity_readlink(path, link, sizeof(link)) < 0 ||
-		    probe_capacity_parse_socket_link(link, &inode) < 0)
+		    capacity_parse_socket_link(link, &inode) < 0)
 			continue;
 		o->inodes = probe_capacity_grow(o->inodes, &cap, o->n_inodes, sizeof(*o->inodes));
 		o->inodes[o->n_inodes++] = inode;
@@ -744,7 +406,7 @@ probe_capacity_own_read(struct probe_capacity_own *o)
 }
 
 static bool
-probe_capacity_own_has(const struct probe_capacity_own *o, const struct probe_capacity_endpoint *e)
+probe_capacity_own_has(const struct probe_capacity_own *o, const struct capacity_endpoint *e)
 {
 	size_t i;
 
@@ -763,7 +425,7 @@ struct probe_capacity_group {
 };
 
 static void
-probe_capacity_group_line(const struct probe_capacity_tcp *t, void *arg)
+probe_capacity_group_line(const struct capacity_tcp *t, void *arg)
 {
 	struct probe_capacity_group *g = arg;
 	struct probe_capacity_ctrl *c;
@@ -859,9 +521,11 @@ probe_capacity_count_dir(const char *path, uint64_t *count)
 }
 
 static const char *
-probe_capacity_max_sessions(const struct probe_capacity_config *c, uint64_t *max)
+probe_capacity_max_sessions(const struct probe_capacity_config *c, uint64_t *max,
+			    char *problem, size_t size)
 {
 	const char *path = c->pptpd_conf ? c->pptpd_conf : "/etc/pptpd.conf";
+	const char *reason = NULL, *why;
 	char *text;
 	ssize_t n;
 
@@ -869,18 +533,20 @@ probe_capacity_max_sessions(const struct probe_capacity_config *c, uint64_t *max
 		*max = c->max_sessions;
 		return NULL;
 	}
-	text = xcalloc(1, PROBE_CAPACITY_CONF_MAX + 1);
-	n = probe_capacity_read(path, text, PROBE_CAPACITY_CONF_MAX + 1);
+	/* two bytes more: the NUL, and one to see a file that is too large */
+	text = xcalloc(1, PROBE_CAPACITY_CONF_MAX + 2);
+	n = probe_capacity_read(path, text, PROBE_CAPACITY_CONF_MAX + 2);
 	if (n < 0) {
-		free(text);
-		return errno == ENOENT ? "pptpd-conf-missing" : "pptpd-conf-unreadable";
-	}
-	if (probe_capacity_parse_conf(text, max) < 0) {
-		free(text);
-		return "pptpd-conf-invalid";
+		reason = errno == ENOENT ? "pptpd-conf-missing" : "pptpd-conf-unreadable";
+	} else if (n > PROBE_CAPACITY_CONF_MAX) {
+		snprintf(problem, size, "%s: larger than 256 KiB", path);
+		reason = "pptpd-conf-invalid";
+	} else if (capacity_parse_conf(text, (size_t)n, max, &why) < 0) {
+		snprintf(problem, size, "%s: %s", path, why);
+		reason = "pptpd-conf-invalid";
 	}
 	free(text);
-	return NULL;
+	return reason;
 }
 
 static void
@@ -905,14 +571,17 @@ probe_capacity_measure(const struct probe_capacity_config *c, struct probe_capac
 {
 	char path[PROBE_CAPACITY_PATH_MAX], text[4096];
 	struct probe_capacity_ctrl *ctrls;
+	const char *why;
 	pid_t pid = 0;
+	ssize_t len;
 	size_t n;
 	int alive;
 
 	memset(s, 0, sizeof(*s));
 	/* conntrack does not depend on pptpd: report it whatever happens */
 	probe_capacity_read_conntrack(s);
-	*reason = probe_capacity_read_pidfile(c->pidfile ? c->pidfile : "/run/pptpd.pid", &pid);
+	*reason = probe_capacity_read_pidfile(c->pidfile ? c->pidfile : "/run/pptpd.pid", &pid,
+					      s->problem, sizeof(s->problem));
 	if (*reason != NULL)
 		return PROBE_DOWN;
 	alive = probe_capacity_alive(pid);
@@ -936,7 +605,8 @@ probe_capacity_measure(const struct probe_capacity_config *c, struct probe_capac
 		s->sessions = probe_capacity_count_ppp();
 	}
 	free(ctrls);
-	*reason = probe_capacity_max_sessions(c, &s->max_sessions);
+	*reason = probe_capacity_max_sessions(c, &s->max_sessions, s->problem,
+					      sizeof(s->problem));
 	if (*reason != NULL)
 		return PROBE_ERROR;
 	s->have_sessions = true;
@@ -951,8 +621,13 @@ probe_capacity_measure(const struct probe_capacity_config *c, struct probe_capac
 		return PROBE_ERROR;
 	}
 	snprintf(path, sizeof(path), "%s/proc/%d/limits", probe_capacity_root, (int)pid);
-	if (probe_capacity_read(path, text, sizeof(text)) < 0 ||
-	    probe_capacity_parse_limits(text, &s->max_fds) < 0) {
+	len = probe_capacity_read(path, text, sizeof(text));
+	if (len < 0) {
+		*reason = "limits-unreadable";
+		return PROBE_ERROR;
+	}
+	if (capacity_parse_limits(text, (size_t)len, &s->max_fds, &why) < 0) {
+		snprintf(s->problem, sizeof(s->problem), "/proc/%d/limits: %s", (int)pid, why);
 		*reason = "limits-unreadable";
 		return PROBE_ERROR;
 	}

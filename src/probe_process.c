@@ -12,7 +12,7 @@
  * then seen at the next interval instead of at once.
  *
  * Reasons: ok, process-exited, pidfile-missing, pidfile-unreadable,
- * pidfile-invalid, process-gone (pid in the file is not running),
+ * pidfile-invalid (the detail says why, in pidfile.c's words), process-gone (pid in the file is not running),
  * process-name-mismatch, and ERROR pidfd-<errno> when the kernel refuses.
  */
 #include <ctype.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pidfile.h"
 #include "probe.h"
 
 struct probe_process {
@@ -37,6 +38,7 @@ struct probe_process {
 	ev_stat pidfile_watcher;
 	char *pidfile;		/* own copy: ev_stat keeps the pointer, and a reload
 				 * frees the config the probe started with */
+	const char *why;	/* what was wrong with the pidfile; NULL if nothing */
 };
 
 #define PROCESS_PRIV(p) ((struct probe_process *)(p)->priv)
@@ -56,37 +58,33 @@ probe_process_pidfd_exited(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-/* Read a positive pid from the pidfile; returns 0 and sets *reason on failure. */
+/* Read the pid from the pidfile; returns 0 and sets *reason on failure
+ * (and pp->why, for the report's detail, when the file is malformed). */
 static pid_t
-probe_process_read_pidfile(const char *path, const char **reason)
+probe_process_read_pidfile(struct probe_process *pp, const char *path, const char **reason)
 {
-	char buf[32];
-	char *end;
+	char buf[PIDFILE_MAX + 1];	/* one byte more: a longer file shows */
 	ssize_t n;
-	long pid;
+	pid_t pid;
 	int fd;
 
+	pp->why = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		*reason = errno == ENOENT ? "pidfile-missing" : "pidfile-unreadable";
 		return 0;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0) {
-		*reason = n == 0 ? "pidfile-invalid" : "pidfile-unreadable";
+	if (n < 0) {
+		*reason = "pidfile-unreadable";
 		return 0;
 	}
-	buf[n] = '\0';
-	errno = 0;
-	pid = strtol(buf, &end, 10);
-	while (*end != '\0' && isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || end == buf || *end != '\0' || pid <= 1 || pid > 4194304) {
+	if (pidfile_parse(buf, (size_t)n, &pid, &pp->why) < 0) {
 		*reason = "pidfile-invalid";
 		return 0;
 	}
-	return (pid_t)pid;
+	return pid;
 }
 
 /* Does /proc/PID/comm equal name?  Checked after pidfd_open so the pid is pinned. */
@@ -186,7 +184,7 @@ probe_process_attach(struct probe *p, const char **reason)
 		probe_process_unwatch(p);
 		probe_event(p, PROBE_DOWN, "process-exited");
 	}
-	pid = probe_process_read_pidfile(pc->pidfile, reason);
+	pid = probe_process_read_pidfile(pp, pc->pidfile, reason);
 	if (pid == 0)
 		return PROBE_DOWN;
 	if (pid == pp->pid && pp->pidfd >= 0)
@@ -275,8 +273,12 @@ probe_process_start(struct probe *p)
 {
 	const char *reason = "ok";
 	enum probe_result r = probe_process_attach(p, &reason);
+	const char *why = PROCESS_PRIV(p)->why;
 
-	probe_done(p, r, reason);
+	if (r != PROBE_UP && why != NULL)	/* the pidfile's problem, in words */
+		probe_done_detail(p, r, reason, "%s", why);
+	else
+		probe_done(p, r, reason);
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * test_probe_capacity.c - the "capacity" probe kind (probe_capacity.c).
  *
- * The parsers are driven with plain strings; the measurement runs through
+ * The judgement and the detail are driven with plain data (the parsers are
+ * test_capacity_parse.c's); the measurement runs through
  * the real scheduler (probe.c) on a real libev loop, against a fake /proc and
  * /sys tree in a temporary directory (probe_capacity_set_root) and once
  * against the real /proc with a fake "pptpd" whose two children run through
@@ -38,130 +39,7 @@
 
 #define FAKE_PID 4242
 
-/* ---- pure parsers ---- */
-
-static uint64_t
-pool(const char *list)
-{
-	uint64_t n = 12345;
-
-	assert_int_equal(probe_capacity_parse_pool(list, &n), 0);
-	return n;
-}
-
-static void
-probe_capacity_test_pool(void **state)
-{
-	uint64_t n;
-
-	(void)state;
-	assert_int_equal(pool("192.168.0.234-238,192.168.0.245"), 6);
-	assert_int_equal(pool("10.0.0.1"), 1);
-	assert_int_equal(pool(" 10.0.0.1 , 10.0.0.2 "), 2);
-	assert_int_equal(pool("192.168.1.1-100"), 100);
-	assert_int_equal(pool("10.0-3.0.1"), 4);		/* a range in another octet */
-	assert_int_equal(pool("1-2.0.0.1,10.0.0.0-255"), 258);
-	assert_int_equal(pool("10.0.0.9-5"), 0);		/* pptpd assigns none */
-	assert_int_equal(pool("vpn-pool.example.com"), 1);	/* resolved by pptpd */
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.300", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.1-300", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.1-2-3", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0-1", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.1.5-6", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.1,,10.0.0.2", &n), -1);
-	assert_int_equal(probe_capacity_parse_pool("10.0.0.1;rm", &n), -1);
-}
-
-static uint64_t
-conf(const char *text)
-{
-	uint64_t n = 12345;
-
-	assert_int_equal(probe_capacity_parse_conf(text, &n), 0);
-	return n;
-}
-
-static void
-probe_capacity_test_conf(void **state)
-{
-	uint64_t n;
-
-	(void)state;
-	/* the example of pptpd.conf(5) */
-	assert_int_equal(conf("# TAG: remoteip\n"
-			      "#remoteip 192.168.1.1-254\n"
-			      "option /etc/ppp/pptpd-options\n"
-			      "localip 192.168.0.1\n"
-			      "remoteip 192.168.0.234-238,192.168.0.245\n"), 6);
-	/* pptpd's defaults: connections 100, pools of 100 */
-	assert_int_equal(conf(""), 100);
-	assert_int_equal(conf("connections 4\nremoteip 10.0.0.1-200\n"), 4);
-	assert_int_equal(conf("connections 0\nremoteip 10.0.0.1-200\n"), 100);
-	assert_int_equal(conf("connections 500\nremoteip 10.0.0.1-200\n"), 100);	/* localip */
-	assert_int_equal(conf("connections 500\nlocalip 10.1.0.1\nremoteip 10.0.0.1-200\n"), 200);
-	/* with delegate, only connections limits */
-	assert_int_equal(conf("delegate\nconnections 300\nremoteip 10.0.0.1-2\n"), 300);
-	/* several local addresses limit too; a single one is shared */
-	assert_int_equal(conf("localip 10.1.0.1-3\nremoteip 10.0.0.1-10\n"), 3);
-	assert_int_equal(conf("localip 10.1.0.1\nremoteip 10.0.0.1-10\n"), 10);
-	/* the first line counts; comments after the value; CRLF */
-	assert_int_equal(conf("remoteip 10.0.0.1-10 # pool\nremoteip 10.0.0.1-20\n"), 10);
-	assert_int_equal(conf("remoteip 10.0.0.1-7\r\n"), 7);
-	/* an indented line is not read by pptpd; nor a longer keyword */
-	assert_int_equal(conf(" remoteip 10.0.0.1-10\nremoteipx 1.1.1.1\n"), 100);
-	assert_int_equal(probe_capacity_parse_conf("remoteip 10.0.0.999\n", &n), -1);
-	assert_int_equal(probe_capacity_parse_conf("localip 10.0.0.1-2-3\n", &n), -1);
-}
-
-static void
-probe_capacity_test_stat(void **state)
-{
-	char comm[16];
-	pid_t ppid = 0;
-
-	(void)state;
-	assert_int_equal(probe_capacity_parse_stat("5001 (pptpctrl) S 4242 5001 5001 0 -1 4194560 "
-						   "100 0 0 0 0 0 0 0 20 0 1 0 1234\n",
-						   &ppid, comm, sizeof(comm)), 0);
-	assert_int_equal(ppid, 4242);
-	assert_string_equal(comm, "pptpctrl");
-	/* comm may hold spaces and parentheses: the last ')' ends it */
-	assert_int_equal(probe_capacity_parse_stat("7 (a b) c)) R 1 7 7", &ppid, comm, sizeof(comm)),
-			 0);
-	assert_int_equal(ppid, 1);
-	assert_string_equal(comm, "a b) c)");
-	/* cut to the buffer */
-	assert_int_equal(probe_capacity_parse_stat("7 (0123456789abcdefXYZ) S 2 7", &ppid, comm,
-						   sizeof(comm)), 0);
-	assert_string_equal(comm, "0123456789abcde");
-	assert_int_equal(probe_capacity_parse_stat("garbage", &ppid, comm, sizeof(comm)), -1);
-	assert_int_equal(probe_capacity_parse_stat("12 (x) S", &ppid, comm, sizeof(comm)), -1);
-	assert_int_equal(probe_capacity_parse_stat("12 (x) S x", &ppid, comm, sizeof(comm)), -1);
-	assert_int_equal(probe_capacity_parse_stat("12 )x( S 1", &ppid, comm, sizeof(comm)), -1);
-}
-
-static const char limits_text[] =
-	"Limit                     Soft Limit           Hard Limit           Units     \n"
-	"Max cpu time              unlimited            unlimited            seconds   \n"
-	"Max open files            1024                 524288               files     \n"
-	"Max locked memory         8388608              8388608              bytes     \n";
-
-static void
-probe_capacity_test_limits(void **state)
-{
-	uint64_t soft = 0;
-
-	(void)state;
-	assert_int_equal(probe_capacity_parse_limits(limits_text, &soft), 0);
-	assert_int_equal(soft, 1024);
-	assert_int_equal(probe_capacity_parse_limits("Max open files            unlimited            "
-						     "unlimited            files\n", &soft), 0);
-	assert_true(soft == PROBE_CAPACITY_UNLIMITED);
-	assert_int_equal(probe_capacity_parse_limits("Max cpu time 5 5 seconds\n", &soft), -1);
-	assert_int_equal(probe_capacity_parse_limits("Max open files  x\n", &soft), -1);
-	assert_int_equal(probe_capacity_parse_limits("", &soft), -1);
-}
+/* ---- judging and formatting (the parsers: test_capacity_parse.c) ---- */
 
 static const struct probe_capacity_config thresholds = {
 	.sessions_percent = 90, .fds_percent = 90, .conntrack_percent = 80,
@@ -244,132 +122,6 @@ probe_capacity_test_format(void **state)
 	s.have_fds = true;
 	probe_capacity_format(&s, small, sizeof(small));
 	assert_string_equal(small, "sessions 45/50");
-}
-
-/* The kernel prints addresses as it stores them: the lines below were taken
- * on a little-endian host. */
-static bool
-big_endian(void)
-{
-	return htonl(1) == 1;
-}
-
-static void
-assert_endpoint(const struct probe_capacity_endpoint *e, const char *addr, unsigned port)
-{
-	uint8_t want[16] = { 0 };
-	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-
-	assert_int_equal(inet_pton(family, addr, want), 1);
-	assert_int_equal(e->family, family);
-	assert_memory_equal(e->addr, want, sizeof(want));
-	assert_int_equal(e->port, port);
-}
-
-static void
-probe_capacity_test_tcp(void **state)
-{
-	struct probe_capacity_tcp t;
-
-	(void)state;
-	if (big_endian())
-		skip();
-	/* a pptpctrl's connection, from its /proc/PID/net/tcp */
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000     0"
-		"        0 905918 1 000000001cc87d64 20 4 31 11 -1                   \n", &t), 0);
-	assert_endpoint(&t.local, "127.0.0.1", 1723);
-	assert_endpoint(&t.remote, "127.0.0.1", 51904);
-	assert_int_equal(t.state, 1);
-	assert_int_equal(t.inode, 905918);
-	/* a listener, lower-case hex and no trailing newline */
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   0: 00000000:06bb 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
-		"        0 905793 1 00000000481fe50e 100 0 0 10 0", &t), 0);
-	assert_endpoint(&t.local, "0.0.0.0", 1723);
-	assert_endpoint(&t.remote, "0.0.0.0", 0);
-	assert_int_equal(t.state, 10);
-	assert_int_equal(t.inode, 905793);
-	/* TIME_WAIT: no process holds it, inode 0 */
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   5: 0100007F:23DC 0100007F:89F8 06 00000000:00000000 03:000016AE 00000000     0"
-		"        0 0 3 000000009afece3b\n", &t), 0);
-	assert_int_equal(t.state, 6);
-	assert_int_equal(t.inode, 0);
-	/* tcp6: ::1, a global address, and a v4-mapped one given as IPv4 */
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   2: 00000000000000000000000001000000:AF8F 00000000000000000000000001000000:990A"
-		" 01 00000000:00000000 00:00000000 00000000     0        0 1754227 1 00000000d9a2b071"
-		" 20 0 0 10 -1\n", &t), 0);
-	assert_endpoint(&t.local, "::1", 44943);
-	assert_endpoint(&t.remote, "::1", 39178);
-	assert_int_equal(t.inode, 1754227);
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   7: B80D0120000000000000000001000000:06BB B80D0120000000000000000007000000:9C42"
-		" 01 00000000:00000000 00:00000000 00000000   105        0 77 1 0000000000000000"
-		" 20 0 0 10 -1\n", &t), 0);
-	assert_endpoint(&t.local, "2001:db8::1", 1723);
-	assert_endpoint(&t.remote, "2001:db8::7", 40002);
-	assert_int_equal(t.inode, 77);
-	assert_int_equal(probe_capacity_parse_tcp(
-		"   3: 0000000000000000FFFF00000100007F:C1AF 0000000000000000FFFF00000100007F:BD52"
-		" 01 00000000:00000000 00:00000000 00000000     0        0 1754230 1 000000008ca3523d"
-		" 20 0 0 10 -1\n", &t), 0);
-	assert_endpoint(&t.local, "127.0.0.1", 49583);
-	assert_endpoint(&t.remote, "127.0.0.1", 48466);
-	/* not socket lines */
-	assert_int_equal(probe_capacity_parse_tcp(
-		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid"
-		"  timeout inode\n", &t), -1);
-	assert_int_equal(probe_capacity_parse_tcp("", &t), -1);
-	assert_int_equal(probe_capacity_parse_tcp("\n", &t), -1);
-	assert_int_equal(probe_capacity_parse_tcp("   2: 0100007F:06BB\n", &t), -1);
-	assert_int_equal(probe_capacity_parse_tcp("   2: 0100007F:06BB 0100007F:CAC0 01\n", &t),
-			 -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* no inode */
-		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* inode not a number */
-		"   2: 0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 x1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* not hex */
-		"   2: 0100007G:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* 7 digits */
-		"   2: 100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* 3-digit port */
-		"   2: 0100007F:6BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* 5-digit port */
-		"   2: 0100007F:006BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* 1-digit state */
-		"   2: 0100007F:06BB 0100007F:CAC0 1 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* no "sl:" */
-		"0100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000 0 0 1\n",
-		&t), -1);
-	assert_int_equal(probe_capacity_parse_tcp(	/* 16-digit address */
-		"   2: 000000000100007F:06BB 0100007F:CAC0 01 00000000:00000000 00:00000000 00000000"
-		" 0 0 1\n", &t), -1);
-}
-
-static void
-probe_capacity_test_socket_link(void **state)
-{
-	uint64_t inode = 0;
-
-	(void)state;
-	assert_int_equal(probe_capacity_parse_socket_link("socket:[905918]", &inode), 0);
-	assert_int_equal(inode, 905918);
-	assert_int_equal(probe_capacity_parse_socket_link("pipe:[905918]", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("/dev/null", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("anon_inode:[eventfd]", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("socket:[]", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("socket:[12", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("socket:[12]x", &inode), -1);
-	assert_int_equal(probe_capacity_parse_socket_link("socket:[-1]", &inode), -1);
 }
 
 /* ---- the probe against a fake tree ---- */
@@ -857,11 +609,15 @@ static void
 probe_capacity_test_pidfile_invalid(void **state)
 {
 	struct t *t = *state;
+	char want[PATH_MAX + 256];
 
 	fake_tree(t);
 	put(t, "run/pptpd.pid", "42x\n");
 	probe_harness_run(&t->h);
-	assert_report_detail(&t->h, PROBE_DOWN, "pidfile-invalid", "conntrack 100/262144");
+	/* the detail names the file and what was wrong (pidfile.c's words) */
+	snprintf(want, sizeof(want), "conntrack 100/262144; %s: garbage after the pid",
+		 tpath(t, "run/pptpd.pid"));
+	assert_report_detail(&t->h, PROBE_DOWN, "pidfile-invalid", want);
 }
 
 static void
@@ -901,11 +657,14 @@ static void
 probe_capacity_test_conf_invalid(void **state)
 {
 	struct t *t = *state;
+	char want[PATH_MAX + 256];
 
 	fake_tree(t);
 	put(t, "etc/pptpd.conf", "remoteip 192.168.0.1-999\n");
 	probe_harness_run(&t->h);
-	assert_report_detail(&t->h, PROBE_ERROR, "pptpd-conf-invalid", "conntrack 100/262144");
+	snprintf(want, sizeof(want), "conntrack 100/262144; %s: remoteip: an entry is not an "
+		 "address, a name or a range", tpath(t, "etc/pptpd.conf"));
+	assert_report_detail(&t->h, PROBE_ERROR, "pptpd-conf-invalid", want);
 }
 
 static void
@@ -943,7 +702,9 @@ probe_capacity_test_limits_unreadable(void **state)
 	fake_tree(t);
 	put(t, "proc/4242/limits", "Max cpu time unlimited unlimited seconds\n");
 	probe_harness_run(&t->h);
-	assert_report_detail(&t->h, PROBE_ERROR, "limits-unreadable", "sessions 2/6 conntrack 100/262144");
+	assert_report_detail(&t->h, PROBE_ERROR, "limits-unreadable",
+			     "sessions 2/6 conntrack 100/262144; /proc/4242/limits: no \"Max open "
+			     "files\" line");
 }
 
 /* ---- against the real /proc ---- */
@@ -1202,14 +963,8 @@ main(void)
 #define P(name) cmocka_unit_test(probe_capacity_test_##name)
 #define T(name) cmocka_unit_test_setup_teardown(probe_capacity_test_##name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		P(pool),
-		P(conf),
-		P(stat),
-		P(limits),
 		P(evaluate),
 		P(format),
-		P(tcp),
-		P(socket_link),
 		T(ok),
 		T(sessions_high),
 		T(max_sessions),

@@ -199,15 +199,29 @@ probe_process_test_pidfile_problems(void **state)
 	wait_reports(f, 1);
 	assert_int_equal(f->reports[0].result, PROBE_DOWN);
 	assert_string_equal(f->reports[0].reason, "pidfile-missing");
+	assert_string_equal(f->reports[0].detail, "");
+	/* the detail says what is wrong with the file, in pidfile.c's words */
 	write_pidfile(f, "pptpd\n");
 	wait_reports(f, f->n_reports + 1);
 	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
+	assert_string_equal(f->reports[f->n_reports - 1].detail, "not a number");
 	write_pidfile(f, "");
 	wait_reports(f, f->n_reports + 1);
 	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
+	assert_string_equal(f->reports[f->n_reports - 1].detail, "empty");
 	write_pidfile(f, "-5\n");
 	wait_reports(f, f->n_reports + 1);
 	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
+	write_pidfile(f, "4242 4243\n");
+	wait_reports(f, f->n_reports + 1);
+	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
+	assert_string_equal(f->reports[f->n_reports - 1].detail, "garbage after the pid");
+	/* a file longer than a pidfile is not cut into one */
+	write_pidfile(f, "4242                                                            "
+		      "                 \n");
+	wait_reports(f, f->n_reports + 1);
+	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
+	assert_string_equal(f->reports[f->n_reports - 1].detail, "longer than 64 bytes");
 	probe_destroy(p);
 }
 
