@@ -10,7 +10,8 @@
  * pipe we read on the loop, every other descriptor closed, default signal
  * dispositions and an empty signal mask (libev may block or catch signals
  * in the daemon).  The first line of stdout, sanitised and cut to
- * PROBE_EXEC_LINE_MAX characters, becomes the reason:
+ * PROBE_OUTPUT_LINE_MAX characters, becomes the reason (probe_output.c,
+ * pure and fuzzed, reads the line and words the verdict):
  *
  *   exit 0        UP    the line, or "ok" when there is none
  *   exit N        DOWN  "exit-N: line" (cut to fit), or "exit-N"
@@ -46,9 +47,8 @@
 
 #include "log.h"
 #include "probe.h"
+#include "probe_output.h"
 
-/* The kept line; "exit-N: line" is cut to PROBE_REASON_MAX. */
-#define PROBE_EXEC_LINE_MAX	60
 /* On exit, read at most this many more chunks looking for the first line. */
 #define PROBE_EXEC_DRAIN_MAX	16
 
@@ -58,9 +58,7 @@ struct probe_exec {
 	int out_fd;			/* read end of its stdout; -1 when closed */
 	ev_io out_io;
 	ev_child child;
-	char line[PROBE_EXEC_LINE_MAX + 1];
-	size_t line_len;
-	bool line_done;			/* newline seen or line full */
+	struct probe_output_line line;	/* the first line of its stdout */
 	char reason[PROBE_REASON_MAX];
 };
 
@@ -123,26 +121,6 @@ probe_exec_close_out(struct probe_exec *pe)
 	pe->out_fd = -1;
 }
 
-/* Keep the first line: printable ASCII only, the rest becomes '?'. */
-static void
-probe_exec_take(struct probe_exec *pe, const char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && !pe->line_done; i++) {
-		unsigned char ch = (unsigned char)buf[i];
-
-		if (ch == '\n' || ch == '\r') {
-			pe->line_done = true;
-			break;
-		}
-		pe->line[pe->line_len++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-		if (pe->line_len == PROBE_EXEC_LINE_MAX)
-			pe->line_done = true;
-	}
-	pe->line[pe->line_len] = '\0';
-}
-
 /* Read what is there.  Returns false at EOF or on error (the pipe is then
  * closed), true while more may come. */
 static bool
@@ -158,37 +136,8 @@ probe_exec_read(struct probe_exec *pe)
 		probe_exec_close_out(pe);
 		return false;
 	}
-	probe_exec_take(pe, buf, (size_t)n);
+	probe_output_line_take(&pe->line, buf, (size_t)n);
 	return true;
-}
-
-/* The line without surrounding blanks; "" when there is none. */
-static const char *
-probe_exec_line(struct probe_exec *pe)
-{
-	char *s = pe->line;
-	size_t n = pe->line_len;
-
-	while (n > 0 && s[n - 1] == ' ')
-		s[--n] = '\0';
-	while (*s == ' ')
-		s++;
-	return s;
-}
-
-/* "exit-N: line", the line cut to fit, or "exit-N". */
-static void
-probe_exec_exit_reason(struct probe_exec *pe, int code, const char *line)
-{
-	size_t n, len;
-
-	n = (size_t)snprintf(pe->reason, sizeof(pe->reason), "exit-%d", code);
-	if (line[0] == '\0' || n + 3 >= sizeof(pe->reason))
-		return;
-	len = strnlen(line, sizeof(pe->reason) - n - 3);	/* ": " and the NUL */
-	memcpy(pe->reason + n, ": ", 2);
-	memcpy(pe->reason + n + 2, line, len);
-	pe->reason[n + 2 + len] = '\0';
 }
 
 /* Stop watching the run's child and clear the run's state. */
@@ -198,9 +147,7 @@ probe_exec_reset(struct probe_exec *pe)
 	probe_exec_close_out(pe);
 	ev_child_stop(pe->probe->loop, &pe->child);
 	pe->pid = 0;
-	pe->line_len = 0;
-	pe->line[0] = '\0';
-	pe->line_done = false;
+	probe_output_line_reset(&pe->line);
 }
 
 static void
@@ -247,31 +194,22 @@ probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct probe_exec *pe = w->data;
 	struct probe *p = pe->probe;
-	enum probe_result result = PROBE_DOWN;
-	int status = w->rstatus, i;
-	const char *line;
+	enum probe_result result;
+	int i;
 	pid_t pid = pe->pid;
 
 	(void)loop;
 	(void)revents;
 	/* what the command wrote before it exited is in the pipe by now */
-	for (i = 0; i < PROBE_EXEC_DRAIN_MAX && pe->out_fd >= 0 && !pe->line_done; i++)
+	for (i = 0; i < PROBE_EXEC_DRAIN_MAX && pe->out_fd >= 0 && !pe->line.done; i++)
 		if (!probe_exec_read(pe))
 			break;
 	/* stragglers in its group (none is normal).  A group keeps its id
 	 * while it has members; with none left, the id could only name
 	 * another group after the pid counter wrapped since the reap. */
 	(void)kill(-pid, SIGKILL);
-	line = probe_exec_line(pe);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		result = PROBE_UP;
-		snprintf(pe->reason, sizeof(pe->reason), "%s", line[0] ? line : "ok");
-	} else if (WIFEXITED(status)) {
-		probe_exec_exit_reason(pe, WEXITSTATUS(status), line);
-	} else {
-		snprintf(pe->reason, sizeof(pe->reason), "signal-%d",
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	}
+	result = probe_output_exec_verdict(w->rstatus, probe_output_line_text(&pe->line),
+					   pe->reason, sizeof(pe->reason));
 	probe_exec_reset(pe);
 	log_debug("probe %s: exec pid %d: %s", p->cfg->name, (int)pid, pe->reason);
 	probe_done(p, result, pe->reason);

@@ -26,12 +26,12 @@
  * name in lower case with dashes>, e.g. http-couldnt-connect,
  * http-got-nothing; ERROR http-out-of-memory, http-failed-init.
  *
+ * The verdict on a finished response (status code, body-contains over the
+ * kept first 64 KiB of the body) is probe_output.c's: pure, and fuzzed.
+ *
  * probe_done() may free the probe (the report callback can destroy it), so
  * every path that calls it does so last, after libcurl has returned.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* memmem */
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +39,7 @@
 
 #include "log.h"
 #include "probe.h"
-
-/* body-contains searches this much of the body, as the YANG module says. */
-#define PROBE_HTTP_BODY_MAX	(64 * 1024)
+#include "probe_output.h"
 
 struct probe_http;
 
@@ -59,7 +57,7 @@ struct probe_http {
 	CURL *easy;			/* the run's transfer; NULL when idle */
 	ev_timer timer;			/* libcurl's own timeouts */
 	struct probe_http_sock *socks;	/* every watched socket */
-	char *body;			/* first PROBE_HTTP_BODY_MAX bytes; NULL
+	char *body;			/* first PROBE_OUTPUT_BODY_MAX bytes; NULL
 					 * unless body_contains is set */
 	size_t body_len;
 	char reason[PROBE_REASON_MAX];
@@ -186,15 +184,10 @@ probe_http_complete(struct probe_http *ph, CURLcode code)
 			result = PROBE_ERROR;
 		log_debug("probe %s: http %s (%s)", p->cfg->name, reason,
 			  ph->errbuf[0] ? ph->errbuf : curl_easy_strerror(code));
-	} else if (status != (long)c->expect_status) {
-		snprintf(ph->reason, sizeof(ph->reason), "http-status-%ld", status);
-		reason = ph->reason;
-	} else if (c->body_contains != NULL &&
-		   memmem(ph->body, ph->body_len, c->body_contains, strlen(c->body_contains)) == NULL) {
-		reason = "http-body-mismatch";
 	} else {
-		result = PROBE_UP;
-		reason = "ok";
+		result = probe_output_http_verdict(status, (long)c->expect_status, ph->body,
+						   ph->body_len, c->body_contains, ph->reason,
+						   sizeof(ph->reason), &reason);
 	}
 	probe_http_release(ph);
 	probe_done(p, result, reason);
@@ -222,13 +215,10 @@ static size_t
 probe_http_write_fn(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct probe_http *ph = userp;
-	size_t n = size * nmemb, room;
+	size_t n = size * nmemb;
 
-	if (ph->body != NULL && ph->body_len < PROBE_HTTP_BODY_MAX) {
-		room = PROBE_HTTP_BODY_MAX - ph->body_len;
-		memcpy(ph->body + ph->body_len, data, n < room ? n : room);
-		ph->body_len += n < room ? n : room;
-	}
+	if (ph->body != NULL)
+		probe_output_body_append(ph->body, &ph->body_len, data, n);
 	return n;	/* the rest is read and dropped: never abort the transfer */
 }
 
@@ -354,7 +344,7 @@ probe_http_init(struct probe *p)
 	curl_multi_setopt(ph->multi, CURLMOPT_TIMERFUNCTION, probe_http_timer_fn);
 	curl_multi_setopt(ph->multi, CURLMOPT_TIMERDATA, ph);
 	if (c->body_contains != NULL)
-		ph->body = xcalloc(1, PROBE_HTTP_BODY_MAX);
+		ph->body = xcalloc(1, PROBE_OUTPUT_BODY_MAX);
 	return 0;
 }
 
