@@ -1,6 +1,9 @@
 /*
  * override_file.c - the operator's overrides on disk (see override_file.h).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* asprintf */
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

@@ -165,6 +165,9 @@ override_test_errors(void **state)
 		/* strict JSON: what a hand edit might leave behind */
 		{ "{\"version\": 1, \"overrides\": [],}", "not JSON: " },
 		{ "{\"version\": 1, /* note */ \"overrides\": []}", "not JSON: " },
+		/* one object and nothing else: two files run together */
+		{ "{\"version\": 1, \"overrides\": []}\n{\"version\": 1, \"overrides\": []}\n",
+		  "not JSON: unexpected character at byte 32" },
 	};
 	struct saved_override *out;
 	char err[256];
