@@ -19,7 +19,9 @@
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
  * One batch is in flight at a time (a read-back of every prefix, or one
- * prefix's apply); what to send next is derived from flags, not a queue, so
+ * prefix's apply), written in one go; command-timeout-ms runs from the
+ * write to the first answer and again from each answer to the next, so a
+ * slow bgpd is timed per command, not per batch.  What to send next is derived from flags, not a queue, so
  * repeated set_desired() calls coalesce.  The callbacks may call
  * set_desired(), idle() and connected(), but must not destroy the driver.
  */
@@ -673,6 +675,10 @@ driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
 		return 1;
 	if (d->inflight != FRR_OP_NONE && ++d->replies_got == d->replies_expected)
 		driver_frr_batch_done(d);
+	else if (d->inflight != FRR_OP_NONE)
+		/* command-timeout-ms is per command: bgpd works through a batch
+		 * one command after the other, so each answer restarts it. */
+		driver_conn_start_timer(&d->conn);
 	if (serial != d->conn.serial)
 		return 1;
 	driver_frr_pump(d);
