@@ -74,6 +74,7 @@ struct frr_prefix {
 	bool readback_logged;
 	bool no_drain_logged;		/* draining wanted, no drain route-map */
 	bool gshut_logged;		/* drained path without GRACEFUL_SHUTDOWN */
+	bool plain_logged;		/* ... and without the prepends: no route-map */
 };
 
 /* The states announced through a route-map, with the config knob naming it. */
@@ -447,15 +448,23 @@ driver_frr_classify(const struct driver *d, struct frr_prefix *p,
 	if (!rb->present)
 		return ROUTE_WITHDRAWN;
 	if (rb->gshut && p->applied != ROUTE_DEGRADED) {
-		p->gshut_logged = false;
+		p->gshut_logged = p->plain_logged = false;
 		return ROUTE_DRAINING;
 	}
-	if (p->applied == ROUTE_DRAINING && !p->gshut_logged) {
-		/* re-asserted at every read-back, said once */
+	if (p->applied == ROUTE_DRAINING && rb->prepends != 0 && !p->gshut_logged) {
+		/* the route-map's prepends are there, its community is not:
+		 * re-asserted at every read-back, said once */
 		log_warnx("%s: bgpd announces it without GRACEFUL_SHUTDOWN: does route-map %s "
 			  "`set community graceful-shutdown additive`? see docs/frr.md",
 			  p->prefix, d->route_map[ROUTE_DRAINING]);
 		p->gshut_logged = true;
+	} else if (p->applied == ROUTE_DRAINING && rb->prepends == 0 && !p->plain_logged) {
+		/* neither community nor prepends: the statement lost its
+		 * route-map (a hand `network P`); the route-map is not to blame */
+		log_warnx("%s: bgpd announces it from a `network` line without route-map %s "
+			  "(no GRACEFUL_SHUTDOWN, no prepends)", p->prefix,
+			  d->route_map[ROUTE_DRAINING]);
+		p->plain_logged = true;
 	}
 	if (d->route_map[ROUTE_DEGRADED] != NULL &&
 	    (p->applied == ROUTE_DEGRADED || (p->applied == ROUTE_UNKNOWN && rb->prepends > 0)))

@@ -714,6 +714,11 @@ driver_frr_test_drain_readback(void **state)
 	assert_int_equal(fx->obs.drift_wanted, ROUTE_DRAINING);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h) &&
 		   strcmp(fake_find(&fx->fake, "192.0.2.1/32")->route_map, "ANYCAST-DRAIN") == 0);
+	/* what was found is said: a plain line, not a route-map lacking the community */
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd announces it from a `network` line "
+				      "without route-map ANYCAST-DRAIN (no GRACEFUL_SHUTDOWN, "
+				      "no prepends)"), 1);
+	assert_int_equal(stderr_count(&fx->err, "GRACEFUL_SHUTDOWN:"), 0);
 
 	/* a degraded route-map may add GRACEFUL_SHUTDOWN too: found after a
 	 * reconnect it looks drained, so it is configured once more; from
