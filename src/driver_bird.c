@@ -38,9 +38,11 @@
  * The callbacks may call set_desired(), idle() and connected(), but must not
  * destroy the driver.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bird_reply.h"
 #include "driver_bird.h"
@@ -469,6 +471,20 @@ driver_bird_sync_file(struct driver *d)
 	return 0;
 }
 
+/* BIRD cannot start without its include, and whoever deleted the file may
+ * restart BIRD without the unit's --init-bird-state: put it back whenever
+ * it is gone, BIRD reachable or not.  Called at every failed connect
+ * attempt and every lost connection (the `dropped` hook), so a stat() per
+ * backoff tick. */
+static void
+driver_bird_restore_file(struct driver *d)
+{
+	if (access(d->state_file, F_OK) == 0 || errno != ENOENT)
+		return;
+	if (driver_bird_sync_file(d) == 0)
+		log_warnx("BIRD state file %s was missing: written again", d->state_file);
+}
+
 /* The twin names of `pc`, indexed by leg (main included). */
 static void
 driver_bird_config_names(const struct prefix_config *pc, const char *names[BIRD_LEG__COUNT],
@@ -632,6 +648,7 @@ driver_bird_dropped(struct driver *d, const char *why)
 	for (i = 0; i < d->n_prefixes; i++)
 		d->prefixes[i].apply_pending = false;
 	bird_reply_reset(&d->parser);
+	driver_bird_restore_file(d);
 }
 
 static void

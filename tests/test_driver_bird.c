@@ -510,6 +510,35 @@ driver_bird_test_unknown_keeps_file(void **state)
 }
 
 static void
+driver_bird_test_file_restored(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* BIRD down, the file deleted: written again at a reconnect attempt,
+	 * with what is wanted */
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_int_equal(unlink(fx->state_path), 0);
+	WAIT_UNTIL(fx, 2, access(fx->state_path, F_OK) == 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_int_equal(stderr_count(&fx->err, "BIRD state file "), 1);
+	assert_int_equal(stderr_count(&fx->err, "BIRD state file /tmp/test_driver_bird."), 1);
+	assert_int_equal(stderr_count(&fx->err, "/run/ahd/bird-state.conf was missing: written again"), 1);
+
+	/* BIRD up, the file deleted, BIRD gone (restarting without it): the
+	 * lost connection puts it back */
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.n_up == 1 && fx->obs.n_actual[0] >= 1);
+	assert_int_equal(unlink(fx->state_path), 0);
+	fake_stop(&fx->fake);
+	WAIT_UNTIL(fx, 2, access(fx->state_path, F_OK) == 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
+	assert_int_equal(stderr_count(&fx->err, "was missing: written again"), 2);
+}
+
+static void
 driver_bird_test_missing_define(void **state)
 {
 	struct fixture *fx = *state;
@@ -1276,6 +1305,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_banner_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_set_desired, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_unknown_keeps_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_file_restored, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_missing_define, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_command_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_no_banner, setup, teardown),
