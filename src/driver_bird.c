@@ -145,6 +145,8 @@ struct driver {
 	enum bird_leg inflight_leg;	/* which of the prefix's protocols */
 	bool inflight_acked;		/* saw 0008..0011 for enable/disable */
 	char inflight_text[BIRD_REASON_MAX];
+	bool show_heading;		/* show protocols: saw its 2002 heading */
+	bool show_odd_logged;		/* said once that its reply was another one */
 	bool readback_pending;
 
 	bool file_warned;		/* said once that the state file cannot be written */
@@ -696,6 +698,7 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_le
 	d->inflight_leg = leg;
 	d->inflight_acked = false;
 	d->inflight_text[0] = '\0';
+	d->show_heading = false;
 	if (cmd == BIRD_CMD_SHOW)
 		for (index = 0; index < d->n_prefixes; index++)
 			for (l = 0; l < BIRD_LEG__COUNT; l++)
@@ -882,6 +885,12 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 
 	switch (d->inflight) {
 	case BIRD_CMD_SHOW:
+		if (ev->code == BIRD_CODE_PROTO_HEADING)
+			d->show_heading = true;
+		else if (d->inflight_text[0] == '\0' && ev->code != BIRD_CODE_PROTO_LIST)
+			/* kept for the log, should this be another command's reply */
+			snprintf(d->inflight_text, sizeof(d->inflight_text), "%04d %s",
+				 ev->code, ev->text);
 		if (ev->code != BIRD_CODE_PROTO_LIST ||
 		    bird_reply_parse_protocol(ev->text, ev->len, &row) == -1)
 			return;
@@ -911,6 +920,34 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 		snprintf(d->inflight_text, sizeof(d->inflight_text), "%s", ev->text);
 }
 
+/*
+ * BIRD heads every `show protocols` list with a 2002 line, also an empty
+ * one.  A success without it is some other command's reply (an action's
+ * 0009/0011 lines, a bare 0000): it says nothing about which protocols
+ * exist, so nothing is concluded from it (no "BIRD has no protocol") and
+ * the next periodic read-back asks again.  Said once until a list comes.
+ */
+static bool
+driver_bird_show_is_list(struct driver *d, const struct bird_reply_event *ev)
+{
+	char first[BIRD_REASON_MAX + 8];
+
+	if (d->show_heading) {
+		d->show_odd_logged = false;
+		return true;
+	}
+	if (d->show_odd_logged)
+		return false;
+	if (d->inflight_text[0] != '\0')
+		snprintf(first, sizeof(first), "%s", d->inflight_text);
+	else
+		snprintf(first, sizeof(first), "%04d %s", ev->code, ev->text);
+	log_warnx("bird: unexpected reply to `show protocols`: %s (not a protocol list); "
+		  "ignoring it", first);
+	d->show_odd_logged = true;
+	return false;
+}
+
 static void
 driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 {
@@ -923,7 +960,7 @@ driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 	if (cmd == BIRD_CMD_SHOW) {
 		if (bird_reply_is_error(ev->code))
 			log_warnx("bird: show protocols failed: %04d %s", ev->code, ev->text);
-		else
+		else if (driver_bird_show_is_list(d, ev))
 			driver_bird_readback_done(d);
 	} else {
 		driver_bird_apply_done(d, cmd, ev->code, ev->text);
