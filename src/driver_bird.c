@@ -871,8 +871,9 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 }
 
 /*
- * BIRD heads every `show protocols` list with a 2002 line, also an empty
- * one.  A success without it is some other command's reply (an action's
+ * BIRD heads every `show protocols` list with a 2002 line, and a list is
+ * never empty (BIRD refuses a config without protocols; no match is 8003).
+ * A success without it is some other command's reply (an action's
  * 0009/0011 lines, a bare 0000): it says nothing about which protocols
  * exist, so nothing is concluded from it (no "BIRD has no protocol") and
  * the next periodic read-back asks again.  Said once until a list comes.
