@@ -21,9 +21,10 @@
  * One batch is in flight at a time (a read-back of every prefix, or one
  * prefix's apply), written in one go; command-timeout-ms runs from the
  * write to the first answer and again from each answer to the next, so a
- * slow bgpd is timed per command, not per batch.  What to send next is derived from flags, not a queue, so
- * repeated set_desired() calls coalesce.  The callbacks may call
- * set_desired(), idle() and connected(), but must not destroy the driver.
+ * slow bgpd is timed per command, not per batch.  What to send next is
+ * derived from flags, not a queue, so repeated set_desired() calls
+ * coalesce.  The callbacks may call set_desired(), idle() and connected(),
+ * but must not destroy the driver.
  */
 #include <stdio.h>
 #include <stdlib.h>
