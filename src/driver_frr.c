@@ -19,9 +19,12 @@
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
  * One batch is in flight at a time (a read-back of every prefix, or one
- * prefix's apply); what to send next is derived from flags, not a queue, so
- * repeated set_desired() calls coalesce.  The callbacks may call
- * set_desired(), idle() and connected(), but must not destroy the driver.
+ * prefix's apply), written in one go; command-timeout-ms runs from the
+ * write to the first answer and again from each answer to the next, so a
+ * slow bgpd is timed per command, not per batch.  What to send next is
+ * derived from flags, not a queue, so repeated set_desired() calls
+ * coalesce.  The callbacks may call set_desired(), idle() and connected(),
+ * but must not destroy the driver.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,7 @@ struct frr_prefix {
 	bool readback_logged;
 	bool no_drain_logged;		/* draining wanted, no drain route-map */
 	bool gshut_logged;		/* drained path without GRACEFUL_SHUTDOWN */
+	bool plain_logged;		/* ... and without the prepends: no route-map */
 };
 
 /* The states announced through a route-map, with the config knob naming it. */
@@ -445,15 +449,23 @@ driver_frr_classify(const struct driver *d, struct frr_prefix *p,
 	if (!rb->present)
 		return ROUTE_WITHDRAWN;
 	if (rb->gshut && p->applied != ROUTE_DEGRADED) {
-		p->gshut_logged = false;
+		p->gshut_logged = p->plain_logged = false;
 		return ROUTE_DRAINING;
 	}
-	if (p->applied == ROUTE_DRAINING && !p->gshut_logged) {
-		/* re-asserted at every read-back, said once */
+	if (p->applied == ROUTE_DRAINING && rb->prepends != 0 && !p->gshut_logged) {
+		/* the route-map's prepends are there, its community is not:
+		 * re-asserted at every read-back, said once */
 		log_warnx("%s: bgpd announces it without GRACEFUL_SHUTDOWN: does route-map %s "
 			  "`set community graceful-shutdown additive`? see docs/frr.md",
 			  p->prefix, d->route_map[ROUTE_DRAINING]);
 		p->gshut_logged = true;
+	} else if (p->applied == ROUTE_DRAINING && rb->prepends == 0 && !p->plain_logged) {
+		/* neither community nor prepends: the statement lost its
+		 * route-map (a hand `network P`); the route-map is not to blame */
+		log_warnx("%s: bgpd announces it from a `network` line without route-map %s "
+			  "(no GRACEFUL_SHUTDOWN, no prepends)", p->prefix,
+			  d->route_map[ROUTE_DRAINING]);
+		p->plain_logged = true;
 	}
 	if (d->route_map[ROUTE_DEGRADED] != NULL &&
 	    (p->applied == ROUTE_DEGRADED || (p->applied == ROUTE_UNKNOWN && rb->prepends > 0)))
@@ -673,6 +685,10 @@ driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
 		return 1;
 	if (d->inflight != FRR_OP_NONE && ++d->replies_got == d->replies_expected)
 		driver_frr_batch_done(d);
+	else if (d->inflight != FRR_OP_NONE)
+		/* command-timeout-ms is per command: bgpd works through a batch
+		 * one command after the other, so each answer restarts it. */
+		driver_conn_start_timer(&d->conn);
 	if (serial != d->conn.serial)
 		return 1;
 	driver_frr_pump(d);

@@ -46,6 +46,7 @@ enum fake_mode {
 	FAKE_OVERLONG,		/* answers with a 2000-byte line */
 	FAKE_DENY,		/* 8007 to every command */
 	FAKE_CLOSE,		/* banner, then closes */
+	FAKE_OTHER_REPLY,	/* answers `show protocols` as if it were `enable anycast4` */
 };
 
 struct fake_proto {
@@ -180,7 +181,9 @@ fake_command(struct fake *f, const char *cmd)
 	default:
 		break;
 	}
-	if (strcmp(cmd, "show protocols") == 0) {
+	if (strcmp(cmd, "show protocols") == 0 && f->mode == FAKE_OTHER_REPLY) {
+		fake_write(f, "0011-anycast4: enabled\n0000 \n");
+	} else if (strcmp(cmd, "show protocols") == 0) {
 		fake_write(f, "2002-Name       Proto      Table      State  Since         Info\n");
 		for (i = 0; i < f->n_protos; i++) {
 			snprintf(buf, sizeof(buf), "%s%-10s Static     master4    %-6s 22:33:34.831  \n",
@@ -507,6 +510,62 @@ driver_bird_test_unknown_keeps_file(void **state)
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 0;\n"));
 	assert_int_equal(fake_count(&fx->fake, "enable"), 0);
 	assert_int_equal(fake_count(&fx->fake, "disable"), 0);
+}
+
+static void
+driver_bird_test_file_restored(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* BIRD down, the file deleted: written again at a reconnect attempt,
+	 * with what is wanted */
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_int_equal(unlink(fx->state_path), 0);
+	WAIT_UNTIL(fx, 2, access(fx->state_path, F_OK) == 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_int_equal(stderr_count(&fx->err, "BIRD state file "), 1);
+	assert_int_equal(stderr_count(&fx->err, "BIRD state file /tmp/test_driver_bird."), 1);
+	assert_int_equal(stderr_count(&fx->err, "/run/ahd/bird-state.conf was missing: written again"), 1);
+
+	/* BIRD up, the file deleted, BIRD gone (restarting without it): the
+	 * lost connection puts it back */
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.n_up == 1 && fx->obs.n_actual[0] >= 1);
+	assert_int_equal(unlink(fx->state_path), 0);
+	fake_stop(&fx->fake);
+	WAIT_UNTIL(fx, 2, access(fx->state_path, F_OK) == 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\n"));
+	assert_int_equal(stderr_count(&fx->err, "was missing: written again"), 2);
+}
+
+static void
+driver_bird_test_other_reply(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* a reply that is not a protocol list says nothing about protocols */
+	fx->cfg.router.readback_interval_ms = 50;
+	fx->fake.mode = FAKE_OTHER_REPLY;
+	fake_set(&fx->fake, "anycast4", "up");
+	fake_set(&fx->fake, "anycast6", "up");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "show protocols") >= 3);
+	assert_int_equal(stderr_count(&fx->err, "bird: unexpected reply to `show protocols`: "
+				      "0011 anycast4: enabled (not a protocol list); ignoring it"), 1);
+	assert_int_equal(stderr_count(&fx->err, "no protocol"), 0);
+	assert_int_equal(fx->obs.n_actual[0], 0);
+	assert_int_equal(fx->obs.n_down, 0);
+
+	/* a list again: read back as usual */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
+	assert_int_equal(stderr_count(&fx->err, "no protocol"), 0);
 }
 
 static void
@@ -1276,6 +1335,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_banner_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_set_desired, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_unknown_keeps_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_file_restored, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_other_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_missing_define, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_command_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_no_banner, setup, teardown),

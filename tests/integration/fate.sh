@@ -16,6 +16,11 @@
 #   d  router hung (SIGSTOP, its socket silent, BGP session kept) while
 #      pptpd fails: health keeps being tracked and the withdrawal is
 #      applied when the router answers again
+#   e  a slow or broken router start: FRR, a bgpd that takes 0.8 s per
+#      command (tests/lab/slow-vty.py between the daemon and bgpd.vty)
+#      with command-timeout-ms 1000 still gets the prefix announced; BIRD,
+#      the state file deleted while BIRD is down is written again by the
+#      daemon, so a BIRD started without --init-bird-state comes up
 # for each router of ROUTERS ("bird frr").  Run by run.sh (make integration)
 # after the main scenarios, or alone: tests/integration/fate.sh [BUILDDIR].
 # FATE_TOTALS=FILE: write "PASSED FAILED" there (run.sh adds them up).
@@ -228,6 +233,54 @@ fate_router_hung()
 	expect_change "$T d pptpd back: prefix announced" present 10000 pptpd_start
 }
 
+# e (FRR): every command 0.8 s late, a 1 s command timeout; the batches
+# take 0.8 s (read-back) and 4 s (apply), each command less than 1 s
+fate_frr_slow()
+{
+	local mark conf=$LAB/daemon-slow.json relay
+	lab_stop_daemon
+	wait_for_upstream absent 5000
+	python3 "$LAB_SRC/slow-vty.py" "$LAB/gw/slow-vty.sock" "$LAB/gw/frr/bgpd.vty" 0.8 \
+	    >>"$LAB/slow-vty.out" 2>&1 &
+	relay=$!
+	disown $relay
+	lab_bg_track $relay
+	lab_wait_file "$LAB/gw/slow-vty.sock" 5000 || { not_ok "frr e slow-vty relay starts" "$(cat "$LAB/slow-vty.out")"; return; }
+	lab_write_config "$conf" withdraw
+	sed -i -e "s|$LAB/gw/frr/bgpd.vty|$LAB/gw/slow-vty.sock|" \
+	    -e 's|"readback-interval-ms": 2000|"readback-interval-ms": 2000, "command-timeout-ms": 1000|' "$conf"
+	mark=$(daemon_log_lines)
+	lab_start_daemon "$conf" || { not_ok "frr e daemon starts" "exited at once"; return; }
+	check "frr e bgpd answering each command in 0.8 s, command-timeout-ms 1000: prefix announced" \
+	    "not present within 20 s" wait_for_upstream present 20000
+	check "frr e ... the daemon said so" "no 'announced in bgpd'" \
+	    wait_for_log 'announced in bgpd' 1000 "$mark"
+	check "frr e ... no command timed out, the connection was never lost" \
+	    "$(tail -n +"$((mark + 1))" "$LAB/daemon.log" | grep -E 'frr: .*timeout|lost the' | head -n 3 | tr '\n' '|')" \
+	    bash -c "! tail -n +$((mark + 1)) '$LAB/daemon.log' | grep -Eq 'frr: .*timeout|lost the'"
+	lab_stop_daemon
+	lab_kill_pid "$relay" TERM
+}
+
+# e (BIRD): the state file deleted while BIRD is down; BIRD started again
+# without --init-bird-state needs it (a missing include is a config error)
+fate_bird_state_lost()
+{
+	local mark
+	mark=$(daemon_log_lines)
+	expect_change "bird e gateway BIRD killed: prefix leaves (session down)" absent 10000 gw_router_kill
+	rm -f "$LAB/gw/bird-state.conf"
+	check "bird e ... state file deleted while BIRD is down: the daemon writes it again" \
+	    "no file after 3 s" lab_wait_file "$LAB/gw/bird-state.conf" 3000
+	check "bird e ... and says so" "no such line" \
+	    wait_for_log 'BIRD state file .* was missing: written again' 1000 "$mark"
+	check "bird e ... it says announced" "$(cat "$LAB/gw/bird-state.conf")" \
+	    grep -q 'ANYCAST4_OFF = 0;' "$LAB/gw/bird-state.conf"
+	gw_router_start || { not_ok "bird e BIRD starts without --init-bird-state" "see above"; return; }
+	check "bird e BIRD started without --init-bird-state: prefix back at the upstream" \
+	    "not present within 20 s" wait_for_upstream present 20000
+}
+
 for LAB_ROUTER in $ROUTERS; do
 	T=$LAB_ROUTER
 	lab_init "$BUILDDIR" || { not_ok "$T fate: lab init" "see above"; continue; }
@@ -246,7 +299,9 @@ for LAB_ROUTER in $ROUTERS; do
 		fate_router_late
 		fate_router_hung
 		check "$T daemon still running at the end" "exited" daemon_running
+		[ "$T" = bird ] && fate_bird_state_lost
 		lab_stop_daemon
+		[ "$T" = frr ] && fate_frr_slow
 	else
 		not_ok "$T fate lab up (no router)" "see above"
 	fi
