@@ -25,6 +25,7 @@
 #include <libyang/libyang.h>
 
 #include "config.h"
+#include "file_util.h"
 #include "log.h"
 
 #define CONFIG_MODULE	"anycast-healthd"
@@ -260,45 +261,90 @@ config_report_libyang(struct config_load_ctx *lc, const struct ly_ctx *ctx, cons
 		config_error(lc, NULL, "invalid configuration");
 }
 
-/* Read the whole file; NUL-terminated.  NULL with errno set on failure. */
-static char *
-config_read_file(const char *file)
-{
-	FILE *f;
-	char *buf = NULL, *nbuf;
-	size_t len = 0, size = 0, n;
-	int saved;
+#define CONFIG_JSON_DEPTH_MAX	64	/* the schema's data nests about 8 deep */
 
-	if ((f = fopen(file, "r")) == NULL)
-		return NULL;
-	for (;;) {
-		if (size - len < 4096) {
-			if (size >= CONFIG_MAX_SIZE) {
-				errno = EFBIG;
-				goto fail;
-			}
-			size = size ? size * 2 : 8192;
-			if ((nbuf = realloc(buf, size)) == NULL)
-				goto fail;
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, size - len - 1, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				goto fail;
-			break;
+static bool
+config_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t
+config_json_end(const char *text, size_t len)
+{
+	char closers[CONFIG_JSON_DEPTH_MAX];
+	size_t i = 0, depth = 0;
+	bool in_string = false, escaped = false;
+
+	while (i < len && config_json_space(text[i]))
+		i++;
+	if (i == len || (text[i] != '{' && text[i] != '['))
+		return len;
+	for (; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (depth == CONFIG_JSON_DEPTH_MAX)
+				return len;
+			closers[depth++] = c == '{' ? '}' : ']';
+		} else if (c == '}' || c == ']') {
+			if (c != closers[--depth])
+				return len;	/* mismatched: libyang's syntax error says more */
+			if (depth == 0)
+				return i + 1;
 		}
 	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-fail:
-	saved = errno;
-	free(buf);
-	fclose(f);
-	errno = saved;
-	return NULL;
+	return len;
+}
+
+/* Line number (from 1) of byte `off` of `text`. */
+static unsigned long
+config_line_of(const char *text, size_t off)
+{
+	unsigned long line = 1;
+	const char *p = text, *end = text + off;
+
+	while ((p = memchr(p, '\n', end - p)) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+/*
+ * What libyang does not refuse: it reads a C string, so a NUL ends the
+ * config early, and it stops after the first JSON document, so anything
+ * may follow it.  A config is one JSON document and nothing else.
+ */
+static int
+config_check_text(struct config_load_ctx *lc, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	size_t end;
+
+	if (nul != NULL) {
+		config_error(lc, NULL, "a NUL byte at offset %zu (line %lu): a config file is JSON text",
+		    (size_t)(nul - text), config_line_of(text, nul - text));
+		return -1;
+	}
+	end = config_json_end(text, len);
+	while (end < len && config_json_space(text[end]))
+		end++;
+	if (end < len) {
+		config_error(lc, NULL, "data after the end of the JSON document at offset %zu (line %lu)",
+		    end, config_line_of(text, end));
+		return -1;
+	}
+	return 0;
 }
 
 /* `n` or its first following sibling that is an instance of schema node `name`. */
@@ -666,64 +712,134 @@ config_context(struct config_load_ctx *lc)
 	return ctx;
 }
 
-struct config *
-config_load(const char *file, FILE *errors)
+/* A compiled module to parse many texts with (config.h). */
+struct config_schema {
+	struct ly_ctx *ctx;
+};
+
+struct config_schema *
+config_schema_new(FILE *errors)
 {
-	struct config_load_ctx lc = { .file = file, .errors = errors };
-	struct ly_ctx *ctx = NULL;
+	struct config_load_ctx lc = { .file = CONFIG_MODULE ".yang", .errors = errors };
+	struct config_schema *schema = xcalloc(1, sizeof(*schema));
+	uint32_t saved_opts = ly_log_options(LY_LOSTORE);
+
+	schema->ctx = config_context(&lc);
+	ly_log_options(saved_opts);
+	if (schema->ctx == NULL) {
+		free(schema);
+		return NULL;
+	}
+	return schema;
+}
+
+void
+config_schema_free(struct config_schema *schema)
+{
+	if (schema == NULL)
+		return;
+	ly_ctx_destroy(schema->ctx);
+	free(schema);
+}
+
+/* The data tree of `text` and the struct config built from it. */
+static struct config *
+config_parse_in(struct config_load_ctx *lc, const struct ly_ctx *ctx, const char *text)
+{
 	struct lyd_node *tree = NULL;
 	const struct lyd_node *top;
 	struct config *cfg = NULL;
 	struct config *result = NULL;
-	char *text = NULL;
-	uint32_t saved_opts;
 
-	/* Store every message for us to print; never let libyang print. */
-	saved_opts = ly_log_options(LY_LOSTORE);
-
-	if ((text = config_read_file(file)) == NULL) {
-		config_error(&lc, NULL, "cannot read: %s", strerror(errno));
-		goto fail;
-	}
-	/* libyang would take it for an empty datastore; say it plainly. */
-	if (text[strspn(text, " \t\r\n")] == '\0') {
-		config_error(&lc, NULL, "empty file");
-		goto fail;
-	}
-	if ((ctx = config_context(&lc)) == NULL)
-		goto fail;
 	/* Not LYD_VALIDATE_PRESENT: `{}` must fail on the mandatory nodes. */
 	if (lyd_parse_data_mem(ctx, text, LYD_JSON, LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS) {
-		config_report_libyang(&lc, ctx, text);
+		config_report_libyang(lc, ctx, text);
 		goto fail;
 	}
 	top = config_next(tree, CONFIG_MODULE);
 	if (top == NULL) {
 		/* Unreachable while the schema has mandatory nodes, but cheap. */
-		config_error(&lc, NULL, "no " CONFIG_MODULE ":" CONFIG_MODULE " container");
+		config_error(lc, NULL, "no " CONFIG_MODULE ":" CONFIG_MODULE " container");
 		goto fail;
 	}
 
 	cfg = xcalloc(1, sizeof(*cfg));
-	cfg->path = xstrdup(file);
-	config_build(&lc, cfg, top);
-	if (lc.n_errors > 0)
+	cfg->path = xstrdup(lc->file);
+	config_build(lc, cfg, top);
+	if (lc->n_errors > 0)
 		goto fail;
 	/* What -p prints: libyang's own with-defaults=all text of the tree. */
 	if (lyd_print_mem(&cfg->effective_json, top, LYD_JSON, LYD_PRINT_WD_ALL) != LY_SUCCESS) {
-		config_report_libyang(&lc, ctx, NULL);
+		config_report_libyang(lc, ctx, NULL);
 		goto fail;
 	}
 	result = cfg;
 	cfg = NULL;
-
 fail:
 	config_free(cfg);
 	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
-	free(text);
-	ly_log_options(saved_opts);
 	return result;
+}
+
+struct config *
+config_parse_with(struct config_schema *schema, const char *file, const char *text, size_t len,
+		  FILE *errors)
+{
+	struct config_load_ctx lc = { .file = file, .errors = errors };
+	struct ly_ctx *ctx = NULL;
+	struct config *cfg = NULL;
+	uint32_t saved_opts;
+
+	/* Store every message for us to print; never let libyang print. */
+	saved_opts = ly_log_options(LY_LOSTORE);
+	/* libyang would take it for an empty datastore; say it plainly. */
+	if (len == strspn(text, " \t\r\n")) {
+		config_error(&lc, NULL, "empty file");
+		goto out;
+	}
+	if (config_check_text(&lc, text, len) < 0)
+		goto out;
+	if (schema != NULL) {
+		/* Only this parse's errors: the context keeps every earlier one. */
+		ly_err_clean(schema->ctx, NULL);
+		cfg = config_parse_in(&lc, schema->ctx, text);
+	} else if ((ctx = config_context(&lc)) != NULL) {
+		cfg = config_parse_in(&lc, ctx, text);
+	}
+out:
+	ly_ctx_destroy(ctx);
+	ly_log_options(saved_opts);
+	return cfg;
+}
+
+struct config *
+config_parse(const char *file, const char *text, size_t len, FILE *errors)
+{
+	return config_parse_with(NULL, file, text, len, errors);
+}
+
+struct config *
+config_load(const char *file, FILE *errors)
+{
+	struct config_load_ctx lc = { .file = file, .errors = errors };
+	struct config *cfg;
+	mode_t type;
+	size_t len;
+	char *text;
+
+	text = file_read_regular(file, CONFIG_MAX_SIZE, &len, &type);
+	if (text == NULL) {
+		if (errno == ENODEV)
+			config_error(&lc, NULL, "cannot read: %s, not a regular file", file_type_name(type));
+		else if (errno == EFBIG)
+			config_error(&lc, NULL, "cannot read: larger than %d MiB", CONFIG_MAX_SIZE >> 20);
+		else
+			config_error(&lc, NULL, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	cfg = config_parse(file, text, len, errors);
+	free(text);
+	return cfg;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -317,6 +318,169 @@ config_test_invalid_json_one_line(void **state)
 	    "Invalid character sequence \"}\\n}\\n\", expected a JSON value. (line 4)\n");
 }
 
+/* config_parse() of LEN bytes named "mem.json"; *errors gets its output. */
+static struct config *
+parse_bytes(const char *text, size_t len, char **errors)
+{
+	size_t elen;
+	FILE *err = open_memstream(errors, &elen);
+	struct config *cfg;
+
+	assert_non_null(err);
+	cfg = config_parse("mem.json", text, len, err);
+	fclose(err);
+	return cfg;
+}
+
+/* A FIFO without a writer: refused at once (the alarm turns a hang into a
+ * failure), named, and still a FIFO with nobody waiting on it. */
+static void
+config_test_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], *errors;
+	size_t len;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	err = open_memstream(&errors, &len);
+	alarm(10);
+	assert_null(config_load(path, err));
+	alarm(0);
+	fclose(err);
+	assert_string_equal(errors, expand_path("%s: -: cannot read: a FIFO, not a regular file\n", path));
+	free(errors);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+config_test_directory_refused(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", *errors, *expect;
+	size_t len;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	err = open_memstream(&errors, &len);
+	assert_null(config_load(dir, err));
+	fclose(err);
+	expect = expand_path("%s: -: cannot read: a directory, not a regular file\n", dir);
+	assert_string_equal(errors, expect);
+	free(expect);
+	free(errors);
+	rmdir(dir);
+}
+
+/* libyang stops at a NUL, and after the first JSON document. */
+static void
+config_test_nul_byte(void **state)
+{
+	static const char text[] = "{ \"anycast-healthd:anycast-healthd\": {} }\n\0garbage";
+	char *errors;
+
+	(void)state;
+	assert_null(parse_bytes(text, sizeof(text) - 1, &errors));
+	assert_string_equal(errors, "mem.json: -: a NUL byte at offset 42 (line 2): a config file is JSON text\n");
+	free(errors);
+}
+
+static void
+config_test_trailing_data(void **state)
+{
+	char *text, *errors;
+	struct config *cfg;
+
+	(void)state;
+	assert_int_not_equal(asprintf(&text, "%s \n\t\r\n", minimal_json), -1);
+	cfg = parse_bytes(text, strlen(text), &errors);
+	assert_non_null(cfg);		/* white space after it is fine */
+	assert_string_equal(errors, "");
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	assert_int_not_equal(asprintf(&text, "%s\n\n  {}", minimal_json), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors, "mem.json: -: data after the end of the JSON document at offset 266 (line 3)\n");
+	free(errors);
+	free(text);
+	assert_load_fails("{\"a\": \"}\\\"]\"} x", "%s: -: data after the end of the JSON document at offset 14 (line 1)\n");
+}
+
+static void
+config_test_json_end(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t end;
+	} cases[] = {
+		{ "{}", 2 },
+		{ "  \n{} x", 5 },
+		{ "[1, [2], {\"a\": [3]}] ]", 20 },
+		{ "{\"}\": \"{[\\\"\"} {", 13 },	/* brackets and quotes inside strings */
+		{ "{\"a\\\\\": 1}x", 10 },		/* an escaped backslash ends the escape */
+		{ "{\"a\": 1", 7 },			/* never closes: the whole text */
+		{ "{\"a\": 1]}", 9 },			/* mismatched: left to libyang */
+		{ "\"text\" x", 8 },			/* not an object or array */
+		{ "", 0 },
+	};
+	char deep[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(config_json_end(cases[i].text, strlen(cases[i].text)), cases[i].end);
+	/* Deeper than the scanner keeps: not judged. */
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	assert_int_equal(config_json_end(deep, sizeof(deep)), sizeof(deep));
+	assert_int_equal(config_json_end(deep + 40, 120), 120);
+}
+
+/* One schema for many texts (the fuzzer's way): each parse reports only
+ * its own errors, exactly as a fresh context would. */
+static void
+config_test_schema_reuse(void **state)
+{
+	static const char *const texts[] = {
+		"{ \"anycast-healthd:anycast-healthd\": { \"on-exit\": 1 } }",
+		minimal_json,
+		"{ \"anycast-healthd:anycast-healthd\": {} }",
+		"{ \"x\": ",
+		minimal_json,
+	};
+	struct config_schema *schema = config_schema_new(stderr);
+	size_t i, len;
+
+	(void)state;
+	assert_non_null(schema);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *fresh, *reused;
+		FILE *f = open_memstream(&fresh, &len);
+		struct config *a = config_parse("t.json", texts[i], strlen(texts[i]), f);
+		struct config *b;
+
+		fclose(f);
+		f = open_memstream(&reused, &len);
+		b = config_parse_with(schema, "t.json", texts[i], strlen(texts[i]), f);
+		fclose(f);
+		assert_string_equal(reused, fresh);
+		assert_int_equal(a == NULL, b == NULL);
+		if (a != NULL)
+			assert_string_equal(a->effective_json, b->effective_json);
+		config_free(a);
+		config_free(b);
+		free(fresh);
+		free(reused);
+	}
+	config_schema_free(schema);
+	config_schema_free(NULL);
+}
+
 /* Post-schema checks report every problem at once. */
 static void
 config_test_several_errors(void **state)
@@ -508,6 +672,12 @@ main(void)
 		cmocka_unit_test(config_test_names),
 		cmocka_unit_test(config_test_damping_and_exit_drain),
 		cmocka_unit_test(config_test_probe_equal),
+		cmocka_unit_test(config_test_fifo_refused),
+		cmocka_unit_test(config_test_directory_refused),
+		cmocka_unit_test(config_test_nul_byte),
+		cmocka_unit_test(config_test_trailing_data),
+		cmocka_unit_test(config_test_json_end),
+		cmocka_unit_test(config_test_schema_reuse),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
