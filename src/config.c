@@ -27,6 +27,7 @@
 #include "config.h"
 #include "file_util.h"
 #include "log.h"
+#include "pptp_wire.h"
 
 #define CONFIG_MODULE	"anycast-healthd"
 #define CONFIG_MAX_SIZE	(16 * 1024 * 1024)	/* a config is a few KiB */
@@ -444,6 +445,23 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 
 static bool config_build_probe_kind(struct probe_config *pc, const struct lyd_node *node);
 
+/*
+ * YANG's `length "1..63"` counts characters, but the SCCRQ's Host Name is a
+ * 64-byte field ending in a NUL: 40 two-byte characters would be cut in the
+ * middle of one.  Count the bytes.
+ */
+static void
+config_check_host_name(struct config_load_ctx *lc, const struct lyd_node *kind)
+{
+	const struct lyd_node *n = config_child(kind, "host-name");
+	size_t len;
+
+	if (n == NULL || (len = strlen(lyd_get_value(n))) < PPTP_NAME_LEN)
+		return;
+	config_node_error(lc, n, "%zu bytes long in UTF-8: the SCCRQ's Host Name field holds at most %d bytes",
+	    len, PPTP_NAME_LEN - 1);
+}
+
 static void
 config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const struct lyd_node *node,
 		   const struct lyd_node *service)
@@ -461,6 +479,8 @@ config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const st
 	if (pc->timeout_ms >= pc->interval_ms)
 		config_node_error(lc, node, "timeout-ms (%u) must be less than interval-ms (%u)",
 		    pc->timeout_ms, pc->interval_ms);
+	if (pc->kind == PROBE_KIND_PPTP_CONTROL || pc->kind == PROBE_KIND_PPTP_GRE)
+		config_check_host_name(lc, config_child(node, probe_kind_names[pc->kind]));
 	/* No shell and no PATH search: the program is named exactly. */
 	if (pc->kind == PROBE_KIND_EXEC && pc->u.exec.argc > 0 && pc->u.exec.argv[0][0] != '/')
 		config_node_error(lc, node, "exec/command: the program \"%s\" must be an absolute path",

@@ -441,6 +441,37 @@ config_test_json_end(void **state)
 	assert_int_equal(config_json_end(deep + 40, 120), 120);
 }
 
+/* YANG counts characters; the SCCRQ field counts bytes. */
+static void
+config_test_host_name_bytes(void **state)
+{
+	char name[128] = "", *text, *errors;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 31; i++)
+		strcat(name, "\xc3\xa9");	/* é */
+	strcat(name, "x");			/* 63 bytes: fits */
+	assert_int_not_equal(asprintf(&text, TOP ROUTER "\"service\": [ { \"name\": \"pptp\", \"probe\": ["
+	    " { \"name\": \"c\", \"pptp-control\": { \"host-name\": \"%s\" } } ] } ], " PREFIX END, name), -1);
+	cfg = parse_bytes(text, strlen(text), &errors);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->services[0].probes[0].u.pptp_control.host_name, name);
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	strcat(name, "\xc3\xa9");		/* 32 characters, 65 bytes */
+	assert_int_not_equal(asprintf(&text, TOP ROUTER "\"service\": [ { \"name\": \"pptp\", \"probe\": ["
+	    " { \"name\": \"g\", \"pptp-gre\": { \"host-name\": \"%s\" } } ] } ], " PREFIX END, name), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors, "mem.json: /anycast-healthd:anycast-healthd/service[name='pptp']/probe[name='g']"
+	    "/pptp-gre/host-name: 65 bytes long in UTF-8: the SCCRQ's Host Name field holds at most 63 bytes\n");
+	free(errors);
+	free(text);
+}
+
 /* One schema for many texts (the fuzzer's way): each parse reports only
  * its own errors, exactly as a fresh context would. */
 static void
@@ -677,6 +708,7 @@ main(void)
 		cmocka_unit_test(config_test_nul_byte),
 		cmocka_unit_test(config_test_trailing_data),
 		cmocka_unit_test(config_test_json_end),
+		cmocka_unit_test(config_test_host_name_bytes),
 		cmocka_unit_test(config_test_schema_reuse),
 	};
 
