@@ -472,6 +472,60 @@ config_test_host_name_bytes(void **state)
 	free(text);
 }
 
+/*
+ * Many services, named so that their sorted order is not the file's:
+ * every depends-on still resolves to its own service, and a state-constant
+ * clash names the first prefix that has it, whichever protocol clashes.
+ */
+static void
+config_test_many_services(void **state)
+{
+	enum { N = 300 };
+	char *text = NULL, *errors;
+	size_t len, i;
+	FILE *f = open_memstream(&text, &len);
+	struct config *cfg;
+
+	(void)state;
+	fputs(TOP ROUTER "\"service\": [", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "%s{ \"name\": \"s%zu\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] }",
+		    i ? ", " : "", N - i);
+	fputs("], \"prefix\": [", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "%s{ \"prefix\": \"10.%zu.%zu.0/24\", \"depends-on\": [\"s%zu\", \"s%zu\"], "
+		    "\"bird\": { \"protocol\": \"p%zu\" } }", i ? ", " : "", i / 256, i % 256, N - i,
+		    (i * 7) % N + 1, i);
+	fputs("]" END, f);
+	fclose(f);
+	cfg = parse_bytes(text, len, &errors);
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	for (i = 0; i < N; i++) {
+		const struct prefix_config *pc = &cfg->prefixes[i];
+
+		assert_string_equal(cfg->services[pc->service_index[0]].name, pc->services[0]);
+		assert_int_equal(pc->service_index[0], i);
+		assert_string_equal(cfg->services[pc->service_index[1]].name, pc->services[1]);
+	}
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	/* The third prefix's main protocol clashes with the second's, its
+	 * drain twin with the first's: the first prefix is named. */
+	assert_load_fails(TOP ROUTER "\"service\": [ { \"name\": \"s\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ], "
+	    "\"prefix\": ["
+	    " { \"prefix\": \"10.0.0.1/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"a\" } },"
+	    " { \"prefix\": \"10.0.0.2/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"b\" } },"
+	    " { \"prefix\": \"10.0.0.3/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"B\", \"drain-protocol\": \"A\" } },"
+	    " { \"prefix\": \"10.0.0.4/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"c\", \"degraded-protocol\": \"C\" } } ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='10.0.0.3/32']: "
+	    "bird protocol \"A\" has the same state constant A_OFF as prefix 10.0.0.1/32\n"
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='10.0.0.4/32']: "
+	    "bird protocols \"c\" and \"C\" of one prefix must differ\n");
+}
+
 /* One schema for many texts (the fuzzer's way): each parse reports only
  * its own errors, exactly as a fresh context would. */
 static void
@@ -709,6 +763,7 @@ main(void)
 		cmocka_unit_test(config_test_trailing_data),
 		cmocka_unit_test(config_test_json_end),
 		cmocka_unit_test(config_test_host_name_bytes),
+		cmocka_unit_test(config_test_many_services),
 		cmocka_unit_test(config_test_schema_reuse),
 	};
 
