@@ -337,7 +337,7 @@ parse_bytes(const char *text, size_t len, char **errors)
 static void
 config_test_fifo_refused(void **state)
 {
-	char dir[] = "/tmp/test_config.XXXXXX", path[64], *errors;
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], *errors, *expect;
 	size_t len;
 	FILE *err;
 
@@ -350,7 +350,9 @@ config_test_fifo_refused(void **state)
 	assert_null(config_load(path, err));
 	alarm(0);
 	fclose(err);
-	assert_string_equal(errors, expand_path("%s: -: cannot read: a FIFO, not a regular file\n", path));
+	expect = expand_path("%s: -: cannot read: a FIFO, not a regular file\n", path);
+	assert_string_equal(errors, expect);
+	free(expect);
 	free(errors);
 	unlink(path);
 	rmdir(dir);
