@@ -12,6 +12,7 @@
 #define AHD_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -174,9 +175,42 @@ struct config {
  * failure returns NULL and writes every error to `errors` as one line
  * "FILE: path: message\n" (path is the data path, e.g.
  * /anycast-healthd:anycast-healthd/service[name='pptp']/rise, or "-" when
- * there is none).  `errors` may be NULL.
+ * there is none).  `errors` may be NULL.  Only a regular file is read, and
+ * never in a way that blocks (a FIFO, a directory, a device or a socket is
+ * refused: "FILE: -: cannot read: a FIFO, not a regular file").
  */
 struct config *config_load(const char *file, FILE *errors);
+
+/*
+ * config_load() of TEXT (LEN bytes, NUL-terminated after them) that was read
+ * from FILE, which only names it in the errors: no I/O but `errors`.  Refuses
+ * a NUL byte in the text and anything but white space after the JSON
+ * document, naming the offset.  A fresh libyang context per call (some
+ * 20 ms), so a failed reload never touches the running config's.
+ */
+struct config *config_parse(const char *file, const char *text, size_t len, FILE *errors);
+
+/*
+ * The compiled YANG module, for a caller that parses many texts (the
+ * fuzzer): config_parse_with(schema, ...) is config_parse() without
+ * creating a libyang context per text.  The daemon does not share one: a
+ * failed reload must not touch anything the running config uses.
+ * config_schema_new() returns NULL (errors written) if the module does not
+ * compile; config_schema_free() accepts NULL.
+ */
+struct config_schema;
+struct config_schema *config_schema_new(FILE *errors);
+void config_schema_free(struct config_schema *schema);
+struct config *config_parse_with(struct config_schema *schema, const char *file, const char *text,
+				 size_t len, FILE *errors);
+
+/*
+ * Offset one past the end of the JSON object or array that TEXT (LEN bytes)
+ * starts with, after leading white space: its closing bracket, matched
+ * outside strings.  LEN when TEXT starts with anything else, or the brackets
+ * never close or do not match (libyang then reports the syntax error).
+ */
+size_t config_json_end(const char *text, size_t len);
 
 /* Print the effective config (defaults filled in) as RFC 7951 JSON. */
 int config_print(const struct config *cfg, FILE *out);

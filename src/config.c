@@ -25,7 +25,9 @@
 #include <libyang/libyang.h>
 
 #include "config.h"
+#include "file_util.h"
 #include "log.h"
+#include "pptp_wire.h"
 
 #define CONFIG_MODULE	"anycast-healthd"
 #define CONFIG_MAX_SIZE	(16 * 1024 * 1024)	/* a config is a few KiB */
@@ -260,45 +262,90 @@ config_report_libyang(struct config_load_ctx *lc, const struct ly_ctx *ctx, cons
 		config_error(lc, NULL, "invalid configuration");
 }
 
-/* Read the whole file; NUL-terminated.  NULL with errno set on failure. */
-static char *
-config_read_file(const char *file)
-{
-	FILE *f;
-	char *buf = NULL, *nbuf;
-	size_t len = 0, size = 0, n;
-	int saved;
+#define CONFIG_JSON_DEPTH_MAX	64	/* the schema's data nests about 8 deep */
 
-	if ((f = fopen(file, "r")) == NULL)
-		return NULL;
-	for (;;) {
-		if (size - len < 4096) {
-			if (size >= CONFIG_MAX_SIZE) {
-				errno = EFBIG;
-				goto fail;
-			}
-			size = size ? size * 2 : 8192;
-			if ((nbuf = realloc(buf, size)) == NULL)
-				goto fail;
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, size - len - 1, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				goto fail;
-			break;
+static bool
+config_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t
+config_json_end(const char *text, size_t len)
+{
+	char closers[CONFIG_JSON_DEPTH_MAX];
+	size_t i = 0, depth = 0;
+	bool in_string = false, escaped = false;
+
+	while (i < len && config_json_space(text[i]))
+		i++;
+	if (i == len || (text[i] != '{' && text[i] != '['))
+		return len;
+	for (; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (depth == CONFIG_JSON_DEPTH_MAX)
+				return len;
+			closers[depth++] = c == '{' ? '}' : ']';
+		} else if (c == '}' || c == ']') {
+			if (c != closers[--depth])
+				return len;	/* mismatched: libyang's syntax error says more */
+			if (depth == 0)
+				return i + 1;
 		}
 	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-fail:
-	saved = errno;
-	free(buf);
-	fclose(f);
-	errno = saved;
-	return NULL;
+	return len;
+}
+
+/* Line number (from 1) of byte `off` of `text`. */
+static unsigned long
+config_line_of(const char *text, size_t off)
+{
+	unsigned long line = 1;
+	const char *p = text, *end = text + off;
+
+	while ((p = memchr(p, '\n', end - p)) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+/*
+ * What libyang does not refuse: it reads a C string, so a NUL ends the
+ * config early, and it stops after the first JSON document, so anything
+ * may follow it.  A config is one JSON document and nothing else.
+ */
+static int
+config_check_text(struct config_load_ctx *lc, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	size_t end;
+
+	if (nul != NULL) {
+		config_error(lc, NULL, "a NUL byte at offset %zu (line %lu): a config file is JSON text",
+		    (size_t)(nul - text), config_line_of(text, nul - text));
+		return -1;
+	}
+	end = config_json_end(text, len);
+	while (end < len && config_json_space(text[end]))
+		end++;
+	if (end < len) {
+		config_error(lc, NULL, "data after the end of the JSON document at offset %zu (line %lu)",
+		    end, config_line_of(text, end));
+		return -1;
+	}
+	return 0;
 }
 
 /* `n` or its first following sibling that is an instance of schema node `name`. */
@@ -398,6 +445,23 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 
 static bool config_build_probe_kind(struct probe_config *pc, const struct lyd_node *node);
 
+/*
+ * YANG's `length "1..63"` counts characters, but the SCCRQ's Host Name is a
+ * 64-byte field ending in a NUL: 40 two-byte characters would be cut in the
+ * middle of one.  Count the bytes.
+ */
+static void
+config_check_host_name(struct config_load_ctx *lc, const struct lyd_node *kind)
+{
+	const struct lyd_node *n = config_child(kind, "host-name");
+	size_t len;
+
+	if (n == NULL || (len = strlen(lyd_get_value(n))) < PPTP_NAME_LEN)
+		return;
+	config_node_error(lc, n, "%zu bytes long in UTF-8: the SCCRQ's Host Name field holds at most %d bytes",
+	    len, PPTP_NAME_LEN - 1);
+}
+
 static void
 config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const struct lyd_node *node,
 		   const struct lyd_node *service)
@@ -415,6 +479,8 @@ config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const st
 	if (pc->timeout_ms >= pc->interval_ms)
 		config_node_error(lc, node, "timeout-ms (%u) must be less than interval-ms (%u)",
 		    pc->timeout_ms, pc->interval_ms);
+	if (pc->kind == PROBE_KIND_PPTP_CONTROL || pc->kind == PROBE_KIND_PPTP_GRE)
+		config_check_host_name(lc, config_child(node, probe_kind_names[pc->kind]));
 	/* No shell and no PATH search: the program is named exactly. */
 	if (pc->kind == PROBE_KIND_EXEC && pc->u.exec.argc > 0 && pc->u.exec.argv[0][0] != '/')
 		config_node_error(lc, node, "exec/command: the program \"%s\" must be an absolute path",
@@ -502,6 +568,50 @@ config_build_service(struct config_load_ctx *lc, struct service_config *sc, cons
 		config_build_probe(lc, &sc->probes[i++], n, node);
 }
 
+/*
+ * A name and where it is, sorted by name for bsearch: the lookups of every
+ * depends-on and every BIRD state constant stay n log n.  Scanning the list
+ * for each made a config of 4,000 services take 46 s to validate under ASan.
+ */
+struct config_name {
+	const char *name;
+	size_t index;
+};
+
+static int
+config_name_cmp(const void *a, const void *b)
+{
+	const struct config_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Only the name: finds any entry of that name. */
+static int
+config_name_key_cmp(const void *key, const void *member)
+{
+	return strcmp(((const struct config_name *)key)->name,
+		      ((const struct config_name *)member)->name);
+}
+
+/* The services' names, sorted (unique: the list's key). */
+static struct config_name *
+config_service_names(const struct config *cfg)
+{
+	struct config_name *names = xcalloc(cfg->n_services ? cfg->n_services : 1, sizeof(*names));
+	size_t i;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		names[i].name = cfg->services[i].name;
+		names[i].index = i;
+	}
+	qsort(names, cfg->n_services, sizeof(*names), config_name_cmp);
+	return names;
+}
+
 /* "anycast4" -> "ANYCAST4_OFF": the constant bird.conf's `disabled` uses. */
 static char *
 config_bird_define(const char *protocol)
@@ -517,21 +627,24 @@ config_bird_define(const char *protocol)
 
 static void
 config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefix_config *pc,
-		    const struct lyd_node *node)
+		    const struct lyd_node *node, const struct config_name *services)
 {
 	const struct lyd_node *n, *bird;
-	size_t i = 0, j;
+	size_t i = 0;
 
 	pc->prefix = config_strdup(node, "prefix");
 	pc->n_services = config_count(node, "depends-on");
 	pc->services = xcalloc(pc->n_services ? pc->n_services : 1, sizeof(*pc->services));
 	pc->service_index = xcalloc(pc->n_services ? pc->n_services : 1, sizeof(*pc->service_index));
 	CONFIG_FOR_EACH(node, "depends-on", n) {
-		pc->services[i] = xstrdup(lyd_get_value(n));
+		struct config_name key = { .name = lyd_get_value(n) };
+		const struct config_name *found;
+
+		pc->services[i] = xstrdup(key.name);
 		/* The leafref guarantees a match. */
-		for (j = 0; j < cfg->n_services; j++)
-			if (strcmp(cfg->services[j].name, pc->services[i]) == 0)
-				pc->service_index[i] = j;
+		found = bsearch(&key, services, cfg->n_services, sizeof(*services), config_name_key_cmp);
+		if (found != NULL)
+			pc->service_index[i] = found->index;
 		i++;
 	}
 
@@ -556,50 +669,90 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 }
 
 /*
+ * Every state constant of every prefix, each with the first prefix that
+ * uses it (sorted by constant, then prefix; then one entry per constant).
+ */
+static struct config_name *
+config_define_owners(const struct config *cfg, size_t *n_out)
+{
+	struct config_name *d = xcalloc(3 * cfg->n_prefixes + 1, sizeof(*d));
+	size_t i, n = 0, u = 0;
+
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		const struct prefix_config *pc = &cfg->prefixes[i];
+		const char *defs[3] = { pc->bird_define, pc->bird_degraded_define, pc->bird_drain_define };
+
+		for (size_t a = 0; a < 3; a++)
+			if (defs[a] != NULL)
+				d[n++] = (struct config_name){ .name = defs[a], .index = i };
+	}
+	qsort(d, n, sizeof(*d), config_name_cmp);
+	for (i = 0; i < n; i++)
+		if (u == 0 || strcmp(d[u - 1].name, d[i].name) != 0)
+			d[u++] = d[i];
+	*n_out = u;
+	return d;
+}
+
+/* The three protocols of one prefix: false (and an error) when two clash. */
+static bool
+config_check_own_defines(struct config_load_ctx *lc, const struct lyd_node *n, const char *const mine[3],
+			 const char *const names[3])
+{
+	size_t a, b;
+
+	for (a = 0; a < 3; a++) {
+		for (b = a + 1; b < 3; b++) {
+			if (mine[a] == NULL || mine[b] == NULL || strcmp(mine[a], mine[b]) != 0)
+				continue;
+			config_node_error(lc, n, "bird protocols \"%s\" and \"%s\" of one prefix must differ",
+			    names[a], names[b]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * Every BIRD protocol a prefix uses (main and degraded twin) needs its own
  * state constant: `unique` catches equal main names, this catches the rest
  * (names differing only in case, a twin reusing another prefix's protocol).
+ * A clash with earlier prefixes names the first of them.
  */
 static void
 config_check_defines(struct config_load_ctx *lc, const struct config *cfg, const struct lyd_node *top)
 {
 	const struct lyd_node *n;
-	size_t i = 0, j, a, b;
+	struct config_name *owners;
+	size_t i = 0, n_owners, a, best, best_a;
 
+	owners = config_define_owners(cfg, &n_owners);
 	CONFIG_FOR_EACH(top, "prefix", n) {
 		const struct prefix_config *pc = &cfg->prefixes[i];
-		const char *mine[3] = { pc->bird_define, pc->bird_degraded_define, pc->bird_drain_define };
-		const char *names[3] = { pc->bird_protocol, pc->bird_degraded_protocol,
-					 pc->bird_drain_protocol };
-		bool reported = false;
+		const char *const mine[3] = { pc->bird_define, pc->bird_degraded_define, pc->bird_drain_define };
+		const char *const names[3] = { pc->bird_protocol, pc->bird_degraded_protocol,
+					       pc->bird_drain_protocol };
+		bool own_ok = config_check_own_defines(lc, n, mine, names);
 
-		for (a = 0; a < 3 && !reported; a++) {
-			for (b = a + 1; b < 3 && !reported; b++) {
-				if (mine[a] == NULL || mine[b] == NULL || strcmp(mine[a], mine[b]) != 0)
-					continue;
-				config_node_error(lc, n, "bird protocols \"%s\" and \"%s\" of one prefix must differ",
-				    names[a], names[b]);
-				reported = true;
+		best = best_a = i;
+		for (a = 0; own_ok && a < 3; a++) {
+			struct config_name key = { .name = mine[a] };
+			const struct config_name *owner;
+
+			if (mine[a] == NULL)
+				continue;
+			owner = bsearch(&key, owners, n_owners, sizeof(*owners), config_name_key_cmp);
+			if (owner != NULL && owner->index < best) {
+				best = owner->index;
+				best_a = a;
 			}
 		}
-		for (j = 0; j < i && !reported; j++) {
-			const struct prefix_config *other = &cfg->prefixes[j];
-			const char *theirs[3] = { other->bird_define, other->bird_degraded_define,
-						  other->bird_drain_define };
-
-			for (a = 0; a < 3 && !reported; a++) {
-				for (b = 0; b < 3 && !reported; b++) {
-					if (mine[a] == NULL || theirs[b] == NULL ||
-					    strcmp(mine[a], theirs[b]) != 0)
-						continue;
-					config_node_error(lc, n, "bird protocol \"%s\" has the same state constant %s as prefix %s",
-					    names[a], mine[a], other->prefix);
-					reported = true;
-				}
-			}
-		}
+		if (best < i)
+			config_node_error(lc, n, "bird protocol \"%s\" has the same state constant %s as prefix %s",
+			    names[best_a], mine[best_a], cfg->prefixes[best].prefix);
 		i++;
 	}
+	free(owners);
 }
 
 /* The api container is not a presence container: validation creates it with
@@ -620,6 +773,7 @@ config_build_api(struct api_config *ac, const struct lyd_node *node)
 static void
 config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_node *top)
 {
+	struct config_name *services;
 	const struct lyd_node *n;
 	const char *on_exit;
 	size_t i;
@@ -634,9 +788,11 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 
 	cfg->n_prefixes = config_count(top, "prefix");
 	cfg->prefixes = xcalloc(cfg->n_prefixes ? cfg->n_prefixes : 1, sizeof(*cfg->prefixes));
+	services = config_service_names(cfg);
 	i = 0;
 	CONFIG_FOR_EACH(top, "prefix", n)
-		config_build_prefix(lc, cfg, &cfg->prefixes[i++], n);
+		config_build_prefix(lc, cfg, &cfg->prefixes[i++], n, services);
+	free(services);
 	config_check_defines(lc, cfg, top);
 
 	config_build_api(&cfg->api, config_child(top, "api"));
@@ -666,64 +822,158 @@ config_context(struct config_load_ctx *lc)
 	return ctx;
 }
 
-struct config *
-config_load(const char *file, FILE *errors)
+/* A compiled module to parse many texts with (config.h). */
+struct config_schema {
+	struct ly_ctx *ctx;
+};
+
+struct config_schema *
+config_schema_new(FILE *errors)
 {
-	struct config_load_ctx lc = { .file = file, .errors = errors };
-	struct ly_ctx *ctx = NULL;
+	struct config_load_ctx lc = { .file = CONFIG_MODULE ".yang", .errors = errors };
+	struct config_schema *schema = xcalloc(1, sizeof(*schema));
+	uint32_t saved_opts = ly_log_options(LY_LOSTORE);
+
+	schema->ctx = config_context(&lc);
+	ly_log_options(saved_opts);
+	if (schema->ctx == NULL) {
+		free(schema);
+		return NULL;
+	}
+	return schema;
+}
+
+void
+config_schema_free(struct config_schema *schema)
+{
+	if (schema == NULL)
+		return;
+	ly_ctx_destroy(schema->ctx);
+	free(schema);
+}
+
+/*
+ * What -p prints: libyang's own with-defaults=all text of the tree.  Not
+ * lyd_print_mem(): it reallocs its buffer to the exact length at every
+ * small write, which glibc absorbs (mremap) but an allocator that always
+ * moves (ASan's) turns into quadratic copying (4,000 services: ~90 s).  A
+ * memstream's buffer grows geometrically.
+ */
+static int
+config_print_effective(struct config *cfg, const struct lyd_node *top)
+{
+	size_t len;
+	FILE *out = open_memstream(&cfg->effective_json, &len);
+	LY_ERR rc;
+
+	if (out == NULL)
+		return -1;
+	rc = lyd_print_file(out, top, LYD_JSON, LYD_PRINT_WD_ALL);
+	if (fclose(out) != 0 || rc != LY_SUCCESS) {
+		free(cfg->effective_json);
+		cfg->effective_json = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The data tree of `text` and the struct config built from it. */
+static struct config *
+config_parse_in(struct config_load_ctx *lc, const struct ly_ctx *ctx, const char *text)
+{
 	struct lyd_node *tree = NULL;
 	const struct lyd_node *top;
 	struct config *cfg = NULL;
 	struct config *result = NULL;
-	char *text = NULL;
-	uint32_t saved_opts;
 
-	/* Store every message for us to print; never let libyang print. */
-	saved_opts = ly_log_options(LY_LOSTORE);
-
-	if ((text = config_read_file(file)) == NULL) {
-		config_error(&lc, NULL, "cannot read: %s", strerror(errno));
-		goto fail;
-	}
-	/* libyang would take it for an empty datastore; say it plainly. */
-	if (text[strspn(text, " \t\r\n")] == '\0') {
-		config_error(&lc, NULL, "empty file");
-		goto fail;
-	}
-	if ((ctx = config_context(&lc)) == NULL)
-		goto fail;
 	/* Not LYD_VALIDATE_PRESENT: `{}` must fail on the mandatory nodes. */
 	if (lyd_parse_data_mem(ctx, text, LYD_JSON, LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS) {
-		config_report_libyang(&lc, ctx, text);
+		config_report_libyang(lc, ctx, text);
 		goto fail;
 	}
 	top = config_next(tree, CONFIG_MODULE);
 	if (top == NULL) {
 		/* Unreachable while the schema has mandatory nodes, but cheap. */
-		config_error(&lc, NULL, "no " CONFIG_MODULE ":" CONFIG_MODULE " container");
+		config_error(lc, NULL, "no " CONFIG_MODULE ":" CONFIG_MODULE " container");
 		goto fail;
 	}
 
 	cfg = xcalloc(1, sizeof(*cfg));
-	cfg->path = xstrdup(file);
-	config_build(&lc, cfg, top);
-	if (lc.n_errors > 0)
+	cfg->path = xstrdup(lc->file);
+	config_build(lc, cfg, top);
+	if (lc->n_errors > 0)
 		goto fail;
-	/* What -p prints: libyang's own with-defaults=all text of the tree. */
-	if (lyd_print_mem(&cfg->effective_json, top, LYD_JSON, LYD_PRINT_WD_ALL) != LY_SUCCESS) {
-		config_report_libyang(&lc, ctx, NULL);
+	if (config_print_effective(cfg, top) < 0) {
+		config_report_libyang(lc, ctx, NULL);
 		goto fail;
 	}
 	result = cfg;
 	cfg = NULL;
-
 fail:
 	config_free(cfg);
 	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
-	free(text);
-	ly_log_options(saved_opts);
 	return result;
+}
+
+struct config *
+config_parse_with(struct config_schema *schema, const char *file, const char *text, size_t len,
+		  FILE *errors)
+{
+	struct config_load_ctx lc = { .file = file, .errors = errors };
+	struct ly_ctx *ctx = NULL;
+	struct config *cfg = NULL;
+	uint32_t saved_opts;
+
+	/* Store every message for us to print; never let libyang print. */
+	saved_opts = ly_log_options(LY_LOSTORE);
+	/* libyang would take it for an empty datastore; say it plainly. */
+	if (len == strspn(text, " \t\r\n")) {
+		config_error(&lc, NULL, "empty file");
+		goto out;
+	}
+	if (config_check_text(&lc, text, len) < 0)
+		goto out;
+	if (schema != NULL) {
+		/* Only this parse's errors: the context keeps every earlier one. */
+		ly_err_clean(schema->ctx, NULL);
+		cfg = config_parse_in(&lc, schema->ctx, text);
+	} else if ((ctx = config_context(&lc)) != NULL) {
+		cfg = config_parse_in(&lc, ctx, text);
+	}
+out:
+	ly_ctx_destroy(ctx);
+	ly_log_options(saved_opts);
+	return cfg;
+}
+
+struct config *
+config_parse(const char *file, const char *text, size_t len, FILE *errors)
+{
+	return config_parse_with(NULL, file, text, len, errors);
+}
+
+struct config *
+config_load(const char *file, FILE *errors)
+{
+	struct config_load_ctx lc = { .file = file, .errors = errors };
+	struct config *cfg;
+	mode_t type;
+	size_t len;
+	char *text;
+
+	text = file_read_regular(file, CONFIG_MAX_SIZE, &len, &type);
+	if (text == NULL) {
+		if (errno == ENODEV)
+			config_error(&lc, NULL, "cannot read: %s, not a regular file", file_type_name(type));
+		else if (errno == EFBIG)
+			config_error(&lc, NULL, "cannot read: larger than %d MiB", CONFIG_MAX_SIZE >> 20);
+		else
+			config_error(&lc, NULL, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	cfg = config_parse(file, text, len, errors);
+	free(text);
+	return cfg;
 }
 
 int

@@ -119,25 +119,102 @@ fail:
 	return -1;
 }
 
-char *
-file_read_all(const char *path, size_t max)
+const char *
+file_type_name(mode_t type)
 {
-	char *buf;
-	size_t len = 0;
+	switch (type & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	case S_IFLNK: return "a symbolic link";
+	default: return "not a regular file";
+	}
+}
+
+/*
+ * Open PATH for reading without ever waiting: O_NONBLOCK makes the open of a
+ * FIFO without a writer (or of a device) return at once, and the type comes
+ * from fstat of the descriptor we hold, so nothing can swap the file between
+ * a check and the open.  A Unix socket cannot be opened at all (ENXIO): stat
+ * it only to name it in the error.
+ */
+static int
+file_open_regular(const char *path, struct stat *st, mode_t *typep)
+{
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENXIO && stat(path, st) == 0 && S_ISSOCK(st->st_mode)) {
+			if (typep != NULL)
+				*typep = st->st_mode & S_IFMT;
+			errno = ENODEV;
+		}
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (typep != NULL)
+		*typep = st->st_mode & S_IFMT;
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
+}
+
+/* Double *bufp, but to no more than max + 2: max + 1 bytes and the NUL. */
+static int
+file_grow(char **bufp, size_t *sizep, size_t max)
+{
+	size_t size = *sizep > (max + 2) / 2 ? max + 2 : *sizep * 2;
+	char *nbuf;
+
+	if ((nbuf = realloc(*bufp, size)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*bufp = nbuf;
+	*sizep = size;
+	return 0;
+}
+
+char *
+file_read_regular(const char *path, size_t max, size_t *lenp, mode_t *typep)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, size;
 	ssize_t n;
 	int fd, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
+	if (typep != NULL)
+		*typep = 0;
+	if ((fd = file_open_regular(path, &st, typep)) == -1)
 		return NULL;
-	buf = malloc(max + 1);
-	if (buf == NULL) {
-		close(fd);
+	/* The size fails early and sizes the buffer; reading at most max + 1
+	 * bytes still bounds a file that grows meanwhile. */
+	if ((unsigned long long)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	size = (size_t)st.st_size + 4096 < max + 2 ? (size_t)st.st_size + 4096 : max + 2;
+	if ((buf = malloc(size)) == NULL) {
 		errno = ENOMEM;
-		return NULL;
+		goto fail;
 	}
 	for (;;) {
-		n = read(fd, buf + len, max + 1 - len);
+		if (len + 1 == size && file_grow(&buf, &size, max) == -1)
+			goto fail;
+		n = read(fd, buf + len, size - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -152,11 +229,8 @@ file_read_all(const char *path, size_t max)
 	}
 	close(fd);
 	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		free(buf);
-		errno = EINVAL;
-		return NULL;
-	}
+	if (lenp != NULL)
+		*lenp = len;
 	return buf;
 fail:
 	saved = errno;
@@ -164,4 +238,18 @@ fail:
 	free(buf);
 	errno = saved;
 	return NULL;
+}
+
+char *
+file_read_all(const char *path, size_t max)
+{
+	size_t len;
+	char *buf = file_read_regular(path, max, &len, NULL);
+
+	if (buf != NULL && memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	return buf;
 }

@@ -29,6 +29,32 @@ struct main_state {
 	ev_timer api_restart;		/* restarts the API outside its own callbacks */
 };
 
+/*
+ * SIGHUP's default action is to terminate: one sent while the program
+ * loads its libraries and config, before the loop's watchers exist (some
+ * 50 ms; a config of thousands of services takes longer), would kill the
+ * daemon.  main() blocks these signals first thing; a signal sent meanwhile
+ * stays pending.  The loop's ev_signal watchers take them over: with
+ * signalfd libev keeps them blocked and reads the pending ones from the fd;
+ * without it libev installs its handler, then unblocks them itself.  Every
+ * other mode (-n, -p, --withdraw-all...) restores the mask it was given, so
+ * a SIGTERM or ^C still ends them; exec'd children (the exec probe) reset
+ * their mask in probe_exec.c.
+ */
+static const int main_signals[] = { SIGHUP, SIGTERM, SIGINT };
+
+static void
+main_block_signals(sigset_t *saved)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(main_signals) / sizeof(main_signals[0]); i++)
+		sigaddset(&set, main_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, saved);
+}
+
 static void
 usage(FILE *out)
 {
@@ -224,6 +250,8 @@ main_run(const char *config_path)
 	ev_signal_init(&ms.sigint, main_stop_cb, SIGINT);
 	ev_signal_init(&ms.sighup, main_reload_cb, SIGHUP);
 	ms.sigterm.data = ms.sigint.data = ms.sighup.data = &ms;
+	/* Blocked since main() began; from here libev owns them and delivers
+	 * any that came meanwhile (see main_block_signals). */
 	ev_signal_start(ms.loop, &ms.sigterm);
 	ev_signal_start(ms.loop, &ms.sigint);
 	ev_signal_start(ms.loop, &ms.sighup);
@@ -315,8 +343,10 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool check = false, print = false, init_state = false, withdraw_all = false;
 	struct config *cfg;
+	sigset_t saved_mask;
 	int verbose = 0, ch, rc;
 
+	main_block_signals(&saved_mask);
 	while ((ch = getopt_long(argc, argv, "c:npvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
@@ -336,10 +366,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
+	if (!check && !print && !init_state && !withdraw_all)
+		return main_run(config_path);
+	/* Not the daemon: the signals' default actions are right. */
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 	if (withdraw_all)
 		return main_withdraw_all(config_path);
-	if (!check && !print && !init_state)
-		return main_run(config_path);
 
 	cfg = config_load(config_path, stderr);
 	if (cfg == NULL)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -317,6 +318,256 @@ config_test_invalid_json_one_line(void **state)
 	    "Invalid character sequence \"}\\n}\\n\", expected a JSON value. (line 4)\n");
 }
 
+/* config_parse() of LEN bytes named "mem.json"; *errors gets its output. */
+static struct config *
+parse_bytes(const char *text, size_t len, char **errors)
+{
+	size_t elen;
+	FILE *err = open_memstream(errors, &elen);
+	struct config *cfg;
+
+	assert_non_null(err);
+	cfg = config_parse("mem.json", text, len, err);
+	fclose(err);
+	return cfg;
+}
+
+/* A FIFO without a writer: refused at once (the alarm turns a hang into a
+ * failure), named, and still a FIFO with nobody waiting on it. */
+static void
+config_test_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], *errors, *expect;
+	size_t len;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	err = open_memstream(&errors, &len);
+	alarm(10);
+	assert_null(config_load(path, err));
+	alarm(0);
+	fclose(err);
+	expect = expand_path("%s: -: cannot read: a FIFO, not a regular file\n", path);
+	assert_string_equal(errors, expect);
+	free(expect);
+	free(errors);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+config_test_directory_refused(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", *errors, *expect;
+	size_t len;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	err = open_memstream(&errors, &len);
+	assert_null(config_load(dir, err));
+	fclose(err);
+	expect = expand_path("%s: -: cannot read: a directory, not a regular file\n", dir);
+	assert_string_equal(errors, expect);
+	free(expect);
+	free(errors);
+	rmdir(dir);
+}
+
+/* libyang stops at a NUL, and after the first JSON document. */
+static void
+config_test_nul_byte(void **state)
+{
+	static const char text[] = "{ \"anycast-healthd:anycast-healthd\": {} }\n\0garbage";
+	char *errors;
+
+	(void)state;
+	assert_null(parse_bytes(text, sizeof(text) - 1, &errors));
+	assert_string_equal(errors, "mem.json: -: a NUL byte at offset 42 (line 2): a config file is JSON text\n");
+	free(errors);
+}
+
+static void
+config_test_trailing_data(void **state)
+{
+	char *text, *errors;
+	struct config *cfg;
+
+	(void)state;
+	assert_int_not_equal(asprintf(&text, "%s \n\t\r\n", minimal_json), -1);
+	cfg = parse_bytes(text, strlen(text), &errors);
+	assert_non_null(cfg);		/* white space after it is fine */
+	assert_string_equal(errors, "");
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	assert_int_not_equal(asprintf(&text, "%s\n\n  {}", minimal_json), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors, "mem.json: -: data after the end of the JSON document at offset 266 (line 3)\n");
+	free(errors);
+	free(text);
+	assert_load_fails("{\"a\": \"}\\\"]\"} x", "%s: -: data after the end of the JSON document at offset 14 (line 1)\n");
+}
+
+static void
+config_test_json_end(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t end;
+	} cases[] = {
+		{ "{}", 2 },
+		{ "  \n{} x", 5 },
+		{ "[1, [2], {\"a\": [3]}] ]", 20 },
+		{ "{\"}\": \"{[\\\"\"} {", 13 },	/* brackets and quotes inside strings */
+		{ "{\"a\\\\\": 1}x", 10 },		/* an escaped backslash ends the escape */
+		{ "{\"a\": 1", 7 },			/* never closes: the whole text */
+		{ "{\"a\": 1]}", 9 },			/* mismatched: left to libyang */
+		{ "\"text\" x", 8 },			/* not an object or array */
+		{ "", 0 },
+	};
+	char deep[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(config_json_end(cases[i].text, strlen(cases[i].text)), cases[i].end);
+	/* Deeper than the scanner keeps: not judged. */
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	assert_int_equal(config_json_end(deep, sizeof(deep)), sizeof(deep));
+	assert_int_equal(config_json_end(deep + 40, 120), 120);
+}
+
+/* YANG counts characters; the SCCRQ field counts bytes. */
+static void
+config_test_host_name_bytes(void **state)
+{
+	char name[128] = "", *text, *errors;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 31; i++)
+		strcat(name, "\xc3\xa9");	/* é */
+	strcat(name, "x");			/* 63 bytes: fits */
+	assert_int_not_equal(asprintf(&text, TOP ROUTER "\"service\": [ { \"name\": \"pptp\", \"probe\": ["
+	    " { \"name\": \"c\", \"pptp-control\": { \"host-name\": \"%s\" } } ] } ], " PREFIX END, name), -1);
+	cfg = parse_bytes(text, strlen(text), &errors);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->services[0].probes[0].u.pptp_control.host_name, name);
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	strcat(name, "\xc3\xa9");		/* 32 characters, 65 bytes */
+	assert_int_not_equal(asprintf(&text, TOP ROUTER "\"service\": [ { \"name\": \"pptp\", \"probe\": ["
+	    " { \"name\": \"g\", \"pptp-gre\": { \"host-name\": \"%s\" } } ] } ], " PREFIX END, name), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors, "mem.json: /anycast-healthd:anycast-healthd/service[name='pptp']/probe[name='g']"
+	    "/pptp-gre/host-name: 65 bytes long in UTF-8: the SCCRQ's Host Name field holds at most 63 bytes\n");
+	free(errors);
+	free(text);
+}
+
+/*
+ * Many services, named so that their sorted order is not the file's:
+ * every depends-on still resolves to its own service, and a state-constant
+ * clash names the first prefix that has it, whichever protocol clashes.
+ */
+static void
+config_test_many_services(void **state)
+{
+	enum { N = 300 };
+	char *text = NULL, *errors;
+	size_t len, i;
+	FILE *f = open_memstream(&text, &len);
+	struct config *cfg;
+
+	(void)state;
+	fputs(TOP ROUTER "\"service\": [", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "%s{ \"name\": \"s%zu\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] }",
+		    i ? ", " : "", N - i);
+	fputs("], \"prefix\": [", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "%s{ \"prefix\": \"10.%zu.%zu.0/24\", \"depends-on\": [\"s%zu\", \"s%zu\"], "
+		    "\"bird\": { \"protocol\": \"p%zu\" } }", i ? ", " : "", i / 256, i % 256, N - i,
+		    (i * 7) % N + 1, i);
+	fputs("]" END, f);
+	fclose(f);
+	cfg = parse_bytes(text, len, &errors);
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	for (i = 0; i < N; i++) {
+		const struct prefix_config *pc = &cfg->prefixes[i];
+
+		assert_string_equal(cfg->services[pc->service_index[0]].name, pc->services[0]);
+		assert_int_equal(pc->service_index[0], i);
+		assert_string_equal(cfg->services[pc->service_index[1]].name, pc->services[1]);
+	}
+	config_free(cfg);
+	free(errors);
+	free(text);
+
+	/* The third prefix's main protocol clashes with the second's, its
+	 * drain twin with the first's: the first prefix is named. */
+	assert_load_fails(TOP ROUTER "\"service\": [ { \"name\": \"s\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ], "
+	    "\"prefix\": ["
+	    " { \"prefix\": \"10.0.0.1/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"a\" } },"
+	    " { \"prefix\": \"10.0.0.2/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"b\" } },"
+	    " { \"prefix\": \"10.0.0.3/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"B\", \"drain-protocol\": \"A\" } },"
+	    " { \"prefix\": \"10.0.0.4/32\", \"depends-on\": [\"s\"], \"bird\": { \"protocol\": \"c\", \"degraded-protocol\": \"C\" } } ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='10.0.0.3/32']: "
+	    "bird protocol \"A\" has the same state constant A_OFF as prefix 10.0.0.1/32\n"
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='10.0.0.4/32']: "
+	    "bird protocols \"c\" and \"C\" of one prefix must differ\n");
+}
+
+/* One schema for many texts (the fuzzer's way): each parse reports only
+ * its own errors, exactly as a fresh context would. */
+static void
+config_test_schema_reuse(void **state)
+{
+	static const char *const texts[] = {
+		"{ \"anycast-healthd:anycast-healthd\": { \"on-exit\": 1 } }",
+		minimal_json,
+		"{ \"anycast-healthd:anycast-healthd\": {} }",
+		"{ \"x\": ",
+		minimal_json,
+	};
+	struct config_schema *schema = config_schema_new(stderr);
+	size_t i, len;
+
+	(void)state;
+	assert_non_null(schema);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *fresh, *reused;
+		FILE *f = open_memstream(&fresh, &len);
+		struct config *a = config_parse("t.json", texts[i], strlen(texts[i]), f);
+		struct config *b;
+
+		fclose(f);
+		f = open_memstream(&reused, &len);
+		b = config_parse_with(schema, "t.json", texts[i], strlen(texts[i]), f);
+		fclose(f);
+		assert_string_equal(reused, fresh);
+		assert_int_equal(a == NULL, b == NULL);
+		if (a != NULL)
+			assert_string_equal(a->effective_json, b->effective_json);
+		config_free(a);
+		config_free(b);
+		free(fresh);
+		free(reused);
+	}
+	config_schema_free(schema);
+	config_schema_free(NULL);
+}
+
 /* Post-schema checks report every problem at once. */
 static void
 config_test_several_errors(void **state)
@@ -508,6 +759,14 @@ main(void)
 		cmocka_unit_test(config_test_names),
 		cmocka_unit_test(config_test_damping_and_exit_drain),
 		cmocka_unit_test(config_test_probe_equal),
+		cmocka_unit_test(config_test_fifo_refused),
+		cmocka_unit_test(config_test_directory_refused),
+		cmocka_unit_test(config_test_nul_byte),
+		cmocka_unit_test(config_test_trailing_data),
+		cmocka_unit_test(config_test_json_end),
+		cmocka_unit_test(config_test_host_name_bytes),
+		cmocka_unit_test(config_test_many_services),
+		cmocka_unit_test(config_test_schema_reuse),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

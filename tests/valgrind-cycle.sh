@@ -2,7 +2,8 @@
 # valgrind over the daemon's whole life: start, probes running against a real
 # BIRD (private socket, no namespace needed), a watched process, tcp, http
 # and exec probes, the API answering status/metrics/admin requests, a good
-# reload that also restarts the API listeners, a refused (broken) reload, and
+# reload that also restarts the API listeners, a refused (broken) reload, a
+# reload refused because the config path is a FIFO, and
 # SIGTERM with on-exit drain (1 s of GRACEFUL_SHUTDOWN, then the withdrawal).
 # Fails on any leak (definite or indirect) or memory error.
 #   usage: tests/valgrind-cycle.sh path/to/anycast-healthd
@@ -80,6 +81,10 @@ sleep 3
 expect "TCP listener did not answer after the reload" '"events"' "$(curl -s -m 10 "http://127.0.0.1:$port/v1/history" || true)"
 echo '{ broken' > "$work/config.json"
 kill -HUP $vg; sleep 2
+# A FIFO where the config was: refused at once, the loop keeps serving.
+rm "$work/config.json"; mkfifo "$work/config.json"
+kill -HUP $vg; sleep 2
+expect "the API did not answer after a reload from a FIFO" '"prefixes"' "$(api GET /v1/status)"
 kill -TERM $vg
 rc=0; wait $vg || rc=$?
 # Errors and leaks are "==PID==" lines; valgrind's own "--PID--" notices (it
@@ -90,6 +95,7 @@ if [ $rc -ne 0 ] || grep -q '^==' "$work/valgrind.log"; then
 	exit 1
 fi
 grep -q 'not reloading' "$work/daemon.log" || { echo "valgrind-cycle: broken reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
+grep -q 'cannot read: a FIFO, not a regular file' "$work/daemon.log" || { echo "valgrind-cycle: FIFO reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'reloaded' "$work/daemon.log" || { echo "valgrind-cycle: good reload not applied"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'on-exit drain of 1 prefixes' "$work/daemon.log" || { echo "valgrind-cycle: no on-exit drain"; tail -30 "$work/daemon.log"; exit 1; }
 echo "valgrind-cycle: no leaks or errors over start, reload, refused reload, stop"
