@@ -33,13 +33,17 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "api_body.h"
 #include "daemon.h"
+#include "file_util.h"
 #include "log.h"
+#include "proc_status.h"
 #include "status.h"
 
 #define API_BODY_MAX		4096		/* admin request bodies; larger: 413 */
 #define API_CONN_MEMORY		(16 * 1024)	/* per connection: larger headers get 431 */
 #define API_RELOAD_MSG_MAX	8192
+#define API_PROC_STATUS_MAX	(1024 * 1024)	/* /proc/PID/status: 65536 groups fit */
 #define API_JSON		"application/json"
 #define API_METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -247,83 +251,6 @@ api_get(struct api_request *r)
 
 /* ---- admin endpoints ---- */
 
-/*
- * The body of an admin verb: {"prefix": "P"} or {"all": true}; reload takes
- * nothing (empty or {}).  Returns the parsed object (NULL for an empty body)
- * in *out, or -1 with the message in err.
- */
-static int
-api_parse_body(const struct api_request *r, struct json_object **out, char *err, size_t errlen)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-	enum json_tokener_error jerr;
-	size_t end;
-
-	*out = NULL;
-	if (r->len == 0 || strspn(r->body, " \t\r\n") == r->len)
-		return 0;
-	if ((tok = json_tokener_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	root = json_tokener_parse_ex(tok, r->body, (int)r->len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (jerr == json_tokener_continue) {
-		snprintf(err, errlen, "invalid JSON: unexpected end of data");
-		goto fail;
-	}
-	if (jerr != json_tokener_success) {
-		snprintf(err, errlen, "invalid JSON: %s", json_tokener_error_desc(jerr));
-		goto fail;
-	}
-	if (strspn(r->body + end, " \t\r\n") != r->len - end) {
-		snprintf(err, errlen, "invalid JSON: trailing data after the object");
-		goto fail;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		goto fail;
-	}
-	*out = root;
-	return 0;
-fail:
-	json_object_put(root);
-	return -1;
-}
-
-/* From a parsed body: the prefix (NULL = all).  -1 with err when neither or
- * both are given, or anything else is. */
-static int
-api_target(struct json_object *body, const char **prefix, char *err, size_t errlen)
-{
-	bool all = false;
-
-	*prefix = NULL;
-	if (body == NULL) {
-		snprintf(err, errlen, "give {\"prefix\": \"P\"} or {\"all\": true}");
-		return -1;
-	}
-	json_object_object_foreach(body, key, val) {
-		if (strcmp(key, "prefix") == 0 && json_object_is_type(val, json_type_string)) {
-			*prefix = json_object_get_string(val);
-		} else if (strcmp(key, "all") == 0 && json_object_is_type(val, json_type_boolean)) {
-			all = json_object_get_boolean(val);
-		} else {
-			snprintf(err, errlen, "unexpected member \"%s\": give {\"prefix\": \"P\"} "
-				 "or {\"all\": true}", key);
-			return -1;
-		}
-	}
-	if ((*prefix != NULL) == all) {
-		snprintf(err, errlen, "give {\"prefix\": \"P\"} or {\"all\": true}");
-		return -1;
-	}
-	return 0;
-}
-
 /* 200 {"result": "ok", "prefixes": [...]}: the prefix objects of the status
  * document (status.c renders them), those the verb touched. */
 static char *
@@ -371,14 +298,12 @@ api_prefix_known(const struct daemon *d, const char *prefix)
 }
 
 static enum MHD_Result
-api_admin_verb(struct api_request *r, struct json_object *body)
+api_admin_verb(struct api_request *r, const struct api_body *body)
 {
 	struct daemon *d = r->l->api->d;
-	const char *prefix;
+	const char *prefix = body->prefix;	/* NULL: all */
 	char err[256];
 
-	if (api_target(body, &prefix, err, sizeof(err)) < 0)
-		return api_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (prefix != NULL && !api_prefix_known(d, prefix))
 		return api_error(r, MHD_HTTP_NOT_FOUND, "%s: no such prefix in the configuration",
 				 prefix);
@@ -410,25 +335,20 @@ api_reload_defer(struct api_request *r)
 static enum MHD_Result
 api_admin(struct api_request *r)
 {
-	struct json_object *body;
+	struct api_body body;
 	enum MHD_Result ret;
 	char err[256];
 
 	if (r->too_big)
 		return api_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 				 "request body larger than %d bytes", API_BODY_MAX);
-	if (api_parse_body(r, &body, err, sizeof(err)) < 0)
+	if (api_body_parse(r->body, r->len, r->endpoint == API_RELOAD, &body, err,
+			   sizeof(err)) < 0)
 		return api_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (r->endpoint == API_RELOAD) {
-		bool empty = body == NULL || json_object_object_length(body) == 0;
-
-		json_object_put(body);
-		if (!empty)
-			return api_error(r, MHD_HTTP_BAD_REQUEST, "reload takes no arguments");
+	if (r->endpoint == API_RELOAD)
 		return api_reload_defer(r);
-	}
-	ret = api_admin_verb(r, body);
-	json_object_put(body);
+	ret = api_admin_verb(r, &body);
+	api_body_clear(&body);
 	return ret;
 }
 
@@ -438,32 +358,14 @@ api_admin(struct api_request *r)
 static bool
 api_pid_in_group(pid_t pid, gid_t gid)
 {
-	char path[64], line[4096];
-	bool found = false;
-	FILE *fp;
+	char path[64], *text;
+	bool found;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((fp = fopen(path, "re")) == NULL)
+	if ((text = file_read_all(path, API_PROC_STATUS_MAX)) == NULL)
 		return false;
-	while (!found && fgets(line, sizeof(line), fp) != NULL) {
-		char *p = line + 7, *end;
-
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (;;) {
-			unsigned long g = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			if ((gid_t)g == gid) {
-				found = true;
-				break;
-			}
-			p = end;
-		}
-		break;
-	}
-	fclose(fp);
+	found = proc_status_in_group(text, strlen(text), gid);
+	free(text);
 	return found;
 }
 

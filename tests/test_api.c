@@ -29,9 +29,11 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "api_body.h"
 #include "daemon.h"
 #include "log.h"
 #include "override_file.h"
+#include "proc_status.h"
 
 #define PREFIX "192.0.2.1/32"
 #define TIMEOUT_S 2		/* connection-timeout-s */
@@ -515,7 +517,111 @@ api_test_bad_json(void **state)
 	rp = post("/v1/maintenance", "{\"prefx\": \"" PREFIX "\"}");
 	assert_error(&rp, 400, "unexpected member \"prefx\": give {\"prefix\": \"P\"} or "
 		     "{\"all\": true}");
+	/* bare scalars are whole JSON values, just not objects */
+	rp = post("/v1/maintenance", "null");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/maintenance", "1");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/drain", "true");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/reload", " 12 ");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	/* a NUL would cut the prefix short in C: refused, not taken as PREFIX */
+	rp = post("/v1/maintenance", "{\"prefix\":\"" PREFIX "\\u0000junk\"}");
+	assert_error(&rp, 400, "a string in the body holds \\u0000 (a NUL character)");
 	assert_int_equal(daemon_->prefixes[0].admin, ADMIN_NONE);
+}
+
+/* The parser alone (api_body.c), as the fuzzer drives it. */
+static void
+api_test_body_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;		/* 0: strlen */
+		bool reload;
+		int rc;
+		enum api_body_kind kind;
+		const char *out;	/* the prefix, or the error */
+	} cases[] = {
+		{ "{\"prefix\": \"" PREFIX "\"}", 0, false, 0, API_BODY_PREFIX, PREFIX },
+		{ "{\"all\": true}\r\n", 0, false, 0, API_BODY_ALL, NULL },
+		{ "{\"all\": false, \"prefix\": \"2001:db8::/64\"}", 0, false, 0, API_BODY_PREFIX,
+		  "2001:db8::/64" },
+		{ " \t\r\n", 0, true, 0, API_BODY_NONE, NULL },
+		{ "{}", 0, true, 0, API_BODY_NONE, NULL },
+		{ "{\"all\": true}", 0, true, -1, 0, "reload takes no arguments" },
+		{ "{}", 0, false, -1, 0, "give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "null", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "false", 0, true, -1, 0, "the body must be a JSON object" },
+		{ "-1.5e3", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "\"" PREFIX "\"", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "nul", 0, false, -1, 0, "invalid JSON: unexpected end of data" },
+		{ "{\"all\": true", 0, false, -1, 0, "invalid JSON: unexpected end of data" },
+		{ "{\"all\": true}}", 0, false, -1, 0, "invalid JSON: trailing data after the object" },
+		/* the NUL byte is the body's, not a terminator */
+		{ "{\"all\": true}\0x", 15, false, -1, 0, "invalid JSON: trailing data after the object" },
+		{ "{\"prefix\": \"" PREFIX "\0x\"}", 28, false, -1, 0, "invalid JSON: unexpected end of data" },
+		/* \u0000 in a value or in a member name (json-c cuts names there) */
+		{ "{\"prefix\":\"" PREFIX "\\u0000junk\"}", 0, false, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		{ "{\"prefix\\u0000x\": \"" PREFIX "\"}", 0, false, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		{ "{\"x\": \"\\u0000\"}", 0, true, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		/* an escaped backslash then "u0000" is text, not a NUL */
+		{ "{\"prefix\": \"a\\\\u0000\"}", 0, false, 0, API_BODY_PREFIX, "a\\u0000" },
+		{ "{\"prefix\": 1}", 0, false, -1, 0,
+		  "unexpected member \"prefix\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+	};
+	struct api_body b;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+		int rc;
+
+		err[0] = '\0';
+		rc = api_body_parse(cases[i].text, len, cases[i].reload, &b, err, sizeof(err));
+		if (rc != cases[i].rc)
+			print_error("case %zu: %s: rc %d (%s)\n", i, cases[i].text, rc, err);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc < 0) {
+			assert_string_equal(err, cases[i].out);
+			assert_null(b.prefix);
+			continue;
+		}
+		assert_int_equal(b.kind, cases[i].kind);
+		if (cases[i].out != NULL)
+			assert_string_equal(b.prefix, cases[i].out);
+		else
+			assert_null(b.prefix);
+		api_body_clear(&b);
+	}
+}
+
+static void
+api_test_proc_status(void **state)
+{
+	static const char typical[] = "Name:\tcat\nUmask:\t0022\nGid:\t1000\t1000\t1000\t1000\n"
+				      "Groups:\t4 24 27 1000 \nNStgid:\t123\n";
+	static const char wraps[] = "Groups:\t4294967296 18446744073709551616 99999999999999999999999\n";
+
+	(void)state;
+	assert_true(proc_status_in_group(typical, strlen(typical), 4));
+	assert_true(proc_status_in_group(typical, strlen(typical), 27));
+	assert_true(proc_status_in_group(typical, strlen(typical), 1000));
+	assert_false(proc_status_in_group(typical, strlen(typical), 2));
+	assert_false(proc_status_in_group(typical, strlen(typical), 123));	/* not a group line */
+	assert_false(proc_status_in_group(typical, strlen(typical) - 20, 1000));	/* cut: no NUL needed */
+	assert_true(proc_status_in_group("Groups:\t4 24", 13, 24));		/* no newline */
+	assert_false(proc_status_in_group("Groups:\t\nNSpid:\t4\n", 19, 4));	/* no groups */
+	assert_false(proc_status_in_group("Groups:\t4\nGroups:\t27\n", 21, 27));	/* the first only */
+	/* too large for a gid_t: never wrapped to root's group */
+	assert_false(proc_status_in_group(wraps, strlen(wraps), 0));
+	assert_false(proc_status_in_group("", 0, 0));
 }
 
 static void
@@ -1062,6 +1168,8 @@ main(void)
 		cmocka_unit_test(api_test_wrong_method),
 		cmocka_unit_test(api_test_admin_over_tcp),
 		cmocka_unit_test(api_test_bad_json),
+		cmocka_unit_test(api_test_body_parse),
+		cmocka_unit_test(api_test_proc_status),
 		cmocka_unit_test(api_test_body_too_large),
 		cmocka_unit_test(api_test_header_too_large),
 		cmocka_unit_test(api_test_maintenance_resume),
