@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@
 #include "status.h"
 
 #define API_BODY_MAX		4096		/* admin request bodies; larger: 413 */
-#define API_CONN_MEMORY		(16 * 1024)	/* per connection: larger headers get 431 */
+#define API_CONN_MEMORY		(16 * 1024)	/* per connection: see docs/api.md, Limits */
+#define API_QUERY_ARGS_MAX	16		/* more: 414 (api_uri_cb) */
 #define API_RELOAD_MSG_MAX	8192
 #define API_PROC_STATUS_MAX	(1024 * 1024)	/* /proc/PID/status: 65536 groups fit */
 #define API_JSON		"application/json"
@@ -99,6 +101,8 @@ struct api_request {
 	struct api_listener *l;
 	struct MHD_Connection *c;
 	enum api_endpoint endpoint;
+	bool started;			/* the access callback has seen it */
+	bool too_many_args;		/* its query was cut off: answer 414 */
 	char what[96];			/* "GET /v1/status", for the log */
 	char *body;			/* admin verbs only: API_BODY_MAX + 1 bytes */
 	size_t len;
@@ -436,19 +440,47 @@ api_refused(struct api_request *r, const char *url, const char *method, enum MHD
 	return false;
 }
 
-static enum MHD_Result
-api_first_call(struct api_listener *l, struct MHD_Connection *c, const char *url,
-	       const char *method, void **con_cls)
+/*
+ * MHD's first sight of a request: the request target, before MHD stores the
+ * query arguments in the connection's memory pool (API_CONN_MEMORY).  Each
+ * takes a record there (56 bytes in 0.9.75), so a few hundred "&a" exhaust
+ * it, and 0.9.75 then loses its own 431 (parse_initial_message_line sets
+ * the state back over the queued answer): the client hears nothing until
+ * the deadline.  So a query of more than API_QUERY_ARGS_MAX arguments is
+ * cut off here, in MHD's buffer, before MHD parses it (the target is ours
+ * to read until then; MHD ends the path at the '?' itself), and the
+ * request is answered 414.  Returns the request, MHD's *con_cls from now.
+ */
+static void *
+api_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct api_request *r = calloc(1, sizeof(*r));
-	enum MHD_Result ret;
+	const char *query = strchr(uri, '?'), *p;
+	unsigned int args = 0;		/* '?' and each '&' start one */
 
 	if (r == NULL)
-		return MHD_NO;
-	r->l = l;
+		return NULL;
+	r->l = cls;
 	r->c = c;
+	for (p = query; p != NULL && args <= API_QUERY_ARGS_MAX; p = strchr(p + 1, '&'))
+		args++;
+	if (args > API_QUERY_ARGS_MAX) {
+		((char *)(uintptr_t)query)[1] = '\0';
+		r->too_many_args = true;
+	}
+	return r;
+}
+
+static enum MHD_Result
+api_first_call(struct api_request *r, const char *url, const char *method)
+{
+	enum MHD_Result ret;
+
+	r->started = true;
 	snprintf(r->what, sizeof(r->what), "%s %s", method, url);
-	*con_cls = r;
+	if (r->too_many_args)
+		return api_error(r, MHD_HTTP_URI_TOO_LONG,
+				 "too many query arguments: more than %d", API_QUERY_ARGS_MAX);
 	if (api_refused(r, url, method, &ret))
 		return ret;
 	if (!api_routes[r->endpoint].admin)
@@ -466,9 +498,13 @@ api_access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *
 {
 	struct api_request *r = *con_cls;
 
+	(void)cls;
+	(void)c;
 	(void)version;
 	if (r == NULL)
-		return api_first_call(cls, c, url, method, con_cls);
+		return MHD_NO;		/* api_uri_cb was out of memory */
+	if (!r->started)
+		return api_first_call(r, url, method);
 	if (r->answered || r->body == NULL) {
 		/* answered on the first call (a refusal, a GET): drop any body */
 		*upload_data_size = 0;
@@ -694,19 +730,24 @@ api_reload_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- listeners ---- */
 
+/* Serve the listening socket fd (ours until this succeeds; MHD's after).
+ * per_ip: connections per client address, 0 = no limit. */
 static int
-api_listener_start(struct api *a, struct api_listener *l, unsigned int flags,
-		   const struct api_config *cfg, const struct sockaddr *sa, int fd)
+api_listener_start(struct api *a, struct api_listener *l, const struct api_config *cfg,
+		   int fd, unsigned int per_ip)
 {
 	const union MHD_DaemonInfo *info;
-	unsigned int per_ip = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
-	struct MHD_OptionItem common[] = {
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)api_mhd_log_cb, a },	/* first: see MHD */
+		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, API_CONN_MEMORY, NULL },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)api_uri_cb, l },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)api_completed_cb, l },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)api_notify_connection_cb, l },
+		{ per_ip ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END, per_ip, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
@@ -717,20 +758,9 @@ api_listener_start(struct api *a, struct api_listener *l, unsigned int flags,
 	ev_init(&l->deadline_timer, api_deadline_cb);
 	l->deadline_timer.repeat = cfg->connection_timeout_s / 4.0;
 	l->deadline_timer.data = l;
-	flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	a->mhd_error[0] = '\0';
-	if (sa != NULL)
-		l->mhd = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, api_access_cb, l,
-					  MHD_OPTION_ARRAY, common,
-					  MHD_OPTION_SOCK_ADDR, sa,
-					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-					  MHD_OPTION_END);
-	else
-		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, l,
-					  MHD_OPTION_ARRAY, common,
-					  MHD_OPTION_LISTEN_SOCKET, fd,
-					  MHD_OPTION_END);
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, l,
+				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (l->mhd == NULL)
 		return -1;
 	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -762,23 +792,57 @@ api_listener_close(struct api *a, struct api_listener *l)
 	l->mhd = NULL;
 }
 
+/*
+ * Bind and listen on the TCP address.  SO_REUSEADDR only lets a restarted
+ * daemon bind past connections in TIME_WAIT; never SO_REUSEPORT, which
+ * would let a second daemon bind the same port and silently take half of
+ * the requests: a port another socket listens on is refused (EADDRINUSE),
+ * as the admin socket refuses a live socket file.
+ */
+static int
+api_tcp_socket(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd, one = 1;
+
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, sa, salen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 static int
 api_start_tcp(struct api *a, const struct api_config *cfg)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(cfg->listen_port) };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(cfg->listen_port) };
 	const char *addr = cfg->listen_address ? cfg->listen_address : "127.0.0.1";
+	unsigned int per_ip = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
+	int fd;
 
 	a->tcp.name = "tcp";
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
-		if (api_listener_start(a, &a->tcp, 0, cfg, (struct sockaddr *)&sin, -1) < 0)
-			goto fail;
-	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
-		if (api_listener_start(a, &a->tcp, MHD_USE_IPv6, cfg,
-				       (struct sockaddr *)&sin6, -1) < 0)
-			goto fail;
-	} else {
-		snprintf(a->mhd_error, sizeof(a->mhd_error), "not a numeric address");
+	a->mhd_error[0] = '\0';
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1)
+		fd = api_tcp_socket((struct sockaddr *)&sin, sizeof(sin));
+	else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1)
+		fd = api_tcp_socket((struct sockaddr *)&sin6, sizeof(sin6));
+	else
+		fd = -2;
+	if (fd < 0) {
+		snprintf(a->mhd_error, sizeof(a->mhd_error), "%s",
+			 fd == -2 ? "not a numeric address" : strerror(errno));
+		goto fail;
+	}
+	if (api_listener_start(a, &a->tcp, cfg, fd, per_ip) < 0) {
+		close(fd);
 		goto fail;
 	}
 	log_info("api: listening on %s port %u", addr, cfg->listen_port);
@@ -881,7 +945,7 @@ api_start_admin(struct api *a, const struct api_config *cfg)
 	if ((fd = api_admin_socket(a, cfg)) < 0)
 		return -1;
 	a->socket_path = xstrdup(cfg->admin_socket);
-	if (api_listener_start(a, &a->admin, 0, cfg, NULL, fd) < 0) {
+	if (api_listener_start(a, &a->admin, cfg, fd, 0) < 0) {
 		log_warnx("api: cannot serve %s: %s", cfg->admin_socket,
 			  a->mhd_error[0] ? a->mhd_error : "unknown error");
 		close(fd);

@@ -112,10 +112,15 @@ static void __attribute__((noreturn))
 child_request(const struct req *rq, int out)
 {
 	size_t blen = rq->body ? (rq->body_len ? rq->body_len : strlen(rq->body)) : 0;
-	char head[1024], length[64] = "", buf[8192];
+	char head[16384], length[64] = "", buf[8192];
 	ssize_t n;
 	int fd;
 
+	/* Not the parent's listening sockets: a copy held here would keep the
+	 * port taken while a test restarts the api. */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != out)
+			close(fd);
 	if (rq->drop_to) {
 		gid_t groups[1] = { rq->extra_group };
 
@@ -291,6 +296,46 @@ assert_error(struct reply *rp, int code, const char *error)
 	assert_non_null(rp->json);
 	assert_string_equal(jstr(rp->json, "error"), error);
 	reply_free(rp);
+}
+
+/* ---- the log ---- */
+
+static char capture_path[64];
+static int capture_saved = -1;
+
+/* Send stderr (the log) to a file until stderr_release(). */
+static void
+stderr_capture(void)
+{
+	int fd;
+
+	snprintf(capture_path, sizeof(capture_path), "/tmp/test-api-log-XXXXXX");
+	fd = mkstemp(capture_path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	capture_saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+/* Put stderr back; what was logged meanwhile (static). */
+static const char *
+stderr_release(void)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd;
+
+	fflush(stderr);
+	dup2(capture_saved, STDERR_FILENO);
+	close(capture_saved);
+	fd = open(capture_path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	unlink(capture_path);
+	return buf;
 }
 
 /* ---- setup ---- */
@@ -669,6 +714,48 @@ api_test_header_too_large(void **state)
 	snprintf(extra, sizeof(extra), "X-Big: %0*d\r\n", 18000, 0);
 	rp = request(&rq);
 	assert_int_equal(rp.code, 431);		/* MHD's own answer */
+	reply_free(&rp);
+	rp = get(VIA_TCP, "/healthz");		/* still serving */
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+}
+
+/* Hundreds of query arguments exhausted libmicrohttpd's connection pool; it
+ * then meant to send 431 but sent nothing until the deadline. */
+static void
+api_test_many_query_args(void **state)
+{
+	static char path[8192], extra[16384];
+	struct req rq = { .via = VIA_TCP, .method = "GET", .path = path };
+	struct reply rp;
+	size_t n;
+	int i;
+
+	(void)state;
+	n = (size_t)snprintf(path, sizeof(path), "/v1/history?limit=1");
+	for (i = 1; i < 1000; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "&a=%d", i % 10);
+	rp = request(&rq);
+	assert_error(&rp, 414, "too many query arguments: more than 16");
+	path[strlen("/v1/history?") + 1000] = '\0';	/* '&' alone makes an argument too */
+	memset(path + strlen("/v1/history?"), '&', 1000);
+	rp = request(&rq);
+	assert_error(&rp, 414, "too many query arguments: more than 16");
+	/* 16 are fine (the last one counts) */
+	n = (size_t)snprintf(path, sizeof(path), "/v1/history?");
+	for (i = 1; i < 16; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "x%d=&", i);
+	snprintf(path + n, sizeof(path) - n, "limit=1");
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+	/* many small header lines cost pool records too: refused, and at once */
+	for (i = 0, n = 0; i < 1500; i++)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, "X-%d: 1\r\n", i);
+	rq.path = "/healthz";
+	rq.extra = extra;
+	rp = request(&rq);
+	assert_int_equal(rp.code, 431);
 	reply_free(&rp);
 	rp = get(VIA_TCP, "/healthz");		/* still serving */
 	assert_int_equal(rp.code, 200);
@@ -1069,10 +1156,10 @@ api_test_start_refusals(void **state)
 	struct api_config cfg = { .listen_port = 0, .admin_socket = sock_path,
 				  .admin_group = (char *)(uintptr_t)"no-such-group-xyz",
 				  .max_connections = 2, .connection_timeout_s = 2 };
-	char other[160];
+	char other[160], expect[160];
 	struct api *a;
 	struct stat st;
-	int fd;
+	int fd, i;
 
 	(void)state;
 	/* a live socket is never taken over */
@@ -1121,12 +1208,23 @@ api_test_start_refusals(void **state)
 		api_stop(a);
 	}
 
-	/* TCP port taken: the admin socket still starts */
+	/* TCP port taken (by the group's api): refused with the address and
+	 * port named, never shared; the admin socket still starts */
 	cfg.listen_address = (char *)(uintptr_t)"127.0.0.1";
 	cfg.listen_port = port;
+	stderr_capture();
 	a = api_start(loop, daemon_, &cfg, NULL, NULL);
+	snprintf(expect, sizeof(expect), "anycast-healthd: warning: api: cannot listen on "
+		 "127.0.0.1 port %u: Address already in use\n", port);
+	assert_non_null(strstr(stderr_release(), expect));
 	assert_non_null(a);
 	assert_int_equal(access(other, F_OK), 0);
+	for (i = 0; i < 8; i++) {		/* every request still reaches the first */
+		struct reply rp = get(VIA_TCP, "/healthz");
+
+		assert_int_equal(rp.code, 200);
+		reply_free(&rp);
+	}
 	api_stop(a);
 	api_stop(NULL);
 }
@@ -1172,6 +1270,7 @@ main(void)
 		cmocka_unit_test(api_test_proc_status),
 		cmocka_unit_test(api_test_body_too_large),
 		cmocka_unit_test(api_test_header_too_large),
+		cmocka_unit_test(api_test_many_query_args),
 		cmocka_unit_test(api_test_maintenance_resume),
 		cmocka_unit_test(api_test_overrides_survive_restart),
 		cmocka_unit_test(api_test_admin_refusals),
