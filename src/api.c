@@ -82,6 +82,7 @@ struct api_conn {
 	struct api_conn *next, **pprev;
 	int fd;
 	ev_tstamp deadline;		/* 0 while its request is being answered */
+	bool cut;			/* shut down by us; MHD has yet to close it */
 };
 
 struct api_listener {
@@ -92,6 +93,8 @@ struct api_listener {
 	ev_io io;			/* MHD's epoll fd */
 	ev_timer timer;			/* MHD's next timeout */
 	double request_timeout_s;	/* connection-timeout-s */
+	unsigned int max_connections;	/* max-connections */
+	bool evict_idle;		/* make room at the limit (api_conn_evict) */
 	struct api_conn *conns;		/* open connections */
 	ev_timer deadline_timer;	/* cuts requests past their deadline */
 };
@@ -157,7 +160,7 @@ api_conn_deadline(struct MHD_Connection *c, struct api_listener *l, bool next_re
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	ac = ci != NULL ? ci->socket_context : NULL;
-	if (ac != NULL)
+	if (ac != NULL && !ac->cut)
 		ac->deadline = next_request ? ev_now(l->api->loop) + l->request_timeout_s : 0;
 }
 
@@ -555,6 +558,48 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Shut down (not close: MHD owns the fd) a connection; MHD then sees the
+ * end of the stream and closes it itself, on its next run. */
+static void
+api_conn_cut(struct api_conn *ac)
+{
+	shutdown(ac->fd, SHUT_RDWR);
+	ac->deadline = 0;
+	ac->cut = true;
+}
+
+/*
+ * At max-connections MHD stops accepting.  Idle connections (open, no
+ * complete request) from a few addresses then hold every slot, each until
+ * its deadline, and the idle ones queued behind in the listen backlog take
+ * the slots again: a real client waits for all of them (the per-address
+ * limit does not help across addresses).  So on the TCP listener a
+ * connection that takes the last slot closes the one that has waited
+ * longest for its request (the earliest deadline); requests being answered
+ * are never cut.  A client that sends its request as it connects is then
+ * answered whatever number of idle connections is held open: they are
+ * cycled through, oldest first.
+ */
+static void
+api_conn_evict(struct api_listener *l, const struct api_conn *fresh)
+{
+	struct api_conn *ac, *oldest = NULL;
+	unsigned int live = 0;
+
+	for (ac = l->conns; ac != NULL; ac = ac->next) {
+		if (ac->cut)
+			continue;
+		live++;
+		if (ac != fresh && ac->deadline != 0 && ac->fd >= 0 &&
+		    (oldest == NULL || ac->deadline < oldest->deadline))
+			oldest = ac;
+	}
+	if (live < l->max_connections || oldest == NULL)
+		return;
+	log_debug("api: %s: %u connections: closing the one idle longest", l->name, live);
+	api_conn_cut(oldest);
+}
+
 static void
 api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 			 enum MHD_ConnectionNotificationCode toe)
@@ -576,6 +621,8 @@ api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_cont
 		*socket_context = ac;
 		if (!ev_is_active(&l->deadline_timer))
 			ev_timer_again(l->api->loop, &l->deadline_timer);
+		if (l->evict_idle)
+			api_conn_evict(l, ac);
 		return;
 	}
 	if (ac == NULL)
@@ -589,8 +636,7 @@ api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_cont
 
 static void api_listener_run(struct api_listener *l);
 
-/* Shut down (not close: MHD owns the fd) connections whose request is late;
- * MHD then sees the end of the stream and closes them itself. */
+/* Cut the connections whose request is late. */
 static void
 api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -604,12 +650,11 @@ api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	for (ac = l->conns; ac != NULL; ac = ac->next) {
-		if (ac->deadline == 0 || ev_now(loop) < ac->deadline || ac->fd < 0)
+		if (ac->cut || ac->deadline == 0 || ev_now(loop) < ac->deadline || ac->fd < 0)
 			continue;
 		log_debug("api: %s: request not complete within %.0f s: closing", l->name,
 			  l->request_timeout_s);
-		shutdown(ac->fd, SHUT_RDWR);
-		ac->deadline = 0;
+		api_conn_cut(ac);
 		cut = true;
 	}
 	if (cut)
@@ -753,6 +798,8 @@ api_listener_start(struct api *a, struct api_listener *l, const struct api_confi
 
 	l->api = a;
 	l->request_timeout_s = cfg->connection_timeout_s;
+	l->max_connections = cfg->max_connections;
+	l->evict_idle = !l->admin;
 	l->conns = NULL;
 	/* A quarter of the timeout: a late request is cut at most 25% late. */
 	ev_init(&l->deadline_timer, api_deadline_cb);
