@@ -83,6 +83,7 @@ struct api_conn {
 	int fd;
 	ev_tstamp deadline;		/* 0 while its request is being answered */
 	bool cut;			/* shut down by us; MHD has yet to close it */
+	unsigned char addr[16];		/* the client's address (TCP; IPv4 in 4 bytes) */
 };
 
 struct api_listener {
@@ -94,7 +95,8 @@ struct api_listener {
 	ev_timer timer;			/* MHD's next timeout */
 	double request_timeout_s;	/* connection-timeout-s */
 	unsigned int max_connections;	/* max-connections */
-	bool evict_idle;		/* make room at the limit (api_conn_evict) */
+	unsigned int per_addr;		/* connections per client address */
+	bool evict_idle;		/* TCP: make room (api_conn_admit) */
 	struct api_conn *conns;		/* open connections */
 	ev_timer deadline_timer;	/* cuts requests past their deadline */
 };
@@ -568,36 +570,76 @@ api_conn_cut(struct api_conn *ac)
 	ac->cut = true;
 }
 
+/* The client's address, for the per-address limit. */
+static void
+api_conn_addr(struct MHD_Connection *c, struct api_conn *ac)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		memcpy(ac->addr, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, 4);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		memcpy(ac->addr, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, 16);
+}
+
+/* Of the live connections (those from fresh's address when same_addr),
+ * not fresh, the one that has waited longest for its request: the earliest
+ * deadline.  NULL when every one has its request being answered. */
+static struct api_conn *
+api_conn_idlest(struct api_listener *l, const struct api_conn *fresh, bool same_addr)
+{
+	struct api_conn *ac, *idlest = NULL;
+
+	for (ac = l->conns; ac != NULL; ac = ac->next) {
+		if (ac->cut || ac == fresh || ac->deadline == 0 || ac->fd < 0 ||
+		    (same_addr && memcmp(ac->addr, fresh->addr, sizeof(ac->addr)) != 0))
+			continue;
+		if (idlest == NULL || ac->deadline <= idlest->deadline)
+			idlest = ac;	/* the list is newest first: ties go to the older */
+	}
+	return idlest;
+}
+
 /*
- * At max-connections MHD stops accepting.  Idle connections (open, no
- * complete request) from a few addresses then hold every slot, each until
- * its deadline, and the idle ones queued behind in the listen backlog take
- * the slots again: a real client waits for all of them (the per-address
- * limit does not help across addresses).  So on the TCP listener a
- * connection that takes the last slot closes the one that has waited
- * longest for its request (the earliest deadline); requests being answered
- * are never cut.  A client that sends its request as it connects is then
- * answered whatever number of idle connections is held open: they are
- * cycled through, oldest first.
+ * A new connection on the TCP listener, within the limits.  At
+ * max-connections MHD stops accepting; idle connections (open, no complete
+ * request) from a few addresses would then hold every slot until their
+ * deadlines, and the idle ones queued behind in the listen backlog take the
+ * freed slots again: a real client waited for all of them.  So a connection
+ * that takes the last slot closes the one idle longest, and one over its
+ * address's share (half of max-connections) closes the one idle longest
+ * from that address, or itself when all of those have a request being
+ * answered.  A request being answered is never cut.  A client that sends
+ * its request as it connects is answered however many idle connections are
+ * held open: they are cycled through, oldest first.
  */
 static void
-api_conn_evict(struct api_listener *l, const struct api_conn *fresh)
+api_conn_admit(struct api_listener *l, struct api_conn *fresh)
 {
-	struct api_conn *ac, *oldest = NULL;
-	unsigned int live = 0;
+	unsigned int live = 0, here = 0;
+	struct api_conn *ac, *victim = NULL;
 
 	for (ac = l->conns; ac != NULL; ac = ac->next) {
 		if (ac->cut)
 			continue;
 		live++;
-		if (ac != fresh && ac->deadline != 0 && ac->fd >= 0 &&
-		    (oldest == NULL || ac->deadline < oldest->deadline))
-			oldest = ac;
+		here += memcmp(ac->addr, fresh->addr, sizeof(ac->addr)) == 0;
 	}
-	if (live < l->max_connections || oldest == NULL)
+	if (here > l->per_addr) {
+		victim = api_conn_idlest(l, fresh, true);
+		if (victim == NULL)
+			victim = fresh;
+	} else if (live >= l->max_connections) {
+		victim = api_conn_idlest(l, fresh, false);
+	}
+	if (victim == NULL)
 		return;
-	log_debug("api: %s: %u connections: closing the one idle longest", l->name, live);
-	api_conn_cut(oldest);
+	log_debug("api: %s: %u connections, %u from one address: closing %s", l->name, live,
+		  here, victim == fresh ? "the new one" : "the one idle longest");
+	api_conn_cut(victim);
 }
 
 static void
@@ -621,8 +663,10 @@ api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_cont
 		*socket_context = ac;
 		if (!ev_is_active(&l->deadline_timer))
 			ev_timer_again(l->api->loop, &l->deadline_timer);
-		if (l->evict_idle)
-			api_conn_evict(l, ac);
+		if (l->evict_idle) {
+			api_conn_addr(c, ac);
+			api_conn_admit(l, ac);
+		}
 		return;
 	}
 	if (ac == NULL)
@@ -775,11 +819,9 @@ api_reload_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- listeners ---- */
 
-/* Serve the listening socket fd (ours until this succeeds; MHD's after).
- * per_ip: connections per client address, 0 = no limit. */
+/* Serve the listening socket fd (ours until this succeeds; MHD's after). */
 static int
-api_listener_start(struct api *a, struct api_listener *l, const struct api_config *cfg,
-		   int fd, unsigned int per_ip)
+api_listener_start(struct api *a, struct api_listener *l, const struct api_config *cfg, int fd)
 {
 	const union MHD_DaemonInfo *info;
 	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -792,13 +834,13 @@ api_listener_start(struct api *a, struct api_listener *l, const struct api_confi
 		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)api_uri_cb, l },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)api_completed_cb, l },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)api_notify_connection_cb, l },
-		{ per_ip ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END, per_ip, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
 	l->api = a;
 	l->request_timeout_s = cfg->connection_timeout_s;
 	l->max_connections = cfg->max_connections;
+	l->per_addr = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
 	l->evict_idle = !l->admin;
 	l->conns = NULL;
 	/* A quarter of the timeout: a late request is cut at most 25% late. */
@@ -872,7 +914,6 @@ api_start_tcp(struct api *a, const struct api_config *cfg)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(cfg->listen_port) };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(cfg->listen_port) };
 	const char *addr = cfg->listen_address ? cfg->listen_address : "127.0.0.1";
-	unsigned int per_ip = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
 	int fd;
 
 	a->tcp.name = "tcp";
@@ -888,7 +929,7 @@ api_start_tcp(struct api *a, const struct api_config *cfg)
 			 fd == -2 ? "not a numeric address" : strerror(errno));
 		goto fail;
 	}
-	if (api_listener_start(a, &a->tcp, cfg, fd, per_ip) < 0) {
+	if (api_listener_start(a, &a->tcp, cfg, fd) < 0) {
 		close(fd);
 		goto fail;
 	}
@@ -992,7 +1033,7 @@ api_start_admin(struct api *a, const struct api_config *cfg)
 	if ((fd = api_admin_socket(a, cfg)) < 0)
 		return -1;
 	a->socket_path = xstrdup(cfg->admin_socket);
-	if (api_listener_start(a, &a->admin, cfg, fd, 0) < 0) {
+	if (api_listener_start(a, &a->admin, cfg, fd) < 0) {
 		log_warnx("api: cannot serve %s: %s", cfg->admin_socket,
 			  a->mhd_error[0] ? a->mhd_error : "unknown error");
 		close(fd);
