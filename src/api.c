@@ -6,7 +6,10 @@
  * epoll fd and one ev_timer re-armed from MHD_get_timeout() after every
  * MHD_run().  Two listeners:
  *
- *   TCP    read-only (GET); bound by MHD from listen-address/port
+ *   TCP    read-only (GET); we bind listen-address/port ourselves, without
+ *          SO_REUSEPORT (a second daemon must not share the port), and hand
+ *          the socket to MHD; at its limits a new connection closes the one
+ *          idle longest (api_conn_admit), so idle ones cannot starve it
  *   admin  a Unix socket we bind ourselves (0660 root:admin-group) and hand
  *          to MHD; POST verbs, allowed to root or members of admin-group
  *          (SO_PEERCRED, then the peer's groups in /proc/PID/status)
