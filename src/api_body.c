@@ -18,6 +18,7 @@
 #include "api_body.h"
 
 #define API_BODY_TARGETS	"give {\"prefix\": \"P\"} or {\"all\": true}"
+#define API_BODY_NAME_MAX	64	/* of a member name quoted in an error */
 
 const char *const api_body_kind_names[API_BODY_KIND__COUNT] = {
 	[API_BODY_NONE] = "none",
@@ -101,6 +102,21 @@ api_body_object(const char *text, size_t len, char *err, size_t errlen)
 	return NULL;
 }
 
+/* A member name fit for the one-line error: control bytes as '?', at most
+ * API_BODY_NAME_MAX bytes of it, then "...". */
+static const char *
+api_body_name(const char *key, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i < API_BODY_NAME_MAX && i + 1 < outlen; i++)
+		out[i] = (unsigned char)key[i] < 0x20 || key[i] == 0x7f ? '?' : key[i];
+	out[i] = '\0';
+	if (key[i] != '\0' && i + 4 <= outlen)
+		memcpy(out + i, "...", 4);
+	return out;
+}
+
 /* The members of a verb's object: "prefix" (a string), "all" (a boolean). */
 static int
 api_body_target(struct json_object *obj, struct api_body *out, char *err, size_t errlen)
@@ -114,7 +130,10 @@ api_body_target(struct json_object *obj, struct api_body *out, char *err, size_t
 		} else if (strcmp(key, "all") == 0 && json_object_is_type(val, json_type_boolean)) {
 			all = json_object_get_boolean(val);
 		} else {
-			snprintf(err, errlen, "unexpected member \"%s\": " API_BODY_TARGETS, key);
+			char name[API_BODY_NAME_MAX + 4];
+
+			snprintf(err, errlen, "unexpected member \"%s\": " API_BODY_TARGETS,
+				 api_body_name(key, name, sizeof(name)));
 			return -1;
 		}
 	}

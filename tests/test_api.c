@@ -588,6 +588,8 @@ api_test_bad_json(void **state)
 	assert_int_equal(daemon_->prefixes[0].admin, ADMIN_NONE);
 }
 
+#define LONG_NAME "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 /* The parser alone (api_body.c), as the fuzzer drives it. */
 static void
 api_test_body_parse(void **state)
@@ -627,6 +629,11 @@ api_test_body_parse(void **state)
 		  "a string in the body holds \\u0000 (a NUL character)" },
 		/* an escaped backslash then "u0000" is text, not a NUL */
 		{ "{\"prefix\": \"a\\\\u0000\"}", 0, false, 0, API_BODY_PREFIX, "a\\u0000" },
+		/* a member name is quoted on one line, and not at any length */
+		{ "{\"a\\nb\\u0001\": 1}", 0, false, -1, 0,
+		  "unexpected member \"a?b?\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "{\"" LONG_NAME "x\": 1}", 0, false, -1, 0,
+		  "unexpected member \"" LONG_NAME "...\": give {\"prefix\": \"P\"} or {\"all\": true}" },
 		{ "{\"prefix\": 1}", 0, false, -1, 0,
 		  "unexpected member \"prefix\": give {\"prefix\": \"P\"} or {\"all\": true}" },
 	};
