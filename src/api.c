@@ -573,19 +573,24 @@ api_conn_cut(struct api_conn *ac)
 	ac->cut = true;
 }
 
-/* The client's address, for the per-address limit. */
+/* The client's address, for the per-address limit (a listener has one
+ * address family, so 4 bytes of IPv4 never meet 16 of IPv6). */
 static void
 api_conn_addr(struct MHD_Connection *c, struct api_conn *ac)
 {
 	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr_in6 *sin6;
+	const struct sockaddr_in *sin;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
+	sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+	sin6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
 	if (ci->client_addr->sa_family == AF_INET)
-		memcpy(ac->addr, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, 4);
+		memcpy(ac->addr, &sin->sin_addr, sizeof(sin->sin_addr));
 	else if (ci->client_addr->sa_family == AF_INET6)
-		memcpy(ac->addr, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, 16);
+		memcpy(ac->addr, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
 }
 
 /* Of the live connections (those from fresh's address when same_addr),

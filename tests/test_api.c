@@ -77,7 +77,8 @@ connect_from(int src)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in from = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000000 | (uint32_t)src) };
+	struct sockaddr_in from = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(0x7f000000 | (uint32_t)src) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd >= 0 && ((src != 0 && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) ||
