@@ -11,9 +11,10 @@
  *                                                       admin-group (SO_PEERCRED)
  *
  * Admin request body: {"prefix": "192.0.2.1/32"} or {"all": true} (reload:
- * empty or {}).  Answers are JSON; errors are {"error": "text"} with a 4xx
- * code.  Header size, body size, connection count and connection time are
- * limited (config api).
+ * empty or {}; parsed by api_body.c).  Answers are JSON; errors are
+ * {"error": "text"} with a 4xx code.  Header size, query arguments, body
+ * size, connection count and connection time are limited (config api,
+ * docs/api.md "Limits").
  */
 #ifndef AHD_API_H
 #define AHD_API_H

@@ -6,7 +6,10 @@
  * epoll fd and one ev_timer re-armed from MHD_get_timeout() after every
  * MHD_run().  Two listeners:
  *
- *   TCP    read-only (GET); bound by MHD from listen-address/port
+ *   TCP    read-only (GET); we bind listen-address/port ourselves, without
+ *          SO_REUSEPORT (a second daemon must not share the port), and hand
+ *          the socket to MHD; at its limits a new connection closes the one
+ *          idle longest (api_conn_admit), so idle ones cannot starve it
  *   admin  a Unix socket we bind ourselves (0660 root:admin-group) and hand
  *          to MHD; POST verbs, allowed to root or members of admin-group
  *          (SO_PEERCRED, then the peer's groups in /proc/PID/status)
@@ -21,6 +24,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +37,18 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "api_body.h"
 #include "daemon.h"
+#include "file_util.h"
 #include "log.h"
+#include "proc_status.h"
 #include "status.h"
 
 #define API_BODY_MAX		4096		/* admin request bodies; larger: 413 */
-#define API_CONN_MEMORY		(16 * 1024)	/* per connection: larger headers get 431 */
+#define API_CONN_MEMORY		(16 * 1024)	/* per connection: see docs/api.md, Limits */
+#define API_QUERY_ARGS_MAX	16		/* more: 414 (api_uri_cb) */
 #define API_RELOAD_MSG_MAX	8192
+#define API_PROC_STATUS_MAX	(1024 * 1024)	/* /proc/PID/status: 65536 groups fit */
 #define API_JSON		"application/json"
 #define API_METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -76,6 +85,8 @@ struct api_conn {
 	struct api_conn *next, **pprev;
 	int fd;
 	ev_tstamp deadline;		/* 0 while its request is being answered */
+	bool cut;			/* shut down by us; MHD has yet to close it */
+	unsigned char addr[16];		/* the client's address (TCP; IPv4 in 4 bytes) */
 };
 
 struct api_listener {
@@ -86,6 +97,9 @@ struct api_listener {
 	ev_io io;			/* MHD's epoll fd */
 	ev_timer timer;			/* MHD's next timeout */
 	double request_timeout_s;	/* connection-timeout-s */
+	unsigned int max_connections;	/* max-connections */
+	unsigned int per_addr;		/* connections per client address */
+	bool evict_idle;		/* TCP: make room (api_conn_admit) */
 	struct api_conn *conns;		/* open connections */
 	ev_timer deadline_timer;	/* cuts requests past their deadline */
 };
@@ -95,6 +109,8 @@ struct api_request {
 	struct api_listener *l;
 	struct MHD_Connection *c;
 	enum api_endpoint endpoint;
+	bool started;			/* the access callback has seen it */
+	bool too_many_args;		/* its query was cut off: answer 414 */
 	char what[96];			/* "GET /v1/status", for the log */
 	char *body;			/* admin verbs only: API_BODY_MAX + 1 bytes */
 	size_t len;
@@ -149,7 +165,7 @@ api_conn_deadline(struct MHD_Connection *c, struct api_listener *l, bool next_re
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	ac = ci != NULL ? ci->socket_context : NULL;
-	if (ac != NULL)
+	if (ac != NULL && !ac->cut)
 		ac->deadline = next_request ? ev_now(l->api->loop) + l->request_timeout_s : 0;
 }
 
@@ -247,83 +263,6 @@ api_get(struct api_request *r)
 
 /* ---- admin endpoints ---- */
 
-/*
- * The body of an admin verb: {"prefix": "P"} or {"all": true}; reload takes
- * nothing (empty or {}).  Returns the parsed object (NULL for an empty body)
- * in *out, or -1 with the message in err.
- */
-static int
-api_parse_body(const struct api_request *r, struct json_object **out, char *err, size_t errlen)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-	enum json_tokener_error jerr;
-	size_t end;
-
-	*out = NULL;
-	if (r->len == 0 || strspn(r->body, " \t\r\n") == r->len)
-		return 0;
-	if ((tok = json_tokener_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	root = json_tokener_parse_ex(tok, r->body, (int)r->len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (jerr == json_tokener_continue) {
-		snprintf(err, errlen, "invalid JSON: unexpected end of data");
-		goto fail;
-	}
-	if (jerr != json_tokener_success) {
-		snprintf(err, errlen, "invalid JSON: %s", json_tokener_error_desc(jerr));
-		goto fail;
-	}
-	if (strspn(r->body + end, " \t\r\n") != r->len - end) {
-		snprintf(err, errlen, "invalid JSON: trailing data after the object");
-		goto fail;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		goto fail;
-	}
-	*out = root;
-	return 0;
-fail:
-	json_object_put(root);
-	return -1;
-}
-
-/* From a parsed body: the prefix (NULL = all).  -1 with err when neither or
- * both are given, or anything else is. */
-static int
-api_target(struct json_object *body, const char **prefix, char *err, size_t errlen)
-{
-	bool all = false;
-
-	*prefix = NULL;
-	if (body == NULL) {
-		snprintf(err, errlen, "give {\"prefix\": \"P\"} or {\"all\": true}");
-		return -1;
-	}
-	json_object_object_foreach(body, key, val) {
-		if (strcmp(key, "prefix") == 0 && json_object_is_type(val, json_type_string)) {
-			*prefix = json_object_get_string(val);
-		} else if (strcmp(key, "all") == 0 && json_object_is_type(val, json_type_boolean)) {
-			all = json_object_get_boolean(val);
-		} else {
-			snprintf(err, errlen, "unexpected member \"%s\": give {\"prefix\": \"P\"} "
-				 "or {\"all\": true}", key);
-			return -1;
-		}
-	}
-	if ((*prefix != NULL) == all) {
-		snprintf(err, errlen, "give {\"prefix\": \"P\"} or {\"all\": true}");
-		return -1;
-	}
-	return 0;
-}
-
 /* 200 {"result": "ok", "prefixes": [...]}: the prefix objects of the status
  * document (status.c renders them), those the verb touched. */
 static char *
@@ -371,14 +310,12 @@ api_prefix_known(const struct daemon *d, const char *prefix)
 }
 
 static enum MHD_Result
-api_admin_verb(struct api_request *r, struct json_object *body)
+api_admin_verb(struct api_request *r, const struct api_body *body)
 {
 	struct daemon *d = r->l->api->d;
-	const char *prefix;
+	const char *prefix = body->prefix;	/* NULL: all */
 	char err[256];
 
-	if (api_target(body, &prefix, err, sizeof(err)) < 0)
-		return api_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (prefix != NULL && !api_prefix_known(d, prefix))
 		return api_error(r, MHD_HTTP_NOT_FOUND, "%s: no such prefix in the configuration",
 				 prefix);
@@ -410,25 +347,20 @@ api_reload_defer(struct api_request *r)
 static enum MHD_Result
 api_admin(struct api_request *r)
 {
-	struct json_object *body;
+	struct api_body body;
 	enum MHD_Result ret;
 	char err[256];
 
 	if (r->too_big)
 		return api_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 				 "request body larger than %d bytes", API_BODY_MAX);
-	if (api_parse_body(r, &body, err, sizeof(err)) < 0)
+	if (api_body_parse(r->body, r->len, r->endpoint == API_RELOAD, &body, err,
+			   sizeof(err)) < 0)
 		return api_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (r->endpoint == API_RELOAD) {
-		bool empty = body == NULL || json_object_object_length(body) == 0;
-
-		json_object_put(body);
-		if (!empty)
-			return api_error(r, MHD_HTTP_BAD_REQUEST, "reload takes no arguments");
+	if (r->endpoint == API_RELOAD)
 		return api_reload_defer(r);
-	}
-	ret = api_admin_verb(r, body);
-	json_object_put(body);
+	ret = api_admin_verb(r, &body);
+	api_body_clear(&body);
 	return ret;
 }
 
@@ -438,32 +370,14 @@ api_admin(struct api_request *r)
 static bool
 api_pid_in_group(pid_t pid, gid_t gid)
 {
-	char path[64], line[4096];
-	bool found = false;
-	FILE *fp;
+	char path[64], *text;
+	bool found;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((fp = fopen(path, "re")) == NULL)
+	if ((text = file_read_all(path, API_PROC_STATUS_MAX)) == NULL)
 		return false;
-	while (!found && fgets(line, sizeof(line), fp) != NULL) {
-		char *p = line + 7, *end;
-
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (;;) {
-			unsigned long g = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			if ((gid_t)g == gid) {
-				found = true;
-				break;
-			}
-			p = end;
-		}
-		break;
-	}
-	fclose(fp);
+	found = proc_status_in_group(text, strlen(text), gid);
+	free(text);
 	return found;
 }
 
@@ -534,19 +448,47 @@ api_refused(struct api_request *r, const char *url, const char *method, enum MHD
 	return false;
 }
 
-static enum MHD_Result
-api_first_call(struct api_listener *l, struct MHD_Connection *c, const char *url,
-	       const char *method, void **con_cls)
+/*
+ * MHD's first sight of a request: the request target, before MHD stores the
+ * query arguments in the connection's memory pool (API_CONN_MEMORY).  Each
+ * takes a record there (56 bytes in 0.9.75), so a few hundred "&a" exhaust
+ * it, and 0.9.75 then loses its own 431 (parse_initial_message_line sets
+ * the state back over the queued answer): the client hears nothing until
+ * the deadline.  So a query of more than API_QUERY_ARGS_MAX arguments is
+ * cut off here, in MHD's buffer, before MHD parses it (the target is ours
+ * to read until then; MHD ends the path at the '?' itself), and the
+ * request is answered 414.  Returns the request, MHD's *con_cls from now.
+ */
+static void *
+api_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct api_request *r = calloc(1, sizeof(*r));
-	enum MHD_Result ret;
+	const char *query = strchr(uri, '?'), *p;
+	unsigned int args = 0;		/* '?' and each '&' start one */
 
 	if (r == NULL)
-		return MHD_NO;
-	r->l = l;
+		return NULL;
+	r->l = cls;
 	r->c = c;
+	for (p = query; p != NULL && args <= API_QUERY_ARGS_MAX; p = strchr(p + 1, '&'))
+		args++;
+	if (args > API_QUERY_ARGS_MAX) {
+		((char *)(uintptr_t)query)[1] = '\0';
+		r->too_many_args = true;
+	}
+	return r;
+}
+
+static enum MHD_Result
+api_first_call(struct api_request *r, const char *url, const char *method)
+{
+	enum MHD_Result ret;
+
+	r->started = true;
 	snprintf(r->what, sizeof(r->what), "%s %s", method, url);
-	*con_cls = r;
+	if (r->too_many_args)
+		return api_error(r, MHD_HTTP_URI_TOO_LONG,
+				 "too many query arguments: more than %d", API_QUERY_ARGS_MAX);
 	if (api_refused(r, url, method, &ret))
 		return ret;
 	if (!api_routes[r->endpoint].admin)
@@ -564,9 +506,13 @@ api_access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *
 {
 	struct api_request *r = *con_cls;
 
+	(void)cls;
+	(void)c;
 	(void)version;
 	if (r == NULL)
-		return api_first_call(cls, c, url, method, con_cls);
+		return MHD_NO;		/* api_uri_cb was out of memory */
+	if (!r->started)
+		return api_first_call(r, url, method);
 	if (r->answered || r->body == NULL) {
 		/* answered on the first call (a refusal, a GET): drop any body */
 		*upload_data_size = 0;
@@ -617,6 +563,93 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Shut down (not close: MHD owns the fd) a connection; MHD then sees the
+ * end of the stream and closes it itself, on its next run. */
+static void
+api_conn_cut(struct api_conn *ac)
+{
+	shutdown(ac->fd, SHUT_RDWR);
+	ac->deadline = 0;
+	ac->cut = true;
+}
+
+/* The client's address, for the per-address limit (a listener has one
+ * address family, so 4 bytes of IPv4 never meet 16 of IPv6). */
+static void
+api_conn_addr(struct MHD_Connection *c, struct api_conn *ac)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr_in6 *sin6;
+	const struct sockaddr_in *sin;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+	sin6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+	if (ci->client_addr->sa_family == AF_INET)
+		memcpy(ac->addr, &sin->sin_addr, sizeof(sin->sin_addr));
+	else if (ci->client_addr->sa_family == AF_INET6)
+		memcpy(ac->addr, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
+}
+
+/* Of the live connections (those from fresh's address when same_addr),
+ * not fresh, the one that has waited longest for its request: the earliest
+ * deadline.  NULL when every one has its request being answered. */
+static struct api_conn *
+api_conn_idlest(struct api_listener *l, const struct api_conn *fresh, bool same_addr)
+{
+	struct api_conn *ac, *idlest = NULL;
+
+	for (ac = l->conns; ac != NULL; ac = ac->next) {
+		if (ac->cut || ac == fresh || ac->deadline == 0 || ac->fd < 0 ||
+		    (same_addr && memcmp(ac->addr, fresh->addr, sizeof(ac->addr)) != 0))
+			continue;
+		if (idlest == NULL || ac->deadline <= idlest->deadline)
+			idlest = ac;	/* the list is newest first: ties go to the older */
+	}
+	return idlest;
+}
+
+/*
+ * A new connection on the TCP listener, within the limits.  At
+ * max-connections MHD stops accepting; idle connections (open, no complete
+ * request) from a few addresses would then hold every slot until their
+ * deadlines, and the idle ones queued behind in the listen backlog take the
+ * freed slots again: a real client waited for all of them.  So a connection
+ * that takes the last slot closes the one idle longest, and one over its
+ * address's share (half of max-connections) closes the one idle longest
+ * from that address, or itself when all of those have a request being
+ * answered.  A request being answered is never cut.  A client that sends
+ * its request as it connects is answered however many idle connections are
+ * held open: they are cycled through, oldest first.
+ */
+static void
+api_conn_admit(struct api_listener *l, struct api_conn *fresh)
+{
+	unsigned int live = 0, here = 0;
+	struct api_conn *ac, *victim = NULL;
+
+	for (ac = l->conns; ac != NULL; ac = ac->next) {
+		if (ac->cut)
+			continue;
+		live++;
+		here += memcmp(ac->addr, fresh->addr, sizeof(ac->addr)) == 0;
+	}
+	if (here > l->per_addr) {
+		victim = api_conn_idlest(l, fresh, true);
+		if (victim == NULL)
+			victim = fresh;
+	} else if (live >= l->max_connections) {
+		victim = api_conn_idlest(l, fresh, false);
+	}
+	if (victim == NULL)
+		return;
+	log_debug("api: %s: %u connections, %u from one address: closing %s", l->name, live,
+		  here, victim == fresh ? "the new one" : "the one idle longest");
+	api_conn_cut(victim);
+}
+
 static void
 api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 			 enum MHD_ConnectionNotificationCode toe)
@@ -638,6 +671,10 @@ api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_cont
 		*socket_context = ac;
 		if (!ev_is_active(&l->deadline_timer))
 			ev_timer_again(l->api->loop, &l->deadline_timer);
+		if (l->evict_idle) {
+			api_conn_addr(c, ac);
+			api_conn_admit(l, ac);
+		}
 		return;
 	}
 	if (ac == NULL)
@@ -651,8 +688,7 @@ api_notify_connection_cb(void *cls, struct MHD_Connection *c, void **socket_cont
 
 static void api_listener_run(struct api_listener *l);
 
-/* Shut down (not close: MHD owns the fd) connections whose request is late;
- * MHD then sees the end of the stream and closes them itself. */
+/* Cut the connections whose request is late. */
 static void
 api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -666,12 +702,11 @@ api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	for (ac = l->conns; ac != NULL; ac = ac->next) {
-		if (ac->deadline == 0 || ev_now(loop) < ac->deadline || ac->fd < 0)
+		if (ac->cut || ac->deadline == 0 || ev_now(loop) < ac->deadline || ac->fd < 0)
 			continue;
 		log_debug("api: %s: request not complete within %.0f s: closing", l->name,
 			  l->request_timeout_s);
-		shutdown(ac->fd, SHUT_RDWR);
-		ac->deadline = 0;
+		api_conn_cut(ac);
 		cut = true;
 	}
 	if (cut)
@@ -792,17 +827,19 @@ api_reload_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- listeners ---- */
 
+/* Serve the listening socket fd (ours until this succeeds; MHD's after). */
 static int
-api_listener_start(struct api *a, struct api_listener *l, unsigned int flags,
-		   const struct api_config *cfg, const struct sockaddr *sa, int fd)
+api_listener_start(struct api *a, struct api_listener *l, const struct api_config *cfg, int fd)
 {
 	const union MHD_DaemonInfo *info;
-	unsigned int per_ip = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
-	struct MHD_OptionItem common[] = {
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)api_mhd_log_cb, a },	/* first: see MHD */
+		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, API_CONN_MEMORY, NULL },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)api_uri_cb, l },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)api_completed_cb, l },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)api_notify_connection_cb, l },
 		{ MHD_OPTION_END, 0, NULL },
@@ -810,25 +847,17 @@ api_listener_start(struct api *a, struct api_listener *l, unsigned int flags,
 
 	l->api = a;
 	l->request_timeout_s = cfg->connection_timeout_s;
+	l->max_connections = cfg->max_connections;
+	l->per_addr = cfg->max_connections > 1 ? (cfg->max_connections + 1) / 2 : 1;
+	l->evict_idle = !l->admin;
 	l->conns = NULL;
 	/* A quarter of the timeout: a late request is cut at most 25% late. */
 	ev_init(&l->deadline_timer, api_deadline_cb);
 	l->deadline_timer.repeat = cfg->connection_timeout_s / 4.0;
 	l->deadline_timer.data = l;
-	flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	a->mhd_error[0] = '\0';
-	if (sa != NULL)
-		l->mhd = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, api_access_cb, l,
-					  MHD_OPTION_ARRAY, common,
-					  MHD_OPTION_SOCK_ADDR, sa,
-					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-					  MHD_OPTION_END);
-	else
-		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, l,
-					  MHD_OPTION_ARRAY, common,
-					  MHD_OPTION_LISTEN_SOCKET, fd,
-					  MHD_OPTION_END);
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, l,
+				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (l->mhd == NULL)
 		return -1;
 	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -860,23 +889,56 @@ api_listener_close(struct api *a, struct api_listener *l)
 	l->mhd = NULL;
 }
 
+/*
+ * Bind and listen on the TCP address.  SO_REUSEADDR only lets a restarted
+ * daemon bind past connections in TIME_WAIT; never SO_REUSEPORT, which
+ * would let a second daemon bind the same port and silently take half of
+ * the requests: a port another socket listens on is refused (EADDRINUSE),
+ * as the admin socket refuses a live socket file.
+ */
+static int
+api_tcp_socket(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd, one = 1;
+
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, sa, salen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 static int
 api_start_tcp(struct api *a, const struct api_config *cfg)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(cfg->listen_port) };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(cfg->listen_port) };
 	const char *addr = cfg->listen_address ? cfg->listen_address : "127.0.0.1";
+	int fd;
 
 	a->tcp.name = "tcp";
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
-		if (api_listener_start(a, &a->tcp, 0, cfg, (struct sockaddr *)&sin, -1) < 0)
-			goto fail;
-	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
-		if (api_listener_start(a, &a->tcp, MHD_USE_IPv6, cfg,
-				       (struct sockaddr *)&sin6, -1) < 0)
-			goto fail;
-	} else {
-		snprintf(a->mhd_error, sizeof(a->mhd_error), "not a numeric address");
+	a->mhd_error[0] = '\0';
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1)
+		fd = api_tcp_socket((struct sockaddr *)&sin, sizeof(sin));
+	else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1)
+		fd = api_tcp_socket((struct sockaddr *)&sin6, sizeof(sin6));
+	else
+		fd = -2;
+	if (fd < 0) {
+		snprintf(a->mhd_error, sizeof(a->mhd_error), "%s",
+			 fd == -2 ? "not a numeric address" : strerror(errno));
+		goto fail;
+	}
+	if (api_listener_start(a, &a->tcp, cfg, fd) < 0) {
+		close(fd);
 		goto fail;
 	}
 	log_info("api: listening on %s port %u", addr, cfg->listen_port);
@@ -979,7 +1041,7 @@ api_start_admin(struct api *a, const struct api_config *cfg)
 	if ((fd = api_admin_socket(a, cfg)) < 0)
 		return -1;
 	a->socket_path = xstrdup(cfg->admin_socket);
-	if (api_listener_start(a, &a->admin, 0, cfg, NULL, fd) < 0) {
+	if (api_listener_start(a, &a->admin, cfg, fd) < 0) {
 		log_warnx("api: cannot serve %s: %s", cfg->admin_socket,
 			  a->mhd_error[0] ? a->mhd_error : "unknown error");
 		close(fd);

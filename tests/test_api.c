@@ -29,9 +29,11 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "api_body.h"
 #include "daemon.h"
 #include "log.h"
 #include "override_file.h"
+#include "proc_status.h"
 
 #define PREFIX "192.0.2.1/32"
 #define TIMEOUT_S 2		/* connection-timeout-s */
@@ -59,6 +61,7 @@ struct req {
 	int drop_to;			/* 0, or run as uid/gid 65534 */
 	gid_t extra_group;		/* with drop_to: a supplementary group, 0 = none */
 	double wait_s;			/* give up after; 0 = 5 s */
+	int src;			/* TCP: from 127.0.0.<src>; 0 = any */
 };
 
 struct reply {
@@ -68,20 +71,31 @@ struct reply {
 	struct json_object *json;
 };
 
+/* A TCP connection to the api from 127.0.0.<src> (0: the kernel's choice). */
+static int
+connect_from(int src)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in from = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(0x7f000000 | (uint32_t)src) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd >= 0 && ((src != 0 && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) ||
+			connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static int
 connect_to(enum via via)
 {
 	int fd;
 
 	if (via == VIA_TCP) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-			close(fd);
-			fd = -1;
-		}
+		fd = connect_from(0);
 	} else {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
@@ -110,10 +124,15 @@ static void __attribute__((noreturn))
 child_request(const struct req *rq, int out)
 {
 	size_t blen = rq->body ? (rq->body_len ? rq->body_len : strlen(rq->body)) : 0;
-	char head[1024], length[64] = "", buf[8192];
+	char head[16384], length[64] = "", buf[8192];
 	ssize_t n;
 	int fd;
 
+	/* Not the parent's listening sockets: a copy held here would keep the
+	 * port taken while a test restarts the api. */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != out)
+			close(fd);
 	if (rq->drop_to) {
 		gid_t groups[1] = { rq->extra_group };
 
@@ -121,7 +140,7 @@ child_request(const struct req *rq, int out)
 		    setuid(65534) < 0)
 			_exit(3);
 	}
-	if ((fd = connect_to(rq->via)) < 0)
+	if ((fd = rq->src ? connect_from(rq->src) : connect_to(rq->via)) < 0)
 		_exit(2);
 	if (rq->chunked)
 		snprintf(length, sizeof(length), "Transfer-Encoding: chunked\r\n");
@@ -289,6 +308,46 @@ assert_error(struct reply *rp, int code, const char *error)
 	assert_non_null(rp->json);
 	assert_string_equal(jstr(rp->json, "error"), error);
 	reply_free(rp);
+}
+
+/* ---- the log ---- */
+
+static char capture_path[64];
+static int capture_saved = -1;
+
+/* Send stderr (the log) to a file until stderr_release(). */
+static void
+stderr_capture(void)
+{
+	int fd;
+
+	snprintf(capture_path, sizeof(capture_path), "/tmp/test-api-log-XXXXXX");
+	fd = mkstemp(capture_path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	capture_saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+/* Put stderr back; what was logged meanwhile (static). */
+static const char *
+stderr_release(void)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd;
+
+	fflush(stderr);
+	dup2(capture_saved, STDERR_FILENO);
+	close(capture_saved);
+	fd = open(capture_path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	unlink(capture_path);
+	return buf;
 }
 
 /* ---- setup ---- */
@@ -515,7 +574,118 @@ api_test_bad_json(void **state)
 	rp = post("/v1/maintenance", "{\"prefx\": \"" PREFIX "\"}");
 	assert_error(&rp, 400, "unexpected member \"prefx\": give {\"prefix\": \"P\"} or "
 		     "{\"all\": true}");
+	/* bare scalars are whole JSON values, just not objects */
+	rp = post("/v1/maintenance", "null");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/maintenance", "1");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/drain", "true");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	rp = post("/v1/reload", " 12 ");
+	assert_error(&rp, 400, "the body must be a JSON object");
+	/* a NUL would cut the prefix short in C: refused, not taken as PREFIX */
+	rp = post("/v1/maintenance", "{\"prefix\":\"" PREFIX "\\u0000junk\"}");
+	assert_error(&rp, 400, "a string in the body holds \\u0000 (a NUL character)");
 	assert_int_equal(daemon_->prefixes[0].admin, ADMIN_NONE);
+}
+
+#define LONG_NAME "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* The parser alone (api_body.c), as the fuzzer drives it. */
+static void
+api_test_body_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;		/* 0: strlen */
+		bool reload;
+		int rc;
+		enum api_body_kind kind;
+		const char *out;	/* the prefix, or the error */
+	} cases[] = {
+		{ "{\"prefix\": \"" PREFIX "\"}", 0, false, 0, API_BODY_PREFIX, PREFIX },
+		{ "{\"all\": true}\r\n", 0, false, 0, API_BODY_ALL, NULL },
+		{ "{\"all\": false, \"prefix\": \"2001:db8::/64\"}", 0, false, 0, API_BODY_PREFIX,
+		  "2001:db8::/64" },
+		{ " \t\r\n", 0, true, 0, API_BODY_NONE, NULL },
+		{ "{}", 0, true, 0, API_BODY_NONE, NULL },
+		{ "{\"all\": true}", 0, true, -1, 0, "reload takes no arguments" },
+		{ "{}", 0, false, -1, 0, "give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "null", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "false", 0, true, -1, 0, "the body must be a JSON object" },
+		{ "-1.5e3", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "\"" PREFIX "\"", 0, false, -1, 0, "the body must be a JSON object" },
+		{ "nul", 0, false, -1, 0, "invalid JSON: unexpected end of data" },
+		{ "{\"all\": true", 0, false, -1, 0, "invalid JSON: unexpected end of data" },
+		{ "{\"all\": true}}", 0, false, -1, 0, "invalid JSON: trailing data after the object" },
+		/* the NUL byte is the body's, not a terminator */
+		{ "{\"all\": true}\0x", 15, false, -1, 0, "invalid JSON: trailing data after the object" },
+		{ "{\"prefix\": \"" PREFIX "\0x\"}", 28, false, -1, 0, "invalid JSON: unexpected end of data" },
+		/* \u0000 in a value or in a member name (json-c cuts names there) */
+		{ "{\"prefix\":\"" PREFIX "\\u0000junk\"}", 0, false, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		{ "{\"prefix\\u0000x\": \"" PREFIX "\"}", 0, false, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		{ "{\"x\": \"\\u0000\"}", 0, true, -1, 0,
+		  "a string in the body holds \\u0000 (a NUL character)" },
+		/* an escaped backslash then "u0000" is text, not a NUL */
+		{ "{\"prefix\": \"a\\\\u0000\"}", 0, false, 0, API_BODY_PREFIX, "a\\u0000" },
+		/* a member name is quoted on one line, and not at any length */
+		{ "{\"a\\nb\\u0001\": 1}", 0, false, -1, 0,
+		  "unexpected member \"a?b?\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "{\"" LONG_NAME "x\": 1}", 0, false, -1, 0,
+		  "unexpected member \"" LONG_NAME "...\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "{\"prefix\": 1}", 0, false, -1, 0,
+		  "unexpected member \"prefix\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+	};
+	struct api_body b;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+		int rc;
+
+		err[0] = '\0';
+		rc = api_body_parse(cases[i].text, len, cases[i].reload, &b, err, sizeof(err));
+		if (rc != cases[i].rc)
+			print_error("case %zu: %s: rc %d (%s)\n", i, cases[i].text, rc, err);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc < 0) {
+			assert_string_equal(err, cases[i].out);
+			assert_null(b.prefix);
+			continue;
+		}
+		assert_int_equal(b.kind, cases[i].kind);
+		if (cases[i].out != NULL)
+			assert_string_equal(b.prefix, cases[i].out);
+		else
+			assert_null(b.prefix);
+		api_body_clear(&b);
+	}
+}
+
+static void
+api_test_proc_status(void **state)
+{
+	static const char typical[] = "Name:\tcat\nUmask:\t0022\nGid:\t1000\t1000\t1000\t1000\n"
+				      "Groups:\t4 24 27 1000 \nNStgid:\t123\n";
+	static const char wraps[] = "Groups:\t4294967296 18446744073709551616 99999999999999999999999\n";
+
+	(void)state;
+	assert_true(proc_status_in_group(typical, strlen(typical), 4));
+	assert_true(proc_status_in_group(typical, strlen(typical), 27));
+	assert_true(proc_status_in_group(typical, strlen(typical), 1000));
+	assert_false(proc_status_in_group(typical, strlen(typical), 2));
+	assert_false(proc_status_in_group(typical, strlen(typical), 123));	/* not a group line */
+	assert_false(proc_status_in_group(typical, strlen(typical) - 20, 1000));	/* cut: no NUL needed */
+	assert_true(proc_status_in_group("Groups:\t4 24", 13, 24));		/* no newline */
+	assert_false(proc_status_in_group("Groups:\t\nNSpid:\t4\n", 19, 4));	/* no groups */
+	assert_false(proc_status_in_group("Groups:\t4\nGroups:\t27\n", 21, 27));	/* the first only */
+	/* too large for a gid_t: never wrapped to root's group */
+	assert_false(proc_status_in_group(wraps, strlen(wraps), 0));
+	assert_false(proc_status_in_group("", 0, 0));
 }
 
 static void
@@ -563,6 +733,48 @@ api_test_header_too_large(void **state)
 	snprintf(extra, sizeof(extra), "X-Big: %0*d\r\n", 18000, 0);
 	rp = request(&rq);
 	assert_int_equal(rp.code, 431);		/* MHD's own answer */
+	reply_free(&rp);
+	rp = get(VIA_TCP, "/healthz");		/* still serving */
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+}
+
+/* Hundreds of query arguments exhausted libmicrohttpd's connection pool; it
+ * then meant to send 431 but sent nothing until the deadline. */
+static void
+api_test_many_query_args(void **state)
+{
+	static char path[8192], extra[16384];
+	struct req rq = { .via = VIA_TCP, .method = "GET", .path = path };
+	struct reply rp;
+	size_t n;
+	int i;
+
+	(void)state;
+	n = (size_t)snprintf(path, sizeof(path), "/v1/history?limit=1");
+	for (i = 1; i < 1000; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "&a=%d", i % 10);
+	rp = request(&rq);
+	assert_error(&rp, 414, "too many query arguments: more than 16");
+	path[strlen("/v1/history?") + 1000] = '\0';	/* '&' alone makes an argument too */
+	memset(path + strlen("/v1/history?"), '&', 1000);
+	rp = request(&rq);
+	assert_error(&rp, 414, "too many query arguments: more than 16");
+	/* 16 are fine (the last one counts) */
+	n = (size_t)snprintf(path, sizeof(path), "/v1/history?");
+	for (i = 1; i < 16; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "x%d=&", i);
+	snprintf(path + n, sizeof(path) - n, "limit=1");
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+	/* many small header lines cost pool records too: refused, and at once */
+	for (i = 0, n = 0; i < 1500; i++)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, "X-%d: 1\r\n", i);
+	rq.path = "/healthz";
+	rq.extra = extra;
+	rp = request(&rq);
+	assert_int_equal(rp.code, 431);
 	reply_free(&rp);
 	rp = get(VIA_TCP, "/healthz");		/* still serving */
 	assert_int_equal(rp.code, 200);
@@ -938,21 +1150,66 @@ api_test_connection_limit(void **state)
 	assert_int_equal(rp.code, 200);
 	reply_free(&rp);
 
-	/* TCP: at most MAX_CONN / 2 from one address */
+	/* TCP: at most MAX_CONN / 2 from one address; one more closes the one
+	 * of them idle longest (it used to be closed itself: idle connections
+	 * locked their address out) */
 	for (i = 0; i < MAX_CONN / 2; i++) {
-		fds[i] = connect_to(VIA_TCP);
+		fds[i] = connect_from(1);
 		assert_true(fds[i] >= 0);
+		spin(0.1, NULL);
 	}
-	spin(0.2, NULL);
-	rp = get(VIA_TCP, "/healthz");
-	assert_int_equal(rp.code, 0);		/* accepted and closed at once */
+	rq = (struct req){ .via = VIA_TCP, .method = "GET", .path = "/healthz", .src = 1 };
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
 	reply_free(&rp);
+	spin(0.1, NULL);
+	assert_true(closed_by_peer(fds[0]));
+	for (i = 1; i < MAX_CONN / 2; i++)
+		assert_false(closed_by_peer(fds[i]));
 	for (i = 0; i < MAX_CONN / 2; i++)
 		close(fds[i]);
 	spin(0.2, NULL);
 	rp = get(VIA_TCP, "/healthz");
 	assert_int_equal(rp.code, 200);
 	reply_free(&rp);
+}
+
+/*
+ * Idle connections from four addresses, ten times max-connections of them
+ * (most wait in the listen backlog), and held open: a fifth client's request
+ * is still answered, and one from a flooding address too, because each
+ * connection taking the last slot, or its address's last, closes the one
+ * idle longest.  Without that the client waited until the deadlines had
+ * cut every idle connection queued ahead of it (10 rounds of TIMEOUT_S).
+ */
+static void
+api_test_idle_flood(void **state)
+{
+	struct req rq = { .via = VIA_TCP, .method = "GET", .path = "/healthz", .src = 5,
+			  .wait_s = TIMEOUT_S + 1 };
+	enum { N = 10 * MAX_CONN };
+	int fds[N], i, cut = 0;
+	struct reply rp;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		fds[i] = connect_from(1 + i % 4);
+		assert_true(fds[i] >= 0);
+	}
+	spin(0.2, NULL);
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+	rq.src = 1;				/* from a flooding address too */
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
+	reply_free(&rp);
+	for (i = 0; i < N; i++) {
+		cut += closed_by_peer(fds[i]);
+		close(fds[i]);
+	}
+	assert_true(cut >= N - MAX_CONN);	/* cycled through, not left waiting */
+	spin(0.2, NULL);
 }
 
 /* ---- starting ---- */
@@ -963,10 +1220,10 @@ api_test_start_refusals(void **state)
 	struct api_config cfg = { .listen_port = 0, .admin_socket = sock_path,
 				  .admin_group = (char *)(uintptr_t)"no-such-group-xyz",
 				  .max_connections = 2, .connection_timeout_s = 2 };
-	char other[160];
+	char other[160], expect[160];
 	struct api *a;
 	struct stat st;
-	int fd;
+	int fd, i;
 
 	(void)state;
 	/* a live socket is never taken over */
@@ -1015,12 +1272,23 @@ api_test_start_refusals(void **state)
 		api_stop(a);
 	}
 
-	/* TCP port taken: the admin socket still starts */
+	/* TCP port taken (by the group's api): refused with the address and
+	 * port named, never shared; the admin socket still starts */
 	cfg.listen_address = (char *)(uintptr_t)"127.0.0.1";
 	cfg.listen_port = port;
+	stderr_capture();
 	a = api_start(loop, daemon_, &cfg, NULL, NULL);
+	snprintf(expect, sizeof(expect), "anycast-healthd: warning: api: cannot listen on "
+		 "127.0.0.1 port %u: Address already in use\n", port);
+	assert_non_null(strstr(stderr_release(), expect));
 	assert_non_null(a);
 	assert_int_equal(access(other, F_OK), 0);
+	for (i = 0; i < 8; i++) {		/* every request still reaches the first */
+		struct reply rp = get(VIA_TCP, "/healthz");
+
+		assert_int_equal(rp.code, 200);
+		reply_free(&rp);
+	}
 	api_stop(a);
 	api_stop(NULL);
 }
@@ -1062,8 +1330,11 @@ main(void)
 		cmocka_unit_test(api_test_wrong_method),
 		cmocka_unit_test(api_test_admin_over_tcp),
 		cmocka_unit_test(api_test_bad_json),
+		cmocka_unit_test(api_test_body_parse),
+		cmocka_unit_test(api_test_proc_status),
 		cmocka_unit_test(api_test_body_too_large),
 		cmocka_unit_test(api_test_header_too_large),
+		cmocka_unit_test(api_test_many_query_args),
 		cmocka_unit_test(api_test_maintenance_resume),
 		cmocka_unit_test(api_test_overrides_survive_restart),
 		cmocka_unit_test(api_test_admin_refusals),
@@ -1075,6 +1346,7 @@ main(void)
 		cmocka_unit_test(api_test_slow_loris),
 		cmocka_unit_test(api_test_trickle),
 		cmocka_unit_test(api_test_connection_limit),
+		cmocka_unit_test(api_test_idle_flood),
 		cmocka_unit_test(api_test_start_refusals),
 		cmocka_unit_test(api_test_config_equal),
 	};
