@@ -191,7 +191,8 @@ override_file_load(const char *path, struct saved_override **out, size_t *n,
 			return 0;
 		return override_error(err, errlen, "%s: %s", path,
 				      errno == EFBIG ? "larger than 1 MiB" :
-				      errno == EINVAL ? "holds a NUL byte" : strerror(errno));
+				      errno == EINVAL ? "holds a NUL byte" :
+				      errno == ENODEV ? "not a regular file" : strerror(errno));
 	}
 	rc = override_file_parse(text, out, n, msg, sizeof(msg));
 	free(text);

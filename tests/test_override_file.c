@@ -239,8 +239,15 @@ override_test_load_errors_name_the_file(void **state)
 	unlink(path);
 	assert_int_equal(mkdir(path, 0755), 0);
 	assert_int_equal(override_file_load(path, &out, &n, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, path));
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	assert_string_equal(err, want);
 	assert_int_equal(rmdir(path), 0);
+
+	/* a FIFO: refused at once, never waiting for a writer */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(override_file_load(path, &out, &n, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	assert_int_equal(unlink(path), 0);
 }
 
 static void
