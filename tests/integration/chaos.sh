@@ -16,7 +16,7 @@
 # vtysh and the run-time `network` dropped, as it is not in the file), restart,
 # kill, start, pause (SIGSTOP, checked, SIGCONT), hand edits (birdc
 # disable/enable anycast4, vtysh `no network` / `network`), BIRD's state file
-# deleted; daemon kill -9 + the unit's ExecStopPost (`--withdraw-all`,
+# deleted (BIRD up, down, or then restarted); daemon kill -9 + the unit's ExecStopPost (`--withdraw-all`,
 # SERVICE_RESULT=signal) + start, SIGTERM + ExecStopPost (success) + start,
 # SIGHUP with a changed good config and with a broken one; operator drain,
 # maintenance, resume.  Each check polls until the state matches (bounded by
@@ -74,8 +74,10 @@ plan_pick()
 # plan_step: one step for the discrete model in P_PPTPD, P_ROUTER, P_ADMIN.
 plan_step()
 {
-	local area
-	plan_pick pptpd 30 router 25 daemon 25 operator 20
+	local area op=12
+	# an override hides what pptpd does: do not stay in one for long
+	[ "$P_ADMIN" = none ] || op=30
+	plan_pick pptpd 30 router 25 daemon 25 operator $op
 	area=$PICK
 	case "$area.$P_PPTPD" in
 	pptpd.up) plan_pick pptpd_kill 3 pptpd_stop 2 pptpd_restart 2 ;;
@@ -86,19 +88,24 @@ plan_step()
 	router.up)
 		if [ "$LAB_ROUTER" = bird ]; then
 			plan_pick router_configure 2 router_restart 2 router_kill 2 router_pause 2 \
-			    hand_withdraw 2 hand_announce 2 bird_state_rm 1
+			    hand_withdraw 2 hand_announce 2 bird_state_rm 1 bird_state_rm+restart 1
 		else
 			plan_pick router_configure 2 router_restart 2 router_kill 2 router_pause 2 \
 			    hand_withdraw 2 hand_announce 2
 		fi ;;
-	router.dead) plan_pick router_start 1 ;;
+	router.dead)
+		if [ "$LAB_ROUTER" = bird ]; then
+			plan_pick router_start 3 bird_state_rm 1
+		else
+			plan_pick router_start 1
+		fi ;;
 	esac
 	[ "$area" = daemon ] &&
 		plan_pick daemon_kill9 2 daemon_term 2 daemon_hup_good 2 daemon_hup_bad 1
 	case "$area.$P_ADMIN" in
 	operator.none) plan_pick op_drain 1 op_maintenance 1 ;;
-	operator.drain) plan_pick op_resume 3 op_maintenance 1 op_drain 1 ;;
-	operator.maintenance) plan_pick op_resume 3 op_drain 1 ;;
+	operator.drain) plan_pick op_resume 5 op_maintenance 1 op_drain 1 ;;
+	operator.maintenance) plan_pick op_resume 5 op_drain 1 ;;
 	esac
 	# A paused router is let go within the step (the upstream's hold time is
 	# 6 s); meanwhile pptpd may fail or come back, as in fate.sh's d.
@@ -210,15 +217,15 @@ try:
         p["desired"], p["actual"], p["admin"], rc, up))
     c = d["counters"]
     print(c["drift_repairs"], c["reloads"], c["reloads_refused"],
-          svc["pptp"]["transitions"], r["since"] or "-", d["started"])
+          svc["pptp"]["transitions"], r["since"] or "-", int(d["uptime_s"] * 1000))
 except Exception as e:
     print("status unreadable (ctl exit %s: %s) upstream=%s" % (rc, type(e).__name__, up))
-    print("-1 -1 -1 -1 - -")
+    print("-1 -1 -1 -1 - -1")
 '
 
 # observe: SEEN (the line model_expect describes) and the counters C_DRIFT,
 # C_RELOADS, C_REFUSED, C_TRANS (pptp's transitions), C_RSINCE (router
-# reachable/unreachable since), C_STARTED (the daemon's start time).
+# reachable/unreachable since), C_UPTIME_MS (the daemon's uptime).
 observe()
 {
 	local json rc up
@@ -227,16 +234,18 @@ observe()
 	if upstream_has_prefix; then up=present; else up=absent; fi
 	{
 		read -r SEEN
-		read -r C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_STARTED
+		read -r C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_UPTIME_MS
 	} < <(printf '%s' "$json" | "$PY" -c "$PY_SUMMARY" "$rc" "$up" "$LAB_PREFIX")
 }
 
 # Evidence that a step really happened, for steps after which the model's
 # state is the one before (a restart, a hand edit that the daemon repairs, a
-# reload): the counter must have moved past what it was before the step.
+# reload, a daemon restart): the counter must have moved past what it was
+# before the step.
 # EV_DRIFT, EV_RELOADS, EV_REFUSED, EV_TRANS: minimum values; EV_RSINCE: the
-# router's `since` must differ from it.
-evidence_clear() { EV_DRIFT=0 EV_RELOADS=0 EV_REFUSED=0 EV_TRANS=0 EV_RSINCE=; }
+# router's `since` must differ from it; EV_NEW_SINCE_US: the daemon answering
+# must have started after this time (microseconds), i.e. be the new one.
+evidence_clear() { EV_DRIFT=0 EV_RELOADS=0 EV_REFUSED=0 EV_TRANS=0 EV_RSINCE='' EV_NEW_SINCE_US=''; }
 
 evidence_ok()
 {
@@ -247,6 +256,9 @@ evidence_ok()
 	[ "$C_TRANS" -ge "$EV_TRANS" ] || EV_MISSING+=" pptp transitions $C_TRANS < $EV_TRANS;"
 	[ -z "$EV_RSINCE" ] || [ "$C_RSINCE" != "$EV_RSINCE" ] ||
 		EV_MISSING+=" router since still $C_RSINCE (no reconnect);"
+	[ -z "$EV_NEW_SINCE_US" ] ||
+		[ $(( $(now_us) - C_UPTIME_MS * 1000 + 100000 )) -ge "$EV_NEW_SINCE_US" ] ||
+		EV_MISSING+=" the daemon answering is not the one started in this step (uptime $C_UPTIME_MS ms);"
 	[ -z "$EV_MISSING" ]
 }
 
@@ -362,6 +374,7 @@ check_gone()
 
 daemon_start()
 {
+	EV_NEW_SINCE_US=$(now_us)
 	lab_start_daemon "$CONF" || chaos_fail "$1: daemon starts" "$(tail -n 5 "$LAB/daemon.log")"
 	# An interrupted drain is restored as finished (docs/cli.md, api.md).
 	[ "$M_ADMIN" = drain ] && M_DRAIN_T0=0 M_DRAIN_T1=0
@@ -396,7 +409,7 @@ state_file_back()
 	[ "$(model_desired)" = announced ] && want=0
 	[ "$M_ROUTER" = up ] ||
 		tag=" [known defect, issue 8: the state file is not written again while BIRD is unreachable]"
-	if wait_until 6000 grep -q "ANYCAST4_OFF = $want;" "$LAB/gw/bird-state.conf"; then
+	if wait_until 6000 grep -qs "ANYCAST4_OFF = $want;" "$LAB/gw/bird-state.conf"; then
 		ok "$1: state file written again (ANYCAST4_OFF = $want)"
 	else
 		chaos_fail "$1: state file written again (ANYCAST4_OFF = $want)$tag" \
@@ -475,6 +488,17 @@ run_step()
 	bird_state_rm)
 		rm -f "$LAB/gw/bird-state.conf"
 		state_file_back "$name" ;;
+	bird_state_rm+restart)
+		# issue 8's case: BIRD restarted without the unit's
+		# --init-bird-state step cannot start (missing include) until the
+		# daemon writes the file; then it starts (Restart=on-failure)
+		EV_RSINCE=$C_RSINCE
+		rm -f "$LAB/gw/bird-state.conf"
+		gw_router_kill
+		M_ROUTER=dead
+		state_file_back "$name"
+		gw_router_start || chaos_fail "$name: router starts" "see above"
+		M_ROUTER=up ;;
 	daemon_kill9)
 		lab_kill_daemon
 		withdraw_all signal
@@ -524,6 +548,7 @@ run_router()
 	LAB_DAEMON_FLAGS=${LAB_DAEMON_FLAGS-}
 	plan_make
 	echo "# $LAB_ROUTER: seed $CHAOS_SEED: ${PLAN[*]}"
+	# shellcheck disable=SC2034  # read by lab.sh
 	LAB_DRAIN=$CHAOS_DRAIN_S	# the drain twin / route-map and drain-time-s
 	lab_up ||
 		{ not_ok "$LAB_ROUTER lab up" "see above"; lab_down; return; }
