@@ -204,24 +204,37 @@ model_expect()
 # --- what is seen -----------------------------------------------------------------
 
 # The status document in one line, and the counters the evidence checks use.
+# One python for the whole run (a start costs up to 0.5 s on a loaded
+# machine): it reads "CTL-EXIT UPSTREAM JSON-ON-ONE-LINE" lines and answers
+# each with two lines, the status document as the line model_expect
+# describes, and the counters the evidence checks use.
 PY_SUMMARY='
 import json, sys
-rc, up, px = sys.argv[1], sys.argv[2], sys.argv[3]
-try:
-    d = json.load(sys.stdin)
-    svc = {s["name"]: s for s in d["services"]}
-    p = [x for x in d["prefixes"] if x["prefix"] == px][0]
-    r = d["router"]
-    print("router=%s pptp=%s desired=%s actual=%s admin=%s rc=%s upstream=%s" % (
-        "reachable" if r["reachable"] else "unreachable", svc["pptp"]["state"],
-        p["desired"], p["actual"], p["admin"], rc, up))
-    c = d["counters"]
-    print(c["drift_repairs"], c["reloads"], c["reloads_refused"],
-          svc["pptp"]["transitions"], r["since"] or "-", int(d["uptime_s"] * 1000))
-except Exception as e:
-    print("status unreadable (ctl exit %s: %s) upstream=%s" % (rc, type(e).__name__, up))
-    print("-1 -1 -1 -1 - -1")
+px = sys.argv[1]
+for line in sys.stdin:
+    rc, up, doc = (line.rstrip("\n").split(" ", 2) + ["", ""])[:3]
+    try:
+        d = json.loads(doc)
+        svc = {s["name"]: s for s in d["services"]}
+        p = [x for x in d["prefixes"] if x["prefix"] == px][0]
+        r = d["router"]
+        print("router=%s pptp=%s desired=%s actual=%s admin=%s rc=%s upstream=%s" % (
+            "reachable" if r["reachable"] else "unreachable", svc["pptp"]["state"],
+            p["desired"], p["actual"], p["admin"], rc, up))
+        c = d["counters"]
+        print(c["drift_repairs"], c["reloads"], c["reloads_refused"],
+              svc["pptp"]["transitions"], r["since"] or "-", int(d["uptime_s"] * 1000))
+    except Exception as e:
+        print("status unreadable (ctl exit %s: %s) upstream=%s" % (rc, type(e).__name__, up))
+        print("-1 -1 -1 -1 - -1")
+    sys.stdout.flush()
 '
+
+summary_start()
+{
+	coproc SUMMARY { exec "$PY" -u -c "$PY_SUMMARY" "$LAB_PREFIX"; }
+	lab_bg_track "$SUMMARY_PID"
+}
 
 # observe: SEEN (the line model_expect describes) and the counters C_DRIFT,
 # C_RELOADS, C_REFUSED, C_TRANS (pptp's transitions), C_RSINCE (router
@@ -232,10 +245,10 @@ observe()
 	json=$(timeout 10 "$CTL" --socket "$ADMIN_SOCK" --timeout 3 status --json 2>/dev/null)
 	rc=$?
 	if upstream_has_prefix; then up=present; else up=absent; fi
-	{
-		read -r SEEN
-		read -r C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_UPTIME_MS
-	} < <(printf '%s' "$json" | "$PY" -c "$PY_SUMMARY" "$rc" "$up" "$LAB_PREFIX")
+	# JSON strings hold no raw newline: the document fits on one line
+	printf '%s %s %s\n' "$rc" "$up" "${json//$'\n'/ }" >&"${SUMMARY[1]}"
+	read -r -t 30 SEEN <&"${SUMMARY[0]}"
+	read -r -t 30 C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_UPTIME_MS <&"${SUMMARY[0]}"
 }
 
 # Evidence that a step really happened, for steps after which the model's
@@ -304,7 +317,7 @@ converge()
 		observe
 		# shellcheck disable=SC2053
 		if [[ "$SEEN" == $EXPECT ]] && evidence_ok; then
-			ok "$name: $SEEN"
+			ok "$name ($(( ($(now_us) - STEP_T0) / 1000 )) ms): $SEEN"
 			return 0
 		fi
 		[ "$(now_us)" -lt "$deadline" ] || break
@@ -457,6 +470,7 @@ run_step()
 	name="$LAB_ROUTER $n/$CHAOS_STEPS $a"
 	# the log's tail then shows which lines came after which step
 	echo "=== chaos step $n $a $(date +%T.%N)" >>"$LAB/daemon.log"
+	STEP_T0=$(now_us)
 	evidence_clear
 	observe
 	case "$a" in
@@ -550,16 +564,20 @@ run_router()
 	echo "# $LAB_ROUTER: seed $CHAOS_SEED: ${PLAN[*]}"
 	# shellcheck disable=SC2034  # read by lab.sh
 	LAB_DRAIN=$CHAOS_DRAIN_S	# the drain twin / route-map and drain-time-s
+	STEP_T0=$(now_us)
 	lab_up ||
 		{ not_ok "$LAB_ROUTER lab up" "see above"; lab_down; return; }
+	echo "# $LAB_ROUTER: lab up in $(( ($(now_us) - STEP_T0) / 1000 )) ms"
 	ADMIN_SOCK=$LAB/gw/admin.sock
 	CONF=$LAB/daemon.json
+	summary_start
 	lab_write_config "$CONF" withdraw
 	M_PPTPD=up M_ROUTER=up M_ADMIN=none M_DRAIN_T0=0 M_DRAIN_T1=0
 	STEP=0 STEP_LOG=()
 	lab_start_daemon "$CONF" ||
 		{ not_ok "$LAB_ROUTER daemon starts" "$(tail -n 5 "$LAB/daemon.log")"; lab_down; return; }
 	evidence_clear
+	STEP_T0=$(now_us)
 	converge "$LAB_ROUTER 0/$CHAOS_STEPS daemon started, pptpd healthy"
 	for ((i = 1; i <= CHAOS_STEPS; i++)); do
 		STEP=$i
