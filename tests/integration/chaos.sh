@@ -27,7 +27,7 @@
 # Usage (root): make chaos, or
 #   tests/integration/chaos.sh [BUILDDIR]
 #   CHAOS_SEED=N CHAOS_STEPS=M ROUTERS=bird tests/integration/chaos.sh build
-# ROUTERS ("bird frr", or LAB_ROUTER's one if set), CHAOS_STEPS (20),
+# ROUTERS ("bird frr", or LAB_ROUTER's one if set), CHAOS_STEPS (25),
 # CHAOS_SEED (random; printed first), CHAOS_TIMEOUT_MS (20000 per check),
 # CHAOS_DRAIN_S (drain-time-s, 2), CHAOS_KEEP_GOING=1 (go on after a
 # failure that is not a known defect), CHAOS_PLAN_ONLY=1 (print the steps
@@ -41,7 +41,7 @@ shopt -s extglob
 
 BUILDDIR=$1
 ROUTERS=${ROUTERS:-${LAB_ROUTER:-bird frr}}
-CHAOS_STEPS=${CHAOS_STEPS:-20}
+CHAOS_STEPS=${CHAOS_STEPS:-25}
 CHAOS_SEED=${CHAOS_SEED:-$(( ${SRANDOM:-$$$RANDOM} % 1000000 ))}
 CHAOS_TIMEOUT_MS=${CHAOS_TIMEOUT_MS:-20000}
 CHAOS_DRAIN_S=${CHAOS_DRAIN_S:-2}
@@ -249,6 +249,9 @@ observe()
 	printf '%s %s %s\n' "$rc" "$up" "${json//$'\n'/ }" >&"${SUMMARY[1]}"
 	read -r -t 30 SEEN <&"${SUMMARY[0]}"
 	read -r -t 30 C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_UPTIME_MS <&"${SUMMARY[0]}"
+	# when the daemon last counted a drift repair (known_defect)
+	[ "$C_DRIFT" -gt "${PREV_DRIFT:-0}" ] && LAST_DRIFT_US=$(now_us)
+	PREV_DRIFT=$C_DRIFT
 }
 
 # Evidence that a step really happened, for steps after which the model's
@@ -291,8 +294,8 @@ chaos_fail()
 	CHAOS_FAILED_HERE=1
 }
 
-# known_defect: the tag of a known defect that explains SEEN vs EXPECT, if
-# one does (the check still fails; the tag says where it is being fixed).
+# known_defect: the tag of a known defect that explains SEEN vs EXPECT (and
+# EV_MISSING), if one does (the check still fails; the tag says what it is).
 known_defect()
 {
 	KNOWN=
@@ -304,6 +307,16 @@ known_defect()
 			KNOWN="[known defect, issue 8: status keeps the last read-back actual while the router is unreachable]"
 		;;
 	esac
+	# shellcheck disable=SC2053
+	# Found by this test (seed 5, step 17 on FRR): bgpd's driver counts
+	# and logs a drift only if a read-back saw the last repair hold, and
+	# BIRD's also after the repair's command succeeded: a new hand edit
+	# within a read-back interval (2 s) of a repair is repaired silently.
+	if [ -z "$KNOWN" ] && [ "$LAB_ROUTER" = frr ] && [[ "$SEEN" == $EXPECT ]] &&
+	    [ "$EV_MISSING" = " drift_repairs $C_DRIFT < $EV_DRIFT;" ] &&
+	    [ $((STEP_T0 - ${LAST_DRIFT_US:-0})) -lt 4000000 ]; then
+		KNOWN="[defect found by chaos.sh: FRR repairs a drift within 2 s of the last repair without counting or logging it (driver_frr.c resets drift_logged only on a read-back, not when the repair's commands succeeded as driver_bird.c does)]"
+	fi
 }
 
 # converge NAME: poll until the observed line matches the model and the
