@@ -19,7 +19,7 @@
 # deleted (BIRD up, down, or then restarted); daemon kill -9 + the unit's ExecStopPost (`--withdraw-all`,
 # SERVICE_RESULT=signal) + start, SIGTERM + ExecStopPost (success) + start,
 # SIGHUP with a changed good config and with a broken one; operator drain,
-# maintenance, resume.  Each check polls until the state matches (bounded by
+# maintenance, resume, reload (good and refused).  Each check polls until the state matches (bounded by
 # CHAOS_TIMEOUT_MS), never sleeps a fixed time; a mismatch prints the seed,
 # the step, the steps so far, expected and seen, the daemon log's tail and
 # the command that replays it.
@@ -103,7 +103,7 @@ plan_step()
 	[ "$area" = daemon ] &&
 		plan_pick daemon_kill9 2 daemon_term 2 daemon_hup_good 2 daemon_hup_bad 1
 	case "$area.$P_ADMIN" in
-	operator.none) plan_pick op_drain 1 op_maintenance 1 ;;
+	operator.none) plan_pick op_drain 2 op_maintenance 2 op_reload 1 op_reload_bad 1 ;;
 	operator.drain) plan_pick op_resume 5 op_maintenance 1 op_drain 1 ;;
 	operator.maintenance) plan_pick op_resume 5 op_drain 1 ;;
 	esac
@@ -345,6 +345,18 @@ converge()
 	return 1
 }
 
+# wait_for MS CMD...: poll CMD until it succeeds, at most MS of wall time
+# (lab.sh's wait_until counts polls, which a loaded machine stretches).
+wait_for()
+{
+	local deadline=$(( $(now_us) + $1 * 1000 ))
+	shift
+	until "$@"; do
+		[ "$(now_us)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
 # check_once NAME WHY CMD...: a one-shot check with the replay lines.
 check_once()
 {
@@ -419,12 +431,19 @@ config_toggle()
 	fi
 }
 
+# op_verb VERB NAME [RC [REGEX]]: anycast-healthctl VERB (the prefix for
+# drain, maintenance, resume) on the admin socket exits RC (0), its output
+# matching REGEX.
 op_verb()
 {
-	local out rc
-	out=$(timeout 15 "$CTL" --socket "$ADMIN_SOCK" "$1" "$LAB_PREFIX" 2>&1)
+	local out rc arg=$LAB_PREFIX
+	[ "$1" = reload ] && arg=
+	out=$(timeout 15 "$CTL" --socket "$ADMIN_SOCK" "$1" $arg 2>&1)
 	rc=$?
-	[ $rc = 0 ] || chaos_fail "$2: anycast-healthctl $1 exits 0" "exit $rc: $(printf '%s' "$out" | tr '\n' '|')"
+	if [ $rc != "${3:-0}" ] || ! printf '%s\n' "$out" | grep -Eq -- "${4:-.*}"; then
+		chaos_fail "$2: anycast-healthctl $1 exits ${3:-0}${4:+, says /$4/}" \
+		    "exit $rc: $(printf '%s' "$out" | tr '\n' '|')"
+	fi
 }
 
 # state_file_back NAME: BIRD's state file is written again, saying what the
@@ -435,7 +454,7 @@ state_file_back()
 	[ "$(model_desired)" = announced ] && want=0
 	[ "$M_ROUTER" = up ] ||
 		tag=" [known defect, issue 8: the state file is not written again while BIRD is unreachable]"
-	if wait_until 6000 grep -qs "ANYCAST4_OFF = $want;" "$LAB/gw/bird-state.conf"; then
+	if wait_for 6000 grep -qs "ANYCAST4_OFF = $want;" "$LAB/gw/bird-state.conf"; then
 		ok "$1: state file written again (ANYCAST4_OFF = $want)"
 	else
 		chaos_fail "$1: state file written again (ANYCAST4_OFF = $want)$tag" \
@@ -455,7 +474,7 @@ router_pause()
 {
 	local name=$1 frozen
 	model_expect
-	frozen=${EXPECT##*upstream=}
+	frozen=${EXPECT##*upstream=}	# present, absent, or either (a drain ends)
 	gw_router_stop
 	M_ROUTER=paused
 	case "$2" in
@@ -463,7 +482,7 @@ router_pause()
 	pptpd_start) pptpd_start; M_PPTPD=up ;;
 	esac
 	converge "$name: while paused" || true
-	if ! upstream_is "$frozen"; then
+	if [ "${frozen#@}" = "$frozen" ] && ! upstream_is "$frozen"; then
 		check_once "$name: upstream changed from $frozen only with the BGP session down (hold time)" \
 		    "upstream changed while the BGP session was up" \
 		    bash -c "! birdc -s '$LAB/up/bird.ctl' show protocols gwpeer | grep -q Established"
@@ -555,10 +574,24 @@ run_step()
 		[ "$M_ADMIN" = drain ] || M_DRAIN_T1=$(now_us)
 		M_ADMIN=drain ;;
 	op_maintenance) op_verb maintenance "$name"; M_ADMIN=maintenance ;;
+	op_reload)
+		# as SIGHUP, through the admin API: exit 0
+		config_toggle
+		EV_RELOADS=$((C_RELOADS + 1))
+		op_verb reload "$name" ;;
+	op_reload_bad)
+		# refused: exit 1, the errors printed, the old config kept
+		cp "$CONF" "$LAB/daemon.good.json"
+		echo '{ "anycast-healthd:anycast-healthd": { "service": 42 } }' >"$CONF"
+		EV_REFUSED=$((C_REFUSED + 1))
+		op_verb reload "$name" 1 'service' ;;
 	op_resume) op_verb resume "$name"; M_ADMIN=none ;;
 	*) chaos_fail "$name" "unknown step" ;;
 	esac
 	converge "$name"
+	# the good file back for later restarts, once the refusal is seen
+	[ "$a" = op_reload_bad ] && cp "$LAB/daemon.good.json" "$CONF"
+	return 0
 }
 
 # --- one router -------------------------------------------------------------------
