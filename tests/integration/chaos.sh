@@ -223,10 +223,10 @@ for line in sys.stdin:
             p["desired"], p["actual"], p["admin"], rc, up))
         c = d["counters"]
         print(c["drift_repairs"], c["reloads"], c["reloads_refused"],
-              svc["pptp"]["transitions"], r["since"] or "-", int(d["uptime_s"] * 1000))
+              svc["pptp"]["transitions"], int(d["uptime_s"] * 1000))
     except Exception as e:
         print("status unreadable (ctl exit %s: %s) upstream=%s" % (rc, type(e).__name__, up))
-        print("-1 -1 -1 -1 - -1")
+        print("-1 -1 -1 -1 -1")
     sys.stdout.flush()
 '
 
@@ -237,8 +237,8 @@ summary_start()
 }
 
 # observe: SEEN (the line model_expect describes) and the counters C_DRIFT,
-# C_RELOADS, C_REFUSED, C_TRANS (pptp's transitions), C_RSINCE (router
-# reachable/unreachable since), C_UPTIME_MS (the daemon's uptime).
+# C_RELOADS, C_REFUSED, C_TRANS (pptp's transitions), C_UPTIME_MS (the
+# daemon's uptime).
 observe()
 {
 	local json rc up
@@ -248,7 +248,7 @@ observe()
 	# JSON strings hold no raw newline: the document fits on one line
 	printf '%s %s %s\n' "$rc" "$up" "${json//$'\n'/ }" >&"${SUMMARY[1]}"
 	read -r -t 30 SEEN <&"${SUMMARY[0]}"
-	read -r -t 30 C_DRIFT C_RELOADS C_REFUSED C_TRANS C_RSINCE C_UPTIME_MS <&"${SUMMARY[0]}"
+	read -r -t 30 C_DRIFT C_RELOADS C_REFUSED C_TRANS C_UPTIME_MS <&"${SUMMARY[0]}"
 	# when the daemon last counted a drift repair (known_defect)
 	[ "$C_DRIFT" -gt "${PREV_DRIFT:-0}" ] && LAST_DRIFT_US=$(now_us)
 	PREV_DRIFT=$C_DRIFT
@@ -258,10 +258,27 @@ observe()
 # state is the one before (a restart, a hand edit that the daemon repairs, a
 # reload, a daemon restart): the counter must have moved past what it was
 # before the step.
-# EV_DRIFT, EV_RELOADS, EV_REFUSED, EV_TRANS: minimum values; EV_RSINCE: the
-# router's `since` must differ from it; EV_NEW_SINCE_US: the daemon answering
-# must have started after this time (microseconds), i.e. be the new one.
-evidence_clear() { EV_DRIFT=0 EV_RELOADS=0 EV_REFUSED=0 EV_TRANS=0 EV_RSINCE='' EV_NEW_SINCE_US=''; }
+# EV_DRIFT, EV_RELOADS, EV_REFUSED, EV_TRANS: minimum values; EV_NEW_SINCE_US:
+# the daemon answering must have started after this time (microseconds),
+# i.e. be the new one; EV_RCONN_T: the history must have more `-> connected`
+# router events from that second (UTC) on than EV_RCONN_N (the daemon
+# reconnected; status's router `since` has whole seconds only).
+evidence_clear() { EV_DRIFT=0 EV_RELOADS=0 EV_REFUSED=0 EV_TRANS=0 EV_NEW_SINCE_US='' EV_RCONN_T=''; }
+
+# router_connects SINCE: how many times the history says the router became
+# reachable, from SINCE (2026-12-02T09:15:20Z) on.
+router_connects()
+{
+	timeout 10 "$CTL" --socket "$ADMIN_SOCK" --timeout 3 history 2>/dev/null |
+		awk -v t="$1" '$2 == "router" && / -> connected/ && $1 >= t { n++ } END { print n + 0 }'
+}
+
+# evidence_reconnect: the step's router must be connected again afterwards.
+evidence_reconnect()
+{
+	EV_RCONN_T=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	EV_RCONN_N=$(router_connects "$EV_RCONN_T")
+}
 
 evidence_ok()
 {
@@ -270,8 +287,8 @@ evidence_ok()
 	[ "$C_RELOADS" -ge "$EV_RELOADS" ] || EV_MISSING+=" reloads $C_RELOADS < $EV_RELOADS;"
 	[ "$C_REFUSED" -ge "$EV_REFUSED" ] || EV_MISSING+=" reloads_refused $C_REFUSED < $EV_REFUSED;"
 	[ "$C_TRANS" -ge "$EV_TRANS" ] || EV_MISSING+=" pptp transitions $C_TRANS < $EV_TRANS;"
-	[ -z "$EV_RSINCE" ] || [ "$C_RSINCE" != "$EV_RSINCE" ] ||
-		EV_MISSING+=" router since still $C_RSINCE (no reconnect);"
+	[ -z "$EV_RCONN_T" ] || [ "$(router_connects "$EV_RCONN_T")" -gt "$EV_RCONN_N" ] ||
+		EV_MISSING+=" no router '-> connected' in the history since $EV_RCONN_T beyond the $EV_RCONN_N before;"
 	[ -z "$EV_NEW_SINCE_US" ] ||
 		[ $(( $(now_us) - C_UPTIME_MS * 1000 + 100000 )) -ge "$EV_NEW_SINCE_US" ] ||
 		EV_MISSING+=" the daemon answering is not the one started in this step (uptime $C_UPTIME_MS ms);"
@@ -487,8 +504,7 @@ router_pause()
 		    "upstream changed while the BGP session was up" \
 		    bash -c "! birdc -s '$LAB/up/bird.ctl' show protocols gwpeer | grep -q Established"
 	fi
-	observe
-	EV_RSINCE=$C_RSINCE
+	# the check while paused is the evidence that the daemon lost it
 	gw_router_cont
 	M_ROUTER=up
 }
@@ -520,7 +536,7 @@ run_step()
 		router_configure || chaos_fail "$name: the router takes its config" "see above" ;;
 	router_kill) gw_router_kill; M_ROUTER=dead ;;
 	router_start|router_restart)
-		EV_RSINCE=$C_RSINCE
+		evidence_reconnect
 		gw_router_kill
 		gw_router_start || chaos_fail "$name: router starts" "see above"
 		M_ROUTER=up ;;
@@ -538,7 +554,7 @@ run_step()
 		# issue 8's case: BIRD restarted without the unit's
 		# --init-bird-state step cannot start (missing include) until the
 		# daemon writes the file; then it starts (Restart=on-failure)
-		EV_RSINCE=$C_RSINCE
+		evidence_reconnect
 		rm -f "$LAB/gw/bird-state.conf"
 		gw_router_kill
 		M_ROUTER=dead
