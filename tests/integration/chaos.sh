@@ -236,6 +236,15 @@ summary_start()
 	lab_bg_track "$SUMMARY_PID"
 }
 
+# summary_stop: EOF ends it (killed by lab_down, bash would report the job).
+summary_stop()
+{
+	local pid=$SUMMARY_PID
+	[ -n "$pid" ] || return 0
+	eval "exec ${SUMMARY[1]}>&-"
+	wait "$pid" 2>/dev/null
+}
+
 # observe: SEEN (the line model_expect describes) and the counters C_DRIFT,
 # C_RELOADS, C_REFUSED, C_TRANS (pptp's transitions), C_UPTIME_MS (the
 # daemon's uptime).
@@ -654,6 +663,7 @@ run_router()
 		fi
 	done
 	check "$LAB_ROUTER daemon still running at the end" "exited" daemon_running
+	summary_stop
 	lab_stop_daemon
 	lab_down
 }
