@@ -198,7 +198,7 @@ model_expect()
 	paused) router=unreachable actual=unknown up='@(present|absent)' ;;
 	esac
 	[ "$router.$svc.$desired" = reachable.UP.announced ] && rc=0
-	EXPECT="router=$router pptp=$svc desired=$desired actual=$actual admin=$M_ADMIN rc=$rc upstream=$up"
+	EXPECT="router=$router pptp=$svc desired=$desired actual=$actual admin=$M_ADMIN rc=$rc upstream=$up services=$M_SERVICES"
 }
 
 # --- what is seen -----------------------------------------------------------------
@@ -218,9 +218,9 @@ for line in sys.stdin:
         svc = {s["name"]: s for s in d["services"]}
         p = [x for x in d["prefixes"] if x["prefix"] == px][0]
         r = d["router"]
-        print("router=%s pptp=%s desired=%s actual=%s admin=%s rc=%s upstream=%s" % (
+        print("router=%s pptp=%s desired=%s actual=%s admin=%s rc=%s upstream=%s services=%s" % (
             "reachable" if r["reachable"] else "unreachable", svc["pptp"]["state"],
-            p["desired"], p["actual"], p["admin"], rc, up))
+            p["desired"], p["actual"], p["admin"], rc, up, ",".join(sorted(svc))))
         c = d["counters"]
         print(c["drift_repairs"], c["reloads"], c["reloads_refused"],
               svc["pptp"]["transitions"], int(d["uptime_s"] * 1000))
@@ -438,6 +438,11 @@ check_gone()
 
 daemon_start()
 {
+	# the unit's ExecStartPre
+	ip netns exec "$NS_GW" "$DAEMON" -n -c "$CONF" >/dev/null 2>&1 ||
+		chaos_fail "$1: ExecStartPre (anycast-healthd -n) passes" \
+		    "$(ip netns exec "$NS_GW" "$DAEMON" -n -c "$CONF" 2>&1 | tr '\n' '|')"
+	M_SERVICES=$CONF_SERVICES
 	EV_NEW_SINCE_US=$(now_us)
 	lab_start_daemon "$CONF" || chaos_fail "$1: daemon starts" "$(tail -n 5 "$LAB/daemon.log")"
 	# An interrupted drain is restored as finished (docs/cli.md, api.md).
@@ -446,14 +451,18 @@ daemon_start()
 }
 
 # The good config alternates between the lab's and the lab's plus one more
-# service (not a dependency: the prefix must not move).
+# service (not a dependency: the prefix must not move).  CONF_SERVICES: the
+# services of the file; the model's M_SERVICES, those of the config in
+# force, follow it on a reload or a start, not on a refused reload.
 EXTRA_SERVICE=', { "name": "extra", "interval-ms": 500, "probe": [ { "name": "true", "exec": { "command": [ "/bin/true" ] } } ] }'
 config_toggle()
 {
-	if grep -q '"extra"' "$CONF"; then
+	if [ "$CONF_SERVICES" = extra,pptp ]; then
 		lab_write_config "$CONF" withdraw
+		CONF_SERVICES=pptp
 	else
 		lab_write_config "$CONF" withdraw "$EXTRA_SERVICE"
+		CONF_SERVICES=extra,pptp
 	fi
 }
 
@@ -582,6 +591,7 @@ run_step()
 		daemon_start "$name" ;;
 	daemon_hup_good)
 		config_toggle
+		M_SERVICES=$CONF_SERVICES
 		EV_RELOADS=$((C_RELOADS + 1))
 		kill -HUP "$PID_DAEMON" ;;
 	daemon_hup_bad)
@@ -602,6 +612,7 @@ run_step()
 	op_reload)
 		# as SIGHUP, through the admin API: exit 0
 		config_toggle
+		M_SERVICES=$CONF_SERVICES
 		EV_RELOADS=$((C_RELOADS + 1))
 		op_verb reload "$name" ;;
 	op_reload_bad)
@@ -644,6 +655,7 @@ run_router()
 	summary_start
 	lab_write_config "$CONF" withdraw
 	M_PPTPD=up M_ROUTER=up M_ADMIN=none M_DRAIN_T0=0 M_DRAIN_T1=0
+	CONF_SERVICES=pptp M_SERVICES=pptp
 	STEP=0 STEP_LOG=()
 	lab_start_daemon "$CONF" ||
 		{ not_ok "$LAB_ROUTER daemon starts" "$(tail -n 5 "$LAB/daemon.log")"; lab_down; return; }
