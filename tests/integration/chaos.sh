@@ -509,7 +509,8 @@ router_pause()
 {
 	local name=$1 frozen
 	model_expect
-	frozen=${EXPECT##*upstream=}	# present, absent, or either (a drain ends)
+	frozen=${EXPECT#*upstream=}
+	frozen=${frozen%% *}	# present, absent, or either (a drain ends)
 	gw_router_stop
 	M_ROUTER=paused
 	case "$2" in
