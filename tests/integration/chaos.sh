@@ -334,14 +334,14 @@ known_defect()
 		;;
 	esac
 	# shellcheck disable=SC2053
-	# Found by this test (seed 5, step 17 on FRR): bgpd's driver counts
-	# and logs a drift only if a read-back saw the last repair hold, and
-	# BIRD's also after the repair's command succeeded: a new hand edit
-	# within a read-back interval (2 s) of a repair is repaired silently.
+	# Found by this test (CHAOS_SEED=51 CHAOS_STEPS=2 ROUTERS=frr): a hand
+	# edit within a read-back interval (2 s) of FRR's last drift repair is
+	# corrected but neither counted nor logged as drift (BIRD counts it:
+	# CHAOS_SEED=4 CHAOS_STEPS=2 ROUTERS=bird).
 	if [ -z "$KNOWN" ] && [ "$LAB_ROUTER" = frr ] && [[ "$SEEN" == $EXPECT ]] &&
 	    [ "$EV_MISSING" = " drift_repairs $C_DRIFT < $EV_DRIFT;" ] &&
 	    [ $((STEP_T0 - ${LAST_DRIFT_US:-0})) -lt 4000000 ]; then
-		KNOWN="[defect found by chaos.sh: FRR repairs a drift within 2 s of the last repair without counting or logging it (driver_frr.c resets drift_logged only on a read-back, not when the repair's commands succeeded as driver_bird.c does)]"
+		KNOWN="[defect found by chaos.sh: FRR corrects a change made within 2 s of its last drift repair without counting it as drift; BIRD counts it]"
 	fi
 }
 
