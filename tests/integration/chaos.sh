@@ -6,23 +6,26 @@
 # documented behaviour (docs/design.md "Semantics", docs/cli.md) says:
 #
 #   model: pptpd up / stopped / dead, router up / dead / paused, operator
-#          override none / drain (since when) / maintenance
+#          override none / drain (since when) / maintenance, the services
+#          of the config in force
 #   ->     pptp UP/DOWN, desired and actual state, admin, router reachable,
-#          status exit code, prefix present/absent at the upstream
+#          status exit code, prefix present/absent at the upstream, services
 #
-# Steps (chosen from CHAOS_SEED with bash's RANDOM, so a seed always gives the
-# same list): pptpd kill / stop / cont / restart / start; router configure
-# (BIRD `configure`; FRR what frr-reload does: bgpd's file applied again by
-# vtysh and the run-time `network` dropped, as it is not in the file), restart,
-# kill, start, pause (SIGSTOP, checked, SIGCONT), hand edits (birdc
-# disable/enable anycast4, vtysh `no network` / `network`), BIRD's state file
-# deleted (BIRD up, down, or then restarted); daemon kill -9 + the unit's ExecStopPost (`--withdraw-all`,
-# SERVICE_RESULT=signal) + start, SIGTERM + ExecStopPost (success) + start,
-# SIGHUP with a changed good config and with a broken one; operator drain,
-# maintenance, resume, reload (good and refused).  Each check polls until the state matches (bounded by
-# CHAOS_TIMEOUT_MS), never sleeps a fixed time; a mismatch prints the seed,
-# the step, the steps so far, expected and seen, the daemon log's tail and
-# the command that replays it.
+# Steps (chosen from CHAOS_SEED with bash's RANDOM, so a seed always gives
+# the same list): pptpd kill / stop / cont / restart / start; router
+# configure (BIRD `configure`; FRR what frr-reload does: bgpd's file applied
+# again by vtysh and the run-time `network` dropped, as it is not in the
+# file), restart, kill, start, pause (SIGSTOP, checked, SIGCONT), hand edits
+# (birdc disable/enable anycast4, vtysh `no network` / `network`), BIRD's
+# state file deleted (BIRD up, down, or then restarted); daemon kill -9 +
+# the unit's ExecStopPost (`--withdraw-all`, SERVICE_RESULT=signal) + start,
+# SIGTERM + ExecStopPost (success) + start, SIGHUP with a changed good
+# config and with a broken one; operator drain, maintenance, resume, reload
+# (good and refused).  Each check polls until the state matches (bounded by
+# CHAOS_TIMEOUT_MS), never sleeps a fixed time; steps that leave the model
+# as it was need evidence that they happened (a counter, a history event).
+# A mismatch prints the seed, the step, the steps so far, expected and seen,
+# the daemon log's tail and the command that replays it.
 #
 # Usage (root): make chaos, or
 #   tests/integration/chaos.sh [BUILDDIR]
