@@ -24,7 +24,9 @@
  * Re-applies after a read-back that disagrees share one backoff per prefix
  * (struct driver_retry): the first goes at once, the next ones wait
  * reconnect_min_ms, doubling up to reconnect_max_ms, until a read-back
- * agrees; the retry timer pumps the driver (ops->retry) when one is due.
+ * agrees or the session drops (the next may be a restarted router: its
+ * first disagreement is drift again); the retry timer pumps the driver
+ * (ops->retry) when one is due.
  */
 #ifndef AHD_DRIVER_CONN_H
 #define AHD_DRIVER_CONN_H

@@ -632,8 +632,12 @@ driver_bird_dropped(struct driver *d, const char *why)
 	ev_timer_stop(d->loop, &d->readback_timer);
 	d->inflight = BIRD_CMD_NONE;
 	d->readback_pending = false;
-	for (i = 0; i < d->n_prefixes; i++)
+	/* A new session may be a new BIRD: its first disagreement is drift
+	 * again, not a retry of what this one took. */
+	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
+		driver_conn_retry_reset(&d->prefixes[i].retry);
+	}
 	bird_reply_reset(&d->parser);
 }
 

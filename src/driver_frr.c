@@ -335,6 +335,7 @@ driver_frr_dropped(struct driver *d, const char *why)
 	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
 		d->prefixes[i].applied = ROUTE_UNKNOWN;
+		driver_conn_retry_reset(&d->prefixes[i].retry);
 	}
 	frr_vty_reset(&d->parser);
 }

@@ -1028,6 +1028,16 @@ driver_frr_test_restart_reasserts(void **state)
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
 	assert_int_equal(fx->obs.n_drift, 2);
+
+	/* again, right after the repair, before any read-back confirmed it:
+	 * a new bgpd, so drift again, not a retry of what the last one took */
+	fake_close_client(&fx->fake);
+	for (i = 0; i < 4; i++)
+		fx->fake.nets[i].used = false;
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 3 &&
+		   driver_idle(&fx->h));
+	assert_int_equal(fx->obs.n_drift, 4);
+	assert_int_equal(stderr_count(&fx->err, "bgpd accepted"), 0);
 }
 
 static void
