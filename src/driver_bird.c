@@ -783,8 +783,8 @@ driver_bird_log_drift(const struct bird_prefix *p, enum route_state want)
 /*
  * A read-back disagrees with `want` and the prefix is re-applied: at once
  * the first time, after the backoff when what BIRD took since the last
- * agreeing read-back did not stick (whatever BIRD answered: a success code
- * without the ack line, or an ack).  Said once per episode.  True for such
+ * agreeing read-back did not stick (a success code without BIRD's ack
+ * line; an ack counts as agreeing).  Said once per episode.  True for such
  * a repeat (not drift).
  */
 static bool

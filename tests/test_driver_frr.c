@@ -43,6 +43,7 @@ enum fake_mode {
 	FAKE_REFUSE_NETWORK,	/* `% [BGP] Unknown command: network ...`, status 2 */
 	FAKE_BAD_JSON,		/* show answers non-JSON with status 0 */
 	FAKE_IGNORE_NETWORK,	/* `network P` answered status 0, P never shows */
+	FAKE_ANSWER_CLOSE,	/* answers `enable` and one read-back, then closes */
 };
 
 struct fake_net {
@@ -73,6 +74,8 @@ struct fake {
 	int accepts;
 	struct driver **driverp;	/* the driver under test, to read its backoff */
 	uint32_t retry_at[64];		/* re-apply delay it had armed, at each `network` */
+	uint32_t delay_at[64];		/* reconnect delay it had armed, at each accept */
+	int answered;			/* commands answered on this connection */
 	double network_at[64];		/* when each `network` came */
 	size_t n_networks;
 };
@@ -319,6 +322,11 @@ fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
 		size_t used = (size_t)(nul + 1 - f->in);
 
 		fake_command(f, f->in);
+		/* enable and the read-back of both prefixes */
+		if (f->mode == FAKE_ANSWER_CLOSE && ++f->answered == 1 + N_PREFIXES) {
+			fake_write_cb(f->loop, &f->write_io, 0);
+			fake_close_client(f);
+		}
 		if (f->cfd == -1)
 			return;
 		f->in_len -= used;
@@ -338,7 +346,10 @@ fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	fake_close_client(f);
 	f->cfd = fd;
+	if (f->accepts < 64 && f->driverp != NULL && *f->driverp != NULL)
+		f->delay_at[f->accepts] = driver_frr_reconnect_delay_ms(*f->driverp);
 	f->accepts++;
+	f->answered = 0;
 	ev_io_init(&f->client_io, fake_client_cb, fd, EV_READ);
 	ev_io_init(&f->write_io, fake_write_cb, fd, EV_WRITE);
 	f->client_io.data = f->write_io.data = f;
@@ -1082,6 +1093,37 @@ driver_frr_test_backoff(void **state)
 }
 
 static void
+driver_frr_test_answer_then_close(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint32_t want[] = { 20, 40, 80, 160, 160 };
+	int i;
+
+	/* a bgpd that answers one read-back per connection, then closes: the
+	 * delay keeps growing, and the loop is said once */
+	fx->fake.mode = FAKE_ANSWER_CLOSE;
+	fx->fake.driverp = &fx->h.d;
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 3, fx->fake.accepts >= 7);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fx->fake.delay_at[i + 1], want[i]);
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: connected to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: lost the vty connection to"), 1);
+	assert_int_equal(fake_count(&fx->fake, "end"), 0);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+
+	/* bgpd works again: applied, and once up for reconnect_max_ms, said */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fx->obs.n_up == 2);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	assert_int_equal(stderr_count(&fx->err, "ms after "), 1);
+}
+
+static void
 driver_frr_test_text(void **state)
 {
 	char buf[512];
@@ -1177,6 +1219,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_restart_reasserts, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_socket_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_answer_then_close, setup, teardown),
 		cmocka_unit_test(driver_frr_test_text),
 		cmocka_unit_test_setup_teardown(driver_frr_test_bad_prefix, setup, teardown),
 	};
