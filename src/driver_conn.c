@@ -98,11 +98,17 @@ driver_conn_prove(struct driver_conn *c)
 	c->failures = 0;
 }
 
+/* Called amid the driver's reply handling: a report (and whatever the
+ * connection callback does) must wait for the loop, so the proof goes
+ * through the timer. */
 void
 driver_conn_ok(struct driver_conn *c)
 {
 	c->session_ok = true;
-	driver_conn_prove(c);
+	if (c->up_long && !c->proven && !ev_is_active(&c->proven_timer)) {
+		ev_timer_set(&c->proven_timer, 0., 0.);
+		ev_timer_start(c->loop, &c->proven_timer);
+	}
 }
 
 static void
