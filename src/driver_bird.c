@@ -147,6 +147,7 @@ struct driver {
 	bool inflight_acked;		/* saw 0008..0011 for enable/disable */
 	char inflight_text[BIRD_REASON_MAX];
 	bool readback_pending;
+	bool readback_first;		/* a new session: read back before any change */
 
 	bool file_warned;		/* said once that the state file cannot be written */
 };
@@ -707,7 +708,24 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_le
 	driver_conn_send(&d->conn, (size_t)n);
 }
 
-/* Sends the next command if nothing is in flight: read-back first, then changes. */
+/* Sends the read-back if one is pending; true when it went out. */
+static bool
+driver_bird_pump_readback(struct driver *d)
+{
+	if (!d->readback_pending)
+		return false;
+	d->readback_pending = false;
+	d->readback_first = false;
+	driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	return true;
+}
+
+/*
+ * Sends the next command if nothing is in flight: the read-back of a new
+ * session first, then changes, then a periodic read-back.  Changes go
+ * before the periodic read-back: a BIRD slower to answer it than
+ * readback-interval-ms would otherwise never get the re-assert.
+ */
 static void
 driver_bird_pump(struct driver *d)
 {
@@ -715,11 +733,8 @@ driver_bird_pump(struct driver *d)
 
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != BIRD_CMD_NONE)
 		return;
-	if (d->readback_pending) {
-		d->readback_pending = false;
-		driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	if (d->readback_first && driver_bird_pump_readback(d))
 		return;
-	}
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
 		enum bird_cmd cmd;
@@ -740,6 +755,7 @@ driver_bird_pump(struct driver *d)
 		driver_bird_send(d, cmd, i, leg);
 		return;
 	}
+	driver_bird_pump_readback(d);
 }
 
 /* ---- replies ---- */
@@ -1013,7 +1029,7 @@ driver_bird_event_cb(void *arg, const struct bird_reply_event *ev)
 		ev_timer_stop(d->loop, &d->conn.command_timer);
 		/* Read back before anything else, also before whatever the
 		 * connection callback asks for. */
-		d->readback_pending = true;
+		d->readback_pending = d->readback_first = true;
 		ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 			     d->readback_interval_ms / 1000.0);
 		ev_timer_start(d->loop, &d->readback_timer);

@@ -121,6 +121,7 @@ struct driver {
 	size_t fail_command;
 	char fail_text[FRR_REASON_MAX];
 	bool readback_pending;
+	bool readback_first;		/* a new session: read back before any change */
 };
 
 static void driver_frr_pump(struct driver *d);
@@ -406,7 +407,25 @@ driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
 	driver_frr_send(d, FRR_OP_APPLY, (size_t)n, DRIVER_FRR_APPLY_COMMANDS);
 }
 
-/* Sends the next batch if nothing is in flight: read-back first, then changes. */
+/* Sends the read-back if one is pending; true when it went out (or the
+ * connection went away meanwhile). */
+static bool
+driver_frr_pump_readback(struct driver *d)
+{
+	if (!d->readback_pending)
+		return false;
+	d->readback_pending = false;
+	d->readback_first = false;
+	driver_frr_send_readback(d);
+	return d->inflight != FRR_OP_NONE || d->conn.state != DRIVER_CONN_READY;
+}
+
+/*
+ * Sends the next batch if nothing is in flight: the read-back of a new
+ * session first, then changes, then a periodic read-back.  Changes go
+ * before the periodic read-back: a bgpd slower to answer it than
+ * readback-interval-ms would otherwise never get the re-assert.
+ */
 static void
 driver_frr_pump(struct driver *d)
 {
@@ -414,12 +433,8 @@ driver_frr_pump(struct driver *d)
 
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != FRR_OP_NONE)
 		return;
-	if (d->readback_pending) {
-		d->readback_pending = false;
-		driver_frr_send_readback(d);
-		if (d->inflight != FRR_OP_NONE || d->conn.state != DRIVER_CONN_READY)
-			return;
-	}
+	if (d->readback_first && driver_frr_pump_readback(d))
+		return;
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct frr_prefix *p = &d->prefixes[i];
 		enum route_state want = driver_frr_effective(d, p->desired);
@@ -434,6 +449,7 @@ driver_frr_pump(struct driver *d)
 		driver_frr_send_apply(d, i, want);
 		return;
 	}
+	driver_frr_pump_readback(d);
 }
 
 /* ---- replies ---- */
@@ -694,7 +710,7 @@ driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
 		d->prefixes[i].drift_logged = false;
 	/* Read back before anything else, also before whatever the connection
 	 * callback asks for. */
-	d->readback_pending = true;
+	d->readback_pending = d->readback_first = true;
 	ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 		     d->readback_interval_ms / 1000.0);
 	ev_timer_start(d->loop, &d->readback_timer);

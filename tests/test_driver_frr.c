@@ -76,6 +76,9 @@ struct fake {
 	uint32_t retry_at[64];		/* re-apply delay it had armed, at each `network` */
 	uint32_t delay_at[64];		/* reconnect delay it had armed, at each accept */
 	int answered;			/* commands answered on this connection */
+	double show_delay;		/* hold read-back answers this long */
+	bool delayed;			/* a read-back answer is queued */
+	ev_timer delay_timer;
 	double network_at[64];		/* when each `network` came */
 	size_t n_networks;
 };
@@ -83,6 +86,7 @@ struct fake {
 static void
 fake_close_client(struct fake *f)
 {
+	ev_timer_stop(f->loop, &f->delay_timer);
 	if (f->cfd == -1)
 		return;
 	ev_io_stop(f->loop, &f->client_io);
@@ -253,6 +257,7 @@ fake_command(struct fake *f, const char *cmd)
 		fake_reply(f, "", 0);
 	} else if (sscanf(cmd, "show bgp %63s unicast %63s json", a, b) == 2) {
 		fake_show(f, b);
+		f->delayed = f->show_delay > 0;
 	} else if (!f->enabled) {
 		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
 		fake_reply(f, text, 2);
@@ -332,6 +337,23 @@ fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
 		f->in_len -= used;
 		memmove(f->in, f->in + used, f->in_len);
 	}
+	if (f->delayed) {
+		/* a busy bgpd: the answer comes show_delay later */
+		f->delayed = false;
+		ev_io_stop(f->loop, &f->write_io);
+		ev_timer_set(&f->delay_timer, f->show_delay, 0.);
+		ev_timer_start(f->loop, &f->delay_timer);
+	}
+}
+
+static void
+fake_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fake *f = w->data;
+
+	(void)revents;
+	if (f->cfd != -1)
+		ev_io_start(loop, &f->write_io);
 }
 
 static void
@@ -420,6 +442,8 @@ setup(void **state)
 
 	fx->fake.loop = fx->loop;
 	fx->fake.lfd = fx->fake.cfd = -1;
+	ev_timer_init(&fx->fake.delay_timer, fake_delay_cb, 0., 0.);
+	fx->fake.delay_timer.data = &fx->fake;
 	fx->fake.gshut_maps = "|ANYCAST-DRAIN|";
 	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bgpd.vty", fx->dir);
 	fx->cfg.router.control_socket = fx->fake.path;
@@ -893,6 +917,24 @@ driver_frr_test_accepted_not_shown(void **state)
 }
 
 static void
+driver_frr_test_slow_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* bgpd answers a read-back slower than readback-interval-ms: the
+	 * next read-back is always due, yet the re-assert goes out */
+	fx->cfg.router.readback_interval_ms = 20;
+	start_normal(fx);
+	fx->fake.show_delay = 0.06;
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 1);
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;	/* by hand */
+	WAIT_UNTIL(fx, 3, fx->obs.n_drift == 1);
+	WAIT_UNTIL(fx, 3, fake_count(&fx->fake, "network 192.0.2.1/32") == 2);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+}
+
+static void
 driver_frr_test_router_gone(void **state)
 {
 	struct fixture *fx = *state;
@@ -1206,6 +1248,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_settle, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_accepted_not_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_slow_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_router_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_backlog_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_withdraw_absent, setup, teardown),
