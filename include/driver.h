@@ -12,10 +12,13 @@
  *    and keeps reconnecting with exponential backoff while the router is gone.
  *  - After every (re)connect, and every readback_interval_ms, the driver reads
  *    every prefix's state back and calls cb->actual() for each.
+ *  - When a connection that was up is lost, cb->actual() says ROUTE_UNKNOWN
+ *    for every prefix: nothing is known until the next read-back.
  *  - driver_set_desired() records the wanted state.  ROUTE_UNKNOWN means "no
  *    verdict yet: change nothing" (startup).  The driver applies a known
  *    desired state immediately when connected and re-asserts it whenever a
- *    read-back differs (router restarted or reconfigured).
+ *    read-back differs (router restarted or reconfigured): at once the first
+ *    time, then with a backoff until a read-back agrees (driver_conn.h).
  *  - Commands are serialized per connection, each with command_timeout_ms;
  *    a timeout or a protocol error drops the connection and reconnects.
  *  - driver_idle() is true when nothing is queued or in flight (used to

@@ -40,5 +40,8 @@ size_t driver_bird_sanitize_why(char *out, const char *why);
  * the wall clock, which a loaded machine stretches.
  */
 uint32_t driver_bird_reconnect_delay_ms(const struct driver *d);
+/* The delay (ms) of the re-apply armed last after a read-back that
+ * disagreed (driver_conn.h); 0 for one sent at once. */
+uint32_t driver_bird_retry_delay_ms(const struct driver *d);
 
 #endif

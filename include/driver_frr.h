@@ -35,6 +35,12 @@ bool driver_frr_name_ok(const char *name);
  * the byte count, or -1 for ROUTE_UNKNOWN, ROUTE_DRAINING without a
  * route-map, a bad family or a buffer that is too small.
  */
+/* The delays (ms) armed last: the reconnect timer, and the re-apply after a
+ * read-back that disagreed (driver_conn.h; 0 for one sent at once).  Lets
+ * tests check the backoffs on what was scheduled, not on the wall clock. */
+uint32_t driver_frr_reconnect_delay_ms(const struct driver *d);
+uint32_t driver_frr_retry_delay_ms(const struct driver *d);
+
 int driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix,
 			    int family, enum route_state state, const char *route_map);
 

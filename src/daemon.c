@@ -567,6 +567,9 @@ daemon_reload(struct daemon *d, struct config *cfg)
 		log_info("router: settings changed, reconnecting");
 		driver_close(&d->driver);
 		d->router_up = false;
+		/* a new router: what it has is unknown until read back */
+		for (i = 0; i < cfg->n_prefixes; i++)
+			d->prefixes[i].actual = ROUTE_UNKNOWN;
 		if (driver_open(&d->driver, d->loop, cfg, &daemon_driver_callbacks, d) < 0)
 			log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	}

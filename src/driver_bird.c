@@ -115,6 +115,9 @@ struct bird_prefix {
 	enum route_state actual;	/* last read back or applied */
 	char why[BIRD_WHY_LEN];
 	bool apply_pending;
+	struct driver_retry retry;	/* re-applies after read-backs that disagree */
+	bool sent;			/* a command for the current wish has gone out */
+	char accepted[BIRD_NAME_MAX + 16];	/* last command BIRD took, "" if refused */
 	/* say things once */
 	bool drift_logged;
 	bool fail_logged;
@@ -149,6 +152,7 @@ struct driver {
 	bool show_heading;		/* show protocols: saw its 2002 heading */
 	bool show_odd_logged;		/* said once that its reply was another one */
 	bool readback_pending;
+	bool readback_first;		/* a new session: read back before any change */
 
 	bool file_warned;		/* said once that the state file cannot be written */
 };
@@ -597,10 +601,27 @@ driver_bird_dropped(struct driver *d, const char *why)
 	ev_timer_stop(d->loop, &d->readback_timer);
 	d->inflight = BIRD_CMD_NONE;
 	d->readback_pending = false;
-	for (i = 0; i < d->n_prefixes; i++)
+	/* A new session may be a new BIRD: its first disagreement is drift
+	 * again, not a retry of what this one took. */
+	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
+		driver_conn_retry_reset(&d->prefixes[i].retry);
+	}
 	bird_reply_reset(&d->parser);
 	driver_bird_restore_file(d);
+}
+
+/* The router is out of sight: what it has is unknown until it is read back
+ * (our own view, p->actual, stays: the next read-back tells drift by it). */
+static void
+driver_bird_lost(struct driver *d)
+{
+	unsigned gen = d->generation;
+	size_t i;
+
+	for (i = 0; i < d->n_prefixes && gen == d->generation; i++)
+		if (d->cb.actual != NULL)
+			d->cb.actual(d->arg, i, ROUTE_UNKNOWN);
 }
 
 static void
@@ -657,7 +678,24 @@ driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_le
 	driver_conn_send(&d->conn, (size_t)n);
 }
 
-/* Sends the next command if nothing is in flight: read-back first, then changes. */
+/* Sends the read-back if one is pending; true when it went out. */
+static bool
+driver_bird_pump_readback(struct driver *d)
+{
+	if (!d->readback_pending)
+		return false;
+	d->readback_pending = false;
+	d->readback_first = false;
+	driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	return true;
+}
+
+/*
+ * Sends the next command if nothing is in flight: the read-back of a new
+ * session first, then changes, then a periodic read-back.  Changes go
+ * before the periodic read-back: a BIRD slower to answer it than
+ * readback-interval-ms would otherwise never get the re-assert.
+ */
 static void
 driver_bird_pump(struct driver *d)
 {
@@ -665,17 +703,14 @@ driver_bird_pump(struct driver *d)
 
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != BIRD_CMD_NONE)
 		return;
-	if (d->readback_pending) {
-		d->readback_pending = false;
-		driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	if (d->readback_first && driver_bird_pump_readback(d))
 		return;
-	}
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct bird_prefix *p = &d->prefixes[i];
 		enum bird_cmd cmd;
 		enum bird_leg leg;
 
-		if (!p->apply_pending)
+		if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
 			continue;
 		p->apply_pending = false;
 		/* Nothing to drive, or BIRD lacks the protocol (an enable
@@ -685,9 +720,12 @@ driver_bird_pump(struct driver *d)
 		cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &leg);
 		if (cmd == BIRD_CMD_NONE)
 			continue;
+		p->sent = true;
+		p->retry.due = false;
 		driver_bird_send(d, cmd, i, leg);
 		return;
 	}
+	driver_bird_pump_readback(d);
 }
 
 /* ---- replies ---- */
@@ -728,6 +766,37 @@ driver_bird_log_drift(const struct bird_prefix *p, enum route_state want)
 			  route_state_names[p->actual], route_state_names[want]);
 }
 
+/*
+ * A read-back disagrees with `want` and the prefix is re-applied: at once
+ * the first time, after the backoff when what BIRD took since the last
+ * agreeing read-back did not stick (a success code without BIRD's ack
+ * line; an ack counts as agreeing).  Said once per episode.  True for such
+ * a repeat (not drift).
+ */
+static bool
+driver_bird_retry(struct driver *d, struct bird_prefix *p, enum route_state want)
+{
+	bool repeat = p->retry.next_ms != 0;
+	uint32_t ms;
+
+	/* Nothing sent for this wish yet: its first apply is no retry.  And
+	 * a re-apply armed but not sent yet must not be pushed further by a
+	 * read-back meanwhile. */
+	if (!p->sent)
+		return false;
+	if (p->retry.due)
+		return true;
+	ms = driver_conn_retry_arm(&d->conn, &p->retry);
+
+	if (!repeat || p->retry.logged || p->accepted[0] == '\0')
+		return repeat;
+	log_warnx("%s: BIRD accepted `%s` but it still reads back %s, want %s; retrying in %u ms",
+		  driver_bird_name(p), p->accepted, route_state_names[p->actual],
+		  route_state_names[want], ms);
+	p->retry.logged = true;
+	return true;
+}
+
 static void
 driver_bird_readback_done(struct driver *d)
 {
@@ -765,9 +834,14 @@ driver_bird_readback_done(struct driver *d)
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN ||
 		    driver_bird_matches(p, want)) {
 			p->drift_logged = false;
+			if (p->actual != ROUTE_UNKNOWN && driver_conn_retry_reset(&p->retry))
+				log_info("%s: BIRD reads back %s now", driver_bird_name(p),
+					 route_state_names[p->actual]);
 			continue;
 		}
 		p->apply_pending = true;
+		if (driver_bird_retry(d, p, want))
+			continue;
 		/* Drift is BIRD moving away from what we had put there
 		 * (restart, configure, a hand): not a first apply, not a retry. */
 		if (p->drift_logged || !p->was_right)
@@ -796,21 +870,29 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 		return;
 	}
 	p = &d->prefixes[d->inflight_index];
-	if (bird_reply_is_error(code) || !d->inflight_acked) {
+	if (bird_reply_is_error(code)) {
 		if (!p->fail_logged)
 			log_warnx("%s: BIRD refused %s: %04d %s",
 				  p->leg[d->inflight_leg].name,
 				  bird_cmd_names[cmd], code,
 				  d->inflight_text[0] != '\0' ? d->inflight_text : text);
 		p->fail_logged = true;
-		/* A success code without the expected line: ask what BIRD has.
-		 * An error is retried by the next periodic read-back only, so a
-		 * refusing BIRD is not hammered. */
-		if (!bird_reply_is_error(code))
-			d->readback_pending = true;
+		p->accepted[0] = '\0';
+		/* Retried by the next periodic read-back only, so a refusing
+		 * BIRD is not hammered. */
 		return;
 	}
 	p->fail_logged = false;
+	snprintf(p->accepted, sizeof(p->accepted), "%s %s", bird_cmd_names[cmd],
+		 p->leg[d->inflight_leg].name);
+	if (!d->inflight_acked) {
+		/* A success code without the expected line: BIRD took it, but
+		 * what did it do?  Ask; a re-apply waits for the backoff. */
+		log_debug("bird: %s: %04d without the %s line: reading back", p->accepted, code,
+			  bird_cmd_names[cmd]);
+		d->readback_pending = true;
+		return;
+	}
 	p->leg[d->inflight_leg].state = d->inflight_state;
 	want = driver_bird_effective(p, p->desired);
 	if (want != ROUTE_UNKNOWN && !driver_bird_matches(p, want)) {
@@ -819,8 +901,11 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 		return;
 	}
 	p->actual = driver_bird_combine(p);
-	if (p->actual == want)
+	if (p->actual == want) {
+		/* BIRD's own word: as good as a read-back that agrees */
 		p->drift_logged = false;
+		driver_conn_retry_reset(&p->retry);
+	}
 	log_info("%s: %s in BIRD", driver_bird_name(p), route_state_names[p->actual]);
 	if (d->cb.actual != NULL)
 		d->cb.actual(d->arg, d->inflight_index, p->actual);
@@ -949,7 +1034,7 @@ driver_bird_event_cb(void *arg, const struct bird_reply_event *ev)
 		ev_timer_stop(d->loop, &d->conn.command_timer);
 		/* Read back before anything else, also before whatever the
 		 * connection callback asks for. */
-		d->readback_pending = true;
+		d->readback_pending = d->readback_first = true;
 		ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 			     d->readback_interval_ms / 1000.0);
 		ev_timer_start(d->loop, &d->readback_timer);
@@ -992,6 +1077,8 @@ static const struct driver_conn_ops driver_bird_conn_ops = {
 	.handshake = "banner",
 	.readable = driver_bird_readable,
 	.dropped = driver_bird_dropped,
+	.lost = driver_bird_lost,
+	.retry = driver_bird_pump,
 };
 
 /* ---- driver_ops ---- */
@@ -1069,8 +1156,11 @@ driver_bird_set_desired(struct driver *d, size_t index, enum route_state desired
 		return;
 	}
 	p = &d->prefixes[index];
-	if (desired != p->desired)
+	if (desired != p->desired) {
 		p->drift_logged = false;
+		driver_conn_retry_reset(&p->retry);	/* a new wish is not a retry */
+		p->sent = false;
+	}
 	p->desired = desired;
 	if (desired == ROUTE_UNKNOWN)
 		return;
@@ -1138,4 +1228,10 @@ uint32_t
 driver_bird_reconnect_delay_ms(const struct driver *d)
 {
 	return d->conn.armed_delay_ms;
+}
+
+uint32_t
+driver_bird_retry_delay_ms(const struct driver *d)
+{
+	return d->conn.retry_armed_ms;
 }

@@ -1,7 +1,8 @@
 /*
  * driver_conn.c - the control-socket connection the router drivers share:
  * non-blocking connect to a Unix socket, reconnect backoff, the write
- * buffer, the command timer and the once-per-change connection reports.
+ * buffer, the command timer, the once-per-change connection reports and the
+ * re-apply backoff the drivers keep per prefix.
  * The protocol on the socket is the driver's (driver_conn.h).
  */
 #include <errno.h>
@@ -42,19 +43,83 @@ driver_conn_report_down(struct driver_conn *c, const char *why)
 		c->cb->connection(c->arg, false, why);
 }
 
-void
-driver_conn_ready(struct driver_conn *c, const char *detail)
+static void
+driver_conn_report_up(struct driver_conn *c)
 {
-	c->state = DRIVER_CONN_READY;
-	if (detail != NULL)
-		log_info("%s: connected to %s (%s)", c->ops->name, c->socket_path, detail);
-	else
-		log_info("%s: connected to %s", c->ops->name, c->socket_path);
 	c->reported = true;
 	c->reported_up = true;
 	c->reported_why[0] = '\0';
 	if (c->cb->connection != NULL)
 		c->cb->connection(c->arg, true, "connected");
+}
+
+static uint32_t
+driver_conn_proving_ms(const struct driver_conn *c)
+{
+	return c->reconnect_max_ms < DRIVER_CONN_PROVEN_MAX_MS ? c->reconnect_max_ms :
+		DRIVER_CONN_PROVEN_MAX_MS;
+}
+
+void
+driver_conn_ready(struct driver_conn *c, const char *detail)
+{
+	c->state = DRIVER_CONN_READY;
+	ev_timer_set(&c->proven_timer, driver_conn_proving_ms(c) / 1000.0, 0.);
+	ev_timer_start(c->loop, &c->proven_timer);
+	if (c->probation) {
+		/* The last session dropped before proving itself: saying
+		 * "connected" for each of a reconnect loop's sessions is noise. */
+		log_debug("%s: connected to %s again; reported once up for %u ms", c->ops->name,
+			  c->socket_path, driver_conn_proving_ms(c));
+		return;
+	}
+	if (detail != NULL)
+		log_info("%s: connected to %s (%s)", c->ops->name, c->socket_path, detail);
+	else
+		log_info("%s: connected to %s", c->ops->name, c->socket_path);
+	driver_conn_report_up(c);
+}
+
+/* Up for the proving time with a command answered: the session counts as
+ * good, so the next failure reconnects after the minimum delay again. */
+static void
+driver_conn_prove(struct driver_conn *c)
+{
+	if (c->proven || !c->session_ok || !c->up_long)
+		return;
+	c->proven = true;
+	c->backoff_ms = c->reconnect_min_ms;
+	if (c->probation) {
+		log_info("%s: connected to %s, up for %u ms after %u failed attempts",
+			 c->ops->name, c->socket_path, driver_conn_proving_ms(c), c->failures);
+		c->probation = false;
+		driver_conn_report_up(c);
+	}
+	c->failures = 0;
+}
+
+/* Called amid the driver's reply handling: a report (and whatever the
+ * connection callback does) must wait for the loop, so the proof goes
+ * through the timer. */
+void
+driver_conn_ok(struct driver_conn *c)
+{
+	c->session_ok = true;
+	if (c->up_long && !c->proven && !ev_is_active(&c->proven_timer)) {
+		ev_timer_set(&c->proven_timer, 0., 0.);
+		ev_timer_start(c->loop, &c->proven_timer);
+	}
+}
+
+static void
+driver_conn_proven_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver_conn *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	c->up_long = true;
+	driver_conn_prove(c);
 }
 
 /* ---- reasons ---- */
@@ -71,6 +136,10 @@ driver_conn_connect_reason(int err, char *buf, size_t size)
 	case EACCES:
 	case EPERM:
 		return "permission-denied";
+	case EAGAIN:
+		/* A Unix socket's listen backlog is full: the router is not
+		 * accepting.  Not "in progress": the socket never connects. */
+		return "backlog-full";
 	default:
 		snprintf(buf, size, "connect-failed: %s", strerror(err));
 		return buf;
@@ -133,7 +202,7 @@ driver_conn_connect(struct driver_conn *c)
 		driver_conn_connected(c);
 		return;
 	}
-	if (errno == EINPROGRESS || (errno == EAGAIN && c->ops->eagain_in_progress)) {
+	if (errno == EINPROGRESS) {
 		c->state = DRIVER_CONN_CONNECTING;
 		ev_io_start(c->loop, &c->wio);
 		driver_conn_start_timer(c);
@@ -145,22 +214,29 @@ driver_conn_connect(struct driver_conn *c)
 void
 driver_conn_drop(struct driver_conn *c, const char *why)
 {
+	bool was_ready = c->state == DRIVER_CONN_READY;
+
 	c->ops->dropped(c->d, why);
 	log_debug("%s: %s -> idle (%s)", c->ops->name, c->state == DRIVER_CONN_HANDSHAKE ?
 		  c->ops->handshake : driver_conn_state_names[c->state], why);
 	ev_io_stop(c->loop, &c->rio);
 	ev_io_stop(c->loop, &c->wio);
 	ev_timer_stop(c->loop, &c->command_timer);
+	ev_timer_stop(c->loop, &c->proven_timer);
+	ev_timer_stop(c->loop, &c->retry_timer);
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
 	c->state = DRIVER_CONN_IDLE;
 	c->serial++;
 	c->wlen = c->woff = 0;
-	/* A session that never got a command through counts as a failed attempt. */
-	if (c->session_ok)
-		c->backoff_ms = c->reconnect_min_ms;
-	c->session_ok = false;
+	/* A session that did not prove itself counts as a failed attempt: the
+	 * delay keeps growing (the minimum came back when it was proven). */
+	if (was_ready && !c->proven)
+		c->probation = true;
+	if (!c->proven)
+		c->failures++;
+	c->session_ok = c->up_long = c->proven = false;
 
 	ev_timer_stop(c->loop, &c->reconnect_timer);
 	ev_timer_set(&c->reconnect_timer, c->backoff_ms / 1000.0, 0.);
@@ -172,14 +248,61 @@ driver_conn_drop(struct driver_conn *c, const char *why)
 		c->backoff_ms = c->reconnect_min_ms;
 
 	driver_conn_report_down(c, why);
+	if (was_ready && c->ops->lost != NULL)
+		c->ops->lost(c->d);
 }
 
-void
-driver_conn_ok(struct driver_conn *c)
+/* ---- re-apply backoff ---- */
+
+bool
+driver_conn_retry_reset(struct driver_retry *r)
 {
-	if (!c->session_ok)
-		c->backoff_ms = c->reconnect_min_ms;
-	c->session_ok = true;
+	bool logged = r->logged;
+
+	r->next_ms = 0;
+	r->not_before = 0;
+	r->due = false;
+	r->logged = false;
+	return logged;
+}
+
+uint32_t
+driver_conn_retry_arm(struct driver_conn *c, struct driver_retry *r)
+{
+	uint32_t ms = r->next_ms;
+
+	r->not_before = ev_now(c->loop) + ms / 1000.0;
+	r->due = true;
+	r->next_ms = ms == 0 ? c->reconnect_min_ms :
+		ms > c->reconnect_max_ms / 2 ? c->reconnect_max_ms : ms * 2;
+	c->retry_armed_ms = ms;
+	return ms;
+}
+
+bool
+driver_conn_retry_waiting(struct driver_conn *c, const struct driver_retry *r)
+{
+	ev_tstamp left = r->not_before - ev_now(c->loop);
+
+	if (left <= 0)
+		return false;
+	if (!ev_is_active(&c->retry_timer) || ev_timer_remaining(c->loop, &c->retry_timer) > left) {
+		ev_timer_stop(c->loop, &c->retry_timer);
+		ev_timer_set(&c->retry_timer, left, 0.);
+		ev_timer_start(c->loop, &c->retry_timer);
+	}
+	return true;
+}
+
+static void
+driver_conn_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver_conn *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (c->ops->retry != NULL)
+		c->ops->retry(c->d);
 }
 
 /* ---- I/O ---- */
@@ -304,7 +427,10 @@ driver_conn_init(struct driver_conn *c, struct ev_loop *loop, const struct drive
 	ev_io_init(&c->wio, driver_conn_write_cb, -1, EV_WRITE);
 	ev_timer_init(&c->reconnect_timer, driver_conn_reconnect_cb, 0., 0.);
 	ev_timer_init(&c->command_timer, driver_conn_timeout_cb, 0., 0.);
+	ev_timer_init(&c->proven_timer, driver_conn_proven_cb, 0., 0.);
+	ev_timer_init(&c->retry_timer, driver_conn_retry_cb, 0., 0.);
 	c->rio.data = c->wio.data = c->reconnect_timer.data = c->command_timer.data = c;
+	c->proven_timer.data = c->retry_timer.data = c;
 	/* Connect from the loop, so no hook runs before the driver's create returns. */
 	ev_timer_start(loop, &c->reconnect_timer);
 }
@@ -318,6 +444,8 @@ driver_conn_free(struct driver_conn *c)
 	ev_io_stop(c->loop, &c->wio);
 	ev_timer_stop(c->loop, &c->reconnect_timer);
 	ev_timer_stop(c->loop, &c->command_timer);
+	ev_timer_stop(c->loop, &c->proven_timer);
+	ev_timer_stop(c->loop, &c->retry_timer);
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;

@@ -66,6 +66,9 @@ struct frr_prefix {
 	enum route_state applied;	/* last applied on this connection */
 	ev_tstamp applied_at;		/* ... when bgpd accepted it */
 	bool apply_pending;
+	struct driver_retry retry;	/* re-applies after read-backs that disagree */
+	bool sent;			/* a command for the current wish has gone out */
+	char accepted[FRR_PREFIX_MAX + DRIVER_FRR_NAME_MAX + 32];	/* `network` line bgpd took */
 	/* read-back scratch */
 	bool seen;
 	enum route_state seen_state;
@@ -122,6 +125,7 @@ struct driver {
 	size_t fail_command;
 	char fail_text[FRR_REASON_MAX];
 	bool readback_pending;
+	bool readback_first;		/* a new session: read back before any change */
 };
 
 static void driver_frr_pump(struct driver *d);
@@ -336,8 +340,22 @@ driver_frr_dropped(struct driver *d, const char *why)
 	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
 		d->prefixes[i].applied = ROUTE_UNKNOWN;
+		driver_conn_retry_reset(&d->prefixes[i].retry);
 	}
 	frr_vty_reset(&d->parser);
+}
+
+/* The router is out of sight: what it has is unknown until it is read back
+ * (our own view, p->actual, stays: the next read-back tells drift by it). */
+static void
+driver_frr_lost(struct driver *d)
+{
+	unsigned gen = d->generation;
+	size_t i;
+
+	for (i = 0; i < d->n_prefixes && gen == d->generation; i++)
+		if (d->cb.actual != NULL)
+			d->cb.actual(d->arg, i, ROUTE_UNKNOWN);
 }
 
 static void
@@ -393,7 +411,25 @@ driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
 	driver_frr_send(d, FRR_OP_APPLY, (size_t)n, DRIVER_FRR_APPLY_COMMANDS);
 }
 
-/* Sends the next batch if nothing is in flight: read-back first, then changes. */
+/* Sends the read-back if one is pending; true when it went out (or the
+ * connection went away meanwhile). */
+static bool
+driver_frr_pump_readback(struct driver *d)
+{
+	if (!d->readback_pending)
+		return false;
+	d->readback_pending = false;
+	d->readback_first = false;
+	driver_frr_send_readback(d);
+	return d->inflight != FRR_OP_NONE || d->conn.state != DRIVER_CONN_READY;
+}
+
+/*
+ * Sends the next batch if nothing is in flight: the read-back of a new
+ * session first, then changes, then a periodic read-back.  Changes go
+ * before the periodic read-back: a bgpd slower to answer it than
+ * readback-interval-ms would otherwise never get the re-assert.
+ */
 static void
 driver_frr_pump(struct driver *d)
 {
@@ -401,24 +437,23 @@ driver_frr_pump(struct driver *d)
 
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != FRR_OP_NONE)
 		return;
-	if (d->readback_pending) {
-		d->readback_pending = false;
-		driver_frr_send_readback(d);
-		if (d->inflight != FRR_OP_NONE || d->conn.state != DRIVER_CONN_READY)
-			return;
-	}
+	if (d->readback_first && driver_frr_pump_readback(d))
+		return;
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct frr_prefix *p = &d->prefixes[i];
 		enum route_state want = driver_frr_effective(d, p->desired);
 
-		if (!p->apply_pending)
+		if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
 			continue;
 		p->apply_pending = false;
 		if (want == ROUTE_UNKNOWN || want == p->actual || !p->valid)
 			continue;
+		p->sent = true;
+		p->retry.due = false;
 		driver_frr_send_apply(d, i, want);
 		return;
 	}
+	driver_frr_pump_readback(d);
 }
 
 /* ---- replies ---- */
@@ -518,6 +553,36 @@ driver_frr_unsettled(struct driver *d, const struct frr_prefix *p)
 	return true;
 }
 
+/*
+ * A read-back disagrees with `want` and the prefix is re-applied: at once
+ * the first time, after the backoff when what bgpd accepted since the last
+ * agreeing read-back did not stick (`network P` taken, but no path: e.g.
+ * import-check with P not in the RIB).  Said once per episode.  True for
+ * such a repeat (not drift).
+ */
+static bool
+driver_frr_retry(struct driver *d, struct frr_prefix *p, enum route_state want)
+{
+	bool repeat = p->retry.next_ms != 0;
+	uint32_t ms;
+
+	/* Nothing sent for this wish yet: its first apply is no retry.  And
+	 * a re-apply armed but not sent yet must not be pushed further by a
+	 * read-back meanwhile. */
+	if (!p->sent)
+		return false;
+	if (p->retry.due)
+		return true;
+	ms = driver_conn_retry_arm(&d->conn, &p->retry);
+
+	if (!repeat || p->retry.logged || p->accepted[0] == '\0')
+		return repeat;
+	log_warnx("%s: bgpd accepted `%s` but it still reads back %s, want %s; retrying in %u ms",
+		  p->prefix, p->accepted, route_state_names[p->actual], route_state_names[want], ms);
+	p->retry.logged = true;
+	return true;
+}
+
 static void
 driver_frr_readback_done(struct driver *d)
 {
@@ -539,9 +604,14 @@ driver_frr_readback_done(struct driver *d)
 		p->actual = p->seen ? p->seen_state : ROUTE_UNKNOWN;
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN || p->actual == want) {
 			p->drift_logged = false;
+			if (p->actual != ROUTE_UNKNOWN && driver_conn_retry_reset(&p->retry))
+				log_info("%s: bgpd reads back %s now", p->prefix,
+					 route_state_names[p->actual]);
 			continue;
 		}
 		p->apply_pending = true;
+		if (driver_frr_retry(d, p, want))
+			continue;
 		/* Drift is bgpd moving away from what we had put there
 		 * (restart, reload, a hand): not a first apply, not a retry. */
 		if (p->drift_logged || !was_right)
@@ -597,6 +667,7 @@ driver_frr_apply_done(struct driver *d)
 		if (!p->fail_logged)
 			log_warnx("%s: bgpd refused `%s`: %s", p->prefix, cmd, why);
 		p->fail_logged = true;
+		p->accepted[0] = '\0';
 		/* Retried by the next periodic read-back only, so a refusing
 		 * bgpd is not hammered. */
 		return;
@@ -604,6 +675,10 @@ driver_frr_apply_done(struct driver *d)
 	if (p->fail_logged)
 		log_info("%s: bgpd accepted it again", p->prefix);
 	p->fail_logged = false;
+	cmd = d->conn.wbuf;	/* the `[no] network` line: the fourth command */
+	for (size_t i = 0; i < 3; i++)
+		cmd += strlen(cmd) + 1;
+	snprintf(p->accepted, sizeof(p->accepted), "%s", cmd);
 	p->actual = p->applied = d->inflight_state;
 	p->applied_at = ev_now(d->loop);
 	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
@@ -647,7 +722,7 @@ driver_frr_enable_reply(struct driver *d, const struct frr_vty_event *ev)
 		d->prefixes[i].drift_logged = false;
 	/* Read back before anything else, also before whatever the connection
 	 * callback asks for. */
-	d->readback_pending = true;
+	d->readback_pending = d->readback_first = true;
 	ev_timer_set(&d->readback_timer, d->readback_interval_ms / 1000.0,
 		     d->readback_interval_ms / 1000.0);
 	ev_timer_start(d->loop, &d->readback_timer);
@@ -710,10 +785,11 @@ static const struct driver_conn_ops driver_frr_conn_ops = {
 	.name = "frr",
 	.channel = "vty",
 	.handshake = "enable",
-	.eagain_in_progress = true,
 	.connected = driver_frr_connected,
 	.readable = driver_frr_readable,
 	.dropped = driver_frr_dropped,
+	.lost = driver_frr_lost,
+	.retry = driver_frr_pump,
 };
 
 /* ---- driver_ops ---- */
@@ -791,8 +867,11 @@ driver_frr_set_desired(struct driver *d, size_t index, enum route_state desired,
 		return;
 	}
 	p = &d->prefixes[index];
-	if (desired != p->desired)
+	if (desired != p->desired) {
 		p->drift_logged = false;
+		driver_conn_retry_reset(&p->retry);	/* a new wish is not a retry */
+		p->sent = false;
+	}
 	p->desired = desired;
 	if (desired == ROUTE_UNKNOWN)
 		return;
@@ -854,3 +933,15 @@ const struct driver_ops driver_frr_ops = {
 	.connected = driver_frr_is_connected,
 	.destroy = driver_frr_destroy,
 };
+
+uint32_t
+driver_frr_reconnect_delay_ms(const struct driver *d)
+{
+	return d->conn.armed_delay_ms;
+}
+
+uint32_t
+driver_frr_retry_delay_ms(const struct driver *d)
+{
+	return d->conn.retry_armed_ms;
+}

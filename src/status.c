@@ -574,6 +574,17 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 			status_printf(b, "} %d\n", d->prefixes[i].desired == (enum route_state)st);
 		}
 	}
+	status_family(b, "anycast_healthd_prefix_actual_state", "gauge",
+		      "What the router was last read back to have (unknown while its control "
+		      "connection is down): 1 for that state, 0 for the others.");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		for (st = 0; st < ROUTE_STATE__COUNT; st++) {
+			status_printf(b, "anycast_healthd_prefix_actual_state{");
+			status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+			status_label(b, "state", route_state_names[st], true);
+			status_printf(b, "} %d\n", d->prefixes[i].actual == (enum route_state)st);
+		}
+	}
 	status_family(b, "anycast_healthd_prefix_announced", "gauge",
 		      "1 when the prefix is meant to be announced (normally, degraded or draining).");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {

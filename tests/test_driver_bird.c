@@ -47,6 +47,8 @@ enum fake_mode {
 	FAKE_DENY,		/* 8007 to every command */
 	FAKE_CLOSE,		/* banner, then closes */
 	FAKE_OTHER_REPLY,	/* answers `show protocols` as if it were `enable anycast4` */
+	FAKE_ANSWER_CLOSE,	/* answers the first command, then closes */
+	FAKE_NO_ACK,		/* enable/disable: `0000` alone, nothing changes */
 };
 
 struct fake_proto {
@@ -71,6 +73,9 @@ struct fake {
 	double accept_at[64];
 	struct driver **driverp;	/* the driver under test, to read its backoff */
 	uint32_t delay_at[64];		/* reconnect delay it had armed, at each accept */
+	uint32_t retry_at[64];		/* re-apply delay it had armed, at each enable */
+	double enable_at[64];		/* when each enable came */
+	size_t n_enables;
 };
 
 static void
@@ -181,6 +186,15 @@ fake_command(struct fake *f, const char *cmd)
 	default:
 		break;
 	}
+	if (strncmp(cmd, "enable ", 7) == 0 && f->n_enables < 64 && f->driverp && *f->driverp)
+	{
+		f->enable_at[f->n_enables] = ev_time();
+		f->retry_at[f->n_enables++] = driver_bird_retry_delay_ms(*f->driverp);
+	}
+	if (f->mode == FAKE_NO_ACK && strncmp(cmd, "show ", 5) != 0) {
+		fake_write(f, "0000 \n");
+		return;
+	}
 	if (strcmp(cmd, "show protocols") == 0 && f->mode == FAKE_OTHER_REPLY) {
 		fake_write(f, "0011-anycast4: enabled\n0000 \n");
 	} else if (strcmp(cmd, "show protocols") == 0) {
@@ -198,6 +212,8 @@ fake_command(struct fake *f, const char *cmd)
 	} else {
 		fake_write(f, "9001 syntax error\n");
 	}
+	if (f->mode == FAKE_ANSWER_CLOSE)
+		fake_close_client(f);
 }
 
 static void
@@ -598,11 +614,13 @@ driver_bird_test_command_timeout(void **state)
 	assert_string_equal(fx->obs.whys[1], "timeout");
 	assert_false(driver_connected(&fx->h));
 	assert_true(driver_idle(&fx->h));
+	/* it had been up: what BIRD has is unknown from now on */
+	assert_int_equal(fx->obs.n_actual[0], 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
 	WAIT_UNTIL(fx, 2, fx->fake.accepts == 2);
 	/* BIRD answers again: back to normal */
 	fx->fake.mode = FAKE_NORMAL;
-	WAIT_UNTIL(fx, 3, fx->obs.n_actual[0] == 1);
-	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED);
 	assert_true(driver_connected(&fx->h));
 }
 
@@ -634,8 +652,7 @@ check_protocol_error(struct fixture *fx, enum fake_mode mode, const char *why)
 	assert_string_equal(fx->obs.whys[1], why);
 	WAIT_UNTIL(fx, 2, fx->fake.accepts == 2);
 	fx->fake.mode = FAKE_NORMAL;
-	WAIT_UNTIL(fx, 3, fx->obs.n_actual[0] == 1);
-	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED);
 }
 
 static void
@@ -680,9 +697,17 @@ driver_bird_test_server_close_backoff(void **state)
 		assert_true(gap[i] >= want[i] / 1000.0 - 0.002);
 	}
 
-	/* a working session resets the backoff */
+	/* the loop of one reason is one line */
+	assert_int_equal(stderr_count(&fx->err, "bird: lost the control connection"), 1);
+	assert_int_equal(stderr_count(&fx->err, "bird: connected to"), 1);
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_int_equal(fx->obs.n_down, 1);
+
+	/* a session that proves itself (up for reconnect_max_ms, a command
+	 * answered) is reported, and resets the backoff */
 	fx->fake.mode = FAKE_NORMAL;
-	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	WAIT_UNTIL(fx, 2, fx->obs.n_up == 2);
+	assert_int_equal(stderr_count(&fx->err, "ms after "), 1);
 	fx->fake.mode = FAKE_CLOSE;
 	i = fx->fake.accepts;
 	closed_at = ev_time();
@@ -690,6 +715,127 @@ driver_bird_test_server_close_backoff(void **state)
 	WAIT_UNTIL(fx, 2, fx->fake.accepts == i + 1);
 	assert_int_equal(fx->fake.delay_at[i], 20);
 	assert_true(fx->fake.accept_at[i] - closed_at >= 0.018);
+}
+
+static void
+driver_bird_test_answer_then_close(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint32_t want[] = { 20, 40, 80, 160, 160 };
+	int i;
+
+	/* one good answer per connection is not a working router: the delay
+	 * keeps growing, and the loop is said once */
+	fx->fake.mode = FAKE_ANSWER_CLOSE;
+	fx->fake.driverp = &fx->h.d;
+	fake_set(&fx->fake, "anycast4", "down");
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 3, fx->fake.accepts >= 7);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fx->fake.delay_at[i + 1], want[i]);
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_string_equal(fx->obs.whys[1], "eof");
+	assert_int_equal(stderr_count(&fx->err, "bird: connected to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "bird: lost the control connection to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "bird: cannot talk to"), 0);
+	/* it never got to the enable */
+	assert_int_equal(fake_count(&fx->fake, "enable"), 0);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+
+	/* a new reason is said again */
+	fake_stop(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 2);
+	assert_string_equal(fx->obs.whys[2], "connect-refused");
+	assert_int_equal(stderr_count(&fx->err, "bird: cannot talk to"), 1);
+}
+
+static void
+driver_bird_test_accepted_not_applied(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint32_t want[] = { 0, 0, 20, 40, 80, 160, 160 };
+	size_t i, shows;
+
+	/* `enable` answered `0000` with no `0011-anycast4: enabled`, and the
+	 * read-back still down: re-applied through the backoff, said once */
+	fx->fake.driverp = &fx->h.d;
+	start_normal(fx);
+	fx->fake.mode = FAKE_NO_ACK;
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 5, fx->fake.n_enables >= 7);
+	/* the first apply, its first retry at once, then 20, 40, 80 ms up to
+	 * reconnect_max_ms: armed, and really waited (a loaded machine waits
+	 * longer, never less) */
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(fx->fake.retry_at[i], want[i]);
+		if (i > 0)
+			assert_true(fx->fake.enable_at[i] - fx->fake.enable_at[i - 1] >=
+				    want[i] / 1000.0 - 0.002);
+	}
+	/* at the cap, 0.5 s holds at most 4 more (the loop without the
+	 * backoff sent thousands), one read-back each */
+	i = fx->fake.n_enables;
+	run_loop_for(fx->loop, 0.5);
+	assert_true(fx->fake.n_enables <= i + 4);
+	shows = fake_count(&fx->fake, "show protocols");
+	assert_true(shows <= fx->fake.n_enables + 2);
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD accepted `enable anycast4` but it "
+				      "still reads back withdrawn, want announced; retrying in 20 ms"), 1);
+	assert_int_equal(stderr_count(&fx->err, "BIRD accepted"), 1);
+	assert_int_equal(stderr_count(&fx->err, "refused"), 0);
+	assert_int_equal(fx->obs.n_drift, 0);
+	assert_int_equal(fx->obs.actual[0], ROUTE_WITHDRAWN);
+	assert_true(driver_connected(&fx->h));
+
+	/* BIRD does it again: announced, the backoff starts over */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_true(fake_is(&fx->fake, "anycast4", "up"));
+	assert_int_equal(stderr_count(&fx->err, "anycast4: announced in BIRD"), 1);
+}
+
+static void
+driver_bird_test_router_gone(void **state)
+{
+	struct fixture *fx = *state;
+	int n;
+
+	/* BIRD killed: its state is unknown, not what it last said */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	fake_stop(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
+	/* the failed reconnects do not report it again */
+	n = fx->obs.n_actual[0];
+	run_loop_for(fx->loop, 0.2);
+	assert_int_equal(fx->obs.n_actual[0], n);
+	/* back: read back, and announced again */
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_true(fake_is(&fx->fake, "anycast4", "up"));
+}
+
+static void
+driver_bird_test_backlog_full(void **state)
+{
+	struct fixture *fx = *state;
+	int lfd, cfd;
+
+	/* BIRD not accepting (listen backlog full): the same word as FRR */
+	full_unix_socket(fx->fake.path, &lfd, &cfd);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[0], "backlog-full");
+	assert_int_equal(stderr_count(&fx->err, "bird: cannot talk to"), 1);
+	assert_int_equal(stderr_count(&fx->err, ": backlog-full (retrying)"), 1);
+	close(cfd);
+	close(lfd);
 }
 
 static void
@@ -1344,6 +1490,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_overlong, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_access_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_server_close_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_answer_then_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_accepted_not_applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_router_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_backlog_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_socket_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_reconfigure, setup, teardown),

@@ -42,6 +42,8 @@ enum fake_mode {
 	FAKE_CLOSE_MID,		/* half a reply, then close */
 	FAKE_REFUSE_NETWORK,	/* `% [BGP] Unknown command: network ...`, status 2 */
 	FAKE_BAD_JSON,		/* show answers non-JSON with status 0 */
+	FAKE_IGNORE_NETWORK,	/* `network P` answered status 0, P never shows */
+	FAKE_ANSWER_CLOSE,	/* answers `enable` and one read-back, then closes */
 };
 
 struct fake_net {
@@ -68,20 +70,30 @@ struct fake {
 	const char *gshut_maps;	/* "|A|B|": route-maps that add GRACEFUL_SHUTDOWN */
 	double withdraw_lag;	/* bgpd's work queue: `no network` shows this late */
 	double reply_delay;	/* a slow bgpd: each command answered this late */
-	ev_timer delay_timer;
+	ev_timer reply_timer;
 	char log[MAX_LOG][200];
 	size_t n_log;
 	int accepts;
+	struct driver **driverp;	/* the driver under test, to read its backoff */
+	uint32_t retry_at[64];		/* re-apply delay it had armed, at each `network` */
+	uint32_t delay_at[64];		/* reconnect delay it had armed, at each accept */
+	int answered;			/* commands answered on this connection */
+	double show_delay;		/* hold read-back answers this long */
+	bool delayed;			/* a read-back answer is queued */
+	ev_timer delay_timer;
+	double network_at[64];		/* when each `network` came */
+	size_t n_networks;
 };
 
 static void
 fake_close_client(struct fake *f)
 {
+	ev_timer_stop(f->loop, &f->delay_timer);
 	if (f->cfd == -1)
 		return;
 	ev_io_stop(f->loop, &f->client_io);
 	ev_io_stop(f->loop, &f->write_io);
-	ev_timer_stop(f->loop, &f->delay_timer);
+	ev_timer_stop(f->loop, &f->reply_timer);
 	close(f->cfd);
 	f->cfd = -1;
 	f->in_len = 0;
@@ -248,6 +260,7 @@ fake_command(struct fake *f, const char *cmd)
 		fake_reply(f, "", 0);
 	} else if (sscanf(cmd, "show bgp %63s unicast %63s json", a, b) == 2) {
 		fake_show(f, b);
+		f->delayed = f->show_delay > 0;
 	} else if (!f->enabled) {
 		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
 		fake_reply(f, text, 2);
@@ -276,6 +289,13 @@ fake_command(struct fake *f, const char *cmd)
 		n->used = false;
 		n->ghost_until = ev_time() + f->withdraw_lag;
 		fake_reply(f, "", 0);
+	} else if (strncmp(cmd, "network ", 8) == 0 && f->mode == FAKE_IGNORE_NETWORK) {
+		if (f->n_networks < 64 && f->driverp != NULL && *f->driverp != NULL)
+		{
+			f->network_at[f->n_networks] = ev_time();
+			f->retry_at[f->n_networks++] = driver_frr_retry_delay_ms(*f->driverp);
+		}
+		fake_reply(f, "", 0);
 	} else if (strncmp(cmd, "network ", 8) == 0 && f->mode == FAKE_REFUSE_NETWORK) {
 		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
 		fake_reply(f, text, 2);
@@ -302,6 +322,11 @@ fake_next_command(struct fake *f)
 		return false;
 	used = (size_t)(nul + 1 - f->in);
 	fake_command(f, f->in);
+	/* enable and the read-back of both prefixes */
+	if (f->mode == FAKE_ANSWER_CLOSE && ++f->answered == 1 + N_PREFIXES) {
+		fake_write_cb(f->loop, &f->write_io, 0);
+		fake_close_client(f);
+	}
 	if (f->cfd == -1)
 		return false;
 	f->in_len -= used;
@@ -311,7 +336,7 @@ fake_next_command(struct fake *f)
 
 /* A slow bgpd: one command answered every reply_delay seconds. */
 static void
-fake_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+fake_reply_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct fake *f = w->data;
 
@@ -336,14 +361,31 @@ fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	f->in_len += (size_t)n;
 	if (f->reply_delay > 0) {
-		if (!ev_is_active(&f->delay_timer)) {
-			ev_timer_set(&f->delay_timer, f->reply_delay, 0.);
-			ev_timer_start(loop, &f->delay_timer);
+		if (!ev_is_active(&f->reply_timer)) {
+			ev_timer_set(&f->reply_timer, f->reply_delay, 0.);
+			ev_timer_start(loop, &f->reply_timer);
 		}
 		return;
 	}
 	while (fake_next_command(f))
 		;
+	if (f->delayed) {
+		/* a busy bgpd: the answer comes show_delay later */
+		f->delayed = false;
+		ev_io_stop(f->loop, &f->write_io);
+		ev_timer_set(&f->delay_timer, f->show_delay, 0.);
+		ev_timer_start(f->loop, &f->delay_timer);
+	}
+}
+
+static void
+fake_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fake *f = w->data;
+
+	(void)revents;
+	if (f->cfd != -1)
+		ev_io_start(loop, &f->write_io);
 }
 
 static void
@@ -358,11 +400,14 @@ fake_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	fake_close_client(f);
 	f->cfd = fd;
+	if (f->accepts < 64 && f->driverp != NULL && *f->driverp != NULL)
+		f->delay_at[f->accepts] = driver_frr_reconnect_delay_ms(*f->driverp);
 	f->accepts++;
+	f->answered = 0;
 	ev_io_init(&f->client_io, fake_client_cb, fd, EV_READ);
 	ev_io_init(&f->write_io, fake_write_cb, fd, EV_WRITE);
-	ev_timer_init(&f->delay_timer, fake_delay_cb, 0., 0.);
-	f->client_io.data = f->write_io.data = f->delay_timer.data = f;
+	ev_timer_init(&f->reply_timer, fake_reply_delay_cb, 0., 0.);
+	f->client_io.data = f->write_io.data = f->reply_timer.data = f;
 	ev_io_start(loop, &f->client_io);
 }
 
@@ -430,6 +475,8 @@ setup(void **state)
 
 	fx->fake.loop = fx->loop;
 	fx->fake.lfd = fx->fake.cfd = -1;
+	ev_timer_init(&fx->fake.delay_timer, fake_delay_cb, 0., 0.);
+	fx->fake.delay_timer.data = &fx->fake;
 	fx->fake.gshut_maps = "|ANYCAST-DRAIN|";
 	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bgpd.vty", fx->dir);
 	fx->cfg.router.control_socket = fx->fake.path;
@@ -895,6 +942,99 @@ driver_frr_test_refused(void **state)
 }
 
 static void
+driver_frr_test_accepted_not_shown(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint32_t want[] = { 0, 0, 20, 40, 80, 160 };
+	size_t i;
+
+	/* bgpd takes `network P` (import-check, P not in the RIB) but never
+	 * shows it: re-applied through the backoff, said once */
+	fx->cfg.router.readback_interval_ms = 20;
+	fx->fake.driverp = &fx->h.d;
+	start_normal(fx);
+	fx->fake.mode = FAKE_IGNORE_NETWORK;
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 10, fx->fake.n_networks >= 6);
+	/* armed, and really waited: bgpd's settle time plus the backoff (a
+	 * loaded machine waits longer, never less) */
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(fx->fake.retry_at[i], want[i]);
+		if (i > 0)
+			assert_true(fx->fake.network_at[i] - fx->fake.network_at[i - 1] >=
+				    0.5 + want[i] / 1000.0 - 0.002);
+	}
+	/* the first disagreement could be a hand: drift, once; then what it is */
+	assert_int_equal(fx->obs.n_drift, 1);
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd accepted `network 192.0.2.1/32` "
+				      "but it still reads back withdrawn, want announced; "
+				      "retrying in 20 ms"), 1);
+	assert_int_equal(stderr_count(&fx->err, "bgpd accepted"), 1);
+	assert_int_equal(stderr_count(&fx->err, "refused"), 0);
+
+	/* bgpd shows it again: the episode ends, said once */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fake_find(&fx->fake, "192.0.2.1/32") != NULL);
+	WAIT_UNTIL(fx, 3, stderr_count(&fx->err, "192.0.2.1/32: bgpd reads back announced now") == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+}
+
+static void
+driver_frr_test_slow_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* bgpd answers a read-back slower than readback-interval-ms: the
+	 * next read-back is always due, yet the re-assert goes out */
+	fx->cfg.router.readback_interval_ms = 20;
+	start_normal(fx);
+	fx->fake.show_delay = 0.06;
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 1);
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;	/* by hand */
+	WAIT_UNTIL(fx, 3, fx->obs.n_drift == 1);
+	WAIT_UNTIL(fx, 3, fake_count(&fx->fake, "network 192.0.2.1/32") == 2);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+}
+
+static void
+driver_frr_test_router_gone(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* bgpd killed: its state is unknown, not what it last said */
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_stop(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+	assert_int_equal(fx->obs.actual[1], ROUTE_UNKNOWN);
+	/* back (it kept the network): read back announced */
+	fake_listen(&fx->fake);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.actual[1], ROUTE_WITHDRAWN);
+}
+
+static void
+driver_frr_test_backlog_full(void **state)
+{
+	struct fixture *fx = *state;
+	int lfd, cfd;
+
+	/* bgpd not accepting (listen backlog full): the same word as BIRD */
+	full_unix_socket(fx->fake.path, &lfd, &cfd);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down == 1);
+	assert_string_equal(fx->obs.whys[0], "backlog-full");
+	assert_int_equal(fx->obs.n_up, 0);
+	assert_int_equal(stderr_count(&fx->err, "frr: cannot talk to"), 1);
+	assert_int_equal(stderr_count(&fx->err, ": backlog-full (retrying)"), 1);
+	close(cfd);
+	close(lfd);
+}
+
+static void
 driver_frr_test_withdraw_absent(void **state)
 {
 	struct fixture *fx = *state;
@@ -922,8 +1062,7 @@ check_error(struct fixture *fx, enum fake_mode mode, const char *why)
 	assert_int_equal(stderr_count(&fx->err, why), 1);
 	WAIT_UNTIL(fx, 2, fx->fake.accepts >= 2);
 	fx->fake.mode = FAKE_NORMAL;
-	WAIT_UNTIL(fx, 3, fx->obs.n_actual[1] >= 1);
-	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED);
 	assert_true(driver_connected(&fx->h));
 }
 
@@ -1010,6 +1149,16 @@ driver_frr_test_restart_reasserts(void **state)
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_int_equal(fx->obs.actual[1], ROUTE_DEGRADED);
 	assert_int_equal(fx->obs.n_drift, 2);
+
+	/* again, right after the repair, before any read-back confirmed it:
+	 * a new bgpd, so drift again, not a retry of what the last one took */
+	fake_close_client(&fx->fake);
+	for (i = 0; i < 4; i++)
+		fx->fake.nets[i].used = false;
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "network 192.0.2.1/32") == 3 &&
+		   driver_idle(&fx->h));
+	assert_int_equal(fx->obs.n_drift, 4);
+	assert_int_equal(stderr_count(&fx->err, "bgpd accepted"), 0);
 }
 
 static void
@@ -1051,6 +1200,37 @@ driver_frr_test_backoff(void **state)
 	run_loop_for(fx->loop, 0.6);
 	assert_true(fx->fake.accepts >= 4 && fx->fake.accepts <= 8);
 	assert_int_equal(fx->obs.n_down, 1);
+}
+
+static void
+driver_frr_test_answer_then_close(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint32_t want[] = { 20, 40, 80, 160, 160 };
+	int i;
+
+	/* a bgpd that answers one read-back per connection, then closes: the
+	 * delay keeps growing, and the loop is said once */
+	fx->fake.mode = FAKE_ANSWER_CLOSE;
+	fx->fake.driverp = &fx->h.d;
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 3, fx->fake.accepts >= 7);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fx->fake.delay_at[i + 1], want[i]);
+	assert_int_equal(fx->obs.n_up, 1);
+	assert_int_equal(fx->obs.n_down, 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: connected to"), 1);
+	assert_int_equal(stderr_count(&fx->err, "frr: lost the vty connection to"), 1);
+	assert_int_equal(fake_count(&fx->fake, "end"), 0);
+	assert_int_equal(fx->obs.actual[0], ROUTE_UNKNOWN);
+
+	/* bgpd works again: applied, and once up for reconnect_max_ms, said */
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 3, fx->obs.n_up == 2);
+	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
+	assert_int_equal(stderr_count(&fx->err, "ms after "), 1);
 }
 
 static void
@@ -1136,6 +1316,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_settle, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_slow_bgpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_accepted_not_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_slow_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_router_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_backlog_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_withdraw_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_bad_trailer, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_huge, setup, teardown),
@@ -1147,6 +1331,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_restart_reasserts, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_socket_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_answer_then_close, setup, teardown),
 		cmocka_unit_test(driver_frr_test_text),
 		cmocka_unit_test_setup_teardown(driver_frr_test_bad_prefix, setup, teardown),
 	};

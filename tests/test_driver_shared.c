@@ -724,6 +724,21 @@ case_socket_missing(struct sx *sx)
 	assert_int_equal(sx->obs.n_drift, 0);
 }
 
+static void
+case_router_killed(struct sx *sx)
+{
+	/* killed: unknown at once, not the last read-back's announced */
+	open_and_read(sx);
+	announce(sx);
+	router_stop(sx);
+	WAIT_UNTIL(sx, 5, sx->obs.n_down == 1);
+	assert_int_equal(sx->obs.actual, ROUTE_UNKNOWN);
+	assert_false(driver_connected(&sx->h));
+	/* back: read back and re-asserted where it was lost (bgpd) */
+	sx->be->start(sx);
+	WAIT_APPLIED(sx, ROUTE_ANNOUNCED);
+}
+
 static const struct shared_case cases[] = {
 	{ "unknown_changes_nothing", case_unknown },
 	{ "announce", case_announce },
@@ -733,6 +748,7 @@ static const struct shared_case cases[] = {
 	{ "degraded", case_degraded },
 	{ "drain", case_drain },
 	{ "socket_missing", case_socket_missing },
+	{ "router_killed", case_router_killed },
 };
 #define N_CASES	(sizeof(cases) / sizeof(cases[0]))
 

@@ -519,6 +519,7 @@ status_test_json_router_down(void **state)
 	(void)state;
 	f->d.router_up = false;
 	snprintf(f->d.router_why, sizeof(f->d.router_why), "connect-refused");
+	f->prefixes[0].actual = ROUTE_UNKNOWN;	/* what the driver reports then */
 	f->probe_control.last_time = 0;
 	f->probe_process.last_time = 0;
 	text = status_json(&f->d, T0 - 5);	/* clock stepped back: no negative uptime */
@@ -529,6 +530,10 @@ status_test_json_router_down(void **state)
 	free(text);
 	text = status_metrics(&f->d, T0);
 	assert_non_null(strstr(text, "\nanycast_healthd_router_up 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_prefix_actual_state{prefix=\"192.0.2.1/32\","
+				     "state=\"unknown\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_prefix_actual_state{prefix=\"192.0.2.1/32\","
+				     "state=\"announced\"} 0\n"));
 	free(text);
 	fixture_free(f);
 }

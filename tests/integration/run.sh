@@ -76,6 +76,18 @@ ROUTER_RECORD_BIRD="state file"
 ROUTER_RECORD_FRR="bgpd running config"
 record_name() { local v=ROUTER_RECORD_${LAB_ROUTER^^}; echo "${!v}"; }
 
+# status_actual: the prefix's actual state in `anycast-healthctl status
+# --json` on the admin socket ("" when the CLI fails).
+status_actual()
+{
+	ip netns exec "$NS_GW" timeout 10 "$top_builddir/anycast-healthctl" \
+	    --socket "$LAB/gw/admin.sock" status --json 2>/dev/null |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["prefixes"][0]["actual"])' 2>/dev/null
+}
+# actual_is WANT MS: status says WANT within MS.
+actual_now() { [ "$(status_actual)" = "$1" ]; }
+actual_is() { wait_until "$2" actual_now "$1"; }
+
 # The daemon's drift line: BIRD "anycast4: BIRD has X, want Y:
 # re-asserting", FRR "192.0.2.1/32: bgpd has it X, want Y: re-asserting".
 DRIFT_RE='(BIRD has|bgpd has it) [a-z]+, want [a-z]+: re-asserting'
@@ -244,9 +256,14 @@ run_router()
 	else
 		not_ok "$T 4 gateway $T killed while healthy: prefix left the upstream" "$LAB_ERR"
 	fi
+	# The router is gone: status must not claim what it last read back.
+	check "$T 4 ... status --json says actual unknown while $T is down" \
+	    "actual '$(status_actual)'" actual_is unknown 5000
 	gw_router_start
 	check "$T 4 gateway $T restarted while healthy: prefix back at the upstream" \
 	    "not present within 20 s" wait_for_upstream present 20000
+	check "$T 4 ... status --json says actual announced again" \
+	    "actual '$(status_actual)'" actual_is announced 10000
 	check "$T 4 ... daemon reconnected to the new $T" "no 'router: connected'" \
 	    wait_for_log 'router: connected' 8000 "$MARK"
 	check "$T 4 ... daemon still running" "exited" daemon_running

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,27 @@ stale_unix_socket(const char *path)
 	unix_address(&sun, path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+}
+
+void
+full_unix_socket(const char *path, int *lfd, int *cfd)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	unlink(path);
+	unix_address(&sun, path);
+	*lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*lfd >= 0);
+	assert_int_equal(bind(*lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(*lfd, 0), 0);
+	/* backlog 0 still queues one: that one fills it */
+	*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(*cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), -1);
+	assert_int_equal(errno, EAGAIN);
 	close(fd);
 }
 

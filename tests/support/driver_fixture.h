@@ -89,6 +89,10 @@ int serve_unix(struct ev_loop *loop, ev_io *accept_io, const char *path,
 void stop_serving(struct ev_loop *loop, ev_io *accept_io, int *lfd);
 /* A socket file at path that nobody listens on: connect() is refused. */
 void stale_unix_socket(const char *path);
+/* A listener at path whose backlog is full (nobody accepts, one client
+ * waits in it): a non-blocking connect() fails with EAGAIN.  The listener
+ * into *lfd, the waiting client into *cfd. */
+void full_unix_socket(const char *path, int *lfd, int *cfd);
 
 /* Start `file` with argv in a child whose stdout and stderr are appended
  * to `out`; its pid. */
