@@ -42,6 +42,9 @@
  * ~50 ms after the command succeeded: a read-back that soon after an apply
  * may still show the old path.  It is only believed once this has passed. */
 #define FRR_SETTLE_S		0.5
+/* ... and is asked again this often meanwhile: an apply is confirmed by the
+ * first read-back that shows it, as soon as bgpd has carried it out. */
+#define FRR_CONFIRM_STEP_S	0.05
 
 enum frr_op {
 	FRR_OP_NONE,
@@ -547,7 +550,8 @@ driver_frr_unsettled(struct driver *d, const struct frr_prefix *p)
 	if (!p->seen || p->applied == ROUTE_UNKNOWN || p->seen_state == p->applied || left <= 0)
 		return false;
 	if (!ev_is_active(&d->settle_timer)) {
-		ev_timer_set(&d->settle_timer, left, 0.);
+		ev_timer_set(&d->settle_timer, left < FRR_CONFIRM_STEP_S ? left : FRR_CONFIRM_STEP_S,
+			     0.);
 		ev_timer_start(d->loop, &d->settle_timer);
 	}
 	return true;
@@ -682,6 +686,11 @@ driver_frr_apply_done(struct driver *d)
 	p->actual = p->applied = d->inflight_state;
 	p->applied_at = ev_now(d->loop);
 	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
+	/* bgpd's status 0 is not its word that it shows it (import-check):
+	 * read back at once.  The read-back that shows it confirms the apply
+	 * (and ends any retry episode), so a change after it is drift, also
+	 * one made long before the next periodic read-back. */
+	d->readback_pending = true;
 	if (d->cb.actual != NULL)
 		d->cb.actual(d->arg, d->inflight_index, p->actual);
 }

@@ -436,6 +436,19 @@ fake_count(const struct fake *f, const char *cmd)
 	return n;
 }
 
+/* The last command of the last apply batch (the one before `end`; the
+ * read-back that confirms it may follow). */
+static const char *
+fake_network_cmd(const struct fake *f)
+{
+	size_t i;
+
+	for (i = f->n_log; i >= 2; i--)
+		if (strcmp(f->log[i - 1], "end") == 0)
+			return f->log[i - 2];
+	return "";
+}
+
 /* ---- fixture ---- */
 
 struct fixture {
@@ -566,32 +579,34 @@ driver_frr_test_apply(void **state)
 	base = fx->fake.n_log;
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
 	assert_false(driver_idle(&fx->h));
-	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
-	assert_true(driver_idle(&fx->h));
-	assert_int_equal(fx->fake.n_log, base + 5);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	/* the batch, then the read-back that confirms it */
+	assert_int_equal(fx->fake.n_log, base + 7);
 	assert_string_equal(fx->fake.log[base + 0], "configure terminal");
 	assert_string_equal(fx->fake.log[base + 1], "router bgp 65001");
 	assert_string_equal(fx->fake.log[base + 2], "address-family ipv4 unicast");
 	assert_string_equal(fx->fake.log[base + 3], "network 192.0.2.1/32");
 	assert_string_equal(fx->fake.log[base + 4], "end");
+	assert_string_equal(fx->fake.log[base + 5], "show bgp ipv4 unicast 192.0.2.1/32 json");
+	assert_string_equal(fx->fake.log[base + 6], "show bgp ipv6 unicast 2001:db8::1/128 json");
 	assert_non_null(fake_find(&fx->fake, "192.0.2.1/32"));
 	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: announced in bgpd"), 1);
 
 	/* degraded: the same statement with the route-map */
 	driver_set_desired(&fx->h, 1, ROUTE_DEGRADED, "capacity DEGRADED");
-	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED);
-	assert_string_equal(fx->fake.log[base + 7], "address-family ipv6 unicast");
-	assert_string_equal(fx->fake.log[base + 8],
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_DEGRADED && driver_idle(&fx->h));
+	assert_string_equal(fx->fake.log[base + 9], "address-family ipv6 unicast");
+	assert_string_equal(fx->fake.log[base + 10],
 			    "network 2001:db8::1/128 route-map ANYCAST-DEGRADED");
 	/* back to normal replaces it */
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
-	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_ANNOUNCED);
-	assert_string_equal(fx->fake.log[fx->fake.n_log - 2], "network 2001:db8::1/128");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "network 2001:db8::1/128");
 
 	/* withdraw */
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
-	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN);
-	assert_string_equal(fx->fake.log[fx->fake.n_log - 2], "no network 192.0.2.1/32");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_network_cmd(&fx->fake), "no network 192.0.2.1/32");
 	assert_null(fake_find(&fx->fake, "192.0.2.1/32"));
 	/* the same again: nothing sent */
 	base = fx->fake.n_log;
@@ -666,12 +681,6 @@ driver_frr_test_drift(void **state)
 	assert_int_equal(fx->obs.n_drift, 1);
 }
 
-/* The last command of the last apply batch (the one before `end`). */
-static const char *
-fake_network_cmd(const struct fake *f)
-{
-	return f->n_log >= 2 ? f->log[f->n_log - 2] : "";
-}
 
 static void
 driver_frr_test_drain(void **state)
@@ -977,6 +986,34 @@ driver_frr_test_accepted_not_shown(void **state)
 	WAIT_UNTIL(fx, 3, fake_find(&fx->fake, "192.0.2.1/32") != NULL);
 	WAIT_UNTIL(fx, 3, stderr_count(&fx->err, "192.0.2.1/32: bgpd reads back announced now") == 1);
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+}
+
+static void
+driver_frr_test_hand_after_repair(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* A hand `no network` right after a repair, long before the next
+	 * periodic read-back: the read-back that follows the repair confirmed
+	 * it, so this is drift again (counted, re-asserted at once), not bgpd
+	 * failing to show what it accepted. */
+	fx->cfg.router.readback_interval_ms = 1000;
+	fx->fake.driverp = &fx->h.d;
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;	/* by hand */
+	WAIT_UNTIL(fx, 5, fake_count(&fx->fake, "network 192.0.2.1/32") == 2 &&
+		   driver_idle(&fx->h));
+	assert_int_equal(fx->obs.n_drift, 1);
+	fake_find(&fx->fake, "192.0.2.1/32")->used = false;	/* by hand, again */
+	WAIT_UNTIL(fx, 5, fake_count(&fx->fake, "network 192.0.2.1/32") == 3);
+	assert_int_equal(fx->obs.n_drift, 2);
+	assert_int_equal(fx->obs.drift_found, ROUTE_WITHDRAWN);
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd has it withdrawn, want announced: "
+				      "re-asserting"), 2);
+	assert_int_equal(stderr_count(&fx->err, "bgpd accepted"), 0);
+	assert_int_equal(fx->fake.retry_at[2], 0);	/* at once, no backoff */
 }
 
 static void
@@ -1317,6 +1354,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_slow_bgpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_accepted_not_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_hand_after_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_slow_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_router_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_backlog_full, setup, teardown),

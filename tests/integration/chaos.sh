@@ -261,9 +261,6 @@ observe()
 	printf '%s %s %s\n' "$rc" "$up" "${json//$'\n'/ }" >&"${SUMMARY[1]}"
 	read -r -t 30 SEEN <&"${SUMMARY[0]}"
 	read -r -t 30 C_DRIFT C_RELOADS C_REFUSED C_TRANS C_UPTIME_MS <&"${SUMMARY[0]}"
-	# when the daemon last counted a drift repair (known_defect)
-	[ "$C_DRIFT" -gt "${PREV_DRIFT:-0}" ] && LAST_DRIFT_US=$(now_us)
-	PREV_DRIFT=$C_DRIFT
 }
 
 # Evidence that a step really happened, for steps after which the model's
@@ -336,16 +333,6 @@ known_defect()
 			KNOWN="[known defect, issue 8: status keeps the last read-back actual while the router is unreachable]"
 		;;
 	esac
-	# shellcheck disable=SC2053
-	# Found by this test (CHAOS_SEED=51 CHAOS_STEPS=2 ROUTERS=frr): a hand
-	# edit within a read-back interval (2 s) of FRR's last drift repair is
-	# corrected but neither counted nor logged as drift (BIRD counts it:
-	# CHAOS_SEED=4 CHAOS_STEPS=2 ROUTERS=bird).
-	if [ -z "$KNOWN" ] && [ "$LAB_ROUTER" = frr ] && [[ "$SEEN" == $EXPECT ]] &&
-	    [ "$EV_MISSING" = " drift_repairs $C_DRIFT < $EV_DRIFT;" ] &&
-	    [ $((STEP_T0 - ${LAST_DRIFT_US:-0})) -lt 4000000 ]; then
-		KNOWN="[defect found by chaos.sh: FRR corrects a change made within 2 s of its last drift repair without counting it as drift; BIRD counts it]"
-	fi
 }
 
 # converge NAME: poll until the observed line matches the model and the
