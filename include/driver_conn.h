@@ -57,6 +57,7 @@ struct driver_conn_ops {
 	const char *name;		/* "bird": log line prefix */
 	const char *channel;		/* "control": "lost the control connection" */
 	const char *handshake;		/* HANDSHAKE's name in debug lines */
+	const char *speaker;		/* "BIRD", "bgpd": who took a command, in log lines */
 	/* Connected (HANDSHAKE, command timer running); may be NULL. */
 	void (*connected)(struct driver *d);
 	/* Bytes read; the driver may drop() from it. */
@@ -140,6 +141,20 @@ void driver_conn_drop(struct driver_conn *c, const char *why);
 /* A read-back agreed: the next disagreement re-applies at once.  True when
  * the episode had been logged (the driver may say it is over). */
 bool driver_conn_retry_reset(struct driver_retry *r);
+/* A read-back of prefix `name` agreed on `actual`: driver_conn_retry_reset(),
+ * and the end of a logged episode said ("NAME: BIRD reads back announced now"). */
+void driver_conn_retry_agreed(struct driver_conn *c, struct driver_retry *r, const char *name,
+			      enum route_state actual);
+/*
+ * A read-back of prefix `name` disagrees with `want` and it is re-applied:
+ * at once the first time, after the backoff when what the router took since
+ * the last agreeing read-back (`accepted`, "" for nothing) did not stick.
+ * Said once per episode.  `sent`: something was sent for this wish (its first
+ * apply is no retry).  True for such a repeat (not drift).
+ */
+bool driver_conn_retry_check(struct driver_conn *c, struct driver_retry *r, bool sent,
+			     const char *name, const char *accepted,
+			     enum route_state actual, enum route_state want);
 /* A read-back disagreed and `r`'s prefix is re-applied: no sooner than the
  * returned delay (ms), which grows for the next time. */
 uint32_t driver_conn_retry_arm(struct driver_conn *c, struct driver_retry *r);

@@ -766,37 +766,6 @@ driver_bird_log_drift(const struct bird_prefix *p, enum route_state want)
 			  route_state_names[p->actual], route_state_names[want]);
 }
 
-/*
- * A read-back disagrees with `want` and the prefix is re-applied: at once
- * the first time, after the backoff when what BIRD took since the last
- * agreeing read-back did not stick (a success code without BIRD's ack
- * line; an ack counts as agreeing).  Said once per episode.  True for such
- * a repeat (not drift).
- */
-static bool
-driver_bird_retry(struct driver *d, struct bird_prefix *p, enum route_state want)
-{
-	bool repeat = p->retry.next_ms != 0;
-	uint32_t ms;
-
-	/* Nothing sent for this wish yet: its first apply is no retry.  And
-	 * a re-apply armed but not sent yet must not be pushed further by a
-	 * read-back meanwhile. */
-	if (!p->sent)
-		return false;
-	if (p->retry.due)
-		return true;
-	ms = driver_conn_retry_arm(&d->conn, &p->retry);
-
-	if (!repeat || p->retry.logged || p->accepted[0] == '\0')
-		return repeat;
-	log_warnx("%s: BIRD accepted `%s` but it still reads back %s, want %s; retrying in %u ms",
-		  driver_bird_name(p), p->accepted, route_state_names[p->actual],
-		  route_state_names[want], ms);
-	p->retry.logged = true;
-	return true;
-}
-
 static void
 driver_bird_readback_done(struct driver *d)
 {
@@ -834,13 +803,15 @@ driver_bird_readback_done(struct driver *d)
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN ||
 		    driver_bird_matches(p, want)) {
 			p->drift_logged = false;
-			if (p->actual != ROUTE_UNKNOWN && driver_conn_retry_reset(&p->retry))
-				log_info("%s: BIRD reads back %s now", driver_bird_name(p),
-					 route_state_names[p->actual]);
+			if (p->actual != ROUTE_UNKNOWN)
+				driver_conn_retry_agreed(&d->conn, &p->retry, driver_bird_name(p),
+							 p->actual);
 			continue;
 		}
 		p->apply_pending = true;
-		if (driver_bird_retry(d, p, want))
+		/* an ack counts as agreeing: `accepted` is a bare success code */
+		if (driver_conn_retry_check(&d->conn, &p->retry, p->sent, driver_bird_name(p),
+					    p->accepted, p->actual, want))
 			continue;
 		/* Drift is BIRD moving away from what we had put there
 		 * (restart, configure, a hand): not a first apply, not a retry. */
@@ -1075,6 +1046,7 @@ static const struct driver_conn_ops driver_bird_conn_ops = {
 	.name = "bird",
 	.channel = "control",
 	.handshake = "banner",
+	.speaker = "BIRD",
 	.readable = driver_bird_readable,
 	.dropped = driver_bird_dropped,
 	.lost = driver_bird_lost,

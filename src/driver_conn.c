@@ -279,6 +279,38 @@ driver_conn_retry_arm(struct driver_conn *c, struct driver_retry *r)
 	return ms;
 }
 
+void
+driver_conn_retry_agreed(struct driver_conn *c, struct driver_retry *r, const char *name,
+			 enum route_state actual)
+{
+	if (driver_conn_retry_reset(r))
+		log_info("%s: %s reads back %s now", name, c->ops->speaker, route_state_names[actual]);
+}
+
+bool
+driver_conn_retry_check(struct driver_conn *c, struct driver_retry *r, bool sent,
+			const char *name, const char *accepted,
+			enum route_state actual, enum route_state want)
+{
+	bool repeat = r->next_ms != 0;
+	uint32_t ms;
+
+	/* A re-apply armed but not sent yet must not be pushed further by a
+	 * read-back meanwhile. */
+	if (!sent)
+		return false;
+	if (r->due)
+		return true;
+	ms = driver_conn_retry_arm(c, r);
+	if (!repeat || r->logged || accepted[0] == '\0')
+		return repeat;
+	log_warnx("%s: %s accepted `%s` but it still reads back %s, want %s; retrying in %u ms",
+		  name, c->ops->speaker, accepted, route_state_names[actual],
+		  route_state_names[want], ms);
+	r->logged = true;
+	return true;
+}
+
 bool
 driver_conn_retry_waiting(struct driver_conn *c, const struct driver_retry *r)
 {

@@ -557,36 +557,6 @@ driver_frr_unsettled(struct driver *d, const struct frr_prefix *p)
 	return true;
 }
 
-/*
- * A read-back disagrees with `want` and the prefix is re-applied: at once
- * the first time, after the backoff when what bgpd accepted since the last
- * agreeing read-back did not stick (`network P` taken, but no path: e.g.
- * import-check with P not in the RIB).  Said once per episode.  True for
- * such a repeat (not drift).
- */
-static bool
-driver_frr_retry(struct driver *d, struct frr_prefix *p, enum route_state want)
-{
-	bool repeat = p->retry.next_ms != 0;
-	uint32_t ms;
-
-	/* Nothing sent for this wish yet: its first apply is no retry.  And
-	 * a re-apply armed but not sent yet must not be pushed further by a
-	 * read-back meanwhile. */
-	if (!p->sent)
-		return false;
-	if (p->retry.due)
-		return true;
-	ms = driver_conn_retry_arm(&d->conn, &p->retry);
-
-	if (!repeat || p->retry.logged || p->accepted[0] == '\0')
-		return repeat;
-	log_warnx("%s: bgpd accepted `%s` but it still reads back %s, want %s; retrying in %u ms",
-		  p->prefix, p->accepted, route_state_names[p->actual], route_state_names[want], ms);
-	p->retry.logged = true;
-	return true;
-}
-
 static void
 driver_frr_readback_done(struct driver *d)
 {
@@ -608,13 +578,14 @@ driver_frr_readback_done(struct driver *d)
 		p->actual = p->seen ? p->seen_state : ROUTE_UNKNOWN;
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN || p->actual == want) {
 			p->drift_logged = false;
-			if (p->actual != ROUTE_UNKNOWN && driver_conn_retry_reset(&p->retry))
-				log_info("%s: bgpd reads back %s now", p->prefix,
-					 route_state_names[p->actual]);
+			if (p->actual != ROUTE_UNKNOWN)
+				driver_conn_retry_agreed(&d->conn, &p->retry, p->prefix, p->actual);
 			continue;
 		}
 		p->apply_pending = true;
-		if (driver_frr_retry(d, p, want))
+		/* `network P` taken but no path (import-check, P not in the RIB) */
+		if (driver_conn_retry_check(&d->conn, &p->retry, p->sent, p->prefix,
+					    p->accepted, p->actual, want))
 			continue;
 		/* Drift is bgpd moving away from what we had put there
 		 * (restart, reload, a hand): not a first apply, not a retry. */
@@ -794,6 +765,7 @@ static const struct driver_conn_ops driver_frr_conn_ops = {
 	.name = "frr",
 	.channel = "vty",
 	.handshake = "enable",
+	.speaker = "bgpd",
 	.connected = driver_frr_connected,
 	.readable = driver_frr_readable,
 	.dropped = driver_frr_dropped,
