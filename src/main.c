@@ -36,7 +36,10 @@ struct main_state {
  * daemon.  main() blocks these signals first thing; a signal sent meanwhile
  * stays pending.  The loop's ev_signal watchers take them over: with
  * signalfd libev keeps them blocked and reads the pending ones from the fd;
- * without it libev installs its handler, then unblocks them itself.  Every
+ * where signalfd() fails (seccomp, EMFILE) libev installs its handler and,
+ * because the loop has EVFLAG_NOSIGMASK, unblocks each signal it takes over
+ * (without that flag it would leave them blocked for good: no stop, no
+ * reload).  EVFLAG_NOENV keeps LIBEV_FLAGS from replacing those flags.  Every
  * other mode (-n, -p, --withdraw-all...) restores the mask it was given, so
  * a SIGTERM or ^C still ends them; exec'd children (the exec probe) reset
  * their mask in probe_exec.c.
@@ -242,7 +245,7 @@ main_run(const char *config_path)
 	if (cfg == NULL)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
-	ms.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
+	ms.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD | EVFLAG_NOSIGMASK | EVFLAG_NOENV);
 	if (ms.loop == NULL)
 		fatalx("cannot initialise the event loop");
 
