@@ -34,6 +34,14 @@ int file_write_atomic(const char *path, const char *content, mode_t mode, bool d
  */
 char *file_read_regular(const char *path, size_t max, size_t *lenp, mode_t *typep);
 
+/*
+ * The open under file_read_regular(), for readers that read their own way
+ * (the pidfile, pptpd.conf, /proc files): a read-only, non-blocking,
+ * close-on-exec descriptor of a regular file, or -1 with errno (ENODEV: not
+ * a regular file; *typep as above).
+ */
+int file_open_regular(const char *path, mode_t *typep);
+
 /* "a FIFO", "a directory", "a socket"...: what a file of that type is. */
 const char *file_type_name(mode_t type);
 

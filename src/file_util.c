@@ -142,7 +142,7 @@ file_type_name(mode_t type)
  * it only to name it in the error.
  */
 static int
-file_open_regular(const char *path, struct stat *st, mode_t *typep)
+file_open_stat(const char *path, struct stat *st, mode_t *typep)
 {
 	int fd, saved;
 
@@ -169,6 +169,16 @@ file_open_regular(const char *path, struct stat *st, mode_t *typep)
 		return -1;
 	}
 	return fd;
+}
+
+int
+file_open_regular(const char *path, mode_t *typep)
+{
+	struct stat st;
+
+	if (typep != NULL)
+		*typep = 0;
+	return file_open_stat(path, &st, typep);
 }
 
 /* Double *bufp, but to no more than max + 2: max + 1 bytes and the NUL. */
@@ -198,7 +208,7 @@ file_read_regular(const char *path, size_t max, size_t *lenp, mode_t *typep)
 
 	if (typep != NULL)
 		*typep = 0;
-	if ((fd = file_open_regular(path, &st, typep)) == -1)
+	if ((fd = file_open_stat(path, &st, typep)) == -1)
 		return NULL;
 	/* The size fails early and sizes the buffer; reading at most max + 1
 	 * bytes still bounds a file that grows meanwhile. */

@@ -54,6 +54,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "log.h"
 #include "probe.h"
 #include "capacity_parse.h"
@@ -158,7 +159,8 @@ probe_capacity_format(const struct probe_capacity_sample *s, char *buf, size_t s
 
 /* ---- reading /proc and /sys ---- */
 
-/* Read a small file into buf (NUL-terminated).  Returns bytes or -1 (errno). */
+/* Read a small regular file into buf (NUL-terminated).  Returns bytes or -1
+ * (errno; ENODEV: not a regular file). */
 static ssize_t
 probe_capacity_read(const char *path, char *buf, size_t size)
 {
@@ -166,7 +168,8 @@ probe_capacity_read(const char *path, char *buf, size_t size)
 	ssize_t n;
 	int fd, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* non-blocking, regular files only: a FIFO there must not hang the loop */
+	fd = file_open_regular(path, NULL);
 	if (fd < 0)
 		return -1;
 	while (off + 1 < size) {
@@ -213,8 +216,12 @@ probe_capacity_read_pidfile(const char *path, pid_t *pid, char *problem, size_t 
 	const char *why;
 	ssize_t n = probe_capacity_read(path, buf, sizeof(buf));
 
+	if (n < 0 && errno == ENOENT)
+		return "pidfile-missing";
+	if (n < 0 && errno == ENODEV)
+		snprintf(problem, size, "%s: not a regular file", path);
 	if (n < 0)
-		return errno == ENOENT ? "pidfile-missing" : "pidfile-unreadable";
+		return "pidfile-unreadable";
 	if (pidfile_parse(buf, (size_t)n, pid, &why) < 0) {
 		snprintf(problem, size, "%s: %s", path, why);
 		return "pidfile-invalid";
@@ -538,6 +545,8 @@ probe_capacity_max_sessions(const struct probe_capacity_config *c, uint64_t *max
 	n = probe_capacity_read(path, text, PROBE_CAPACITY_CONF_MAX + 2);
 	if (n < 0) {
 		reason = errno == ENOENT ? "pptpd-conf-missing" : "pptpd-conf-unreadable";
+		if (errno == ENODEV)
+			snprintf(problem, size, "%s: not a regular file", path);
 	} else if (n > PROBE_CAPACITY_CONF_MAX) {
 		snprintf(problem, size, "%s: larger than 256 KiB", path);
 		reason = "pptpd-conf-invalid";

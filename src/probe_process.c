@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "log.h"
 #include "pidfile.h"
 #include "probe.h"
@@ -69,9 +70,12 @@ probe_process_read_pidfile(struct probe_process *pp, const char *path, const cha
 	int fd;
 
 	pp->why = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* non-blocking, regular files only: a FIFO there must not hang the loop */
+	fd = file_open_regular(path, NULL);
 	if (fd < 0) {
 		*reason = errno == ENOENT ? "pidfile-missing" : "pidfile-unreadable";
+		if (errno == ENODEV)
+			pp->why = "not a regular file";
 		return 0;
 	}
 	n = read(fd, buf, sizeof(buf));

@@ -621,6 +621,38 @@ probe_capacity_test_pidfile_invalid(void **state)
 }
 
 static void
+probe_capacity_test_fifo_pidfile(void **state)
+{
+	struct t *t = *state;
+	char want[PATH_MAX + 256];
+
+	/* a FIFO where the pidfile should be: said, never waited on */
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "run/pptpd.pid")), 0);
+	assert_int_equal(mkfifo(tpath(t, "run/pptpd.pid"), 0600), 0);
+	probe_harness_run(&t->h);
+	snprintf(want, sizeof(want), "conntrack 100/262144; %s: not a regular file",
+		 tpath(t, "run/pptpd.pid"));
+	assert_report_detail(&t->h, PROBE_DOWN, "pidfile-unreadable", want);
+}
+
+static void
+probe_capacity_test_fifo_conf(void **state)
+{
+	struct t *t = *state;
+	char want[PATH_MAX + 256];
+
+	/* and where pptpd.conf should be */
+	fake_tree(t);
+	assert_int_equal(unlink(tpath(t, "etc/pptpd.conf")), 0);
+	assert_int_equal(mkfifo(tpath(t, "etc/pptpd.conf"), 0600), 0);
+	probe_harness_run(&t->h);
+	snprintf(want, sizeof(want), "conntrack 100/262144; %s: not a regular file",
+		 tpath(t, "etc/pptpd.conf"));
+	assert_report_detail(&t->h, PROBE_ERROR, "pptpd-conf-unreadable", want);
+}
+
+static void
 probe_capacity_test_process_gone(void **state)
 {
 	struct t *t = *state;
@@ -981,6 +1013,8 @@ main(void)
 		T(own_unresolved),
 		T(pidfile_missing),
 		T(pidfile_invalid),
+		T(fifo_pidfile),
+		T(fifo_conf),
 		T(process_gone),
 		T(zombie),
 		T(conf_missing),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -222,6 +223,12 @@ probe_process_test_pidfile_problems(void **state)
 	wait_reports(f, f->n_reports + 1);
 	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-invalid");
 	assert_string_equal(f->reports[f->n_reports - 1].detail, "longer than 64 bytes");
+	/* a FIFO in its place is refused at once, never waited on */
+	assert_int_equal(unlink(f->pidfile), 0);
+	assert_int_equal(mkfifo(f->pidfile, 0600), 0);
+	wait_reports(f, f->n_reports + 1);
+	assert_string_equal(f->reports[f->n_reports - 1].reason, "pidfile-unreadable");
+	assert_string_equal(f->reports[f->n_reports - 1].detail, "not a regular file");
 	probe_destroy(p);
 }
 
