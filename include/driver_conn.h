@@ -74,7 +74,7 @@ struct driver_conn_ops {
 /* One prefix's re-apply backoff; zeroed is "nothing to back off". */
 struct driver_retry {
 	uint32_t next_ms;		/* delay of the next re-apply; 0: at once */
-	ev_tstamp not_before;		/* no re-apply before this (ev_now) */
+	ev_tstamp not_before;		/* no re-apply before this (driver_conn_now) */
 	bool due;			/* armed, not sent yet: read-backs meanwhile do not re-arm */
 	bool logged;			/* this episode has been logged */
 };
@@ -138,6 +138,9 @@ void driver_conn_ready(struct driver_conn *c, const char *detail);
 /* Drops the connection (if any), reports why and arms the backoff timer. */
 void driver_conn_drop(struct driver_conn *c, const char *why);
 
+/* Seconds on CLOCK_MONOTONIC, for deadlines kept in structs: ev_now() is the
+ * wall clock, and a clock step must not stretch or skip a wait. */
+ev_tstamp driver_conn_now(void);
 /* A read-back agreed: the next disagreement re-applies at once.  True when
  * the episode had been logged (the driver may say it is over). */
 bool driver_conn_retry_reset(struct driver_retry *r);

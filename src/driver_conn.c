@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "driver_conn.h"
@@ -254,6 +255,15 @@ driver_conn_drop(struct driver_conn *c, const char *why)
 
 /* ---- re-apply backoff ---- */
 
+ev_tstamp
+driver_conn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ev_tstamp)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 bool
 driver_conn_retry_reset(struct driver_retry *r)
 {
@@ -271,7 +281,7 @@ driver_conn_retry_arm(struct driver_conn *c, struct driver_retry *r)
 {
 	uint32_t ms = r->next_ms;
 
-	r->not_before = ev_now(c->loop) + ms / 1000.0;
+	r->not_before = driver_conn_now() + ms / 1000.0;
 	r->due = true;
 	r->next_ms = ms == 0 ? c->reconnect_min_ms :
 		ms > c->reconnect_max_ms / 2 ? c->reconnect_max_ms : ms * 2;
@@ -314,7 +324,7 @@ driver_conn_retry_check(struct driver_conn *c, struct driver_retry *r, bool sent
 bool
 driver_conn_retry_waiting(struct driver_conn *c, const struct driver_retry *r)
 {
-	ev_tstamp left = r->not_before - ev_now(c->loop);
+	ev_tstamp left = r->not_before - driver_conn_now();
 
 	if (left <= 0)
 		return false;

@@ -545,7 +545,7 @@ driver_frr_readback_reply(struct driver *d, const struct frr_vty_event *ev)
 static bool
 driver_frr_unsettled(struct driver *d, const struct frr_prefix *p)
 {
-	ev_tstamp left = p->applied_at + FRR_SETTLE_S - ev_now(d->loop);
+	ev_tstamp left = p->applied_at + FRR_SETTLE_S - driver_conn_now();
 
 	if (!p->seen || p->applied == ROUTE_UNKNOWN || p->seen_state == p->applied || left <= 0)
 		return false;
@@ -655,7 +655,7 @@ driver_frr_apply_done(struct driver *d)
 		cmd += strlen(cmd) + 1;
 	snprintf(p->accepted, sizeof(p->accepted), "%s", cmd);
 	p->actual = p->applied = d->inflight_state;
-	p->applied_at = ev_now(d->loop);
+	p->applied_at = driver_conn_now();
 	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
 	/* bgpd's status 0 is not its word that it shows it (import-check):
 	 * read back at once.  The read-back that shows it confirms the apply
