@@ -81,7 +81,11 @@ file_write_atomic(const char *path, const char *content, mode_t mode, bool durab
 	}
 	if (file_mkdirs_for(path) == -1)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A new file every time: whatever sits at PATH.tmp (a FIFO would block
+	 * the open) is replaced, never written through. */
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd == -1)
 		return -1;
 	/* Another user (BIRD) may have to read it: `mode` whatever our umask says. */

@@ -2,7 +2,8 @@
  * test_file_util.c - cmocka tests of file_util.c's reads: only regular
  * files, never blocking (a FIFO without a writer, a directory, a device, a
  * socket are refused with their type), bounded size, NUL bytes counted by
- * file_read_regular() and refused by file_read_all().
+ * file_read_regular() and refused by file_read_all(); and a write that
+ * replaces whatever sits at PATH.tmp.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +179,25 @@ file_util_test_grows(void **state)
 	assert_int_equal(errno, EFBIG);
 }
 
+/* A FIFO left at PATH.tmp is replaced, not written through (that open
+ * would block); the write lands whole at PATH. */
+static void
+file_util_test_write_over_fifo_tmp(void **state)
+{
+	struct fixture *f = *state;
+	char tmp[80];
+	char *buf;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	assert_int_equal(mkfifo(tmp, 0600), 0);
+	assert_int_equal(file_write_atomic(f->path, "define x = 1;\n", 0644, false), 0);
+	buf = file_read_all(f->path, 100);
+	assert_non_null(buf);
+	assert_string_equal(buf, "define x = 1;\n");
+	free(buf);
+	assert_int_equal(access(tmp, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -188,6 +208,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(file_util_test_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(file_util_test_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(file_util_test_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(file_util_test_write_over_fifo_tmp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
