@@ -3,7 +3,7 @@
 # Run as root from a clone, after tests/install-deps.sh:
 #   1. warnings-as-errors build, unit tests (cmocka) and golden config tests
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. a bounded libFuzzer run of every network parser
+#   3. a bounded libFuzzer run of every parser of outside input, two at a time
 #   4. valgrind over the daemon's start / reload / stop cycle
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh) and probes.sh
