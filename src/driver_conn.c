@@ -305,10 +305,10 @@ driver_conn_retry_check(struct driver_conn *c, struct driver_retry *r, bool sent
 	bool repeat = r->next_ms != 0;
 	uint32_t ms;
 
-	/* A re-apply armed but not sent yet must not be pushed further by a
-	 * read-back meanwhile. */
 	if (!sent)
 		return false;
+	/* A re-apply armed but not sent yet must not be pushed further by a
+	 * read-back meanwhile. */
 	if (r->due)
 		return true;
 	ms = driver_conn_retry_arm(c, r);
