@@ -100,12 +100,21 @@ struct damping_config {
 	uint32_t max_suppress_s;	/* penalty ceiling reuse x 2^(max/half-life); default 600 */
 };
 
+/* service/on-drift: what this service does when a file it depends on
+ * differs from the fleet's majority (docs/fleet.md). */
+enum on_drift_action { ON_DRIFT_WARN, ON_DRIFT_DEGRADE, ON_DRIFT__COUNT };
+extern const char *const on_drift_action_names[ON_DRIFT__COUNT];	/* "warn", "degrade" */
+
 struct service_config {
 	char *name;
 	struct probe_config *probes;
 	size_t n_probes;
 	bool error_is_down;		/* count a probe ERROR as DOWN (default false) */
 	struct damping_config damping;
+	enum on_drift_action on_drift;	/* default warn; only with a fleet section */
+	char **drift_files;		/* which fleet/fingerprint-file entries on_drift
+					 * watches; default: all of them */
+	size_t n_drift_files;
 };
 
 enum on_exit_action { ON_EXIT_WITHDRAW, ON_EXIT_KEEP, ON_EXIT_DRAIN, ON_EXIT__COUNT };
@@ -125,6 +134,8 @@ struct prefix_config {
 	char *bird_drain_define;	/* e.g. "ANYCAST4_DRAIN_OFF" (derived), or NULL */
 	int family;			/* AF_INET or AF_INET6, from the prefix */
 	uint32_t drain_time_s;		/* how long a drain announces GSHUT before withdrawing */
+	uint32_t min_announcers;	/* fleet guard: other gateways that must stay
+					 * announcing it; default 1; 0 = unguarded */
 };
 
 struct api_config {
@@ -156,6 +167,34 @@ struct router_config {
 	uint32_t reconnect_max_ms;	/* backoff cap; default 5000 */
 };
 
+/* fleet/on-store-loss: a withdrawal the guard cannot get the store's answer
+ * for within decision-timeout-ms. */
+enum on_store_loss_action { ON_STORE_LOSS_DECIDE_ALONE, ON_STORE_LOSS_KEEP_ANNOUNCING,
+			    ON_STORE_LOSS__COUNT };
+/* "decide-alone", "keep-announcing" */
+extern const char *const on_store_loss_action_names[ON_STORE_LOSS__COUNT];
+
+/* The optional fleet section (docs/fleet.md): etcd as the fleet's store. */
+struct fleet_config {
+	bool enabled;			/* the container is present */
+	char *name;			/* the fleet's name: keys live under /anycast-healthd/NAME/ */
+	char *node;			/* this gateway's name; default: the host name */
+	char **endpoints;		/* etcd client URLs, http:// or https:// */
+	size_t n_endpoints;
+	char *ca_file;			/* tls/ca-file, or NULL */
+	char *cert_file;		/* tls/cert-file (client certificate), or NULL */
+	char *key_file;			/* tls/key-file, or NULL */
+	char *user;			/* etcd user, or NULL (no auth) */
+	char *password_file;		/* the user's password, read at start/reload */
+	uint32_t lease_ttl_s;		/* default 10 */
+	uint32_t request_timeout_ms;	/* one store request; default 1000 */
+	uint32_t decision_timeout_ms;	/* a guarded withdrawal waits this long for the store; default 2000 */
+	enum on_store_loss_action on_store_loss;
+	char *fingerprint_key_file;	/* fleet/key-file: the HMAC key */
+	char **fingerprint_files;	/* default chap-secrets, pptpd-options, pptpd.conf */
+	size_t n_fingerprint_files;
+};
+
 struct config {
 	char *path;			/* the file it came from */
 	struct router_config router;
@@ -165,6 +204,7 @@ struct config {
 	size_t n_prefixes;
 	enum on_exit_action on_exit;
 	struct api_config api;
+	struct fleet_config fleet;
 
 	/* Private to config.c. */
 	char *effective_json;		/* config_print's text, printed by libyang at load */
