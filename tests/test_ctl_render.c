@@ -148,6 +148,14 @@ ctl_render_test_status_color(void **state)
 	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
 }
 
+/* With a fleet: the fleet line, held prefixes, the store and drift. */
+static void
+ctl_render_test_status_fleet(void **state)
+{
+	(void)state;
+	status_golden("status-fleet-held.json", "status-fleet-held.out", &plain, CTL_EXIT_DEGRADED);
+}
+
 /* Without a clock the times are printed as received. */
 static void
 ctl_render_test_status_no_clock(void **state)
@@ -527,6 +535,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_status_degraded),
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),
+		cmocka_unit_test(ctl_render_test_status_fleet),
 		cmocka_unit_test(ctl_render_test_status_malformed),
 		cmocka_unit_test(ctl_render_test_verdict_readback),
 		cmocka_unit_test(ctl_render_test_history),

@@ -26,6 +26,10 @@
 #define COLOR_GREY	"\033[90m"
 
 static bool num_of(const struct json_object *o, const char *key, double *out);
+static bool bool_of(const struct json_object *o, const char *key);
+static void status_fleet_head(FILE *out, const struct json_object *fleet,
+			      const struct ctl_render_opts *o);
+static int status_fleet_problems(FILE *out, const struct json_object *fleet);
 
 /* ---- a column table ---- */
 
@@ -312,7 +316,12 @@ status_problems(FILE *out, const struct json_object *doc)
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
 		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
 
-		if (strcmp(desired, "announced") != 0) {
+		if (strcmp(desired, "held") == 0 || bool_of(p, "held")) {
+			if (out != NULL)
+				fprintf(out, "! prefix %s is held by the fleet guard (%s)\n",
+					str_of(p, "prefix", "-"), str_of(p, "guard", "-"));
+			n++;
+		} else if (strcmp(desired, "announced") != 0) {
 			if (out != NULL)
 				fprintf(out, "! prefix %s is wanted %s (%s)\n", str_of(p, "prefix", "-"),
 					desired, str_of(p, "why", "-"));
@@ -324,7 +333,7 @@ status_problems(FILE *out, const struct json_object *doc)
 			n++;
 		}
 	}
-	return n;
+	return n + status_fleet_problems(out, member(doc, "fleet"));
 }
 
 static bool
@@ -364,6 +373,7 @@ status_render_head(FILE *out, const struct json_object *doc, const struct ctl_re
 	fprintf(out, "router: %s %s %s%s%s (%s) since %s\n", str_of(router, "kind", "-"),
 		str_of(router, "socket", "-"), o->color ? color_for(word) : "", word,
 		o->color ? COLOR_RESET : "", str_of(router, "reason", "-"), since);
+	status_fleet_head(out, member(doc, "fleet"), o);
 	overrides = member(doc, "overrides_file");
 	if (str_of(overrides, "error", NULL) != NULL)
 		fprintf(out, "overrides: %sNOT SAVED%s (%s): drain/maintenance will not survive a restart\n",
@@ -505,6 +515,57 @@ ctl_render_status(FILE *out, const struct json_object *doc, const struct ctl_ren
 		fprintf(out, "%s%s%s\n", o->color ? COLOR_GREEN : "", "healthy",
 			o->color ? COLOR_RESET : "");
 	return problems > 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK;
+}
+
+/* "fleet: lab as gw1, 3 gateways; store https://10.0.0.1:2379 reachable since 2m03s ago" */
+static void
+status_fleet_head(FILE *out, const struct json_object *fleet, const struct ctl_render_opts *o)
+{
+	struct json_object *store = member(fleet, "store");
+	const char *word = bool_of(store, "reachable") ? "reachable" : "unreachable";
+	char since[64];
+	double n;
+
+	if (fleet == NULL)
+		return;
+	since_text(since, sizeof(since), str_of(store, "since", NULL), o);
+	fprintf(out, "fleet: %s as %s, ", str_of(fleet, "name", "-"), str_of(fleet, "node", "-"));
+	if (num_of(fleet, "gateways", &n))
+		fprintf(out, "%.0f gateway%s; ", n, n == 1 ? "" : "s");
+	fprintf(out, "store %s %s%s%s since %s%s\n", str_of(store, "endpoint", "-"),
+		o->color ? color_for(word) : "", word, o->color ? COLOR_RESET : "", since,
+		bool_of(fleet, "alone") ? ", deciding alone" : "");
+}
+
+/* The store unreachable, deciding alone, each drifted fingerprint. */
+static int
+status_fleet_problems(FILE *out, const struct json_object *fleet)
+{
+	struct json_object *store = member(fleet, "store"), *drift = array_of(fleet, "drift");
+	int n = 0;
+
+	if (fleet == NULL)
+		return 0;
+	if (!bool_of(store, "reachable")) {
+		if (out != NULL)
+			fprintf(out, "! fleet store unreachable (%s: %s)\n", str_of(store, "endpoint", "-"),
+				str_of(store, "why", "-"));
+		n++;
+	}
+	if (bool_of(fleet, "alone")) {
+		if (out != NULL)
+			fprintf(out, "! fleet: deciding alone (on-store-loss)\n");
+		n++;
+	}
+	for (size_t i = 0; i < alen(drift); i++) {
+		struct json_object *d = json_object_array_get_idx(drift, i);
+
+		if (out != NULL)
+			fprintf(out, "! fleet: %s differs from the fleet's majority\n",
+				json_object_is_type(d, json_type_string) ? json_object_get_string(d) : "-");
+		n++;
+	}
+	return n;
 }
 
 /* ---- history ---- */
