@@ -473,6 +473,46 @@ ctl_render_test_fleet_view_malformed(void **state)
 	json_object_put(wrong);
 }
 
+/* Every member of the wrong type (a newer or broken daemon): "-" cells,
+ * never a crash; a gateway that is not an object still gets its row. */
+static void
+ctl_render_test_fleet_view_mistyped(void **state)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"fleet\": 1, \"node\": [], \"revision\": 4711, \"store\": \"up\","
+		" \"gateways\": [7, {\"node\": 2, \"router\": [], \"services\": {},"
+		"   \"prefixes\": [1, {\"prefix\": \"p\", \"held\": \"yes\", \"desired\": 3}],"
+		"   \"fingerprints\": [{\"name\": \"config\", \"hmac\": 5}], \"drift\": \"config\","
+		"   \"last_change\": \"now\"}],"
+		" \"prefixes\": [{\"prefix\": \"p\", \"announcers\": [{\"node\": \"x\"}, 3],"
+		"   \"disagree\": 1}],"
+		" \"drift\": [{\"name\": \"config\", \"majority\": 3, \"differ\": [1, \"z\"]}, 5]}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, NULL, 0, &plain),
+			 CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"fleet -, seen from - at revision -; store - unreachable since -\n"
+		"\n"
+		"NODE  ROUTER         SERVICES  p  config  CHANGED\n"
+		"-     - unreachable  0/0 up    -  -       -\n"
+		"-     - unreachable  0/0 up    -  -       -\n"
+		"\n"
+		"! store unreachable from - since - (-: -): this view is the store as of revision -\n"
+		"! x: announces p but has no gateway record\n"
+		"! -: router - unreachable\n"
+		"! -: does not carry p\n"
+		"! -: router - unreachable\n"
+		"! config: no majority in the fleet; differing: z\n"
+		"fleet -: 2 gateways, 1 prefix, 6 flagged\n");
+	free(text);
+	json_object_put(doc);
+}
+
 static void
 ctl_render_test_fingerprint(void **state)
 {
@@ -550,6 +590,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_fleet_view_expect),
 		cmocka_unit_test(ctl_render_test_fleet_view_held),
 		cmocka_unit_test(ctl_render_test_fleet_view_malformed),
+		cmocka_unit_test(ctl_render_test_fleet_view_mistyped),
 		cmocka_unit_test(ctl_render_test_fingerprint),
 		cmocka_unit_test(ctl_render_test_age),
 		cmocka_unit_test(ctl_render_test_parse_time),

@@ -1190,9 +1190,9 @@ view_flag_missing(FILE *out, const struct json_object *doc, const char *const *e
 							   prefixes->v[i]), "announcers");
 
 		for (size_t a = 0; a < alen(ann); a++) {
-			const char *node = str_of(json_object_array_get_idx(ann, a), "node", "-");
+			const char *node = str_of(json_object_array_get_idx(ann, a), "node", NULL);
 
-			if (find_by(doc, "gateways", "node", node) != NULL)
+			if (node == NULL || find_by(doc, "gateways", "node", node) != NULL)
 				continue;
 			fprintf(out, "! %s: announces %s but has no gateway record\n", node,
 				prefixes->v[i]);
