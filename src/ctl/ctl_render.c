@@ -537,7 +537,8 @@ status_fleet_head(FILE *out, const struct json_object *fleet, const struct ctl_r
 		bool_of(fleet, "alone") ? ", deciding alone" : "");
 }
 
-/* The store unreachable, deciding alone, each drifted fingerprint. */
+/* The store unreachable (or, said apart only while it answers, deciding
+ * alone), each drifted fingerprint. */
 static int
 status_fleet_problems(FILE *out, const struct json_object *fleet)
 {
@@ -552,7 +553,7 @@ status_fleet_problems(FILE *out, const struct json_object *fleet)
 				str_of(store, "why", "-"));
 		n++;
 	}
-	if (bool_of(fleet, "alone")) {
+	else if (bool_of(fleet, "alone")) {
 		if (out != NULL)
 			fprintf(out, "! fleet: deciding alone (on-store-loss)\n");
 		n++;
