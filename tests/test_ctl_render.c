@@ -156,6 +156,40 @@ ctl_render_test_status_fleet(void **state)
 	status_golden("status-fleet-held.json", "status-fleet-held.out", &plain, CTL_EXIT_DEGRADED);
 }
 
+/* The store unreachable says it all; "deciding alone" only while it answers. */
+static void
+ctl_render_test_status_fleet_alone(void **state)
+{
+	static const char *const docs[] = {
+		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
+		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
+		"  \"store\": {\"reachable\": false, \"endpoint\": \"http://e:2379\", \"why\": \"timeout\"}}}",
+		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
+		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
+		"  \"store\": {\"reachable\": true, \"endpoint\": \"http://e:2379\"}}}",
+	};
+	static const char *const want[] = {
+		"! fleet store unreachable (http://e:2379: timeout)\n",
+		"! fleet: deciding alone (on-store-loss)\n",
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *doc = json_tokener_parse(docs[i]);
+
+		assert_non_null(doc);
+		assert_int_equal(ctl_render_status(capture_start(&c), doc, &no_clock), CTL_EXIT_DEGRADED);
+		text = capture_end(&c);
+		assert_non_null(strstr(text, want[i]));
+		assert_null(strstr(text, want[1 - i]));
+		assert_non_null(strstr(text, ", deciding alone\n"));
+		free(text);
+		json_object_put(doc);
+	}
+}
+
 /* Without a clock the times are printed as received. */
 static void
 ctl_render_test_status_no_clock(void **state)
@@ -576,6 +610,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),
 		cmocka_unit_test(ctl_render_test_status_fleet),
+		cmocka_unit_test(ctl_render_test_status_fleet_alone),
 		cmocka_unit_test(ctl_render_test_status_malformed),
 		cmocka_unit_test(ctl_render_test_verdict_readback),
 		cmocka_unit_test(ctl_render_test_history),
