@@ -163,10 +163,11 @@ ctl_render_test_status_fleet_alone(void **state)
 	static const char *const docs[] = {
 		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
 		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
-		"  \"store\": {\"reachable\": false, \"endpoint\": \"http://e:2379\", \"why\": \"timeout\"}}}",
+		"  \"store\": {\"reachable\": false, \"endpoint\": \"http://e:2379\", \"why\": \"timeout\","
+		"   \"since\": \"2026-11-23T23:11:21Z\"}}}",
 		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
 		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
-		"  \"store\": {\"reachable\": true, \"endpoint\": \"http://e:2379\"}}}",
+		"  \"store\": {\"reachable\": true, \"endpoint\": \"http://e:2379\", \"since\": 1795475481}}}",
 	};
 	static const char *const want[] = {
 		"! fleet store unreachable (http://e:2379: timeout)\n",
@@ -185,6 +186,8 @@ ctl_render_test_status_fleet_alone(void **state)
 		assert_non_null(strstr(text, want[i]));
 		assert_null(strstr(text, want[1 - i]));
 		assert_non_null(strstr(text, ", deciding alone\n"));
+		assert_non_null(strstr(text, i == 0 ? "unreachable since 2026-11-23T23:11:21Z, deciding alone\n" :
+				       "reachable since 2026-11-23T23:11:21Z, deciding alone\n"));
 		free(text);
 		json_object_put(doc);
 	}

@@ -30,6 +30,8 @@ static bool bool_of(const struct json_object *o, const char *key);
 static void status_fleet_head(FILE *out, const struct json_object *fleet,
 			      const struct ctl_render_opts *o);
 static int status_fleet_problems(FILE *out, const struct json_object *fleet);
+static void view_age(char *buf, size_t len, const struct json_object *o, const char *key,
+		     const struct ctl_render_opts *opts);
 
 /* ---- a column table ---- */
 
@@ -528,7 +530,11 @@ status_fleet_head(FILE *out, const struct json_object *fleet, const struct ctl_r
 
 	if (fleet == NULL)
 		return;
-	since_text(since, sizeof(since), str_of(store, "since", NULL), o);
+	/* RFC 3339 like the rest of the status, or Unix seconds like the fleet view. */
+	if (num_of(store, "since", &n))
+		view_age(since, sizeof(since), store, "since", o);
+	else
+		since_text(since, sizeof(since), str_of(store, "since", NULL), o);
 	fprintf(out, "fleet: %s as %s, ", str_of(fleet, "name", "-"), str_of(fleet, "node", "-"));
 	if (num_of(fleet, "gateways", &n))
 		fprintf(out, "%.0f gateway%s; ", n, n == 1 ? "" : "s");
