@@ -359,7 +359,7 @@ if [ -x "$DAEMON" ]; then
 { "anycast-healthd:anycast-healthd": {
     "router": { "bird": { "control-socket": "$real/bird.ctl", "state-file": "$real/bird-state.conf" },
                 "reconnect-min-ms": 100, "reconnect-max-ms": 200 },
-    "service": [ { "name": "svc", "interval-ms": 100, "timeout-ms": 50, "rise": 1, "fall": 1,
+    "service": [ { "name": "svc", "interval-ms": 1000, "timeout-ms": 900, "rise": 1, "fall": 1,
                    "probe": [ { "name": "true", "exec": { "command": ["/bin/true"] } } ] } ],
     "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["svc"], "bird": { "protocol": "anycast4" } } ],
     "api": { "listen-port": $port, "admin-socket": "$real/admin.sock", "admin-state-file": "$real/admin-state.json" },
