@@ -84,6 +84,6 @@ for r in $ROUTERS; do
 	done
 done
 echo
-echo "# $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(bird --version 2>&1 | head -n 1), FRR $(vtysh --version 2>/dev/null | sed -n 's/.*version //p' | head -n 1)"
+echo "# $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(bird --version 2>&1 | head -n 1), FRR $("$LAB_FRR_BIN/bgpd" --version 2>&1 | sed -n 's/.*version //p' | head -n 1)"
 [ -n "${BENCH_OUT:-}" ] && cp "$TABLE" "$BENCH_OUT"
 rm -f "$TABLE"

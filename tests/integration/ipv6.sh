@@ -19,6 +19,7 @@
 #   4  drain: `anycast-healthctl drain 2001:db8:a::1/128`: the upstream sees
 #      (65535,0) and the prepends, the IPv4 route stays plain; withdrawn
 #      drain-time-s (3 s) later; resume -> the plain route
+#      (1-4 also: no drift line, the read-back agreed with each state)
 #   5  drift: the IPv6 prefix withdrawn by hand at the router (`birdc
 #      disable anycast6`; vtysh `no network` under address-family ipv6
 #      unicast) is set right within 3.5 s, with one drift line
@@ -174,6 +175,8 @@ run_router()
 		DRAIN_OUT=$OUT DRAIN_RC=$RC
 		wait_until 2000 v6_drained && DRAIN_SEEN=$(lab_ms_between "$t0" "$EPOCHREALTIME")
 		DRAIN_DESC=$(v6_desc) DRAIN_V4=$(v4_as_path)
+		ctl status
+		DRAIN_STATUS=$OUT
 	}
 	if v6_measure absent $(((DRAIN_S + 3) * 1000)) drain_action; then
 		ok "$T 4 drain: the IPv6 prefix left the upstream $LAB_MS ms after the drain"
@@ -188,8 +191,17 @@ run_router()
 	check "$T 4 ... meanwhile the upstream saw community $GSHUT and AS path '$LONG' (${DRAIN_SEEN:-?} ms after the drain)" \
 	    "$DRAIN_DESC" test -n "$DRAIN_SEEN"
 	check "$T 4 ... while the IPv4 route stayed plain ($PLAIN)" "got '$DRAIN_V4'" test "$DRAIN_V4" = "$PLAIN"
+	check "$T 4 ... meanwhile anycast-healthctl status said draining/draining for $P6" \
+	    "$(printf '%s\n' "$DRAIN_STATUS" | grep -F "$P6")" \
+	    eval 'printf "%s\n" "$DRAIN_STATUS" | grep -Eq "^$P6 +draining +draining +drain"'
 	v6_expect_change "$T 4 resume: the IPv6 prefix back" present 5000 ctl resume "$P6"
 	check "$T 4 ... plain again: AS path $PLAIN, no community" "$(v6_desc)" wait_until 3000 v6_plain
+
+	# The read-back agreed with every state applied so far (announced,
+	# degraded, draining, withdrawn): no drift line before the hand change.
+	n=$(drift_lines_since 0)
+	check "$T 1-4 the daemon's read-back agreed with each state it applied (no drift line)" \
+	    "found $n: $(grep -E -- "$DRIFT_RE" "$LAB/daemon.log" | head -n 3 | tr '\n' '|')" test "$n" = 0
 
 	# 5. drift
 	mark=$(daemon_log_lines)
