@@ -10,6 +10,8 @@
 # like zebra and bgpd, with its control socket in the lab's directory) and
 # `neighbor 10.99.0.2 bfd profile ANYCAST-BFD` (gw-frr-bfd.conf).  LAB_BFD=0
 # gives the same lab without BFD: only the hold timer (6 s) is left.
+# LAB_BFD_IPV6=1 (with lab-ipv6.sh sourced) adds the IPv6 session and
+# prefix (v6_prepare), with BFD on that session too.
 #
 # Faults, each with its repair (the pids and rules are prepared before, so
 # the fault itself is one builtin or one command):
@@ -21,8 +23,8 @@
 #   speaker  SIGSTOP of the BGP speaker only (BIRD, or bgpd: FRR's bfdd
 #            goes on answering BFD, so only the hold timer can tell)
 # Functions: bfd_lab_up, bfd_fault KIND, bfd_repair KIND, bfd_session_up,
-# bfd_wait_session MS, bfd_last_error (the upstream's `Last error` of
-# gwpeer), bfd_prepare_freeze.
+# bfd_wait_session MS, bfd_last_error [PROTOCOL] (the upstream's `Last
+# error` of gwpeer or gwpeer6), bfd_prepare_freeze.
 
 LAB_BFD=${LAB_BFD:-1}
 
@@ -33,12 +35,16 @@ bfd_bird_conf()
 	sed -e "s|@IF@|$2|g" "$LAB_SRC/bird-bfd.conf" >>"$1"
 }
 
-# bfd_frr_conf: bfdd's config and the neighbor's `bfd profile` for bgpd.
+# bfd_frr_conf: bfdd's config and the neighbor's `bfd profile` for bgpd
+# (the IPv6 neighbor's too with LAB_BFD_IPV6=1).
 bfd_frr_conf()
 {
 	local dir=$LAB/gw/frr
 	lab_template gw-bfdd.conf >"$dir/bfdd.conf"
 	cat "$LAB_SRC/gw-frr-bfd.conf" >>"$dir/bgpd.conf"
+	[ "${LAB_BFD_IPV6:-0}" = 1 ] &&
+		printf 'router bgp 65001\n neighbor %s bfd profile ANYCAST-BFD\nexit\n' \
+		    "$LAB_UP6_ADDR" >>"$dir/bgpd.conf"
 	chown frr:frr "$dir/bfdd.conf"
 }
 
@@ -68,6 +74,9 @@ bfd_lab_up()
 {
 	lab_up --no-router || return 1
 	bfd_nft_start || return 1
+	if [ "${LAB_BFD_IPV6:-0}" = 1 ]; then
+		v6_prepare || return 1
+	fi
 	if [ "$LAB_BFD" = 1 ]; then
 		bfd_bird_conf "$LAB/up/bird.conf" up0 &&
 		up_birdc configure | grep -q Reconfigured ||
@@ -89,18 +98,29 @@ bfd_lab_up()
 		gw_bird_start || return 1
 	fi
 	wait_for_bgp 20000 || { echo "lab: BGP session did not come up" >&2; return 1; }
+	if [ "${LAB_BFD_IPV6:-0}" = 1 ]; then
+		v6_wait_for_bgp 20000 || { echo "lab: IPv6 BGP session did not come up" >&2; return 1; }
+	fi
 	[ "$LAB_BFD" = 1 ] || return 0
 	bfd_wait_session 10000 || { echo "lab: BFD session not Up" >&2; up_birdc show bfd sessions >&2; return 1; }
 }
 
-# The upstream's BFD session to the gateway is Up (now / within MS).
-bfd_session_up() { up_birdc show bfd sessions 2>/dev/null | grep -Eq "^$LAB_GW_ADDR +up0 +Up "; }
+# The upstream's BFD session(s) to the gateway are Up (now / within MS).
+bfd_session_up()
+{
+	local out
+	out=$(up_birdc show bfd sessions 2>/dev/null)
+	printf '%s\n' "$out" | grep -Eq "^$LAB_GW_ADDR +up0 +Up " || return 1
+	[ "${LAB_BFD_IPV6:-0}" = 1 ] || return 0
+	printf '%s\n' "$out" | grep -Eq "^$LAB_GW6_ADDR +up0 +Up "
+}
 bfd_wait_session() { wait_until "$1" bfd_session_up; }
 
-# bfd_last_error: why the upstream's session to the gateway last went down.
+# bfd_last_error [PROTOCOL]: why the upstream's session to the gateway
+# (gwpeer, or gwpeer6) last went down.
 bfd_last_error()
 {
-	up_birdc show protocols all gwpeer 2>/dev/null | sed -n 's/^ *Last error: *//p'
+	up_birdc show protocols all "${1:-gwpeer}" 2>/dev/null | sed -n 's/^ *Last error: *//p'
 }
 
 # bfd_prepare_freeze: the gateway namespace's pids in $BFD_FROZEN, taken
@@ -123,7 +143,12 @@ bfd_repair()
 {
 	case "$1" in
 	cut) echo 'flush chain inet labcut in; flush chain inet labcut out' >&"$BFD_NFT_FD" ;;
-	link) ip -n "$NS_GW" link set gw0 up ;;
+	link)
+		ip -n "$NS_GW" link set gw0 up || return 1
+		# an interface set down loses its IPv6 addresses
+		[ "${LAB_BFD_IPV6:-0}" = 1 ] &&
+			ip -n "$NS_GW" addr replace "$LAB_GW6_ADDR/126" dev gw0 nodad
+		return 0 ;;
 	freeze) kill -CONT $BFD_FROZEN 2>/dev/null ;;
 	speaker) gw_router_cont ;;
 	*) echo "lab: no fault '$1'" >&2; return 1 ;;

@@ -7,7 +7,7 @@
 #
 #   gateway gw0  10.99.0.1/30  2001:db8:99::1/126  -- eBGP x2 --  up0 ...::2
 #
-# Functions: v6_lab_up, v6_template FILE, v6_write_config FILE,
+# Functions: v6_lab_up, v6_prepare, v6_template FILE, v6_write_config FILE,
 # v6_wait_for_bgp MS, v6_has_prefix, v6_wait present|absent MS,
 # v6_route_attr ATTR (e.g. BGP.as_path at the upstream), v6_wait_attr ATTR
 # WANT MS.  Run a lab.sh RIB helper on the IPv6 prefix with
@@ -33,13 +33,20 @@ v6_write_config()
 	v6_template "$t" >"$1"
 }
 
-# v6_lab_up: lab_up without the gateway router, then the IPv6 addresses
-# (nodad: usable at once), the upstream's gwpeer6 (applied with
-# `configure`), the gateway router's IPv6 half and the router itself; waits
-# for both sessions.
+# v6_lab_up: lab_up without the gateway router, v6_prepare, the router;
+# waits for both sessions.
 v6_lab_up()
 {
-	lab_up --no-router || return 1
+	lab_up --no-router && v6_prepare && gw_router_start || return 1
+	wait_for_bgp 20000 && v6_wait_for_bgp 20000 ||
+		{ echo "lab: BGP sessions did not come up" >&2; return 1; }
+}
+
+# v6_prepare (after lab_up --no-router, before the gateway router starts):
+# the IPv6 addresses (nodad: usable at once), the upstream's gwpeer6
+# (applied with `configure`) and the gateway router's IPv6 half.
+v6_prepare()
+{
 	ip -n "$NS_GW" addr add "$LAB_GW6_ADDR/126" dev gw0 nodad &&
 	ip -n "$NS_UP" addr add "$LAB_UP6_ADDR/126" dev up0 nodad || return 1
 	v6_template upstream-bird-ipv6.conf >>"$LAB/up/bird.conf"
@@ -53,9 +60,6 @@ v6_lab_up()
 		printf 'define ANYCAST6_OFF = 1;\ndefine ANYCAST6_DEGRADED_OFF = 1;\ndefine ANYCAST6_DRAIN_OFF = 1;\n' \
 		    >>"$LAB/gw/bird-state.conf"
 	fi
-	gw_router_start || return 1
-	wait_for_bgp 20000 && v6_wait_for_bgp 20000 ||
-		{ echo "lab: BGP sessions did not come up" >&2; return 1; }
 }
 
 # The upstream's IPv6 session is Established (now / within MS).
