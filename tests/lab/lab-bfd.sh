@@ -90,8 +90,8 @@ bfd_lab_up()
 	if [ "$LAB_ROUTER" = frr ]; then
 		gw_zebra_start || return 1
 		if [ "$LAB_BFD" = 1 ]; then
+			# lab_down's sweep of the namespace ends it
 			lab_frr_daemon bfdd --bfdctl "$LAB/gw/frr/bfdd.sock" || return 1
-			PID_BFDD=$LAB_FRR_PID
 		fi
 		gw_bgpd_start || return 1
 	else
