@@ -289,11 +289,14 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 	}
 }
 
-/* Arm the drain timer for the earliest drain still running, if any. */
+/* Arm the drain timer for the earliest drain still running, if any.  The
+ * timer counts from the loop's time (ev_now), which lags the clock while
+ * the loop is busy: reckoned from the clock it would fire early, while the
+ * policy (on the clock) still says draining, and nothing would re-arm it. */
 static void
 daemon_drain_schedule(struct daemon *d)
 {
-	double now = ev_time(), next = 0;
+	double now = ev_now(d->loop), next = 0;
 	size_t i;
 
 	ev_timer_stop(d->loop, &d->drain_timer);

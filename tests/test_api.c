@@ -905,6 +905,54 @@ api_test_overrides_survive_restart(void **state)
 	unlink(path);
 }
 
+/* The drain timer is a libev timer, relative to the loop's cached time
+ * (ev_now), which lags the clock by however long the loop has been busy
+ * since it woke.  Armed with the clock's time, it fired that much before
+ * the drain's end: the policy (which reads the clock) still said draining,
+ * and when the clock crossed the end between that verdict and the re-arm,
+ * no timer was left and the prefix stayed draining for good (seen in the
+ * lab under load: GRACEFUL_SHUTDOWN kept, never withdrawn).  Here the loop
+ * is 50 ms behind the clock when the drain is asked for; the timer must not
+ * expire before the drain's end. */
+static void
+api_test_drain_timer_not_early(void **state)
+{
+	char path[128], err[256];
+	struct config *cfg;
+	struct daemon *d;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/drain.json", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"anycast-healthd:anycast-healthd\": {\n"
+		"\"router\": {\"bird\": {\"control-socket\": \"%s/bird.ctl\", \"state-file\": \"%s/drain-state.conf\"}},\n"
+		"\"service\": [{\"name\": \"svc\", \"interval-ms\": 1000, \"timeout-ms\": 500,\n"
+		"  \"probe\": [{\"name\": \"t\", \"tcp\": {\"address\": \"127.0.0.1\", \"port\": 1}}]}],\n"
+		"\"prefix\": [{\"prefix\": \"%s\", \"depends-on\": [\"svc\"], \"drain-time-s\": 1,\n"
+		"  \"bird\": {\"protocol\": \"anycast4\", \"drain-protocol\": \"anycast4_drain\"}}],\n"
+		"\"api\": {\"admin-socket\": \"%s/drain-admin.sock\", \"admin-state-file\": \"%s/drain-admin-state.json\"}}}\n",
+		dir, dir, PREFIX, dir, dir);
+	fclose(fp);
+	cfg = config_load(path, stderr);
+	assert_non_null(cfg);
+	d = daemon_create(loop, cfg);
+	assert_non_null(d);
+	ev_now_update(loop);
+	usleep(50000);		/* the loop's time is now 50 ms behind the clock */
+	assert_int_equal(daemon_admin(d, DAEMON_ADMIN_DRAIN, PREFIX, err, sizeof(err)), 0);
+	assert_true(ev_is_active(&d->drain_timer));
+	assert_true(ev_now(loop) + ev_timer_remaining(loop, &d->drain_timer) >=
+		    d->prefixes[0].drain_until);
+	daemon_free(d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/drain-state.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/drain-admin-state.json", dir);
+	unlink(path);
+}
+
 static void
 api_test_admin_refusals(void **state)
 {
@@ -1338,6 +1386,7 @@ main(void)
 		cmocka_unit_test(api_test_maintenance_resume),
 		cmocka_unit_test(api_test_overrides_survive_restart),
 		cmocka_unit_test(api_test_admin_refusals),
+		cmocka_unit_test(api_test_drain_timer_not_early),
 		cmocka_unit_test(api_test_socket_mode),
 		cmocka_unit_test(api_test_peer_credentials),
 		cmocka_unit_test(api_test_reload),
