@@ -886,6 +886,142 @@ etcd_test_reply_bound(void **state)
 	etcd_free(e);
 }
 
+/* ---- TLS ---- */
+
+static struct etcd *
+tls_client(const struct server *srv, const char *ca, const char *cert, const char *key)
+{
+	const char *eps[] = { srv->url };
+	struct etcd_options o = { .endpoints = eps, .n_endpoints = 1, .timeout_ms = 3000,
+				  .ca_file = ca, .cert_file = cert, .key_file = key };
+	char err[128];
+	struct etcd *e = etcd_new(loop, &o, err, sizeof(err));
+
+	assert_non_null(e);
+	return e;
+}
+
+/* https with a CA made here, a server and a client certificate; etcd
+ * wants the client's (--client-cert-auth). */
+static void
+etcd_test_tls(void **state)
+{
+	struct server *srv = server_new(true);
+	struct etcd *e = tls_client(srv, srv->ca, srv->cert, srv->key);
+	struct seen s = { 0 };
+	struct got g;
+	char why[256];
+
+	(void)state;
+	put(e, "/tls/a", "1", 0);
+	range(e, "/tls/", &g);
+	assert_int_equal(g.n_kvs, 1);
+	assert_string_equal(g.endpoint, srv->url);
+	CALL(etcd_watch_prefix(e, "/tls/", g.revision, &seen_callbacks, &s));
+	wait_events(&s, 1);
+	assert_string_equal(s.what[0], "PUT /tls/a=1");
+	etcd_free(e);
+	/* no client certificate: refused in the handshake */
+	e = tls_client(srv, srv->ca, NULL, NULL);
+	memset(&g, 0, sizeof(g));
+	CALL(etcd_range_prefix(e, "/tls/", got_cb, &g));
+	WAIT(&g);
+	assert_int_equal(g.status, ETCD_UNREACHABLE);
+	snprintf(why, sizeof(why), "%s: ", srv->url);
+	assert_memory_equal(g.error, why, strlen(why));
+	assert_non_null(strstr(g.error, "alert"));
+	etcd_free(e);
+	/* a server certificate the client's CAs do not know */
+	e = tls_client(srv, NULL, srv->cert, srv->key);
+	memset(&g, 0, sizeof(g));
+	CALL(etcd_range_prefix(e, "/tls/", got_cb, &g));
+	WAIT(&g);
+	assert_int_equal(g.status, ETCD_UNREACHABLE);
+	snprintf(why, sizeof(why), "%s: SSL certificate problem: unable to get local issuer "
+		 "certificate", srv->url);
+	assert_string_equal(g.error, why);
+	etcd_free(e);
+	server_free(srv);
+}
+
+/* ---- authentication ---- */
+
+static struct etcd *
+auth_client(const struct server *srv, const char *user, const char *password)
+{
+	const char *eps[] = { srv->url };
+	struct etcd_options o = { .endpoints = eps, .n_endpoints = 1, .timeout_ms = 3000,
+				  .user = user, .password = password };
+	char err[128];
+	struct etcd *e = etcd_new(loop, &o, err, sizeof(err));
+
+	assert_non_null(e);
+	return e;
+}
+
+static void
+etcd_test_auth(void **state)
+{
+	struct server *srv = server_new(false);
+	struct etcd *e;
+	struct seen s = { 0 };
+	struct got g = { 0 }, g2 = { 0 };
+
+	(void)state;
+	server_ctl(srv, "user add root:s3cret");
+	server_ctl(srv, "auth enable");
+	/* several requests made before the token came: one authenticate */
+	e = auth_client(srv, "root", "s3cret");
+	CALL(etcd_put(e, "/auth/a", "1", 1, 0, got_cb, &g));
+	CALL(etcd_put(e, "/auth/b", "2", 1, 0, got_cb, &g2));
+	WAIT(&g);
+	WAIT(&g2);
+	assert_int_equal(g.status, ETCD_OK);
+	assert_int_equal(g2.status, ETCD_OK);
+	range(e, "/auth/", &g);
+	assert_int_equal(g.n_kvs, 2);
+	/* etcd restarted: its tokens are gone; the client authenticates again,
+	 * for a watch as for a request */
+	server_stop(srv);
+	server_start(srv);
+	CALL(etcd_watch_prefix(e, "/auth/", g.revision, &seen_callbacks, &s));
+	wait_events(&s, 1);	/* the later of the two puts */
+	assert_memory_equal(s.what[0], "PUT /auth/", 10);
+	server_stop(srv);
+	server_start(srv);
+	range(e, "/auth/", &g);
+	assert_int_equal(g.n_kvs, 2);
+	etcd_free(e);
+	/* a wrong password: etcd's words, for every request waiting */
+	e = auth_client(srv, "root", "wrong");
+	memset(&g, 0, sizeof(g));
+	memset(&g2, 0, sizeof(g2));
+	memset(&s, 0, sizeof(s));
+	CALL(etcd_range_prefix(e, "/auth/", got_cb, &g));
+	CALL(etcd_watch_prefix(e, "/auth/", 0, &seen_callbacks, &s));
+	CALL(etcd_lease_grant(e, 10, got_cb, &g2));
+	WAIT(&g);
+	WAIT(&g2);
+	run_until(&s.ended);
+	assert_int_equal(g.status, ETCD_ERROR);
+	assert_string_equal(g.error, "etcdserver: authentication failed, invalid user ID or password");
+	assert_int_equal(g.code, 3);
+	assert_int_equal(g2.status, ETCD_ERROR);
+	assert_int_equal(s.why.status, ETCD_ERROR);
+	assert_string_equal(s.why_error,
+			    "etcdserver: authentication failed, invalid user ID or password");
+	etcd_free(e);
+	/* no user at all */
+	e = auth_client(srv, NULL, NULL);
+	memset(&g, 0, sizeof(g));
+	CALL(etcd_range_prefix(e, "/auth/", got_cb, &g));
+	WAIT(&g);
+	assert_int_equal(g.status, ETCD_ERROR);
+	assert_string_equal(g.error, "etcdserver: user name is empty");
+	etcd_free(e);
+	server_free(srv);
+}
+
 /* The stream breaks when etcd dies: ended, once.  Last: it stops etcd. */
 static void
 etcd_test_watch_ended(void **state)
@@ -935,6 +1071,8 @@ main(void)
 		cmocka_unit_test(etcd_test_cancel),
 		cmocka_unit_test(etcd_test_reply_bound),
 		cmocka_unit_test(etcd_test_watch_ended),
+		cmocka_unit_test(etcd_test_tls),
+		cmocka_unit_test(etcd_test_auth),
 	};
 	const char *bin = getenv("ETCD");
 
