@@ -886,6 +886,211 @@ etcd_test_reply_bound(void **state)
 	etcd_free(e);
 }
 
+/* ---- a scripted stream: lines in pieces, bad lines, error replies ---- */
+
+/* Serves one connection: reads the request, then writes `pieces` one per
+ * loop tick (each a chunk of a chunked reply unless raw), then ends the
+ * reply and closes. */
+struct fake {
+	int lfd, cfd;
+	char url[64];
+	ev_io accept_io, read_io;
+	ev_timer tick;
+	const char *head;
+	const char *const *pieces;
+	size_t i;
+	bool raw;
+};
+
+static void
+fake_send(struct fake *f, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(f->cfd, data, len);
+
+		if (n <= 0)
+			return;	/* the client went: fine */
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+fake_tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	struct fake *f = w->data;
+	const char *p = f->pieces[f->i];
+	char size[24];
+
+	(void)l;
+	(void)revents;
+	if (p == NULL) {
+		if (!f->raw)
+			fake_send(f, "0\r\n\r\n", 5);
+		ev_timer_stop(loop, &f->tick);
+		close(f->cfd);
+		f->cfd = -1;
+		return;
+	}
+	if (!f->raw) {
+		snprintf(size, sizeof(size), "%zx\r\n", strlen(p));
+		fake_send(f, size, strlen(size));
+	}
+	fake_send(f, p, strlen(p));
+	if (!f->raw)
+		fake_send(f, "\r\n", 2);
+	f->i++;
+}
+
+static void
+fake_read_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+	char buf[4096];
+
+	(void)l;
+	(void)revents;
+	if (read(f->cfd, buf, sizeof(buf)) <= 0 || ev_is_active(&f->tick))
+		return;
+	ev_io_stop(loop, &f->read_io);
+	fake_send(f, f->head, strlen(f->head));
+	ev_timer_start(loop, &f->tick);
+}
+
+static void
+fake_accept_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	struct fake *f = w->data;
+
+	(void)l;
+	(void)revents;
+	f->cfd = accept(f->lfd, NULL, NULL);
+	ev_io_stop(loop, &f->accept_io);
+	ev_io_init(&f->read_io, fake_read_cb, f->cfd, EV_READ);
+	f->read_io.data = f;
+	ev_io_start(loop, &f->read_io);
+}
+
+static void
+fake_start(struct fake *f, const char *head, const char *const *pieces, bool raw)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+
+	memset(f, 0, sizeof(*f));
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(f->lfd, 4), 0);
+	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", ntohs(sin.sin_port));
+	f->cfd = -1;
+	f->head = head;
+	f->pieces = pieces;
+	f->raw = raw;
+	ev_io_init(&f->accept_io, fake_accept_cb, f->lfd, EV_READ);
+	f->accept_io.data = f;
+	ev_io_start(loop, &f->accept_io);
+	ev_timer_init(&f->tick, fake_tick_cb, 0.002, 0.002);
+	f->tick.data = f;
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	ev_io_stop(loop, &f->accept_io);
+	ev_io_stop(loop, &f->read_io);
+	ev_timer_stop(loop, &f->tick);
+	if (f->cfd >= 0)
+		close(f->cfd);
+	close(f->lfd);
+}
+
+#define STREAM_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+		    "Transfer-Encoding: chunked\r\n\r\n"
+
+/* Watch lines as they may come: split anywhere, several in one read, CRLF. */
+static void
+etcd_test_watch_stream(void **state)
+{
+	static const char *const pieces[] = {
+		"{\"result\":{\"hea", "der\":{\"revision\":\"7\"},\"created\":true}}\n{\"res",
+		"ult\":{\"header\":{\"revision\":\"8\"},\"events\":[{\"kv\":{\"key\":\"L2Ev",
+		"eA==\",\"value\":\"aGVsbG8=\"}}]}}\r\n\n{\"result\":{\"header\":{}}}\n"
+		"{\"result\":{\"header\":{\"revision\":\"9\"},\"events\":[{\"type\":\"DELETE\","
+		"\"kv\":{\"key\":\"L2EveA==\"}}]}}\n{\"result\":{\"header\":{\"revision\":\"10\"},"
+		"\"events\":[{\"kv\":{\"key\":\"L2EveQ==\"}}]}}\n",
+		"{\"result\":{\"header\"", NULL,
+	};
+	struct fake f;
+	struct etcd *e;
+	struct seen s = { 0 };
+	const char *eps[1];
+	char why[128];
+
+	(void)state;
+	fake_start(&f, STREAM_HEAD, pieces, false);
+	eps[0] = f.url;
+	e = client(eps, 1, 2000);
+	CALL(etcd_watch_prefix(e, "/a/", 0, &seen_callbacks, &s));
+	run_until(&s.ended);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.what[0], "PUT /a/x=hello");
+	assert_string_equal(s.what[1], "DELETE /a/x");
+	assert_string_equal(s.what[2], "PUT /a/y=");
+	assert_int_equal(s.revision, 10);
+	/* the stream's end (a half line left over) ends the watch, once */
+	assert_int_equal(s.ended_calls, 1);
+	assert_int_equal(s.why.status, ETCD_UNREACHABLE);
+	snprintf(why, sizeof(why), "%s: the watch stream was closed", f.url);
+	assert_string_equal(s.why_error, why);
+	etcd_free(e);
+	fake_stop(&f);
+}
+
+/* A line that does not parse, and an error reply in place of the stream. */
+static void
+etcd_test_watch_bad(void **state)
+{
+	static const char *const bad_line[] = {
+		"{\"result\":{\"header\":{},\"created\":true}}\n",
+		"{\"result\":{\"header\":{},\"events\":[{\"kv\":{\"key\":\"!!\"}}]}}\n", NULL,
+	};
+	static const char *const error_reply[] = {
+		"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+		"Content-Length: 43\r\n\r\n{\"error\":\"etcdserver: no leader\",\"code\":14}",
+		NULL,
+	};
+	struct fake f;
+	struct etcd *e;
+	struct seen s = { 0 };
+	const char *eps[1];
+
+	(void)state;
+	fake_start(&f, STREAM_HEAD, bad_line, false);
+	eps[0] = f.url;
+	e = client(eps, 1, 2000);
+	CALL(etcd_watch_prefix(e, "/a/", 0, &seen_callbacks, &s));
+	run_until(&s.ended);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.why.status, ETCD_BAD_REPLY);
+	assert_string_equal(s.why_error, "events[0].kv.key: not base64");
+	etcd_free(e);
+	fake_stop(&f);
+
+	memset(&s, 0, sizeof(s));
+	fake_start(&f, "", error_reply, true);
+	eps[0] = f.url;
+	e = client(eps, 1, 2000);
+	CALL(etcd_watch_prefix(e, "/a/", 0, &seen_callbacks, &s));
+	run_until(&s.ended);
+	assert_int_equal(s.why.status, ETCD_ERROR);
+	assert_int_equal(s.why.code, 14);
+	assert_string_equal(s.why_error, "etcdserver: no leader");
+	etcd_free(e);
+	fake_stop(&f);
+}
+
 /* ---- TLS ---- */
 
 static struct etcd *
@@ -1071,6 +1276,8 @@ main(void)
 		cmocka_unit_test(etcd_test_cancel),
 		cmocka_unit_test(etcd_test_reply_bound),
 		cmocka_unit_test(etcd_test_watch_ended),
+		cmocka_unit_test(etcd_test_watch_stream),
+		cmocka_unit_test(etcd_test_watch_bad),
 		cmocka_unit_test(etcd_test_tls),
 		cmocka_unit_test(etcd_test_auth),
 	};
