@@ -857,6 +857,31 @@ etcd_test_options(void **state)
 	assert_string_equal(err, "timeout_ms is 0");
 }
 
+/* A request libcurl refuses before sending (a URL past its 8 MB limit)
+ * still calls back from the loop, not from the call. */
+static void
+etcd_test_refused_locally(void **state)
+{
+	size_t n = 9 * 1000 * 1000;
+	char *huge = malloc(n + 1);
+	const char *eps[] = { huge };
+	struct etcd *e;
+	struct got g = { 0 };
+
+	(void)state;
+	memset(huge, 'a', n);
+	memcpy(huge, "http://", 7);
+	huge[n] = '\0';
+	e = client(eps, 1, 1000);
+	CALL(etcd_put(e, "/k", "v", 1, 0, got_cb, &g));
+	assert_false(g.done);
+	WAIT(&g);
+	assert_int_equal(g.status, ETCD_UNREACHABLE);
+	assert_string_equal(g.error, "libcurl refused the request");
+	etcd_free(e);
+	free(huge);
+}
+
 /* A reply past the 4 MiB bound is refused, not buffered. */
 static void
 etcd_test_reply_bound(void **state)
@@ -1266,6 +1291,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(etcd_test_options),
+		cmocka_unit_test(etcd_test_refused_locally),
 		cmocka_unit_test(etcd_test_requests),
 		cmocka_unit_test(etcd_test_txn),
 		cmocka_unit_test(etcd_test_watch),

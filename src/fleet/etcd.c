@@ -210,15 +210,23 @@ etcd_request_unlink(struct etcd_request *r)
 		r->e->auth = NULL;
 }
 
+static void
+etcd_request_free(struct etcd_request *r)
+{
+	if (r->internal)	/* the authenticate request's body has the password */
+		explicit_bzero(r->body, strlen(r->body));
+	free(r->body);
+	free(r->buf);
+	free(r);
+}
+
 /* Gone without a callback. */
 static void
 etcd_request_drop(struct etcd_request *r)
 {
 	etcd_request_release(r);
 	etcd_request_unlink(r);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	etcd_request_free(r);
 }
 
 static void
@@ -315,9 +323,7 @@ etcd_request_finish(struct etcd_request *r, struct etcd_result *res, char *token
 		r->wcb.ended(r->arg, res);
 	else
 		r->cb(r->arg, res);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	etcd_request_free(r);
 }
 
 static void
