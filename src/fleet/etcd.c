@@ -385,7 +385,9 @@ etcd_request_conclude(struct etcd_request *r, struct etcd_result *res, char *tok
 {
 	struct etcd *e = r->e;
 
-	if (etcd_reply_token_rejected(res) && e->user != NULL && !r->reauthed && !r->internal) {
+	/* not a watch already under way: opened again, it would replay events */
+	if (etcd_reply_token_rejected(res) && e->user != NULL && !r->reauthed && !r->internal &&
+	    !r->established) {
 		etcd_reply_clear(res);
 		etcd_request_reauth(r);
 		return;
