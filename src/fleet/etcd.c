@@ -410,8 +410,10 @@ etcd_transport_why(struct etcd_request *r, CURLcode code, char *buf, size_t len)
 		snprintf(buf, len, "timed out after %u ms", r->e->timeout_ms);
 	else if (code == CURLE_COULDNT_CONNECT && oserr != 0)
 		snprintf(buf, len, "%s", strerror((int)oserr));
-	else if (r->errbuf[0] != '\0')
-		snprintf(buf, len, "%s", r->errbuf);
+	else if (r->errbuf[0] != '\0' && strncmp(r->errbuf, "getpeername()", 13) != 0)
+		snprintf(buf, len, "%s", r->errbuf);	/* (libcurl 7.88 leaves that note
+							 * there when the peer cut a TLS
+							 * handshake: not the why) */
 	else
 		snprintf(buf, len, "%s", curl_easy_strerror(code));
 }
