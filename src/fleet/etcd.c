@@ -308,7 +308,7 @@ etcd_watch_cancel(struct etcd_watch *w)
 
 /* ---- the end of a request ---- */
 
-/* The callback, once; then r is freed.  r->cb NULL: an internal request. */
+/* The callback, once (the authenticate request: etcd_auth_done); then r is freed. */
 static void
 etcd_request_finish(struct etcd_request *r, struct etcd_result *res, char *token)
 {
