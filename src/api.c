@@ -320,7 +320,8 @@ api_admin_verb(struct api_request *r, const struct api_body *body)
 		return api_error(r, MHD_HTTP_NOT_FOUND, "%s: no such prefix in the configuration",
 				 prefix);
 	err[0] = '\0';
-	if (daemon_admin(d, api_routes[r->endpoint].verb, prefix, err, sizeof(err)) < 0)
+	if (daemon_admin(d, api_routes[r->endpoint].verb, prefix, body->force, err,
+			 sizeof(err)) < 0)
 		return api_error(r, MHD_HTTP_CONFLICT, "%s", err);
 	return api_answer(r, MHD_HTTP_OK, API_JSON, api_admin_result(d, prefix), NULL);
 }
