@@ -323,7 +323,9 @@ daemon_prefix_guard(struct daemon *d, size_t idx, enum route_state want, bool fo
 		}
 		return true;
 	}
-	if (px->guarded && want != ROUTE_UNKNOWN) {
+	/* Announcing (again): whatever the guard had, asked, held or left,
+	 * is over, and the key follows the router again. */
+	if (want != ROUTE_UNKNOWN) {
 		px->guarded = false;
 		fleet_keep(d->fleet, idx);
 	}

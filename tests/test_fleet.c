@@ -263,7 +263,7 @@ fleet_test_held_released_when_another_announces(void **state)
 	fleet_announcing(g[0].f, 0, "announced");
 	settle();
 	assert_int_equal(g[1].decided, 1);
-	assert_string_equal(g[1].why, "left: gw1 announces it");
+	assert_string_equal(g[1].why, "gw1 announces it");
 	snprintf(key0, sizeof(key0), PFX_KEY "gw1");
 	assert_non_null(fake_etcd_get(key0));
 	assert_int_equal(fake_etcd_count(PFX_KEY), 1);
@@ -288,6 +288,28 @@ fleet_test_keep_ends_hold(void **state)
 	settle();
 	assert_non_null(strstr(fake_etcd_get(PFX_KEY "gw1"), "\"state\":\"announced\""));
 	gws_free(g, 1);
+}
+
+/* A withdrawal decided, then wanted again without the prefix having been
+ * kept in between: the guard is asked anew, not ignored. */
+static void
+fleet_test_withdraw_after_left_asks_again(void **state)
+{
+	struct gw *g = pool;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	fleet_withdraw(g[0].f, 0, false);
+	settle();
+	assert_int_equal(g[0].decided, 1);
+	assert_int_equal(g[0].n_decided, 1);
+	fleet_withdraw(g[0].f, 0, false);
+	settle();
+	assert_int_equal(g[0].n_decided, 2);
+	assert_int_equal(g[0].decided, 1);
+	gws_free(g, 2);
 }
 
 static void
@@ -369,7 +391,7 @@ fleet_test_store_loss_keep_announcing(void **state)
 	g[0].decided = -1;
 	assert_true(run_until(gw_has_decided, &g[0], 10));
 	assert_int_equal(g[0].decided, 1);	/* gw2 announces: it may leave */
-	assert_string_equal(g[0].why, "left: gw2 announces it");
+	assert_string_equal(g[0].why, "gw2 announces it");
 	gws_free(g, 2);
 }
 
@@ -458,6 +480,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_three_fail_at_once_one_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_held_released_when_another_announces, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_keep_ends_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_withdraw_after_left_asks_again, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_min0_unguarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_decide_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_keep_announcing, setup, teardown),

@@ -670,7 +670,7 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 	struct fleet_px *p = arg;
 	size_t n;
 	struct fleet_guard_key *keys;
-	char why[192], names[160];
+	char names[160];
 
 	p->req = NULL;
 	if (!fleet_answered(p->f, r))
@@ -693,8 +693,8 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 	free(keys);
 	if (p->outcome == FLEET_HELD)
 		log_info("fleet guard: released %s: %s", p->prefix, names);
-	snprintf(why, sizeof(why), "left: %s", names);
-	fleet_px_leave(p, why);
+	fleet_px_leave(p, names);
+	snprintf(p->guard, sizeof(p->guard), "left: %s", names);
 	fleet_px_next(p);
 }
 
@@ -895,8 +895,8 @@ fleet_withdraw(struct fleet *f, size_t index, bool force)
 		fleet_px_next(p);
 		return;
 	}
-	if (p->outcome != FLEET_KEEP)
-		return;		/* asked already */
+	if (p->outcome == FLEET_PENDING || p->outcome == FLEET_HELD)
+		return;		/* asked already; a LEFT one is asked anew */
 	p->outcome = FLEET_PENDING;
 	snprintf(p->guard, sizeof(p->guard), "waiting for the store");
 	if (p->min == 0) {
