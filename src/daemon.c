@@ -1002,7 +1002,7 @@ bool
 daemon_stop(struct daemon *d, double timeout_s)
 {
 	ev_tstamp deadline;
-	size_t i;
+	size_t i, n;
 
 	d->stopping = true;
 	ev_timer_stop(d->loop, &d->drain_timer);
@@ -1018,13 +1018,14 @@ daemon_stop(struct daemon *d, double timeout_s)
 		daemon_stop_drain(d);
 	if (d->fleet != NULL)
 		daemon_stop_guarded(d, timeout_s);
-	for (i = 0; i < d->cfg->n_prefixes; i++) {
+	for (i = 0, n = 0; i < d->cfg->n_prefixes; i++) {
 		if (d->prefixes[i].exit_keep)
 			continue;
 		d->prefixes[i].desired = ROUTE_WITHDRAWN;
 		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+		n++;
 	}
-	log_info("stopping: withdrawing %zu prefixes", d->cfg->n_prefixes);
+	log_info("stopping: withdrawing %zu prefixes", n);
 	if (!driver_connected(&d->driver)) {
 		log_warnx("stopping: router unreachable, only its state file was updated");
 		return false;
