@@ -8,7 +8,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fake_etcd.h"
@@ -454,6 +456,84 @@ fleet_test_admin_refusal(void **state)
 	gws_free(g, 2);
 }
 
+/* A record of another gateway, as it would write it, with one fingerprint. */
+static void
+put_record(const char *node, const char *name, const char *hmac)
+{
+	struct fleet_record_fingerprint fp = {
+		.name = (char *)(uintptr_t)name, .hmac = (char *)(uintptr_t)hmac,
+	};
+	struct fleet_record r = {
+		.node = (char *)(uintptr_t)node, .version = (char *)(uintptr_t)"0.9.0",
+		.router_kind = (char *)(uintptr_t)"bird", .fingerprints = &fp, .n_fingerprints = 1,
+	};
+	char key[128], *text = fleet_record_encode(&r);
+
+	assert_non_null(text);
+	snprintf(key, sizeof(key), "/anycast-healthd/lab/gateways/%s", node);
+	fake_etcd_put(key, text);
+	free(text);
+}
+
+/* This gateway's credentials differ from the two others': drifted, told to
+ * the daemon; when they are gone it agrees again. */
+static void
+fleet_test_own_drift(void **state)
+{
+	struct gw *g = pool;
+	char dir[] = "/tmp/test-fleet-XXXXXX", keyf[64], file[64];
+	char *files[1];
+	const char *other = "0000000000000000000000000000000000000000000000000000000000000000";
+	struct fleet_info fi;
+	struct fleet_record mine;
+	const char *value;
+	char err[128];
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(keyf, sizeof(keyf), "%s/fleet.key", dir);
+	snprintf(file, sizeof(file), "%s/chap-secrets", dir);
+	assert_non_null(fp = fopen(keyf, "w"));
+	fputs("a fleet key", fp);
+	fclose(fp);
+	assert_non_null(fp = fopen(file, "w"));
+	fputs("user * secret *\n", fp);
+	fclose(fp);
+	files[0] = file;
+	gw_init(g, "gw1", 1);
+	g->cfg.fleet.fingerprint_key_file = keyf;
+	g->cfg.fleet.fingerprint_files = files;
+	g->cfg.fleet.n_fingerprint_files = 1;
+	gws_announce(g, 1);
+	assert_false(fleet_drifted(g->f, file));
+	put_record("gw2", file, other);
+	put_record("gw3", file, other);
+	settle();
+	assert_true(fleet_drifted(g->f, file));
+	assert_false(fleet_drifted(g->f, "config"));	/* the others publish none */
+	fleet_info(g->f, &fi);
+	assert_int_equal(fi.n_drift, 1);
+	assert_string_equal(fi.drift[0], file);
+	assert_int_equal(fi.gateways, 3);
+	assert_true(g->changed >= 1);
+	/* the others take this gateway's file: it agrees again */
+	value = fake_etcd_get("/anycast-healthd/lab/gateways/gw1");
+	assert_int_equal(fleet_record_decode(value, strlen(value), &mine, err, sizeof(err)), 0);
+	assert_string_equal(mine.fingerprints[1].name, file);
+	put_record("gw2", file, mine.fingerprints[1].hmac);
+	put_record("gw3", file, mine.fingerprints[1].hmac);
+	fleet_record_clear(&mine);
+	settle();
+	assert_false(fleet_drifted(g->f, file));
+	fleet_info(g->f, &fi);
+	assert_int_equal(fi.n_drift, 0);
+	gws_free(g, 1);
+	unlink(file);
+	unlink(keyf);
+	rmdir(dir);
+}
+
 /* Many changes in one iteration: one record put, not one per change. */
 static void
 fleet_test_record_coalesced(void **state)
@@ -489,6 +569,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_lease_lost_regranted, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_admin_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_record_coalesced, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_own_drift, setup, teardown),
 	};
 	int rc;
 

@@ -1031,7 +1031,12 @@ fleet_reconfigure(struct fleet *f, const struct config *cfg)
 		fleet_px_free(old[j]);
 	}
 	free(old);
+	/* The config's fleet-wide form may have changed with it. */
+	if (f->n_fps > 0 &&
+	    fingerprint_config(f->hmac_key, f->hmac_key_len, cfg, f->fps[0].hmac) < 0)
+		snprintf(f->fps[0].hmac, sizeof(f->fps[0].hmac), "unreadable");
 	fleet_record_dirty(f);
+	fleet_drift_update(f);
 }
 
 /* ---- fingerprints ---- */
