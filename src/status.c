@@ -721,10 +721,31 @@ status_metrics_probes(struct status_buf *b, const struct daemon *d)
 	}
 }
 
+/* The per-prefix fleet series: what each one reads from the guard's info. */
+enum status_fleet_series { STATUS_FLEET_HELD, STATUS_FLEET_ANNOUNCERS, STATUS_FLEET_HOLDS,
+			   STATUS_FLEET_ALONE };
+
+static unsigned long
+status_fleet_value(const struct prefix *px, const struct fleet_prefix_info *pi,
+		   enum status_fleet_series what)
+{
+	switch (what) {
+	case STATUS_FLEET_HELD:
+		return px->desired == ROUTE_HELD;
+	case STATUS_FLEET_ANNOUNCERS:
+		return pi->announcers;
+	case STATUS_FLEET_HOLDS:
+		return pi->holds;
+	case STATUS_FLEET_ALONE:
+	default:
+		return pi->alone;
+	}
+}
+
 /* One gauge or counter per prefix from the fleet guard's info. */
 static void
 status_metrics_fleet_prefixes(struct status_buf *b, const struct daemon *d, const char *name,
-			      const char *type, const char *help, int what)
+			      const char *type, const char *help, enum status_fleet_series what)
 {
 	struct fleet_prefix_info pi;
 	size_t i;
@@ -734,8 +755,7 @@ status_metrics_fleet_prefixes(struct status_buf *b, const struct daemon *d, cons
 		fleet_prefix_info(d->fleet, i, &pi);
 		status_printf(b, "%s{", name);
 		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
-		status_printf(b, "} %lu\n", what == 0 ? (unsigned long)(d->prefixes[i].desired == ROUTE_HELD) :
-			      what == 1 ? (unsigned long)pi.announcers : what == 2 ? pi.holds : pi.alone);
+		status_printf(b, "} %lu\n", status_fleet_value(&d->prefixes[i], &pi, what));
 	}
 }
 
@@ -778,15 +798,17 @@ status_metrics_fleet(struct status_buf *b, const struct daemon *d)
 	status_printf(b, "anycast_healthd_fleet_gateways %zu\n", fi.gateways);
 	status_metrics_fleet_drift(b, d);
 	status_metrics_fleet_prefixes(b, d, "anycast_healthd_prefix_held", "gauge",
-				      "1 while the fleet guard holds a withdrawal of the prefix.", 0);
+				      "1 while the fleet guard holds a withdrawal of the prefix.",
+				      STATUS_FLEET_HELD);
 	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_announcers", "gauge",
 				      "Gateways announcing the prefix in the fleet's store, this one "
-				      "included.", 1);
+				      "included.", STATUS_FLEET_ANNOUNCERS);
 	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_guard_holds_total", "counter",
-				      "Withdrawals of the prefix the fleet guard held.", 2);
+				      "Withdrawals of the prefix the fleet guard held.",
+				      STATUS_FLEET_HOLDS);
 	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_decisions_alone_total",
 				      "counter", "Withdrawals of the prefix decided without the "
-				      "store (on-store-loss).", 3);
+				      "store (on-store-loss).", STATUS_FLEET_ALONE);
 }
 
 char *
