@@ -3,8 +3,14 @@
  *
  *   probe report --> health_check_update --> service verdict changed?
  *       --> log "service: OLD -> NEW (reason)" --> policy_desired for each
- *       prefix depending on it --> driver_set_desired
+ *       prefix depending on it --> [fleet guard] --> driver_set_desired
  *   driver read-back --> prefix actual state (logged when it changes)
+ *       --> [the fleet's announcer key]
+ *
+ * With a fleet section, a withdrawal of a prefix that may be announced goes
+ * through the fleet guard (fleet/fleet.h): the router is told to withdraw
+ * once the guard says so, or DEGRADED while it holds (desired ROUTE_HELD).
+ * Without one the guard steps are skipped and nothing else changes.
  *
  * Run-time state (struct service, struct prefix) is separate from the config
  * structs; daemon_reload() maps state onto a new config, keeping unchanged
