@@ -190,8 +190,10 @@ probe_interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_tstamp due = p->armed_at;
 
 	(void)revents;
-	if (p->running)	/* cannot happen while timeout < interval; be safe */
+	if (p->running) {	/* cannot happen while timeout < interval; be safe */
+		probe_arm(p, due + p->cfg->interval_ms / 1000.0);
 		return;
+	}
 	ev_now_update(loop);
 	p->running = true;
 	p->runs++;
