@@ -176,6 +176,20 @@ daemon_service_release_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_service_verdict(s, probed, reason);
 }
 
+/* A service in a transition (a check counting through rise or fall) probes
+ * fast, all of its probes: a restart is seen first by the process probe,
+ * and pptp-control, settled DOWN, must then rise too. */
+static void
+daemon_service_pace(struct service *s)
+{
+	bool fast = health_counting(s->checks, s->cfg->n_probes);
+	size_t i;
+
+	for (i = 0; i < s->cfg->n_probes; i++)
+		if (s->probes[i] != NULL)
+			probe_set_fast(s->probes[i], fast);
+}
+
 static void
 daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 {
@@ -183,6 +197,7 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 	size_t i;
 	const char *reason;
 	enum health_state verdict;
+	bool changed;
 
 	for (i = 0; i < s->cfg->n_probes && s->probes[i] != p; i++)
 		;
@@ -193,7 +208,9 @@ daemon_probe_report_cb(struct probe *p, const struct probe_report *r, void *arg)
 	if (r->result == PROBE_ERROR && r->changed)
 		log_warnx("%s/%s: probe could not run (%s)%s", s->cfg->name, p->cfg->name,
 			  r->reason, s->cfg->error_is_down ? "" : "; not counted");
-	if (!health_check_update(&s->checks[i], r, s->cfg->error_is_down))
+	changed = health_check_update(&s->checks[i], r, s->cfg->error_is_down);
+	daemon_service_pace(s);
+	if (!changed)
 		return;
 	log_debug("%s/%s: check -> %s", s->cfg->name, p->cfg->name,
 		  health_state_names[s->checks[i].state]);
