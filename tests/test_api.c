@@ -961,7 +961,7 @@ api_test_drain_timer_not_early(void **state)
 	assert_non_null(d);
 	ev_now_update(loop);
 	usleep(50000);		/* the loop's time is now 50 ms behind the clock */
-	assert_int_equal(daemon_admin(d, DAEMON_ADMIN_DRAIN, PREFIX, err, sizeof(err)), 0);
+	assert_int_equal(daemon_admin(d, DAEMON_ADMIN_DRAIN, PREFIX, false, err, sizeof(err)), 0);
 	assert_true(ev_is_active(&d->drain_timer));
 	assert_true(ev_now(loop) + ev_timer_remaining(loop, &d->drain_timer) >=
 		    d->prefixes[0].drain_until);
