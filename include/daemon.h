@@ -53,6 +53,8 @@ struct prefix {
 	double drain_until;		/* wall clock: end of a drain, 0 if none */
 };
 
+struct loop_lag;
+
 struct daemon {
 	struct ev_loop *loop;
 	struct config *cfg;		/* owned */
@@ -73,6 +75,7 @@ struct daemon {
 	/* The clock of flap damping (daemon_monotonic); NULL: status uses its
 	 * `now` instead (tests build daemons by hand). */
 	double (*monotonic)(void);
+	struct loop_lag *lag;		/* the loop's busy stretches; NULL in hand-built daemons */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */

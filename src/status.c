@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "loop_lag.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -701,6 +702,12 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
 	status_metrics_probes(&b, d);
+	if (d->lag != NULL) {
+		char lag[2048];
+
+		loop_lag_render(d->lag, lag, sizeof(lag));
+		status_printf(&b, "%s", lag);
+	}
 	if (b.failed) {
 		free(b.s);
 		return NULL;
