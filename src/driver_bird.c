@@ -35,9 +35,10 @@
  * made in one loop iteration are flushed together by an ev_prepare watcher
  * (it runs once the iteration's callbacks are done, before the loop
  * sleeps): one state-file write for all of them, then one command per
- * prefix (its next step), written back to back in one write and answered
- * in order (BIRD takes pipelined commands, protocols.md section 1).  One
- * batch is in flight at a time; what to send next is derived from flags (a
+ * prefix (its next step), written back to back and answered in order
+ * (BIRD takes pipelined commands, protocols.md section 1), in windows of
+ * at most BIRD_PIPELINE_MAX bytes (BIRD's input buffer).  One window is in
+ * flight at a time; what to send next is derived from flags (a
  * read-back is pending, a prefix needs applying) rather than a queue of
  * literal commands, so repeated set_desired() calls coalesce.
  * command-timeout-ms runs from the write to the first answer and again
@@ -65,6 +66,12 @@
 #define BIRD_REASON_MAX		160
 /* One command's room: "disable " NAME " \"" WHY "\"\n" fits with a margin. */
 #define BIRD_CMD_ROOM		256
+/* The most bytes of commands in flight at once.  BIRD reads a control
+ * connection into a 1024-byte buffer that only starts over once every
+ * command in it has been parsed; a client that keeps it full gets a read
+ * of 0 bytes taken for EOF, and BIRD closes the connection.  So a batch
+ * goes in windows that fit, each written once the last one is answered. */
+#define BIRD_PIPELINE_MAX	1000
 /* Larger is not ours: read as missing, rewritten.  1,000 prefixes with both
  * twins are ~100 kB. */
 #define BIRD_STATE_FILE_MAX	(1024 * 1024)
@@ -697,8 +704,9 @@ driver_bird_next_reply(struct driver *d)
 	d->show_heading = false;
 }
 
-/* Appends one command to the batch being built in wbuf at *len. */
-static void
+/* Appends one command to the batch being built in wbuf at *len; false
+ * (nothing appended) when it would not fit in the window. */
+static bool
 driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t index,
 		   enum bird_leg leg)
 {
@@ -717,6 +725,8 @@ driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t inde
 		n = snprintf(out, BIRD_CMD_ROOM, "disable %s \"%s\"\n", name, p->why);
 	else
 		n = snprintf(out, BIRD_CMD_ROOM, "disable %s\n", name);
+	if (d->n_sent > 0 && *len + (size_t)n > BIRD_PIPELINE_MAX)
+		return false;
 	if (cmd == BIRD_CMD_SHOW)
 		for (i = 0; i < d->n_prefixes; i++)
 			for (l = 0; l < BIRD_LEG__COUNT; l++)
@@ -724,6 +734,7 @@ driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t inde
 	log_debug("bird: > %.*s", n - 1, out);
 	d->sent[d->n_sent++] = (struct bird_sent){ .cmd = cmd, .index = index, .leg = leg };
 	*len += (size_t)n;
+	return true;
 }
 
 /* Writes the batch built in wbuf[0..len) out: its commands back to back. */
@@ -752,8 +763,9 @@ driver_bird_pump_readback(struct driver *d)
 	return true;
 }
 
-/* Appends the next step of prefix `i` if it has one due. */
-static void
+/* Appends the next step of prefix `i` if it has one due; false when the
+ * window is full (the prefix stays due for the next one). */
+static bool
 driver_bird_append_step(struct driver *d, size_t *len, size_t i)
 {
 	struct bird_prefix *p = &d->prefixes[i];
@@ -761,18 +773,20 @@ driver_bird_append_step(struct driver *d, size_t *len, size_t i)
 	enum bird_leg leg;
 
 	if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
-		return;
-	p->apply_pending = false;
+		return true;
 	/* Nothing to drive, or BIRD lacks the protocol (an enable would only
 	 * draw a parse error). */
-	if (p->desired == ROUTE_UNKNOWN || !p->valid || p->leg[BIRD_LEG_MAIN].missing)
-		return;
-	cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &leg);
-	if (cmd == BIRD_CMD_NONE)
-		return;
-	p->sent = true;
-	p->retry.due = false;
-	driver_bird_append(d, len, cmd, i, leg);
+	cmd = p->desired == ROUTE_UNKNOWN || !p->valid || p->leg[BIRD_LEG_MAIN].missing ?
+		BIRD_CMD_NONE : driver_bird_next_step(p, driver_bird_effective(p, p->desired),
+						      &leg);
+	if (cmd != BIRD_CMD_NONE && !driver_bird_append(d, len, cmd, i, leg))
+		return false;
+	p->apply_pending = false;
+	if (cmd != BIRD_CMD_NONE) {
+		p->sent = true;
+		p->retry.due = false;
+	}
+	return true;
 }
 
 /*
@@ -795,7 +809,8 @@ driver_bird_pump(struct driver *d)
 	if (d->readback_first && driver_bird_pump_readback(d))
 		return;
 	for (i = 0; i < d->n_prefixes; i++)
-		driver_bird_append_step(d, &len, i);
+		if (!driver_bird_append_step(d, &len, i))
+			break;
 	if (d->n_sent > 0) {
 		driver_bird_send_batch(d, len);
 		return;
