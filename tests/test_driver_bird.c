@@ -65,7 +65,7 @@ struct fake {
 	size_t in_len;
 	enum fake_mode mode;
 	bool split;		/* write replies one byte at a time */
-	struct fake_proto protos[8];
+	struct fake_proto protos[32];
 	size_t n_protos;
 	char log[MAX_LOG][300];	/* received commands */
 	size_t n_log;
@@ -77,6 +77,7 @@ struct fake {
 	double enable_at[64];		/* when each enable came */
 	size_t n_enables;
 	size_t most_per_read;		/* most commands that came in one read() */
+	size_t most_bytes;		/* most bytes waiting unanswered after a read() */
 };
 
 static void
@@ -235,6 +236,8 @@ fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
 	f->in[f->in_len] = '\0';
 	if (count_in(f->in, "\n") > f->most_per_read)
 		f->most_per_read = count_in(f->in, "\n");
+	if (f->in_len > f->most_bytes)
+		f->most_bytes = f->in_len;
 	while (f->cfd != -1 && (nl = strchr(f->in, '\n')) != NULL) {
 		*nl = '\0';
 		fake_command(f, f->in);
@@ -545,6 +548,51 @@ driver_bird_test_batch(void **state)
 	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD refused disable: 9001"), 1);
 	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
 	assert_true(driver_connected(&fx->h));
+}
+
+/* Many commands at once go in windows of at most 1,000 bytes: BIRD closes
+ * a connection that keeps its 1 kB input buffer full. */
+static void
+driver_bird_test_batch_window(void **state)
+{
+	static const struct driver_callbacks no_cb = { 0 };
+	struct fixture *fx = *state;
+	struct prefix_config pcs[20];
+	char names[20][2][16], why[101];
+	unsigned writes0, batches0, writes, batches;
+	size_t i;
+
+	memset(pcs, 0, sizeof(pcs));
+	memset(why, 'w', 100);
+	why[100] = '\0';
+	for (i = 0; i < 20; i++) {
+		snprintf(names[i][0], sizeof(names[i][0]), "px%zu", i);
+		snprintf(names[i][1], sizeof(names[i][1]), "PX%zu_OFF", i);
+		pcs[i].prefix = (char *)(uintptr_t)"192.0.2.0/24";
+		pcs[i].bird_protocol = names[i][0];
+		pcs[i].bird_define = names[i][1];
+		fake_set(&fx->fake, names[i][0], "up");
+	}
+	fx->cfg.prefixes = pcs;
+	fx->cfg.n_prefixes = 20;
+	fake_listen(&fx->fake);
+	/* no recorder: it keeps two prefixes */
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &no_cb, NULL), 0);
+	WAIT_UNTIL(fx, 2, driver_connected(&fx->h) && fake_count(&fx->fake, "show ") == 1 &&
+		   driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes0, &batches0);
+	for (i = 0; i < 20; i++)
+		driver_set_desired(&fx->h, i, ROUTE_WITHDRAWN, why);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "disable ") == 20 && driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes, &batches);
+	assert_int_equal(writes - writes0, 1);
+	/* each `disable pxN "w...w"` is 114 or 115 bytes: 8 to a window */
+	assert_int_equal(batches - batches0, 3);
+	assert_true(fx->fake.most_bytes <= 1000);
+	for (i = 0; i < 20; i++)
+		assert_true(fake_is(&fx->fake, names[i][0], "down"));
+	assert_true(driver_connected(&fx->h));
+	driver_close(&fx->h);
 }
 
 /* BIRD away: the wishes still reach the file, also when the driver is
@@ -1572,6 +1620,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_bird_test_set_desired, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_batch_offline, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_batch_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_unknown_keeps_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_file_restored, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_other_reply, setup, teardown),
