@@ -19,7 +19,8 @@
 #
 # Usage (root, for bgpd's user): tests/bench/scale.sh path/to/anycast-healthd
 # Environment: BENCH_SCALE_ROUTERS ("bird frr"), BENCH_SCALE_RUNS (3 per
-# router and direction), BENCH_SCALE_PORT (18321).
+# router and direction), BENCH_SCALE_PORT (18321; the API on the next one),
+# BENCH_SCALE_KEEP=1 keeps the temp dir.  Per-run lines go to stderr.
 set -euo pipefail
 daemon=$(readlink -f "$1")
 routers=${BENCH_SCALE_ROUTERS:-bird frr}
