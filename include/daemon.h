@@ -68,6 +68,8 @@ struct prefix {
 	bool exit_keep;			/* stopping: the guard held it, left announced */
 };
 
+struct loop_lag;
+
 struct daemon {
 	struct ev_loop *loop;
 	struct config *cfg;		/* owned */
@@ -90,6 +92,7 @@ struct daemon {
 	/* The clock of flap damping (daemon_monotonic); NULL: status uses its
 	 * `now` instead (tests build daemons by hand). */
 	double (*monotonic)(void);
+	struct loop_lag *lag;		/* the loop's busy stretches; NULL in hand-built daemons */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */

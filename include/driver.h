@@ -16,7 +16,9 @@
  *    for every prefix: nothing is known until the next read-back.
  *  - driver_set_desired() records the wanted state.  ROUTE_UNKNOWN means "no
  *    verdict yet: change nothing" (startup).  The driver applies a known
- *    desired state immediately when connected and re-asserts it whenever a
+ *    desired state immediately when connected (the calls made in one loop
+ *    iteration together, as one batch, once the iteration's callbacks are
+ *    done) and re-asserts it whenever a
  *    read-back differs (router restarted or reconfigured): at once the first
  *    time, then with a backoff until a read-back agrees (driver_conn.h).
  *  - Commands are serialized per connection, each with command_timeout_ms;

@@ -43,5 +43,9 @@ uint32_t driver_bird_reconnect_delay_ms(const struct driver *d);
 /* The delay (ms) of the re-apply armed last after a read-back that
  * disagreed (driver_conn.h); 0 for one sent at once. */
 uint32_t driver_bird_retry_delay_ms(const struct driver *d);
+/* How many times the driver wrote the state file, and how many batches of
+ * commands it wrote to BIRD (each in one write, its commands pipelined):
+ * lets tests count what a burst of set_desired() calls cost. */
+void driver_bird_counts(const struct driver *d, unsigned *file_writes, unsigned *batches);
 
 #endif

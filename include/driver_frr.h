@@ -15,8 +15,10 @@
 
 #include "driver.h"
 
-/* Commands in one apply batch: configure terminal, router bgp, address-family,
- * [no] network, end. */
+/* Commands in the apply batch of one prefix (driver_frr_render_apply):
+ * configure terminal, router bgp, address-family, [no] network, end.  The
+ * driver puts every prefix due in one loop iteration in one such
+ * transaction, a network line each, an address-family per family. */
 #define DRIVER_FRR_APPLY_COMMANDS	5
 /* Longest route-map name we hand to bgpd. */
 #define DRIVER_FRR_NAME_MAX		63
@@ -40,6 +42,9 @@ bool driver_frr_name_ok(const char *name);
  * tests check the backoffs on what was scheduled, not on the wall clock. */
 uint32_t driver_frr_reconnect_delay_ms(const struct driver *d);
 uint32_t driver_frr_retry_delay_ms(const struct driver *d);
+/* Apply transactions (`configure terminal` ... `end`) written so far: lets
+ * tests count what a burst of set_desired() calls cost. */
+unsigned driver_frr_transactions(const struct driver *d);
 
 int driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix,
 			    int family, enum route_state state, const char *route_map);

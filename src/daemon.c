@@ -14,6 +14,7 @@
 #include "fleet/fleet.h"
 #include "fleet/fleet_guard.h"
 #include "log.h"
+#include "loop_lag.h"
 #include "override_file.h"
 #include "policy.h"
 
@@ -734,6 +735,8 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->loop = loop;
 	d->cfg = cfg;
 	d->monotonic = daemon_monotonic;
+	d->lag = xcalloc(1, sizeof(*d->lag));
+	loop_lag_start(d->lag, loop);
 	d->started = ev_time();
 	d->router_since = ev_time();
 	status_history_init(&d->history, cfg->api.history_size);
@@ -1174,6 +1177,9 @@ daemon_free(struct daemon *d)
 	ev_timer_stop(d->loop, &d->drain_timer);
 	driver_close(&d->driver);
 	fleet_free(d->fleet);
+	if (d->lag != NULL)
+		loop_lag_stop(d->lag, d->loop);
+	free(d->lag);
 	free(d->services);
 	free(d->prefixes);
 	config_free(d->cfg);

@@ -31,9 +31,18 @@
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is BIRD's banner, READY on "0001"; 8007 drops it.
  *
- * One command is in flight at a time; what to send next is derived from
- * flags (a read-back is pending, a prefix needs applying) rather than a queue
- * of literal commands, so repeated set_desired() calls coalesce.
+ * Changes go in batches.  set_desired() only records the wish; the calls
+ * made in one loop iteration are flushed together by an ev_prepare watcher
+ * (it runs once the iteration's callbacks are done, before the loop
+ * sleeps): one state-file write for all of them, then one command per
+ * prefix (its next step), written back to back and answered in order
+ * (BIRD takes pipelined commands, protocols.md section 1), in windows of
+ * at most BIRD_PIPELINE_MAX bytes (BIRD's input buffer).  One window is in
+ * flight at a time; what to send next is derived from flags (a
+ * read-back is pending, a prefix needs applying) rather than a queue of
+ * literal commands, so repeated set_desired() calls coalesce.
+ * command-timeout-ms runs from the write to the first answer and again
+ * from each answer to the next: BIRD is timed per command, not per batch.
  *
  * The callbacks may call set_desired(), idle() and connected(), but must not
  * destroy the driver.
@@ -55,8 +64,17 @@
 #define BIRD_NAME_MAX		64
 #define BIRD_WHY_LEN		(DRIVER_BIRD_WHY_MAX + 1)
 #define BIRD_REASON_MAX		160
-#define BIRD_WBUF_MAX		512
-#define BIRD_STATE_FILE_MAX	(64 * 1024)	/* larger is not ours: read as missing, rewritten */
+/* One command's room: "disable " NAME " \"" WHY "\"\n" fits with a margin. */
+#define BIRD_CMD_ROOM		256
+/* The most bytes of commands in flight at once.  BIRD reads a control
+ * connection into a 1024-byte buffer that only starts over once every
+ * command in it has been parsed; a client that keeps it full gets a read
+ * of 0 bytes taken for EOF, and BIRD closes the connection.  So a batch
+ * goes in windows that fit, each written once the last one is answered. */
+#define BIRD_PIPELINE_MAX	1000
+/* Larger is not ours: read as missing, rewritten.  1,000 prefixes with both
+ * twins are ~100 kB. */
+#define BIRD_STATE_FILE_MAX	(1024 * 1024)
 
 enum bird_cmd {
 	BIRD_CMD_NONE,
@@ -125,26 +143,50 @@ struct bird_prefix {
 	bool was_right;			/* read-back scratch: matched before it */
 };
 
+/* One command of the batch in flight, in the order of the replies. */
+struct bird_sent {
+	enum bird_cmd cmd;
+	size_t index;			/* the prefix (enable, disable) */
+	enum bird_leg leg;		/* which of its protocols */
+};
+
+/* A protocol name of the config, for the read-back's lookups (sorted). */
+struct bird_name_ref {
+	const char *name;
+	size_t index;
+	enum bird_leg leg;
+};
+
 struct driver {
 	struct ev_loop *loop;
 	struct driver_callbacks cb;
 	void *arg;
 
 	char *state_file;
+	bool file_dirty;		/* a wish not yet in the state file */
+	unsigned file_writes;		/* state-file writes, for the tests */
+	ev_prepare flush;		/* the iteration's wishes, as one batch */
 	uint32_t readback_interval_ms;
 
 	struct bird_prefix *prefixes;
 	size_t n_prefixes;
 	unsigned generation;		/* bumped by reconfigure */
+	struct bird_name_ref *names;	/* every configured protocol, by name */
+	size_t n_names;
 
-	struct driver_conn conn;	/* its wbuf holds BIRD_WBUF_MAX bytes */
+	struct driver_conn conn;	/* its wbuf holds a whole batch */
 	ev_timer readback_timer;
 	struct bird_reply_parser parser;
 	char proto_error[32];
 
-	enum bird_cmd inflight;
+	/* the batch in flight: sent[next_reply] is answered next */
+	struct bird_sent *sent;
+	size_t n_sent, next_reply, sent_cap;
+	unsigned batch_generation;
+	unsigned batches;		/* batches written, for the tests */
+	/* the command answered next, loaded from sent[next_reply] */
+	enum bird_cmd inflight;		/* NONE: no batch in flight */
 	size_t inflight_index;
-	unsigned inflight_generation;
 	enum route_state inflight_state;	/* of the one protocol commanded */
 	enum bird_leg inflight_leg;	/* which of the prefix's protocols */
 	bool inflight_acked;		/* saw 0008..0011 for enable/disable */
@@ -386,6 +428,8 @@ driver_bird_sync_file(struct driver *d)
 	char *content, *old;
 	bool same;
 
+	/* A failed write is not retried on its own: the next sync tries again. */
+	d->file_dirty = false;
 	defines = xcalloc(n + 1, sizeof(*defines));
 	values = xcalloc(n + 1, sizeof(*values));
 	for (i = 0; i < d->n_prefixes; i++) {
@@ -418,6 +462,7 @@ driver_bird_sync_file(struct driver *d)
 		free(content);
 		return -1;
 	}
+	d->file_writes++;
 	if (d->file_warned)
 		log_info("BIRD state file %s written again", d->state_file);
 	d->file_warned = false;
@@ -600,6 +645,7 @@ driver_bird_dropped(struct driver *d, const char *why)
 		log_debug("bird: %s timed out", bird_cmd_names[d->inflight]);
 	ev_timer_stop(d->loop, &d->readback_timer);
 	d->inflight = BIRD_CMD_NONE;
+	d->n_sent = d->next_reply = 0;
 	d->readback_pending = false;
 	/* A new session may be a new BIRD: its first disagreement is drift
 	 * again, not a retry of what this one took. */
@@ -637,98 +683,202 @@ driver_bird_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- sending ---- */
 
+/* Loads the command answered next (sent[next_reply]) into inflight_*. */
 static void
-driver_bird_send(struct driver *d, enum bird_cmd cmd, size_t index, enum bird_leg leg)
+driver_bird_next_reply(struct driver *d)
 {
-	struct bird_prefix *p = index < d->n_prefixes ? &d->prefixes[index] : NULL;
-	const char *name = p == NULL ? "" : p->leg[leg].name;
-	enum bird_leg l;
-	int n;
+	const struct bird_sent *e;
 
-	switch (cmd) {
-	case BIRD_CMD_SHOW:
-		n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "show protocols\n");
-		break;
-	case BIRD_CMD_ENABLE:
-		n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "enable %s\n", name);
-		break;
-	case BIRD_CMD_DISABLE:
-		if (p->why[0] != '\0')
-			n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "disable %s \"%s\"\n",
-				     name, p->why);
-		else
-			n = snprintf(d->conn.wbuf, BIRD_WBUF_MAX, "disable %s\n", name);
-		break;
-	default:
+	if (d->next_reply >= d->n_sent) {
+		d->inflight = BIRD_CMD_NONE;
+		d->n_sent = d->next_reply = 0;
 		return;
 	}
-	d->inflight = cmd;
-	d->inflight_index = index;
-	d->inflight_generation = d->generation;
-	d->inflight_state = cmd == BIRD_CMD_ENABLE ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN;
-	d->inflight_leg = leg;
+	e = &d->sent[d->next_reply];
+	d->inflight = e->cmd;
+	d->inflight_index = e->index;
+	d->inflight_state = e->cmd == BIRD_CMD_ENABLE ? ROUTE_ANNOUNCED : ROUTE_WITHDRAWN;
+	d->inflight_leg = e->leg;
 	d->inflight_acked = false;
 	d->inflight_text[0] = '\0';
 	d->show_heading = false;
+}
+
+/* Appends one command to the batch being built in wbuf at *len; false
+ * (nothing appended) when it would not fit in the window. */
+static bool
+driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t index,
+		   enum bird_leg leg)
+{
+	struct bird_prefix *p = cmd == BIRD_CMD_SHOW ? NULL : &d->prefixes[index];
+	char *out = d->conn.wbuf + *len;
+	const char *name = p == NULL ? "" : p->leg[leg].name;
+	enum bird_leg l;
+	size_t i;
+	int n;
+
 	if (cmd == BIRD_CMD_SHOW)
-		for (index = 0; index < d->n_prefixes; index++)
+		n = snprintf(out, BIRD_CMD_ROOM, "show protocols\n");
+	else if (cmd == BIRD_CMD_ENABLE)
+		n = snprintf(out, BIRD_CMD_ROOM, "enable %s\n", name);
+	else if (p->why[0] != '\0')
+		n = snprintf(out, BIRD_CMD_ROOM, "disable %s \"%s\"\n", name, p->why);
+	else
+		n = snprintf(out, BIRD_CMD_ROOM, "disable %s\n", name);
+	if (d->n_sent > 0 && *len + (size_t)n > BIRD_PIPELINE_MAX)
+		return false;
+	if (cmd == BIRD_CMD_SHOW)
+		for (i = 0; i < d->n_prefixes; i++)
 			for (l = 0; l < BIRD_LEG__COUNT; l++)
-				d->prefixes[index].leg[l].seen = false;
-	log_debug("bird: > %.*s", n - 1, d->conn.wbuf);
-	driver_conn_send(&d->conn, (size_t)n);
+				d->prefixes[i].leg[l].seen = false;
+	log_debug("bird: > %.*s", n - 1, out);
+	d->sent[d->n_sent++] = (struct bird_sent){ .cmd = cmd, .index = index, .leg = leg };
+	*len += (size_t)n;
+	return true;
+}
+
+/* Writes the batch built in wbuf[0..len) out: its commands back to back. */
+static void
+driver_bird_send_batch(struct driver *d, size_t len)
+{
+	d->next_reply = 0;
+	d->batch_generation = d->generation;
+	d->batches++;
+	driver_bird_next_reply(d);
+	driver_conn_send(&d->conn, len);
 }
 
 /* Sends the read-back if one is pending; true when it went out. */
 static bool
 driver_bird_pump_readback(struct driver *d)
 {
+	size_t len = 0;
+
 	if (!d->readback_pending)
 		return false;
 	d->readback_pending = false;
 	d->readback_first = false;
-	driver_bird_send(d, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	driver_bird_append(d, &len, BIRD_CMD_SHOW, 0, BIRD_LEG_MAIN);
+	driver_bird_send_batch(d, len);
+	return true;
+}
+
+/* Appends the next step of prefix `i` if it has one due; false when the
+ * window is full (the prefix stays due for the next one). */
+static bool
+driver_bird_append_step(struct driver *d, size_t *len, size_t i)
+{
+	struct bird_prefix *p = &d->prefixes[i];
+	enum bird_cmd cmd;
+	enum bird_leg leg;
+
+	if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
+		return true;
+	/* Nothing to drive, or BIRD lacks the protocol (an enable would only
+	 * draw a parse error). */
+	cmd = p->desired == ROUTE_UNKNOWN || !p->valid || p->leg[BIRD_LEG_MAIN].missing ?
+		BIRD_CMD_NONE : driver_bird_next_step(p, driver_bird_effective(p, p->desired),
+						      &leg);
+	if (cmd != BIRD_CMD_NONE && !driver_bird_append(d, len, cmd, i, leg))
+		return false;
+	p->apply_pending = false;
+	if (cmd != BIRD_CMD_NONE) {
+		p->sent = true;
+		p->retry.due = false;
+	}
 	return true;
 }
 
 /*
- * Sends the next command if nothing is in flight: the read-back of a new
- * session first, then changes, then a periodic read-back.  Changes go
- * before the periodic read-back: a BIRD slower to answer it than
- * readback-interval-ms would otherwise never get the re-assert.
+ * Sends the next batch if none is in flight: the read-back of a new session
+ * first, then changes (one step per prefix, all in one write), then a
+ * periodic read-back.  Changes go before the periodic read-back: a BIRD
+ * slower to answer it than readback-interval-ms would otherwise never get
+ * the re-assert.  The state file is brought in line first, so a
+ * `configure` racing with us sees the new choice.
  */
 static void
 driver_bird_pump(struct driver *d)
 {
-	size_t i;
+	size_t i, len = 0;
 
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != BIRD_CMD_NONE)
 		return;
+	if (d->file_dirty)
+		driver_bird_sync_file(d);
 	if (d->readback_first && driver_bird_pump_readback(d))
 		return;
-	for (i = 0; i < d->n_prefixes; i++) {
-		struct bird_prefix *p = &d->prefixes[i];
-		enum bird_cmd cmd;
-		enum bird_leg leg;
-
-		if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
-			continue;
-		p->apply_pending = false;
-		/* Nothing to drive, or BIRD lacks the protocol (an enable
-		 * would only draw a parse error). */
-		if (p->desired == ROUTE_UNKNOWN || !p->valid || p->leg[BIRD_LEG_MAIN].missing)
-			continue;
-		cmd = driver_bird_next_step(p, driver_bird_effective(p, p->desired), &leg);
-		if (cmd == BIRD_CMD_NONE)
-			continue;
-		p->sent = true;
-		p->retry.due = false;
-		driver_bird_send(d, cmd, i, leg);
+	for (i = 0; i < d->n_prefixes; i++)
+		if (!driver_bird_append_step(d, &len, i))
+			break;
+	if (d->n_sent > 0) {
+		driver_bird_send_batch(d, len);
 		return;
 	}
 	driver_bird_pump_readback(d);
 }
 
+/* The ev_prepare watcher: what this iteration's set_desired() calls
+ * wished, in one file write and one batch. */
+static void
+driver_bird_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct driver *d = w->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	if (d->file_dirty)
+		driver_bird_sync_file(d);
+	driver_bird_pump(d);
+}
+
 /* ---- replies ---- */
+
+static int
+driver_bird_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bird_name_ref *)a)->name,
+		      ((const struct bird_name_ref *)b)->name);
+}
+
+/* The sorted protocol names of the prefix list, so a read-back of 1,000
+ * prefixes is not a million string compares. */
+static void
+driver_bird_index_names(struct driver *d)
+{
+	enum bird_leg leg;
+	size_t i;
+
+	free(d->names);
+	d->names = xcalloc(BIRD_LEG__COUNT * d->n_prefixes + 1, sizeof(*d->names));
+	d->n_names = 0;
+	for (i = 0; i < d->n_prefixes; i++)
+		for (leg = 0; leg < BIRD_LEG__COUNT; leg++)
+			if (d->prefixes[i].leg[leg].name != NULL)
+				d->names[d->n_names++] = (struct bird_name_ref){
+					.name = d->prefixes[i].leg[leg].name, .index = i, .leg = leg };
+	qsort(d->names, d->n_names, sizeof(*d->names), driver_bird_name_cmp);
+}
+
+/* A `show protocols` row: every configured protocol of that name is seen. */
+static void
+driver_bird_seen(struct driver *d, const struct bird_protocol_row *row)
+{
+	struct bird_name_ref key = { .name = row->name }, *r;
+	size_t i, lo;
+
+	r = bsearch(&key, d->names, d->n_names, sizeof(*d->names), driver_bird_name_cmp);
+	if (r == NULL)
+		return;
+	for (lo = (size_t)(r - d->names); lo > 0 && strcmp(d->names[lo - 1].name, row->name) == 0;)
+		lo--;
+	for (i = lo; i < d->n_names && strcmp(d->names[i].name, row->name) == 0; i++) {
+		struct bird_proto *t = &d->prefixes[d->names[i].index].leg[d->names[i].leg];
+
+		t->seen = true;
+		t->seen_state = driver_bird_state_word(row->state);
+	}
+}
 
 /* A twin's row (or its absence) from a read-back. */
 static void
@@ -835,7 +985,7 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 	struct bird_prefix *p;
 	enum route_state want;
 
-	if (d->inflight_generation != d->generation || d->inflight_index >= d->n_prefixes) {
+	if (d->batch_generation != d->generation || d->inflight_index >= d->n_prefixes) {
 		/* The prefix list changed under the command: learn the truth again. */
 		d->readback_pending = true;
 		return;
@@ -886,8 +1036,6 @@ static void
 driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 {
 	struct bird_protocol_row row;
-	enum bird_leg leg;
-	size_t i;
 
 	switch (d->inflight) {
 	case BIRD_CMD_SHOW:
@@ -897,19 +1045,9 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 			/* kept for the log, should this be another command's reply */
 			snprintf(d->inflight_text, sizeof(d->inflight_text), "%04d %s",
 				 ev->code, ev->text);
-		if (ev->code != BIRD_CODE_PROTO_LIST ||
-		    bird_reply_parse_protocol(ev->text, ev->len, &row) == -1)
-			return;
-		for (i = 0; i < d->n_prefixes; i++) {
-			for (leg = 0; leg < BIRD_LEG__COUNT; leg++) {
-				struct bird_proto *t = &d->prefixes[i].leg[leg];
-
-				if (t->name != NULL && strcmp(t->name, row.name) == 0) {
-					t->seen = true;
-					t->seen_state = driver_bird_state_word(row.state);
-				}
-			}
-		}
+		if (ev->code == BIRD_CODE_PROTO_LIST &&
+		    bird_reply_parse_protocol(ev->text, ev->len, &row) == 0)
+			driver_bird_seen(d, &row);
 		return;
 	case BIRD_CMD_ENABLE:
 		if (ev->code == BIRD_CODE_ENABLED || ev->code == BIRD_CODE_ALREADY_ENABLED)
@@ -955,13 +1093,13 @@ driver_bird_show_is_list(struct driver *d, const struct bird_reply_event *ev)
 	return false;
 }
 
+/* The last line of one command's reply: that command is done; the batch
+ * is done with its last one, and the next batch may go. */
 static void
 driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 {
 	enum bird_cmd cmd = d->inflight;
 
-	ev_timer_stop(d->loop, &d->conn.command_timer);
-	d->inflight = BIRD_CMD_NONE;
 	if (!bird_reply_is_error(ev->code))
 		driver_conn_ok(&d->conn);
 	if (cmd == BIRD_CMD_SHOW) {
@@ -972,6 +1110,14 @@ driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 	} else {
 		driver_bird_apply_done(d, cmd, ev->code, ev->text);
 	}
+	d->next_reply++;
+	driver_bird_next_reply(d);
+	if (d->inflight != BIRD_CMD_NONE) {
+		/* the next command's answer has command-timeout-ms from now */
+		driver_conn_start_timer(&d->conn);
+		return;
+	}
+	ev_timer_stop(d->loop, &d->conn.command_timer);
 	driver_bird_pump(d);
 }
 
@@ -1055,6 +1201,22 @@ static const struct driver_conn_ops driver_bird_conn_ops = {
 
 /* ---- driver_ops ---- */
 
+/* Room for a batch of one command per prefix (or a read-back).  Only grows:
+ * a batch in flight for a longer list keeps its entries. */
+static void
+driver_bird_size_buffers(struct driver *d)
+{
+	size_t cap = d->n_prefixes + 1;
+
+	if (cap <= d->sent_cap)
+		return;
+	d->sent = realloc(d->sent, cap * sizeof(*d->sent));
+	d->conn.wbuf = realloc(d->conn.wbuf, cap * BIRD_CMD_ROOM);
+	if (d->sent == NULL || d->conn.wbuf == NULL)
+		fatal("realloc");
+	d->sent_cap = cap;
+}
+
 static struct driver *
 driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 		   const struct driver_callbacks *cb, void *arg)
@@ -1088,12 +1250,15 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	free(file);
 	if (rewrite)
 		driver_bird_sync_file(d);
+	driver_bird_index_names(d);
 
 	ev_timer_init(&d->readback_timer, driver_bird_readback_cb, 0., 0.);
 	d->readback_timer.data = d;
+	ev_prepare_init(&d->flush, driver_bird_flush_cb);
+	d->flush.data = d;
 	driver_conn_init(&d->conn, loop, &driver_bird_conn_ops, d, &d->cb, arg, &cfg->router,
 			 cfg->router.control_socket);
-	d->conn.wbuf = xcalloc(1, BIRD_WBUF_MAX);
+	driver_bird_size_buffers(d);
 	return d;
 }
 
@@ -1110,6 +1275,8 @@ driver_bird_reconfigure(struct driver *d, const struct config *cfg)
 	d->prefixes = ps;
 	d->n_prefixes = cfg->n_prefixes;
 	d->generation++;
+	driver_bird_index_names(d);
+	driver_bird_size_buffers(d);
 	driver_bird_sync_file(d);
 	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
@@ -1145,12 +1312,12 @@ driver_bird_set_desired(struct driver *d, size_t index, enum route_state desired
 		p->no_drain_logged = true;
 	}
 	driver_bird_sanitize_why(p->why, why);
-	/* File first: a `configure` racing with us must see the new choice. */
-	driver_bird_sync_file(d);
-	if (d->conn.state == DRIVER_CONN_READY) {
+	/* The file and the command go with the iteration's other wishes, file
+	 * first (driver_bird_pump): one write and one batch for them all. */
+	d->file_dirty = true;
+	if (d->conn.state == DRIVER_CONN_READY)
 		p->apply_pending = true;
-		driver_bird_pump(d);
-	}
+	ev_prepare_start(d->loop, &d->flush);
 }
 
 static bool
@@ -1158,6 +1325,8 @@ driver_bird_idle(const struct driver *d)
 {
 	size_t i;
 
+	if (d->file_dirty)
+		return false;
 	if (d->conn.state != DRIVER_CONN_READY)
 		return true;
 	if (d->inflight != BIRD_CMD_NONE || d->readback_pending)
@@ -1179,8 +1348,15 @@ driver_bird_destroy(struct driver *d)
 {
 	if (d == NULL)
 		return;
+	/* A wish of this iteration (on-exit with BIRD away) still goes to the
+	 * file, so BIRD's next start or `configure` has it. */
+	if (d->file_dirty)
+		driver_bird_sync_file(d);
+	ev_prepare_stop(d->loop, &d->flush);
 	driver_conn_free(&d->conn);
 	ev_timer_stop(d->loop, &d->readback_timer);
+	free(d->names);
+	free(d->sent);
 	driver_bird_prefixes_free(d->prefixes, d->n_prefixes);
 	free(d->state_file);
 	free(d);
@@ -1206,4 +1382,11 @@ uint32_t
 driver_bird_retry_delay_ms(const struct driver *d)
 {
 	return d->conn.retry_armed_ms;
+}
+
+void
+driver_bird_counts(const struct driver *d, unsigned *file_writes, unsigned *batches)
+{
+	*file_writes = d->file_writes;
+	*batches = d->batches;
 }

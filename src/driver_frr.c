@@ -18,14 +18,20 @@
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
- * One batch is in flight at a time (a read-back of every prefix, or one
- * prefix's apply), written in one go; command-timeout-ms runs from the
- * write to the first answer and again from each answer to the next, so a
- * slow bgpd is timed per command, not per batch.  What to send next is
- * derived from flags, not a queue, so repeated set_desired() calls
- * coalesce.  The callbacks may call set_desired(), idle() and connected(),
- * but must not destroy the driver.
+ * One batch is in flight at a time (a read-back of every prefix, or an
+ * apply), written in one go; command-timeout-ms runs from the write to the
+ * first answer and again from each answer to the next, so a slow bgpd is
+ * timed per command, not per batch.  set_desired() only records the wish:
+ * the calls made in one loop iteration are flushed together by an
+ * ev_prepare watcher (it runs once the iteration's callbacks are done,
+ * before the loop sleeps) as one vty transaction, `configure terminal`,
+ * `router bgp ASN`, per address family `address-family AFI unicast` and
+ * every due prefix's `[no] network` line, `end`; one read-back of every
+ * prefix follows it.  What to send next is derived from flags, not a
+ * queue, so repeated set_desired() calls coalesce.  The callbacks may call
+ * set_desired(), idle() and connected(), but must not destroy the driver.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,13 @@
 
 #define FRR_REASON_MAX		200
 #define FRR_PREFIX_MAX		64
+/* One `no network P route-map RM` with its NUL, and a margin. */
+#define FRR_LINE_ROOM		(FRR_PREFIX_MAX + DRIVER_FRR_NAME_MAX + 48)
+/* An apply batch's commands beside its network lines: configure terminal,
+ * router bgp, two address families, exit-address-family, end. */
+#define FRR_FRAME_COMMANDS	6
+/* No prefix: a command of the apply batch that is not a network line. */
+#define FRR_NO_PREFIX		SIZE_MAX
 /* bgpd takes a `no network` (and other changes) through its work queue,
  * ~50 ms after the command succeeded: a read-back that soon after an apply
  * may still show the old path.  It is only believed once this has passed. */
@@ -50,7 +63,7 @@ enum frr_op {
 	FRR_OP_NONE,
 	FRR_OP_ENABLE,
 	FRR_OP_READBACK,	/* show bgp ... json, one per valid prefix */
-	FRR_OP_APPLY,		/* one prefix's configure batch */
+	FRR_OP_APPLY,		/* the due prefixes' configure transaction */
 	FRR_OP__COUNT
 };
 static const char *const frr_op_names[FRR_OP__COUNT] = {
@@ -69,6 +82,7 @@ struct frr_prefix {
 	enum route_state applied;	/* last applied on this connection */
 	ev_tstamp applied_at;		/* ... when bgpd accepted it */
 	bool apply_pending;
+	bool in_batch;			/* scratch: its line goes in the batch being built */
 	struct driver_retry retry;	/* re-applies after read-backs that disagree */
 	bool sent;			/* a command for the current wish has gone out */
 	char accepted[FRR_PREFIX_MAX + DRIVER_FRR_NAME_MAX + 32];	/* `network` line bgpd took */
@@ -95,6 +109,14 @@ static const struct {
 };
 #define FRR_ROUTE_MAP_KINDS	(sizeof(frr_route_map_kinds) / sizeof(frr_route_map_kinds[0]))
 
+/* One command of an apply batch: where its text is in wbuf, and for a
+ * network line its prefix and the state it applies. */
+struct frr_sent {
+	size_t off;
+	size_t index;			/* FRR_NO_PREFIX: configure, router, ... */
+	enum route_state state;
+};
+
 struct driver {
 	struct ev_loop *loop;
 	struct driver_callbacks cb;
@@ -112,6 +134,7 @@ struct driver {
 	unsigned generation;		/* bumped by reconfigure */
 
 	struct driver_conn conn;	/* its wbuf holds the batch in flight */
+	ev_prepare flush;		/* the iteration's wishes, as one transaction */
 	ev_timer readback_timer;
 	ev_timer settle_timer;		/* a read-back once bgpd settled */
 	struct frr_vty_parser parser;
@@ -119,14 +142,18 @@ struct driver {
 
 	/* the batch in flight */
 	enum frr_op inflight;
-	size_t inflight_index;		/* APPLY: the prefix */
 	unsigned inflight_generation;
-	enum route_state inflight_state;
 	size_t *order;			/* READBACK: reply i is about prefix order[i] */
+	struct frr_sent *apply;		/* APPLY: what command i is */
+	size_t apply_cap;
 	size_t replies_expected, replies_got;
-	int fail_status;		/* first failing command's status, -1 none */
+	/* APPLY: the first failing command that is not a network line: the
+	 * lines after it failed because of it */
+	int fail_status;		/* -1 none */
 	size_t fail_command;
 	char fail_text[FRR_REASON_MAX];
+	bool batch_failed;		/* a command of the batch failed */
+	unsigned transactions;		/* apply batches written, for the tests */
 	bool readback_pending;
 	bool readback_first;		/* a new session: read back before any change */
 };
@@ -183,41 +210,48 @@ driver_frr_afi(int family)
 	}
 }
 
-int
-driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix, int family,
-			enum route_state state, const char *route_map)
+/* The `[no] network` line that gives `prefix` `state`; -1 when none does. */
+static int
+driver_frr_render_network(char *network, size_t size, const char *prefix,
+			  enum route_state state, const char *route_map)
 {
-	const char *afi = driver_frr_afi(family);
-	char network[FRR_PREFIX_MAX + DRIVER_FRR_NAME_MAX + 32];
-	int n;
-
-	if (afi == NULL)
-		return -1;
 	switch (state) {
 	case ROUTE_ANNOUNCED:
-		snprintf(network, sizeof(network), "network %s", prefix);
-		break;
+		snprintf(network, size, "network %s", prefix);
+		return 0;
 	case ROUTE_DEGRADED:
 		if (route_map != NULL)
-			snprintf(network, sizeof(network), "network %s route-map %s", prefix,
-				 route_map);
+			snprintf(network, size, "network %s route-map %s", prefix, route_map);
 		else
-			snprintf(network, sizeof(network), "network %s", prefix);
-		break;
+			snprintf(network, size, "network %s", prefix);
+		return 0;
 	case ROUTE_DRAINING:
 		/* without the route-map there is no GRACEFUL_SHUTDOWN to send */
 		if (route_map == NULL)
 			return -1;
-		snprintf(network, sizeof(network), "network %s route-map %s", prefix, route_map);
-		break;
+		snprintf(network, size, "network %s route-map %s", prefix, route_map);
+		return 0;
 	case ROUTE_WITHDRAWN:
-		snprintf(network, sizeof(network), "no network %s", prefix);
-		break;
+		snprintf(network, size, "no network %s", prefix);
+		return 0;
 	case ROUTE_UNKNOWN:
 	case ROUTE_STATE__COUNT:
 	default:
 		return -1;
 	}
+}
+
+int
+driver_frr_render_apply(char *buf, size_t size, uint32_t asn, const char *prefix, int family,
+			enum route_state state, const char *route_map)
+{
+	const char *afi = driver_frr_afi(family);
+	char network[FRR_LINE_ROOM];
+	int n;
+
+	if (afi == NULL ||
+	    driver_frr_render_network(network, sizeof(network), prefix, state, route_map) == -1)
+		return -1;
 	/* snprintf cannot put the NULs in; print with placeholders, then swap. */
 	n = snprintf(buf, size, "configure terminal\n" "router bgp %u\n"
 		     "address-family %s unicast\n" "%s\n" "end\n", asn, afi, network);
@@ -313,6 +347,7 @@ driver_frr_send(struct driver *d, enum frr_op op, size_t len, size_t replies)
 	d->inflight_generation = d->generation;
 	d->replies_expected = replies;
 	d->replies_got = 0;
+	d->batch_failed = false;
 	d->fail_status = -1;
 	d->fail_command = 0;
 	d->fail_text[0] = '\0';
@@ -399,19 +434,97 @@ driver_frr_send_readback(struct driver *d)
 	driver_frr_send(d, FRR_OP_READBACK, len, n);
 }
 
+/* Appends one command of the apply batch at *len; `index` FRR_NO_PREFIX
+ * for one that is not a network line. */
 static void
-driver_frr_send_apply(struct driver *d, size_t index, enum route_state state)
+driver_frr_append(struct driver *d, size_t *len, size_t index, enum route_state state,
+		  const char *text)
 {
-	const struct frr_prefix *p = &d->prefixes[index];
-	int n;
+	size_t n = strlen(text) + 1;
 
-	n = driver_frr_render_apply(d->conn.wbuf, FRR_VTY_COMMAND_MAX, d->asn, p->prefix, p->family,
-				    state, d->route_map[state]);
-	if (n < 0)
-		return;
-	d->inflight_index = index;
-	d->inflight_state = state;
-	driver_frr_send(d, FRR_OP_APPLY, (size_t)n, DRIVER_FRR_APPLY_COMMANDS);
+	memcpy(d->conn.wbuf + *len, text, n);
+	d->apply[d->replies_expected++] = (struct frr_sent){ .off = *len, .index = index,
+							     .state = state };
+	*len += n;
+}
+
+/* Marks the prefixes whose line is due (in_batch); how many there are. */
+static size_t
+driver_frr_pick(struct driver *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_prefixes; i++) {
+		struct frr_prefix *p = &d->prefixes[i];
+		enum route_state want = driver_frr_effective(d, p->desired);
+
+		p->in_batch = false;
+		if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
+			continue;
+		p->apply_pending = false;
+		if (want == ROUTE_UNKNOWN || want == p->actual || !p->valid)
+			continue;
+		p->in_batch = true;
+		p->sent = true;
+		p->retry.due = false;
+		n++;
+	}
+	return n;
+}
+
+/* The network lines of family `family`'s due prefixes, under their
+ * `address-family`; `open`: a previous family's node is to be left first. */
+static bool
+driver_frr_append_family(struct driver *d, size_t *len, int family, bool open)
+{
+	char line[FRR_LINE_ROOM];
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < d->n_prefixes; i++) {
+		struct frr_prefix *p = &d->prefixes[i];
+		enum route_state want = driver_frr_effective(d, p->desired);
+
+		if (!p->in_batch || p->family != family ||
+		    driver_frr_render_network(line, sizeof(line), p->prefix, want,
+					      d->route_map[want]) == -1)
+			continue;
+		if (!any && open)
+			driver_frr_append(d, len, FRR_NO_PREFIX, ROUTE_UNKNOWN,
+					  "exit-address-family");
+		if (!any) {
+			char af[64];
+
+			snprintf(af, sizeof(af), "address-family %s unicast",
+				 driver_frr_afi(family));
+			driver_frr_append(d, len, FRR_NO_PREFIX, ROUTE_UNKNOWN, af);
+		}
+		any = true;
+		driver_frr_append(d, len, i, want, line);
+	}
+	return any;
+}
+
+/* One transaction for every due prefix; false when none is due. */
+static bool
+driver_frr_send_apply(struct driver *d)
+{
+	char router[32];
+	size_t len = 0;
+	bool open;
+
+	if (driver_frr_pick(d) == 0)
+		return false;
+	d->replies_expected = 0;
+	snprintf(router, sizeof(router), "router bgp %u", d->asn);
+	driver_frr_append(d, &len, FRR_NO_PREFIX, ROUTE_UNKNOWN, "configure terminal");
+	driver_frr_append(d, &len, FRR_NO_PREFIX, ROUTE_UNKNOWN, router);
+	open = driver_frr_append_family(d, &len, AF_INET, false);
+	driver_frr_append_family(d, &len, AF_INET6, open);
+	driver_frr_append(d, &len, FRR_NO_PREFIX, ROUTE_UNKNOWN, "end");
+	d->transactions++;
+	driver_frr_send(d, FRR_OP_APPLY, len, d->replies_expected);
+	return true;
 }
 
 /* Sends the read-back if one is pending; true when it went out (or the
@@ -436,27 +549,23 @@ driver_frr_pump_readback(struct driver *d)
 static void
 driver_frr_pump(struct driver *d)
 {
-	size_t i;
-
 	if (d->conn.state != DRIVER_CONN_READY || d->inflight != FRR_OP_NONE)
 		return;
 	if (d->readback_first && driver_frr_pump_readback(d))
 		return;
-	for (i = 0; i < d->n_prefixes; i++) {
-		struct frr_prefix *p = &d->prefixes[i];
-		enum route_state want = driver_frr_effective(d, p->desired);
-
-		if (!p->apply_pending || driver_conn_retry_waiting(&d->conn, &p->retry))
-			continue;
-		p->apply_pending = false;
-		if (want == ROUTE_UNKNOWN || want == p->actual || !p->valid)
-			continue;
-		p->sent = true;
-		p->retry.due = false;
-		driver_frr_send_apply(d, i, want);
+	if (driver_frr_send_apply(d))
 		return;
-	}
 	driver_frr_pump_readback(d);
+}
+
+/* The ev_prepare watcher: what this iteration's set_desired() calls
+ * wished, in one transaction. */
+static void
+driver_frr_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	driver_frr_pump(w->data);
 }
 
 /* ---- replies ---- */
@@ -604,66 +713,83 @@ driver_frr_readback_done(struct driver *d)
 			d->cb.actual(d->arg, i, d->prefixes[i].actual);
 }
 
-/* One reply of an apply batch; the first failure is kept for the log. */
+/* A network line's failure, or the failure before it that made it fail,
+ * said once per prefix. */
+static void
+driver_frr_line_refused(struct driver *d, struct frr_prefix *p, size_t cmd,
+			const struct frr_vty_event *ev)
+{
+	char why[FRR_REASON_MAX + 64];
+
+	if (d->fail_status != -1) {
+		cmd = d->fail_command;
+		driver_frr_status_text(why, sizeof(why), d->fail_status, d->fail_text);
+	} else {
+		driver_frr_status_text(why, sizeof(why), ev->status, ev->text);
+	}
+	if (!p->fail_logged)
+		log_warnx("%s: bgpd refused `%s`: %s", p->prefix,
+			  d->conn.wbuf + d->apply[cmd].off, why);
+	p->fail_logged = true;
+	p->accepted[0] = '\0';
+	/* Retried by the next periodic read-back only, so a refusing bgpd is
+	 * not hammered. */
+}
+
+/* bgpd took prefix `index`'s line: it is applied (until a read-back says
+ * otherwise). */
+static void
+driver_frr_line_taken(struct driver *d, size_t index, const struct frr_sent *e)
+{
+	struct frr_prefix *p = &d->prefixes[index];
+
+	if (p->fail_logged)
+		log_info("%s: bgpd accepted it again", p->prefix);
+	p->fail_logged = false;
+	snprintf(p->accepted, sizeof(p->accepted), "%s", d->conn.wbuf + e->off);
+	p->actual = p->applied = e->state;
+	p->applied_at = driver_conn_now();
+	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
+	/* bgpd's status 0 is not its word that it shows it (import-check):
+	 * read back once the batch is done.  The read-back that shows it
+	 * confirms the apply (and ends any retry episode), so a change after
+	 * it is drift, also one made long before the next periodic read-back. */
+	d->readback_pending = true;
+	if (d->cb.actual != NULL)
+		d->cb.actual(d->arg, index, p->actual);
+}
+
+/* One reply of an apply batch, matched to its command by its place. */
 static void
 driver_frr_apply_reply(struct driver *d, const struct frr_vty_event *ev)
 {
 	size_t cmd = d->replies_got;
+	const struct frr_sent *e = &d->apply[cmd];
+	bool ok = ev->status == FRR_VTY_SUCCESS;
 
-	if (ev->status == FRR_VTY_SUCCESS || d->fail_status != -1)
-		return;
 	/* `no network P` for a prefix bgpd does not have: already withdrawn. */
-	if (cmd == 3 && d->inflight_state == ROUTE_WITHDRAWN &&
+	if (!ok && e->index != FRR_NO_PREFIX && e->state == ROUTE_WITHDRAWN &&
 	    strstr(ev->text, "Can't find") != NULL)
+		ok = true;
+	if (!ok)
+		d->batch_failed = true;
+	if (e->index == FRR_NO_PREFIX) {
+		if (!ok && d->fail_status == -1) {
+			d->fail_status = ev->status;
+			d->fail_command = cmd;
+			snprintf(d->fail_text, sizeof(d->fail_text), "%s", ev->text);
+		}
 		return;
-	d->fail_status = ev->status;
-	d->fail_command = cmd;
-	snprintf(d->fail_text, sizeof(d->fail_text), "%s", ev->text);
-}
-
-static void
-driver_frr_apply_done(struct driver *d)
-{
-	struct frr_prefix *p;
-	char why[FRR_REASON_MAX + 64];
-	const char *cmd;
-
-	if (d->inflight_generation != d->generation || d->inflight_index >= d->n_prefixes) {
+	}
+	if (d->inflight_generation != d->generation || e->index >= d->n_prefixes) {
+		/* The prefix list changed under the batch: learn the truth again. */
 		d->readback_pending = true;
 		return;
 	}
-	p = &d->prefixes[d->inflight_index];
-	if (d->fail_status != -1) {
-		driver_frr_status_text(why, sizeof(why), d->fail_status, d->fail_text);
-		/* wbuf still holds the batch: name the command that failed */
-		cmd = d->conn.wbuf;
-		for (size_t i = 0; i < d->fail_command; i++)
-			cmd += strlen(cmd) + 1;
-		if (!p->fail_logged)
-			log_warnx("%s: bgpd refused `%s`: %s", p->prefix, cmd, why);
-		p->fail_logged = true;
-		p->accepted[0] = '\0';
-		/* Retried by the next periodic read-back only, so a refusing
-		 * bgpd is not hammered. */
-		return;
-	}
-	if (p->fail_logged)
-		log_info("%s: bgpd accepted it again", p->prefix);
-	p->fail_logged = false;
-	cmd = d->conn.wbuf;	/* the `[no] network` line: the fourth command */
-	for (size_t i = 0; i < 3; i++)
-		cmd += strlen(cmd) + 1;
-	snprintf(p->accepted, sizeof(p->accepted), "%s", cmd);
-	p->actual = p->applied = d->inflight_state;
-	p->applied_at = driver_conn_now();
-	log_info("%s: %s in bgpd", p->prefix, route_state_names[p->actual]);
-	/* bgpd's status 0 is not its word that it shows it (import-check):
-	 * read back at once.  The read-back that shows it confirms the apply
-	 * (and ends any retry episode), so a change after it is drift, also
-	 * one made long before the next periodic read-back. */
-	d->readback_pending = true;
-	if (d->cb.actual != NULL)
-		d->cb.actual(d->arg, d->inflight_index, p->actual);
+	if (!ok || d->fail_status != -1)
+		driver_frr_line_refused(d, &d->prefixes[e->index], cmd, ev);
+	else
+		driver_frr_line_taken(d, e->index, e);
 }
 
 static void
@@ -676,9 +802,7 @@ driver_frr_batch_done(struct driver *d)
 	d->conn.wlen = d->conn.woff = 0;
 	if (op == FRR_OP_READBACK)
 		driver_frr_readback_done(d);
-	else if (op == FRR_OP_APPLY)
-		driver_frr_apply_done(d);
-	if (op != FRR_OP_APPLY || d->fail_status == -1)
+	if (op != FRR_OP_APPLY || !d->batch_failed)
 		driver_conn_ok(&d->conn);
 }
 
@@ -780,11 +904,17 @@ static const struct driver_conn_ops driver_frr_conn_ops = {
 static void
 driver_frr_size_buffers(struct driver *d)
 {
-	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * (FRR_PREFIX_MAX + 32);
+	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * FRR_LINE_ROOM;
+	size_t cap = d->n_prefixes + FRR_FRAME_COMMANDS;
 
 	d->conn.wbuf = realloc(d->conn.wbuf, wsize);
 	d->order = realloc(d->order, (d->n_prefixes + 1) * sizeof(*d->order));
-	if (d->conn.wbuf == NULL || d->order == NULL)
+	/* only grows: a batch in flight for a longer list keeps its entries */
+	if (cap > d->apply_cap) {
+		d->apply = realloc(d->apply, cap * sizeof(*d->apply));
+		d->apply_cap = cap;
+	}
+	if (d->conn.wbuf == NULL || d->order == NULL || d->apply == NULL)
 		fatal("realloc");
 }
 
@@ -810,7 +940,8 @@ driver_frr_create(struct ev_loop *loop, const struct config *cfg,
 
 	ev_timer_init(&d->readback_timer, driver_frr_readback_cb, 0., 0.);
 	ev_timer_init(&d->settle_timer, driver_frr_readback_cb, 0., 0.);
-	d->readback_timer.data = d->settle_timer.data = d;
+	ev_prepare_init(&d->flush, driver_frr_flush_cb);
+	d->readback_timer.data = d->settle_timer.data = d->flush.data = d;
 	driver_conn_init(&d->conn, loop, &driver_frr_conn_ops, d, &d->cb, arg, &cfg->router,
 			 cfg->router.control_socket ? cfg->router.control_socket :
 			 "/run/frr/bgpd.vty");
@@ -862,9 +993,10 @@ driver_frr_set_desired(struct driver *d, size_t index, enum route_state desired,
 			  p->prefix);
 		p->no_drain_logged = true;
 	}
+	/* With the iteration's other wishes, in one transaction. */
 	if (d->conn.state == DRIVER_CONN_READY) {
 		p->apply_pending = true;
-		driver_frr_pump(d);
+		ev_prepare_start(d->loop, &d->flush);
 	}
 }
 
@@ -895,11 +1027,13 @@ driver_frr_destroy(struct driver *d)
 	if (d == NULL)
 		return;
 	driver_conn_free(&d->conn);
+	ev_prepare_stop(d->loop, &d->flush);
 	ev_timer_stop(d->loop, &d->readback_timer);
 	ev_timer_stop(d->loop, &d->settle_timer);
 	frr_vty_free(&d->parser);
 	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
 	free(d->order);
+	free(d->apply);
 	for (size_t i = 0; i < ROUTE_STATE__COUNT; i++)
 		free(d->route_map[i]);
 	free(d);
@@ -925,4 +1059,10 @@ uint32_t
 driver_frr_retry_delay_ms(const struct driver *d)
 {
 	return d->conn.retry_armed_ms;
+}
+
+unsigned
+driver_frr_transactions(const struct driver *d)
+{
+	return d->transactions;
 }

@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "fleet/fleet.h"
+#include "loop_lag.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -842,6 +843,12 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_prefixes(&b, d);
 	status_metrics_fleet(&b, d);
 	status_metrics_probes(&b, d);
+	if (d->lag != NULL) {
+		char lag[2048];
+
+		loop_lag_render(d->lag, lag, sizeof(lag));
+		status_printf(&b, "%s", lag);
+	}
 	if (b.failed) {
 		free(b.s);
 		return NULL;

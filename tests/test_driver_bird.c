@@ -65,7 +65,7 @@ struct fake {
 	size_t in_len;
 	enum fake_mode mode;
 	bool split;		/* write replies one byte at a time */
-	struct fake_proto protos[8];
+	struct fake_proto protos[32];
 	size_t n_protos;
 	char log[MAX_LOG][300];	/* received commands */
 	size_t n_log;
@@ -76,6 +76,8 @@ struct fake {
 	uint32_t retry_at[64];		/* re-apply delay it had armed, at each enable */
 	double enable_at[64];		/* when each enable came */
 	size_t n_enables;
+	size_t most_per_read;		/* most commands that came in one read() */
+	size_t most_bytes;		/* most bytes waiting unanswered after a read() */
 };
 
 static void
@@ -232,6 +234,10 @@ fake_client_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	f->in_len += (size_t)n;
 	f->in[f->in_len] = '\0';
+	if (count_in(f->in, "\n") > f->most_per_read)
+		f->most_per_read = count_in(f->in, "\n");
+	if (f->in_len > f->most_bytes)
+		f->most_bytes = f->in_len;
 	while (f->cfd != -1 && (nl = strchr(f->in, '\n')) != NULL) {
 		*nl = '\0';
 		fake_command(f, f->in);
@@ -398,6 +404,14 @@ start_normal(struct fixture *fx)
 	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
 }
 
+/* One loop iteration: the wishes of the iteration before are flushed (the
+ * file written, the batch sent) by then. */
+static void
+flush_wishes(struct fixture *fx)
+{
+	ev_run(fx->loop, EVRUN_NOWAIT);
+}
+
 /* ---- part one: the fake ---- */
 
 static void
@@ -445,7 +459,10 @@ driver_bird_test_set_desired(void **state)
 	fx->fake.split = true;
 	start_normal(fx);
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
-	/* file first, synchronously; the command follows on the loop */
+	/* nothing before the iteration's end; then file first, the command after */
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_false(driver_idle(&fx->h));
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
 	assert_false(driver_idle(&fx->h));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED);
@@ -460,6 +477,7 @@ driver_bird_test_set_desired(void **state)
 	fx->state_path[strlen(fx->state_path)] = '/';
 
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN \"sccrp\\timeout\"\n\x01\xc3\xa9  ");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN);
 	assert_string_equal(fx->fake.log[2], "disable anycast4 \"pptp DOWN 'sccrp/timeout'  ??\"");
@@ -467,6 +485,7 @@ driver_bird_test_set_desired(void **state)
 	/* BIRD already has it: nothing sent, the file still right */
 	unlink(fx->state_path);
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"));
 	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 3);
@@ -474,6 +493,7 @@ driver_bird_test_set_desired(void **state)
 
 	/* a prefix BIRD does not have: the file changes, no command */
 	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST6_OFF = 0;\n"));
 	run_loop_for(fx->loop, 0.1);
 	assert_int_equal(fx->fake.n_log, 3);
@@ -488,6 +508,119 @@ driver_bird_test_set_desired(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "");
 	WAIT_UNTIL(fx, 2, driver_idle(&fx->h));
 	assert_string_equal(fx->fake.log[4], "disable anycast4");
+}
+
+static const char *fake_tail(const struct fake *f, size_t n);
+
+/* Wishes of one loop iteration: one state-file write, one batch of
+ * commands in one write; BIRD's answers are matched in order. */
+static void
+driver_bird_test_batch(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned writes0, batches0, writes, batches;
+
+	fake_set(&fx->fake, "anycast6", "up");
+	start_normal(fx);
+	driver_bird_counts(fx->h.d, &writes0, &batches0);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, "pptp DOWN");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP again");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED &&
+		   fx->obs.actual[1] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes, &batches);
+	assert_int_equal(writes - writes0, 1);
+	assert_int_equal(batches - batches0, 1);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 1;\n"));
+	assert_string_equal(fake_tail(&fx->fake, 2), "enable anycast4|disable anycast6 \"pptp DOWN\"");
+	assert_int_equal(fx->fake.most_per_read, 2);	/* pipelined, not one at a time */
+	assert_true(fake_is(&fx->fake, "anycast4", "up"));
+	assert_true(fake_is(&fx->fake, "anycast6", "down"));
+	assert_int_equal(stderr_count(&fx->err, "anycast4: announced in BIRD"), 1);
+	assert_int_equal(stderr_count(&fx->err, "anycast6: withdrawn in BIRD"), 1);
+
+	/* a refused command in the middle of a batch: the next one is still its own */
+	fake_find(&fx->fake, "anycast4")->name[0] = 'X';	/* gone: a 9001 for it */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[1] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_string_equal(fake_tail(&fx->fake, 2), "disable anycast4|enable anycast6");
+	assert_int_equal(stderr_count(&fx->err, "anycast4: BIRD refused disable: 9001"), 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_true(driver_connected(&fx->h));
+}
+
+/* Many commands at once go in windows of at most 1,000 bytes: BIRD closes
+ * a connection that keeps its 1 kB input buffer full. */
+static void
+driver_bird_test_batch_window(void **state)
+{
+	static const struct driver_callbacks no_cb = { 0 };
+	struct fixture *fx = *state;
+	struct prefix_config pcs[20];
+	char names[20][2][16], why[101];
+	unsigned writes0, batches0, writes, batches;
+	size_t i;
+
+	memset(pcs, 0, sizeof(pcs));
+	memset(why, 'w', 100);
+	why[100] = '\0';
+	for (i = 0; i < 20; i++) {
+		snprintf(names[i][0], sizeof(names[i][0]), "px%zu", i);
+		snprintf(names[i][1], sizeof(names[i][1]), "PX%zu_OFF", i);
+		pcs[i].prefix = (char *)(uintptr_t)"192.0.2.0/24";
+		pcs[i].bird_protocol = names[i][0];
+		pcs[i].bird_define = names[i][1];
+		fake_set(&fx->fake, names[i][0], "up");
+	}
+	fx->cfg.prefixes = pcs;
+	fx->cfg.n_prefixes = 20;
+	fake_listen(&fx->fake);
+	/* no recorder: it keeps two prefixes */
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &no_cb, NULL), 0);
+	WAIT_UNTIL(fx, 2, driver_connected(&fx->h) && fake_count(&fx->fake, "show ") == 1 &&
+		   driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes0, &batches0);
+	for (i = 0; i < 20; i++)
+		driver_set_desired(&fx->h, i, ROUTE_WITHDRAWN, why);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "disable ") == 20 && driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes, &batches);
+	assert_int_equal(writes - writes0, 1);
+	/* each `disable pxN "w...w"` is 114 or 115 bytes: 8 to a window */
+	assert_int_equal(batches - batches0, 3);
+	assert_true(fx->fake.most_bytes <= 1000);
+	for (i = 0; i < 20; i++)
+		assert_true(fake_is(&fx->fake, names[i][0], "down"));
+	assert_true(driver_connected(&fx->h));
+	driver_close(&fx->h);
+}
+
+/* BIRD away: the wishes still reach the file, also when the driver is
+ * closed before the loop runs again (on-exit with BIRD down). */
+static void
+driver_bird_test_batch_offline(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned writes0, batches0, writes, batches;
+
+	open_driver(fx);
+	run_loop_for(fx->loop, 0.05);
+	assert_false(driver_connected(&fx->h));
+	driver_bird_counts(fx->h.d, &writes0, &batches0);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, NULL);
+	assert_false(driver_idle(&fx->h));	/* the file is still to be written */
+	flush_wishes(fx);
+	assert_true(driver_idle(&fx->h));
+	driver_bird_counts(fx->h.d, &writes, &batches);
+	assert_int_equal(writes - writes0, 1);
+	assert_int_equal(batches - batches0, 0);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 0;\ndefine ANYCAST6_OFF = 0;\n"));
+
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+	driver_close(&fx->h);
+	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
 }
 
 static void
@@ -891,17 +1024,21 @@ driver_bird_test_drift(void **state)
 	assert_true(fake_count(&fx->fake, "show protocols") >= 4);
 }
 
-/* The last n commands the fake received, joined with '|'. */
+/* The last n changes the fake received, joined with '|'; read-backs are
+ * skipped: a periodic one may land anywhere on a loaded machine. */
 static const char *
 fake_tail(const struct fake *f, size_t n)
 {
 	static char buf[1024];
-	size_t i, len = 0;
+	size_t i, len = 0, from = f->n_log, k = 0;
 
+	while (from > 0 && k < n)
+		k += strcmp(f->log[--from], "show protocols") != 0;
 	buf[0] = '\0';
-	for (i = f->n_log >= n ? f->n_log - n : 0; i < f->n_log; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "|" : "",
-					f->log[i]);
+	for (i = from; i < f->n_log; i++)
+		if (strcmp(f->log[i], "show protocols") != 0)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						len ? "|" : "", f->log[i]);
 	return buf;
 }
 
@@ -926,6 +1063,7 @@ driver_bird_test_degraded_twin(void **state)
 
 	/* withdrawn -> degraded: enable the twin only */
 	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "capacity DEGRADED");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
 			     "define ANYCAST4_DEGRADED_OFF = 0;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DEGRADED && driver_idle(&fx->h));
@@ -1032,6 +1170,7 @@ driver_bird_test_drain_twin(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "draining (operator)");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
 			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 0;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_DRAINING && driver_idle(&fx->h));
@@ -1045,6 +1184,7 @@ driver_bird_test_drain_twin(void **state)
 
 	/* draining -> withdrawn (the drain time is over): the twin goes */
 	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "drained (operator)");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\n"
 			     "define ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
@@ -1149,6 +1289,7 @@ driver_bird_test_drain_no_twin(void **state)
 	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST6_OFF = 1;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
@@ -1169,6 +1310,7 @@ driver_bird_test_drain_no_twin(void **state)
 	open_driver(fx);
 	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 5);
 	driver_set_desired(&fx->h, 0, ROUTE_DRAINING, "drain");
+	flush_wishes(fx);
 	assert_true(file_has(fx->state_path, "define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n"));
 	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
 	assert_string_equal(fake_tail(&fx->fake, 1), "disable anycast4 \"drain\"");
@@ -1480,6 +1622,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(driver_bird_test_banner_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_set_desired, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_batch_offline, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_batch_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_unknown_keeps_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_file_restored, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_other_reply, setup, teardown),

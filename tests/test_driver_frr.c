@@ -277,7 +277,8 @@ fake_command(struct fake *f, const char *cmd)
 		snprintf(text, sizeof(text), "%% [BGP] Unknown command: %s\n", cmd);
 		fake_reply(f, text, 2);
 	} else if (strcmp(cmd, "address-family ipv4 unicast") == 0 ||
-		   strcmp(cmd, "address-family ipv6 unicast") == 0) {
+		   strcmp(cmd, "address-family ipv6 unicast") == 0 ||
+		   strcmp(cmd, "exit-address-family") == 0) {
 		fake_reply(f, "", 0);
 	} else if (sscanf(cmd, "no network %63s", a) == 1) {
 		struct fake_net *n = fake_find(f, a);
@@ -914,6 +915,75 @@ driver_frr_test_slow_bgpd(void **state)
 	assert_string_equal(fx->obs.whys[1], "timeout");
 }
 
+/* The fake's commands from `from` on, joined with '|'. */
+static const char *
+fake_since(const struct fake *f, size_t from)
+{
+	static char buf[2048];
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = from; i < f->n_log && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "|" : "",
+					f->log[i]);
+	return buf;
+}
+
+/* Wishes of one loop iteration: one vty transaction with every network
+ * line, an address-family per family, then one read-back. */
+static void
+driver_frr_test_batch(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned t0;
+	size_t base;
+
+	start_normal(fx);
+	base = fx->fake.n_log;
+	t0 = driver_frr_transactions(fx->h.d);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, "pptp UP");
+	driver_set_desired(&fx->h, 0, ROUTE_DEGRADED, "capacity DEGRADED");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "capacity UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED &&
+		   fx->obs.actual[1] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	assert_int_equal(driver_frr_transactions(fx->h.d) - t0, 1);
+	assert_int_equal(fake_count(&fx->fake, "configure terminal"), 1);
+	assert_string_equal(fake_since(&fx->fake, base),
+			    "configure terminal|router bgp 65001|address-family ipv4 unicast|"
+			    "network 192.0.2.1/32|exit-address-family|"
+			    "address-family ipv6 unicast|network 2001:db8::1/128|end|"
+			    "show bgp ipv4 unicast 192.0.2.1/32 json|"
+			    "show bgp ipv6 unicast 2001:db8::1/128 json");
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: announced in bgpd"), 1);
+	assert_int_equal(stderr_count(&fx->err, "2001:db8::1/128: announced in bgpd"), 1);
+
+	/* one family only: no exit-address-family */
+	base = fx->fake.n_log;
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_WITHDRAWN && driver_idle(&fx->h));
+	assert_string_equal(fake_since(&fx->fake, base),
+			    "configure terminal|router bgp 65001|address-family ipv4 unicast|"
+			    "no network 192.0.2.1/32|end|"
+			    "show bgp ipv4 unicast 192.0.2.1/32 json|"
+			    "show bgp ipv6 unicast 2001:db8::1/128 json");
+
+	/* `router bgp` refused: every line of the batch fails for it, each
+	 * prefix says so once, naming the command that failed */
+	driver_close(&fx->h);
+	fx->cfg.router.frr_asn = 65099;
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, driver_connected(&fx->h) && driver_idle(&fx->h));
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, NULL);
+	driver_set_desired(&fx->h, 1, ROUTE_WITHDRAWN, NULL);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "end") == 3 && driver_idle(&fx->h));
+	assert_int_equal(stderr_count(&fx->err, "192.0.2.1/32: bgpd refused `router bgp 65099`: "
+				      "status-13 (warning-config-failed): BGP is already running; "
+				      "AS is 65001\n"), 1);
+	assert_int_equal(stderr_count(&fx->err, "2001:db8::1/128: bgpd refused `router bgp 65099`: "
+				      "status-13"), 1);
+	assert_true(driver_connected(&fx->h));
+}
+
 static void
 driver_frr_test_refused(void **state)
 {
@@ -1352,6 +1422,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_drain_no_route_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_settle, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_slow_bgpd, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_accepted_not_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_hand_after_repair, setup, teardown),
