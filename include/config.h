@@ -76,6 +76,7 @@ struct probe_config {
 	char *name;			/* unique within its service */
 	enum probe_kind kind;
 	uint32_t interval_ms;		/* start-to-start period; inherited from the service */
+	uint32_t fast_interval_ms;	/* end-to-start while counting rise/fall; 0 = off; inherited */
 	uint32_t timeout_ms;		/* < interval_ms; inherited from the service */
 	uint32_t rise;			/* consecutive UPs to go UP; inherited */
 	uint32_t fall;			/* consecutive DOWNs to go DOWN; inherited */

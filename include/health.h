@@ -70,6 +70,15 @@ void health_check_init(struct health_check *hc, uint32_t rise, uint32_t fall);
 bool health_check_update(struct health_check *hc, const struct probe_report *r,
 			 bool error_is_down);
 
+/* Is the check counting through rise or fall: its last counted result
+ * disagrees with its state (in INIT: any result counted), so it is in a
+ * transition?  false once the state follows its results. */
+bool health_check_counting(const struct health_check *hc);
+
+/* Is any of the n checks counting?  While one is, every probe of the
+ * service runs at its fast interval (probe_set_fast). */
+bool health_counting(const struct health_check *checks, size_t n);
+
 /* The service verdict over n checks; *reason (may be NULL) gets the reason. */
 enum health_state health_verdict(const struct health_check *checks, size_t n,
 				 const char **reason);

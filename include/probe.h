@@ -19,7 +19,16 @@
  *
  * Event-driven kinds (process) may also call probe_event() at any time,
  * outside a run: the result is delivered with `immediate` set, which health.c
- * applies without waiting for rise/fall.
+ * applies without waiting for rise/fall.  A kind that learns something
+ * worth checking at once (a restarted process) calls probe_run_now().
+ *
+ * Schedule: runs start every interval_ms, start to start.  While the owner
+ * says the probe is in a transition (probe_set_fast(): a check of its
+ * service is counting up through rise or down through fall), the next run
+ * starts at the earlier of that regular time and fast_interval_ms after the
+ * previous run's start, but never before that run ended (0 = no fast runs).
+ * A run always gets its full timeout_ms and runs never overlap: the next one
+ * is only armed once the previous one has ended.
  *
  * Every hook is optional except start.
  */
@@ -94,10 +103,14 @@ struct probe {
 	const struct probe_config *cfg;
 	const struct probe_ops *ops;
 	struct ev_loop *loop;
-	ev_timer interval_timer;	/* fires each interval to start a run */
+	ev_timer interval_timer;	/* one-shot: fires when the next run is due */
 	ev_timer timeout_timer;		/* armed while a run is active */
 	bool running;			/* a run is active */
-	ev_tstamp run_started;
+	bool fast;			/* in a transition: probe_set_fast() */
+	ev_tstamp run_started;		/* loop time (ev_now) of the last run's start */
+	ev_tstamp run_ended;		/* ... and of its end; 0 before the first */
+	ev_tstamp regular_due;		/* the next run's regular start: run_started + interval */
+	ev_tstamp armed_at;		/* when interval_timer fires (loop time) */
 	void *priv;			/* ops->priv_size bytes */
 	probe_report_cb *report;
 	void *report_arg;
@@ -127,6 +140,16 @@ void probe_done_detail(struct probe *p, enum probe_result result, const char *re
 		       const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Report an event outside a run (delivered with immediate = true). */
 void probe_event(struct probe *p, enum probe_result result, const char *reason);
+
+/* The owner's view of the probe's check: true while it is counting through
+ * rise or fall (fast runs, see the schedule above), false once settled.
+ * May be called from a report callback; re-arms the next run at once when
+ * no run is active, else when the active run ends. */
+void probe_set_fast(struct probe *p, bool fast);
+
+/* Start a run at the next loop iteration, unless one is active (whose
+ * result is as fresh). */
+void probe_run_now(struct probe *p);
 
 /* For kinds: the config of this probe's kind. */
 #define PROBE_CFG(p, kindfield) (&(p)->cfg->u.kindfield)

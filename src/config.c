@@ -497,6 +497,7 @@ config_build_probe(struct config_load_ctx *lc, struct probe_config *pc, const st
 	/* Absent overrides inherit the kind's own timing or the service's values. */
 	pc->interval_ms = config_u32(node, "interval-ms", config_kind_timing[pc->kind].interval_ms ?
 	    config_kind_timing[pc->kind].interval_ms : config_u32(service, "interval-ms", 0));
+	pc->fast_interval_ms = config_u32(node, "fast-interval-ms", config_u32(service, "fast-interval-ms", 0));
 	pc->timeout_ms = config_u32(node, "timeout-ms", config_kind_timing[pc->kind].timeout_ms ?
 	    config_kind_timing[pc->kind].timeout_ms : config_u32(service, "timeout-ms", 0));
 	pc->rise = config_u32(node, "rise", config_u32(service, "rise", 0));
@@ -1270,6 +1271,7 @@ config_probe_equal(const struct probe_config *a, const struct probe_config *b)
 {
 	if (!config_str_equal(a->name, b->name) || a->kind != b->kind ||
 	    a->interval_ms != b->interval_ms || a->timeout_ms != b->timeout_ms ||
+	    a->fast_interval_ms != b->fast_interval_ms ||
 	    a->rise != b->rise || a->fall != b->fall)
 		return false;
 	switch (a->kind) {

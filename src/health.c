@@ -98,6 +98,34 @@ health_check_update(struct health_check *hc, const struct probe_report *r,
 	return false;
 }
 
+bool
+health_check_counting(const struct health_check *hc)
+{
+	switch (hc->state) {
+	case HEALTH_INIT:
+		return hc->ok_streak > 0 || hc->fail_streak > 0;
+	case HEALTH_DOWN:
+		return hc->ok_streak > 0;
+	case HEALTH_UP:
+		return hc->fail_streak > 0 || hc->degraded_streak > 0;
+	case HEALTH_DEGRADED:
+		return hc->fail_streak > 0 || hc->plain_streak > 0;
+	default:
+		return false;
+	}
+}
+
+bool
+health_counting(const struct health_check *checks, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (health_check_counting(&checks[i]))
+			return true;
+	return false;
+}
+
 enum health_state
 health_verdict(const struct health_check *checks, size_t n, const char **reason)
 {

@@ -5,7 +5,11 @@
  *
  * Runs start every interval_ms (start to start).  A run still active when the
  * next one is due is not overlapped: the timeout (< interval, enforced by the
- * config) always ends it first.
+ * config) always ends it first.  While the owner says the probe is in a
+ * transition (probe_set_fast), the next run is due fast_interval_ms after the
+ * previous one started if that is sooner, but never before it ended: the
+ * fast run is armed at the end of a run, so it never overlaps one still
+ * waiting for its full timeout.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +77,34 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 		p->report(p, r, p->report_arg);
 }
 
+/* (Re)arm the one-shot interval timer to fire at loop time `at`. */
+static void
+probe_arm(struct probe *p, ev_tstamp at)
+{
+	ev_tstamp now = ev_now(p->loop);
+
+	ev_timer_stop(p->loop, &p->interval_timer);
+	ev_timer_set(&p->interval_timer, at > now ? at - now : 0., 0.);
+	ev_timer_start(p->loop, &p->interval_timer);
+	p->armed_at = at;
+}
+
+/* The next run's start while no run is active: the regular time, or, when
+ * fast and sooner, fast interval after the last run's start but not before
+ * it ended (a run that outlived the fast interval is followed at once). */
+static ev_tstamp
+probe_next_start(const struct probe *p)
+{
+	ev_tstamp at = p->regular_due;
+	ev_tstamp sooner = p->run_started + p->cfg->fast_interval_ms / 1000.0;
+
+	if (sooner < p->run_ended)
+		sooner = p->run_ended;
+	if (p->fast && p->cfg->fast_interval_ms > 0 && sooner < at)
+		at = sooner;
+	return at;
+}
+
 static void
 probe_finish(struct probe *p, enum probe_result result, const char *reason, const char *detail)
 {
@@ -80,6 +112,10 @@ probe_finish(struct probe *p, enum probe_result result, const char *reason, cons
 
 	ev_timer_stop(p->loop, &p->timeout_timer);
 	p->running = false;
+	p->run_ended = ev_now(p->loop);
+	/* before the report: its callback may free p, or call probe_set_fast() */
+	if (p->fast)
+		probe_arm(p, probe_next_start(p));
 	if (latency_ms < 0)
 		latency_ms = 0;
 	probe_deliver(p, result, reason, detail, latency_ms, false);
@@ -151,14 +187,23 @@ static void
 probe_interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
+	ev_tstamp due = p->armed_at;
 
 	(void)revents;
-	if (p->running)	/* cannot happen while timeout < interval; be safe */
+	if (p->running) {	/* cannot happen while timeout < interval; be safe */
+		probe_arm(p, due + p->cfg->interval_ms / 1000.0);
 		return;
+	}
 	ev_now_update(loop);
 	p->running = true;
 	p->runs++;
 	p->run_started = ev_now(loop);
+	/* start to start from when this run was due, as a repeating timer
+	 * would, so the loop's own delays do not add up */
+	p->regular_due = due + p->cfg->interval_ms / 1000.0;
+	if (p->regular_due < p->run_started)
+		p->regular_due = p->run_started;
+	probe_arm(p, p->regular_due);
 	ev_timer_set(&p->timeout_timer, p->cfg->timeout_ms / 1000.0, 0.);
 	ev_timer_start(loop, &p->timeout_timer);
 	p->ops->start(p);	/* may call probe_done() before returning */
@@ -181,7 +226,6 @@ probe_create(struct ev_loop *loop, const struct probe_config *cfg,
 	     probe_report_cb *report, void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
-	double interval = cfg->interval_ms / 1000.0;
 
 	p->cfg = cfg;
 	p->ops = probe_kind_ops[cfg->kind];
@@ -194,7 +238,7 @@ probe_create(struct ev_loop *loop, const struct probe_config *cfg,
 		p->priv = xcalloc(1, p->ops->priv_size);
 	ev_timer_init(&p->timeout_timer, probe_timeout_cb, 0., 0.);
 	p->timeout_timer.data = p;
-	ev_timer_init(&p->interval_timer, probe_interval_cb, probe_start_jitter(cfg), interval);
+	ev_timer_init(&p->interval_timer, probe_interval_cb, 0., 0.);
 	p->interval_timer.data = p;
 	if (p->ops->init && p->ops->init(p) < 0) {
 		log_warnx("probe %s: cannot initialise %s probe", cfg->name, p->ops->kind);
@@ -202,8 +246,28 @@ probe_create(struct ev_loop *loop, const struct probe_config *cfg,
 		free(p);
 		return NULL;
 	}
-	ev_timer_start(loop, &p->interval_timer);
+	p->regular_due = ev_now(loop) + probe_start_jitter(cfg);
+	probe_arm(p, p->regular_due);
 	return p;
+}
+
+void
+probe_set_fast(struct probe *p, bool fast)
+{
+	if (p->fast == fast)
+		return;
+	p->fast = fast;
+	/* an active run re-arms when it ends; before the first run the jittered
+	 * start stands */
+	if (!p->running && p->runs > 0)
+		probe_arm(p, probe_next_start(p));
+}
+
+void
+probe_run_now(struct probe *p)
+{
+	if (!p->running)
+		probe_arm(p, ev_now(p->loop));
 }
 
 void

@@ -5,7 +5,9 @@
  * ev_io on the pidfd fires the moment the process exits, so an exit is
  * reported at once (probe_event, immediate DOWN) rather than at the next
  * interval.  An ev_stat on the pidfile notices a restarted pptpd writing its
- * new pid; the regular runs then count it up through `rise`.
+ * new pid and starts a run at once (probe_run_now), whose UP begins the
+ * count through `rise` at the fast interval (probe.c) instead of at the next
+ * regular run.
  *
  * Kernels without pidfd_open (before 5.3, or valgrind 3.19, which does not
  * know the syscall) fall back to checking the pid at every run: exits are
@@ -241,18 +243,21 @@ probe_process_exit_cb(struct ev_loop *loop, ev_io *w, int revents)
 	probe_event(p, PROBE_DOWN, "process-exited");
 }
 
-/* The pidfile changed: attach to a new pid now, so a restart is seen at once. */
+/* The pidfile changed: attach to a new pid now, so a restart is seen at
+ * once, and run now so that its rise starts counting. */
 static void
 probe_process_pidfile_cb(struct ev_loop *loop, ev_stat *w, int revents)
 {
 	struct probe *p = w->data;
+	pid_t before = PROCESS_PRIV(p)->pid;
 	const char *reason;
 
 	(void)loop;
 	(void)revents;
 	if (w->attr.st_nlink == 0)
 		return;	/* removed */
-	probe_process_attach(p, &reason);
+	if (probe_process_attach(p, &reason) == PROBE_UP && PROCESS_PRIV(p)->pid != before)
+		probe_run_now(p);
 }
 
 static int

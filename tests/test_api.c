@@ -494,6 +494,18 @@ api_test_healthz(void **state)
 	reply_free(&rp);
 }
 
+/* No fleet section: /v1/fleet says so, on both listeners. */
+static void
+api_test_fleet_absent(void **state)
+{
+	struct reply rp = get(VIA_TCP, "/v1/fleet");
+
+	(void)state;
+	assert_error(&rp, 503, "no fleet section in the configuration");
+	rp = get(VIA_ADMIN, "/v1/fleet");
+	assert_error(&rp, 503, "no fleet section in the configuration");
+}
+
 static void
 api_test_history(void **state)
 {
@@ -637,6 +649,13 @@ api_test_body_parse(void **state)
 		  "unexpected member \"" LONG_NAME "...\": give {\"prefix\": \"P\"} or {\"all\": true}" },
 		{ "{\"prefix\": 1}", 0, false, -1, 0,
 		  "unexpected member \"prefix\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+		/* past the fleet guard */
+		{ "{\"prefix\": \"" PREFIX "\", \"force\": true}", 0, false, 0, API_BODY_PREFIX, PREFIX },
+		{ "{\"all\": true, \"force\": false}", 0, false, 0, API_BODY_ALL, NULL },
+		{ "{\"all\": true, \"force\": \"yes\"}", 0, false, -1, 0,
+		  "\"force\" must be true or false" },
+		{ "{\"force\": true}", 0, false, -1, 0, "give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "{\"force\": true}", 0, true, -1, 0, "reload takes no arguments" },
 	};
 	struct api_body b;
 	char err[256];
@@ -658,6 +677,7 @@ api_test_body_parse(void **state)
 			continue;
 		}
 		assert_int_equal(b.kind, cases[i].kind);
+		assert_int_equal(b.force, strstr(cases[i].text, "\"force\": true") != NULL);
 		if (cases[i].out != NULL)
 			assert_string_equal(b.prefix, cases[i].out);
 		else
@@ -902,6 +922,54 @@ api_test_overrides_survive_restart(void **state)
 	assert_true(again->prefixes[0].drain_until <= ev_time());
 	assert_int_equal(again->prefixes[0].desired, ROUTE_WITHDRAWN);
 	daemon_free(again);
+	unlink(path);
+}
+
+/* The drain timer is a libev timer, relative to the loop's cached time
+ * (ev_now), which lags the clock by however long the loop has been busy
+ * since it woke.  Armed with the clock's time, it fired that much before
+ * the drain's end: the policy (which reads the clock) still said draining,
+ * and when the clock crossed the end between that verdict and the re-arm,
+ * no timer was left and the prefix stayed draining for good (seen in the
+ * lab under load: GRACEFUL_SHUTDOWN kept, never withdrawn).  Here the loop
+ * is 50 ms behind the clock when the drain is asked for; the timer must not
+ * expire before the drain's end. */
+static void
+api_test_drain_timer_not_early(void **state)
+{
+	char path[128], err[256];
+	struct config *cfg;
+	struct daemon *d;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/drain.json", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"anycast-healthd:anycast-healthd\": {\n"
+		"\"router\": {\"bird\": {\"control-socket\": \"%s/bird.ctl\", \"state-file\": \"%s/drain-state.conf\"}},\n"
+		"\"service\": [{\"name\": \"svc\", \"interval-ms\": 1000, \"timeout-ms\": 500,\n"
+		"  \"probe\": [{\"name\": \"t\", \"tcp\": {\"address\": \"127.0.0.1\", \"port\": 1}}]}],\n"
+		"\"prefix\": [{\"prefix\": \"%s\", \"depends-on\": [\"svc\"], \"drain-time-s\": 1,\n"
+		"  \"bird\": {\"protocol\": \"anycast4\", \"drain-protocol\": \"anycast4_drain\"}}],\n"
+		"\"api\": {\"admin-socket\": \"%s/drain-admin.sock\", \"admin-state-file\": \"%s/drain-admin-state.json\"}}}\n",
+		dir, dir, PREFIX, dir, dir);
+	fclose(fp);
+	cfg = config_load(path, stderr);
+	assert_non_null(cfg);
+	d = daemon_create(loop, cfg);
+	assert_non_null(d);
+	ev_now_update(loop);
+	usleep(50000);		/* the loop's time is now 50 ms behind the clock */
+	assert_int_equal(daemon_admin(d, DAEMON_ADMIN_DRAIN, PREFIX, err, sizeof(err)), 0);
+	assert_true(ev_is_active(&d->drain_timer));
+	assert_true(ev_now(loop) + ev_timer_remaining(loop, &d->drain_timer) >=
+		    d->prefixes[0].drain_until);
+	daemon_free(d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/drain-state.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/drain-admin-state.json", dir);
 	unlink(path);
 }
 
@@ -1325,6 +1393,7 @@ main(void)
 		cmocka_unit_test(api_test_status),
 		cmocka_unit_test(api_test_metrics),
 		cmocka_unit_test(api_test_healthz),
+		cmocka_unit_test(api_test_fleet_absent),
 		cmocka_unit_test(api_test_history),
 		cmocka_unit_test(api_test_not_found),
 		cmocka_unit_test(api_test_wrong_method),
@@ -1338,6 +1407,7 @@ main(void)
 		cmocka_unit_test(api_test_maintenance_resume),
 		cmocka_unit_test(api_test_overrides_survive_restart),
 		cmocka_unit_test(api_test_admin_refusals),
+		cmocka_unit_test(api_test_drain_timer_not_early),
 		cmocka_unit_test(api_test_socket_mode),
 		cmocka_unit_test(api_test_peer_credentials),
 		cmocka_unit_test(api_test_reload),

@@ -891,6 +891,49 @@ config_test_names(void **state)
 	assert_non_null(strstr(config_yang_module, "module anycast-healthd"));
 }
 
+/* fast-interval-ms: 50 by default; the service's value is inherited by
+ * every probe, even by the kinds with their own interval (pptp-gre); a
+ * probe's own value wins; 0 is accepted (off). */
+static void
+config_test_fast_interval(void **state)
+{
+	char *errors;
+	struct config *cfg = load_text(minimal_json, NULL, &errors);
+	const struct service_config *s;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(cfg->services[0].probes[0].fast_interval_ms, 50);
+	config_free(cfg);
+	free(errors);
+	cfg = load_text("{ \"anycast-healthd:anycast-healthd\": {\n"
+			"  \"router\": { \"bird\": {} },\n"
+			"  \"service\": [ { \"name\": \"pptp\", \"fast-interval-ms\": 0, \"probe\": [\n"
+			"    { \"name\": \"control\", \"pptp-control\": {} },\n"
+			"    { \"name\": \"gre\", \"pptp-gre\": {} },\n"
+			"    { \"name\": \"process\", \"fast-interval-ms\": 20,\n"
+			"      \"process\": { \"pidfile\": \"/run/pptpd.pid\" } } ] } ],\n"
+			"  \"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"],\n"
+			"    \"bird\": { \"protocol\": \"anycast4\" } } ] } }\n", NULL, &errors);
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	s = &cfg->services[0];
+	assert_int_equal(s->probes[0].fast_interval_ms, 0);
+	assert_int_equal(s->probes[1].fast_interval_ms, 0);
+	assert_int_equal(s->probes[1].interval_ms, 5000);
+	assert_int_equal(s->probes[2].fast_interval_ms, 20);
+	config_free(cfg);
+	free(errors);
+	assert_load_fails("{ \"anycast-healthd:anycast-healthd\": {\n"
+			  "  \"router\": { \"bird\": {} },\n"
+			  "  \"service\": [ { \"name\": \"pptp\", \"fast-interval-ms\": 9, \"probe\": [\n"
+			  "    { \"name\": \"control\", \"pptp-control\": {} } ] } ],\n"
+			  "  \"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"],\n"
+			  "    \"bird\": { \"protocol\": \"anycast4\" } } ] } }\n",
+			  "%s: /anycast-healthd:anycast-healthd/service[name='pptp']/fast-interval-ms: "
+			  "Unsatisfied range - value \"9\" is out of the allowed range.\n");
+}
+
 static void
 config_test_probe_equal(void **state)
 {
@@ -917,6 +960,8 @@ config_test_probe_equal(void **state)
 	q = p; q.interval_ms++;
 	assert_false(config_probe_equal(&p, &q));
 	q = p; q.timeout_ms++;
+	assert_false(config_probe_equal(&p, &q));
+	q = p; q.fast_interval_ms++;
 	assert_false(config_probe_equal(&p, &q));
 	q = p; q.rise++;
 	assert_false(config_probe_equal(&p, &q));
@@ -965,6 +1010,7 @@ main(void)
 		cmocka_unit_test(config_test_free_null),
 		cmocka_unit_test(config_test_names),
 		cmocka_unit_test(config_test_damping_and_exit_drain),
+		cmocka_unit_test(config_test_fast_interval),
 		cmocka_unit_test(config_test_probe_equal),
 		cmocka_unit_test(config_test_fifo_refused),
 		cmocka_unit_test(config_test_directory_refused),

@@ -243,6 +243,103 @@ health_test_names(void **state)
 
 /* ---- flap damping ---- */
 
+/* Counting: in INIT once anything counted; then only while the results
+ * disagree with the settled state, through rise and through fall. */
+static void
+health_test_counting_through_rise_and_fall(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 3, 2);
+	assert_false(health_check_counting(&hc));	/* nothing run yet */
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_counting(&hc));
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_counting(&hc));
+	assert_true(feed(&hc, PROBE_UP, "ok"));
+	assert_false(health_check_counting(&hc));	/* settled UP */
+	feed(&hc, PROBE_UP, "ok");
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_DOWN, "sccrp-timeout");
+	assert_true(health_check_counting(&hc));	/* down through fall */
+	feed(&hc, PROBE_UP, "ok");
+	assert_false(health_check_counting(&hc));	/* streak broken: UP agrees */
+	feed(&hc, PROBE_DOWN, "sccrp-timeout");
+	assert_true(feed(&hc, PROBE_DOWN, "sccrp-timeout"));
+	assert_false(health_check_counting(&hc));	/* settled DOWN */
+	feed(&hc, PROBE_DOWN, "connect-refused");
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_counting(&hc));	/* up through rise */
+	feed(&hc, PROBE_DOWN, "connect-refused");
+	assert_false(health_check_counting(&hc));
+}
+
+/* An immediate DOWN settles at once; ERROR (not counted) changes nothing. */
+static void
+health_test_counting_immediate_and_error(void **state)
+{
+	struct health_check hc;
+	struct probe_report exited = report(PROBE_DOWN, "process-exited", true);
+	struct probe_report error = report(PROBE_ERROR, "eperm-raw-socket", false);
+
+	(void)state;
+	health_check_init(&hc, 1, 2);
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_update(&hc, &exited, false));
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_UP, "ok");
+	assert_false(health_check_counting(&hc));	/* rise 1: UP at once */
+	feed(&hc, PROBE_DOWN, "sccrp-timeout");
+	assert_true(health_check_counting(&hc));
+	assert_false(health_check_update(&hc, &error, false));
+	assert_true(health_check_counting(&hc));	/* still one DOWN into fall */
+}
+
+/* UP -> DEGRADED counts through fall, DEGRADED -> UP through rise. */
+static void
+health_test_counting_degraded(void **state)
+{
+	struct health_check hc;
+
+	(void)state;
+	health_check_init(&hc, 2, 2);
+	feed(&hc, PROBE_UP, "ok");
+	feed(&hc, PROBE_UP, "ok");
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_DEGRADED, "sessions-high");
+	assert_true(health_check_counting(&hc));
+	assert_true(feed(&hc, PROBE_DEGRADED, "sessions-high"));
+	assert_int_equal(hc.state, HEALTH_DEGRADED);
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_UP, "ok");
+	assert_true(health_check_counting(&hc));
+	feed(&hc, PROBE_DEGRADED, "sessions-high");
+	assert_false(health_check_counting(&hc));
+	feed(&hc, PROBE_DOWN, "sccrp-timeout");
+	assert_true(health_check_counting(&hc));
+}
+
+/* The service is in a transition while any of its checks counts. */
+static void
+health_test_counting_any_check(void **state)
+{
+	struct health_check hc[2];
+
+	(void)state;
+	health_check_init(&hc[0], 1, 1);
+	health_check_init(&hc[1], 2, 1);
+	assert_false(health_counting(hc, 2));
+	feed(&hc[0], PROBE_UP, "ok");
+	assert_false(health_counting(hc, 2));	/* hc[0] settled, hc[1] not run */
+	feed(&hc[1], PROBE_UP, "ok");
+	assert_true(health_counting(hc, 2));
+	feed(&hc[1], PROBE_UP, "ok");
+	assert_false(health_counting(hc, 2));
+	assert_false(health_counting(hc, 0));
+}
+
 static const struct damping_config damping_defaults = {
 	.enabled = true, .penalty = 1000, .suppress_limit = 2000, .reuse_limit = 750,
 	.half_life_s = 60, .max_suppress_s = 600,
@@ -351,6 +448,10 @@ main(void)
 		cmocka_unit_test(health_test_degraded_counts_toward_rise),
 		cmocka_unit_test(health_test_verdict_degraded),
 		cmocka_unit_test(health_test_names),
+		cmocka_unit_test(health_test_counting_through_rise_and_fall),
+		cmocka_unit_test(health_test_counting_immediate_and_error),
+		cmocka_unit_test(health_test_counting_degraded),
+		cmocka_unit_test(health_test_counting_any_check),
 		cmocka_unit_test(health_test_damping_penalty_halves_each_half_life),
 		cmocka_unit_test(health_test_damping_third_quick_flap_suppresses),
 		cmocka_unit_test(health_test_damping_slow_flaps_never_suppress),

@@ -11,6 +11,10 @@
  * that no descriptor leaked and that no child process is left, zombie or
  * alive (the test is a child subreaper, so the commands' own children come
  * back to it and count too).
+ *
+ * Also the scheduler's timing (probe.c), through tcp probes: the regular
+ * start-to-start schedule, the fast runs of a transition (probe_set_fast)
+ * and probe_run_now(), asserted on the armed timer, never on the clock.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* accept4, memmem */
@@ -24,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +164,8 @@ struct t {
 	char url[128];
 	char path[PATH_MAX];
 	char *argv[8];
+	bool fast_in_report;		/* schedule_report() sets the probe fast */
+	ev_tstamp started[4], ended[4];	/* per report: the run's start and end */
 };
 
 /* No child of ours is left, alive or zombie (WNOWAIT: look, do not reap). */
@@ -851,6 +858,203 @@ probe_generic_test_exec_needs_default_loop(void **state)
 	assert_null(probe_create(t->h.loop, &t->h.cfg, probe_harness_report, &t->h));
 }
 
+/* ---- scheduling (probe.c) ---- */
+
+static void
+schedule_report(struct probe *p, const struct probe_report *r, void *arg)
+{
+	struct t *t = arg;
+	int i = t->h.n_reports;
+
+	if (i < 4) {
+		t->started[i] = p->run_started;
+		t->ended[i] = p->run_ended;
+	}
+	probe_harness_report(p, r, &t->h);
+	if (t->fast_in_report)
+		probe_set_fast(p, true);
+}
+
+static void
+schedule_run(struct t *t)
+{
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	run_until_reports(&t->h, 1);
+}
+
+/* The interval timer is armed at p->armed_at, which is `at` (a time
+ * already past, on a slow machine, is armed to fire at once). */
+static void
+assert_armed(const struct t *t, ev_tstamp at)
+{
+	struct probe *p = t->h.probe;
+	ev_tstamp in = at - ev_now(t->h.loop);
+
+	assert_true(fabs(p->armed_at - at) < 1e-9);
+	assert_true(ev_is_active(&p->interval_timer));
+	assert_true(fabs(ev_timer_remaining(t->h.loop, &p->interval_timer) -
+			 (in > 0 ? in : 0)) < 1e-6);
+}
+
+/* Not in a transition: the next run is the regular one, start to start. */
+static void
+probe_generic_test_schedule_regular(void **state)
+{
+	struct t *t = *state;
+
+	ev_tstamp first;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 100;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	first = t->h.probe->armed_at;	/* the jittered first start */
+	run_until_reports(&t->h, 1);
+	assert_false(t->h.probe->fast);
+	/* from when the run was due, not from when the busy loop started it */
+	assert_true(fabs(t->h.probe->regular_due - (first + 60.)) < 1e-9);
+	assert_armed(t, t->h.probe->regular_due);
+}
+
+/* The fast start of a run that began at `started` and ended at `ended`. */
+static ev_tstamp
+fast_due(ev_tstamp started, ev_tstamp ended, double fast)
+{
+	return started + fast > ended ? started + fast : ended;
+}
+
+/* In a transition: fast_interval_ms after the run's start (not before its
+ * end); the fast run is then armed the same way again, and the regular
+ * schedule counts from its start. */
+static void
+probe_generic_test_schedule_fast(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 100;
+	t->fast_in_report = true;
+	schedule_run(t);
+	assert_true(t->h.probe->fast);
+	assert_armed(t, fast_due(t->started[0], t->ended[0], 0.1));
+	run_until_reports(&t->h, 2);	/* the interval alone is 60 s */
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_true(t->started[1] >= fast_due(t->started[0], t->ended[0], 0.1) - 1e-9);
+	assert_armed(t, fast_due(t->started[1], t->ended[1], 0.1));
+	assert_true(fabs(t->h.probe->regular_due -
+			 (fast_due(t->started[0], t->ended[0], 0.1) + 60.)) < 1e-9);
+}
+
+/* Settled again: back to the regular schedule at once. */
+static void
+probe_generic_test_schedule_fast_ends(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 100;
+	schedule_run(t);
+	probe_set_fast(t->h.probe, true);
+	assert_armed(t, fast_due(t->started[0], t->ended[0], 0.1));
+	probe_set_fast(t->h.probe, false);
+	assert_armed(t, t->h.probe->regular_due);
+}
+
+/* fast-interval-ms 0 is off: a transition keeps the regular schedule. */
+static void
+probe_generic_test_schedule_fast_zero_is_off(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 0;
+	t->fast_in_report = true;
+	schedule_run(t);
+	assert_true(t->h.probe->fast);
+	assert_armed(t, t->h.probe->regular_due);
+}
+
+/* A fast run is never later than the regular one: fast 250 ms from the
+ * start is past the regular 200 ms. */
+static void
+probe_generic_test_schedule_fast_never_later(void **state)
+{
+	struct t *t = *state;
+	struct blackhole bh;
+
+	blackhole_open(&bh);
+	tcp_config(t, "127.0.0.1", bh.port);
+	t->h.cfg.interval_ms = 200;
+	t->h.cfg.timeout_ms = 100;
+	t->h.cfg.fast_interval_ms = 250;
+	t->fast_in_report = true;
+	schedule_run(t);
+	blackhole_close(&bh);
+	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
+	assert_armed(t, t->h.probe->regular_due);
+}
+
+/* A fast run still gets its full timeout, and the next one is armed only
+ * after it ended: fast 50 ms against a 300 ms timeout never overlaps, the
+ * next run follows the timed-out one at once. */
+static void
+probe_generic_test_schedule_fast_full_timeout(void **state)
+{
+	struct t *t = *state;
+	struct blackhole bh;
+
+	blackhole_open(&bh);
+	tcp_config(t, "127.0.0.1", bh.port);
+	t->h.cfg.timeout_ms = 300;
+	t->h.cfg.fast_interval_ms = 50;
+	t->fast_in_report = true;
+	schedule_run(t);
+	assert_true(t->ended[0] >= t->started[0] + 0.3);
+	assert_armed(t, t->ended[0]);
+	run_until_reports(&t->h, 2);
+	blackhole_close(&bh);
+	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
+	assert_true(t->h.report.latency_ms >= 300);
+	assert_true(t->started[1] >= t->ended[0]);
+	assert_armed(t, t->ended[1]);
+}
+
+/* probe_run_now(): a run at the next iteration when idle, nothing when a
+ * run is active (its result comes anyway). */
+static void
+probe_generic_test_schedule_run_now(void **state)
+{
+	struct t *t = *state;
+	struct blackhole bh;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	schedule_run(t);
+	probe_run_now(t->h.probe);
+	assert_armed(t, ev_now(t->h.loop));
+	run_until_reports(&t->h, 2);	/* the interval alone is 60 s */
+	assert_int_equal(t->h.probe->runs, 2);
+	probe_destroy(t->h.probe);
+
+	blackhole_open(&bh);
+	tcp_config(t, "127.0.0.1", bh.port);
+	t->h.cfg.timeout_ms = 300;
+	t->h.n_reports = 0;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	run_until(&t->h, &t->h.probe->running);
+	probe_run_now(t->h.probe);
+	assert_armed(t, t->h.probe->regular_due);
+	run_until_reports(&t->h, 1);
+	blackhole_close(&bh);
+	assert_int_equal(t->h.probe->runs, 1);
+}
+
 int
 main(void)
 {
@@ -896,6 +1100,13 @@ main(void)
 		T(exec_destroy_running),
 		T(exec_two_runs),
 		T(exec_needs_default_loop),
+		T(schedule_regular),
+		T(schedule_fast),
+		T(schedule_fast_ends),
+		T(schedule_fast_zero_is_off),
+		T(schedule_fast_never_later),
+		T(schedule_fast_full_timeout),
+		T(schedule_run_now),
 	};
 #undef T
 

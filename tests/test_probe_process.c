@@ -47,6 +47,20 @@ guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ONE);
 }
 
+/* Run the loop for `seconds`, whatever happens. */
+static void
+run_for(struct fixture *f, double seconds)
+{
+	bool expired = false;
+	ev_timer guard;
+
+	ev_timer_init(&guard, guard_cb, seconds, 0.);
+	guard.data = &expired;
+	ev_timer_start(f->loop, &guard);
+	while (!expired)
+		ev_run(f->loop, EVRUN_ONCE);
+}
+
 /* Run the loop until `want` reports arrived or 3 s passed. */
 static void
 wait_reports(struct fixture *f, int want)
@@ -76,13 +90,32 @@ write_pidfile(struct fixture *f, const char *text)
 static pid_t
 spawn_sleeper(void)
 {
+	char path[64], comm[32];
 	pid_t pid = fork();
+	int i;
 
 	if (pid == 0) {
 		execlp("sleep", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
 	assert_true(pid > 0);
+	/* until the exec, the child's comm is ours: wait for "sleep", so a
+	 * name check never races the exec (on a busy machine it can lose) */
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (i = 0; i < 2000; i++) {
+		FILE *fp = fopen(path, "r");
+
+		comm[0] = '\0';
+		if (fp != NULL) {
+			if (fgets(comm, sizeof(comm), fp) == NULL)
+				comm[0] = '\0';
+			fclose(fp);
+		}
+		if (strcmp(comm, "sleep\n") == 0)
+			break;
+		usleep(1000);
+	}
+	assert_string_equal(comm, "sleep\n");
 	return pid;
 }
 
@@ -190,6 +223,36 @@ probe_process_test_restart_picked_up(void **state)
 	probe_destroy(p);
 }
 
+/* A new pid in the pidfile (a restart) starts a run at once, whose UP
+ * begins the count through rise; the same pid written again does not. */
+static void
+probe_process_test_restart_runs_at_once(void **state)
+{
+	struct fixture *f = *state;
+	char text[32];
+	struct probe *p;
+
+	f->cfg.interval_ms = 60000;	/* only the first run is scheduled in time */
+	f->cfg.timeout_ms = 100;
+	write_pidfile(f, "999999\n");	/* nobody */
+	p = probe_create(f->loop, &f->cfg, report_cb, f);
+	wait_reports(f, 1);
+	assert_string_equal(f->reports[0].reason, "process-gone");
+	f->child = spawn_sleeper();
+	snprintf(text, sizeof(text), "%d\n", (int)f->child);
+	write_pidfile(f, text);
+	wait_reports(f, 2);
+	assert_int_equal(f->reports[1].result, PROBE_UP);
+	assert_string_equal(f->reports[1].reason, "ok");
+	assert_false(f->reports[1].immediate);	/* a run, counted through rise */
+	assert_int_equal(p->runs, 2);
+	write_pidfile(f, text);
+	run_for(f, 0.2);
+	assert_int_equal(p->runs, 2);
+	assert_int_equal(f->n_reports, 2);
+	probe_destroy(p);
+}
+
 static void
 probe_process_test_pidfile_problems(void **state)
 {
@@ -263,6 +326,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(probe_process_test_alive_is_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_process_test_exit_reported_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_process_test_restart_picked_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_process_test_restart_runs_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_process_test_pidfile_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_process_test_name_mismatch, setup, teardown),
 	};

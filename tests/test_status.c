@@ -22,6 +22,8 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "fake_etcd.h"
+#include "fleet/fleet.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -510,6 +512,108 @@ status_test_metrics_label_escaping(void **state)
 	fixture_free(f);
 }
 
+/* ---- with a fleet (the store: tests/support/fake_etcd.c) ---- */
+
+static void
+fleet_decided_cb(void *arg, size_t index, bool withdraw, const char *why)
+{
+	struct fixture *f = arg;
+
+	(void)why;
+	f->prefixes[index].desired = withdraw ? ROUTE_WITHDRAWN : ROUTE_HELD;
+}
+
+static void
+fleet_record_cb(void *arg, struct fleet_record *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+static void
+fleet_settle(void)
+{
+	int i;
+
+	for (i = 0; i < 10000 && !fake_etcd_idle(); i++)
+		ev_run(EV_DEFAULT, EVRUN_NOWAIT);
+	assert_true(fake_etcd_idle());
+}
+
+/* A prefix held by the fleet guard, the only gateway announcing it: the
+ * status's "fleet" object, the prefix's guard fields, the fleet metrics. */
+static void
+status_test_fleet(void **state)
+{
+	static const struct fleet_callbacks cb = {
+		.decided = fleet_decided_cb, .record = fleet_record_cb,
+	};
+	struct fixture *f = fixture_new();
+	char *endpoints[] = { (char *)(uintptr_t)"http://fake:2379" };
+	char *text;
+
+	(void)state;
+	fake_etcd_reset();
+	f->cfg.fleet = (struct fleet_config){
+		.enabled = true, .name = (char *)(uintptr_t)"lab", .node = (char *)(uintptr_t)"gw1",
+		.endpoints = endpoints, .n_endpoints = 1, .lease_ttl_s = 10,
+		.request_timeout_ms = 1000, .decision_timeout_ms = 2000,
+	};
+	f->pxc[0].min_announcers = 1;
+	f->d.fleet = fleet_create(EV_DEFAULT, &f->cfg, &cb, f);
+	assert_non_null(f->d.fleet);
+	fleet_settle();
+	fleet_announcing(f->d.fleet, 0, "announced");
+	fleet_settle();
+	fleet_withdraw(f->d.fleet, 0, false);
+	fleet_settle();
+	assert_int_equal(f->prefixes[0].desired, ROUTE_HELD);
+	text = status_json(&f->d, T0);
+	assert_non_null(strstr(text, "\"desired\": \"held\","));
+	assert_non_null(strstr(text, "\"held\": true,\n      \"guard\": \"held: withdrawing would "
+				     "leave 0 gateways announcing it (min-announcers 1)\",\n      "
+				     "\"announcers\": 1,\n      \"min_announcers\": 1\n"));
+	assert_non_null(strstr(text, "\"fleet\": {\n    \"name\": \"lab\",\n    \"node\": \"gw1\",\n"
+				     "    \"store\": {\n      \"reachable\": true,\n      "
+				     "\"endpoint\": \"http://fake:2379\",\n      \"why\": \"\",\n"));
+	assert_non_null(strstr(text, "\"alone\": false,\n    \"gateways\": 1,\n    \"drift\": [\n    ]\n"));
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_store_up 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_store_unreachable_total 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_gateways 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_drift{name=\"config\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_prefix_held{prefix=\"192.0.2.1/32\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_prefix_held{prefix=\"2001:db8::1/128\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_announcers{prefix=\"192.0.2.1/32\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_guard_holds_total{prefix=\"192.0.2.1/32\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_fleet_decisions_alone_total{prefix=\"192.0.2.1/32\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_prefix_state{prefix=\"192.0.2.1/32\",state=\"held\"} 1\n"));
+	free(text);
+	fleet_free(f->d.fleet);
+	fake_etcd_reset();
+	fixture_free(f);
+}
+
+/* Without a fleet section nothing of the fleet shows. */
+static void
+status_test_no_fleet(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	text = status_json(&f->d, T0);
+	assert_null(strstr(text, "\"fleet\""));
+	assert_null(strstr(text, "\"held\""));
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_null(strstr(text, "fleet"));
+	assert_null(strstr(text, "held"));
+	free(text);
+	fixture_free(f);
+}
+
 static void
 status_test_json_router_down(void **state)
 {
@@ -589,6 +693,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_history_zero),
 		cmocka_unit_test(status_test_history_truncates),
 		cmocka_unit_test(status_test_json_golden),
+		cmocka_unit_test(status_test_fleet),
+		cmocka_unit_test(status_test_no_fleet),
 		cmocka_unit_test(status_test_history_json_golden),
 		cmocka_unit_test(status_test_history_json_empty),
 		cmocka_unit_test(status_test_metrics_golden),

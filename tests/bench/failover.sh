@@ -9,7 +9,8 @@
 #   pptpd SIGSTOP (hung, alive)     -> withdrawn      (BENCH_STOP_RUNS, 5)
 #   pptpd SIGCONT                   -> announced
 # first with anycast-healthd driving the gateway BIRD (lab config: probes
-# every 500 ms, timeout 300 ms, rise 3, fall 2), then the same with ExaBGP
+# every 500 ms, timeout 300 ms, rise 3, fall 2, the default fast interval
+# during transitions), then the same with ExaBGP
 # 4.2's exabgp-healthcheck at its fastest (interval 1, rise 1, fall 1, a TCP
 # connect to 1723 as the check) speaking BGP in place of the gateway BIRD.
 # Then the daemon's RSS and CPU time over BENCH_CPU_SECONDS (60) at the
@@ -19,7 +20,11 @@
 #
 # Usage (root): make bench, or tests/bench/failover.sh [BUILDDIR]
 # Environment: BENCH_ONLY=ours|exabgp, BENCH_KILL_RUNS, BENCH_STOP_RUNS,
-# BENCH_CPU_SECONDS (0 skips), BENCH_OUT (also write the table there).
+# BENCH_CPU_SECONDS (0 skips), BENCH_OUT (also write the table there),
+# BENCH_TIMEOUT_MS (the lab service's timeout-ms, 300), LAB_SERVICE_EXTRA
+# (more members of the lab service, e.g. ', "fast-interval-ms": 0').
+# The machine's load average is printed at the start and the end: timings
+# on a shared machine are only comparable at a similar load.
 
 # make runs it with $(SHELL), which may be dash: the lab needs bash.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -30,6 +35,8 @@ KILL_RUNS=${BENCH_KILL_RUNS:-10}
 STOP_RUNS=${BENCH_STOP_RUNS:-5}
 CPU_SECONDS=${BENCH_CPU_SECONDS:-60}
 ONLY=${BENCH_ONLY:-}
+TIMEOUT_MS=${BENCH_TIMEOUT_MS:-300}
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # Longest we wait for any one change: ExaBGP's hung case takes ~6 s.
 LIMIT_MS=30000
 
@@ -58,7 +65,7 @@ stats()
 # run_series NAME: fills RES_<NAME>_{kill,restart,stop,cont}
 run_series()
 {
-	local name=$1 i ms kill_l='' restart_l='' stop_l='' cont_l=''
+	local name=$1 i ms pid_ms kill_l='' restart_l='' stop_l='' cont_l=''
 	wait_for_upstream present "$LIMIT_MS" || die "$name: prefix never announced"
 	settle
 	for i in $(seq 1 "$KILL_RUNS"); do
@@ -68,7 +75,9 @@ run_series()
 		settle
 		measure present pptpd_start
 		restart_l="$restart_l $MS"
-		echo "  $name SIGKILL run $i: withdrawn after $ms ms, announced again $MS ms after restart" >&2
+		# pptpd's own start: when it wrote its pid file (the file's mtime)
+		pid_ms=$(lab_ms_between "$LAB_T0" "$(stat -c %.6Y "$LAB/gw/pptpd.pid")")
+		echo "  $name SIGKILL run $i: withdrawn after $ms ms, announced again $MS ms after restart (pid file written after $pid_ms ms)" >&2
 		settle
 	done
 	for i in $(seq 1 "$STOP_RUNS"); do
@@ -121,6 +130,7 @@ if [ "$ONLY" != exabgp ]; then
 	echo "bench: anycast-healthd" >&2
 	conf=$LAB/daemon.json
 	lab_write_config "$conf"
+	sed -i "s/\"timeout-ms\": 300/\"timeout-ms\": $TIMEOUT_MS/" "$conf"
 	lab_start_daemon "$conf" || die "daemon did not start"
 	run_series ours
 	if [ "$CPU_SECONDS" -gt 0 ]; then
@@ -173,8 +183,9 @@ row() { printf '| %-40s | %-24s | %-24s |\n' "$1" "$2" "$3"; }
 		row "CPU time (user+sys)" "$(cpu "$USE_ours")" "$(cpu "$USE_exabgp")"
 	fi
 	echo
-	echo "anycast-healthd: lab config (interval 500 ms, timeout 300 ms, rise 3, fall 2); resources at the default probe rates."
+	echo "anycast-healthd: lab config (interval 500 ms, timeout $TIMEOUT_MS ms, rise 3, fall 2${LAB_SERVICE_EXTRA:+, extra:$LAB_SERVICE_EXTRA}); resources at the default probe rates."
 	echo "ExaBGP: exabgp-healthcheck --interval 1 --fast-interval 1 --rise 1 --fall 1 --timeout 1, check = TCP connect to 10.99.0.1:1723; resources = exabgp + healthcheck processes."
 	echo "$(uname -r), $(nproc) cores, $(bird --version 2>&1), $(pptpd --version 2>&1 | head -1), exabgp $(exabgp --version 2>&1 | awk '/ExaBGP/ {print $NF; exit}')"
+	echo "load average (1/5/15 min) at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee ${BENCH_OUT:+"$BENCH_OUT"}
 exit 0

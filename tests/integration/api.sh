@@ -375,15 +375,26 @@ api_access()
 
 # probe_intervals FROM_LINE T0 T1: the pptp-control probe's start-to-start
 # intervals (ms) between T0 and T1, from the timestamped -v lines (start =
-# time of the result line - its latency).
+# time of the result line - its latency; "check -> UP" lines are not runs).
+# An interval after a result that was not UP is left out: a failed run
+# starts a transition, whose runs come fast-interval-ms apart by design
+# (docs/probes.md, Scheduling).
 probe_intervals()
 {
 	tail -n +"$(($1 + 1))" "$LAB/daemon.log" | awk -v t0="$2" -v t1="$3" '
-	$3 == "debug:" && $4 == "pptp/control:" && $1 >= t0 && $1 <= t1 {
+	$3 == "debug:" && $4 == "pptp/control:" && $5 ~ /^[A-Z]+$/ && $1 >= t0 && $1 <= t1 {
 		lat = $(NF - 1); s = $1 - lat / 1000
-		if (n) printf "%.1f\n", (s - last) * 1000
-		last = s; n++
+		if (n && up) printf "%.1f\n", (s - last) * 1000
+		last = s; up = $5 == "UP"; n++
 	}'
+}
+
+# probe_failures FROM_LINE T0 T1: pptp-control results other than UP.
+probe_failures()
+{
+	tail -n +"$(($1 + 1))" "$LAB/daemon.log" | awk -v t0="$2" -v t1="$3" '
+	$3 == "debug:" && $4 == "pptp/control:" && $1 >= t0 && $1 <= t1 && $5 != "UP" &&
+	    $5 ~ /^[A-Z]+$/ { n++ } END { print n + 0 }'
 }
 
 # interval_stats: "COUNT MIN MAX MAXDEV" (ms) of intervals on stdin.
@@ -396,7 +407,7 @@ interval_stats()
 
 api_load()
 {
-	local T=$LAB_ROUTER mark t0 t1 out1 out2 w1 w2 i bad=0 n mn mx md runs0 runs1 rps1 rps2 loris lp
+	local T=$LAB_ROUTER mark t0 t1 out1 out2 w1 w2 i bad=0 n mn mx md runs0 runs1 rps1 rps2 loris lp fails
 	if ! command -v wrk >/dev/null; then
 		not_ok "$T 5 load: wrk installed" "apt-get install wrk (tests/install-deps.sh)"
 		return
@@ -432,16 +443,18 @@ api_load()
 	    bash -c "grep -q '^Requests/sec' '$out1' && grep -q '^Requests/sec' '$out2' && ! grep -Eq 'Non-2xx|Socket errors' '$out1' '$out2'"
 	check "$T 5 ... /healthz from a third client answered within 1 s every second" "$bad misses" test "$bad" = 0
 	read -r n mn mx md <<<"$(probe_intervals "$mark" "$t0" "$t1" | interval_stats)"
+	fails=$(probe_failures "$mark" "$t0" "$t1")
 	API_LOAD_STATS="$n $mn $mx $md"
 	# "Kept its schedule" means no run lost or pushed to the next slot: 25
 	# ms off a 500 ms period is still on schedule (5.8 ms was seen with a
 	# fuzzer busy on the other core); the measured spread goes to docs/performance.md.
 	check "$T 5 ... pptp-control probe kept its schedule: $n intervals, ${mn}-${mx} ms, at most ${md} ms off 500" \
 	    "$n intervals, min $mn max $mx, max deviation $md ms" \
-	    awk -v n="$n" -v md="$md" -v s="$API_LOAD_S" 'BEGIN { exit !(n >= s * 2 - 2 && md <= 25) }'
-	check "$T 5 ... no missed runs: $((runs1 - runs0)) runs in $(lab_ms_between "$t0" "$t1" | cut -d. -f1) ms" \
+	    awk -v n="$n" -v md="$md" -v s="$API_LOAD_S" -v f="$fails" 'BEGIN { exit !(n >= s * 2 - 2 - 2 * f && md <= 25) }'
+	# a failed run is followed by a fast one (up to fall of them): extra runs
+	check "$T 5 ... no missed runs: $((runs1 - runs0)) runs in $(lab_ms_between "$t0" "$t1" | cut -d. -f1) ms, $fails failed" \
 	    "runs $runs0 -> $runs1" \
-	    awk -v r=$((runs1 - runs0)) -v a="$t0" -v b="$t1" 'BEGIN { e = (b - a) / 0.5; exit !(r >= e - 1.5 && r <= e + 1.5) }'
+	    awk -v r=$((runs1 - runs0)) -v a="$t0" -v b="$t1" -v f="$fails" 'BEGIN { e = (b - a) / 0.5; exit !(r >= e - 1.5 && r <= e + 1.5 + f) }'
 	check "$T 5 ... daemon still running" "exited" daemon_running
 
 	# Slow loris: N connections send half a request and wait.
