@@ -179,8 +179,15 @@ curl_ev_init(struct curl_ev *c, struct ev_loop *loop,
 void
 curl_ev_destroy(struct curl_ev *c)
 {
+	struct curl_ev_sock *cs;
+
+	/* libev wants a watcher stopped before its fd is closed, and
+	 * curl_multi_cleanup() closes the cached connections without always
+	 * saying so (CURL_POLL_REMOVE) */
+	for (cs = c->socks; cs != NULL; cs = cs->next)
+		ev_io_stop(c->loop, &cs->io);
 	if (c->multi != NULL)
-		curl_multi_cleanup(c->multi);	/* closes the cached connections */
+		curl_multi_cleanup(c->multi);
 	c->multi = NULL;
 	while (c->socks != NULL)
 		curl_ev_sock_free(c, c->socks);

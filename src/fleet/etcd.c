@@ -1017,6 +1017,9 @@ etcd_watch_prefix(struct etcd *e, const char *prefix, int64_t start_revision,
 	etcd_json_prefix(in, prefix);
 	if (start_revision > 0)
 		json_object_object_add(in, "start_revision", etcd_json_int64(start_revision));
+	/* an empty line now and then on an idle stream (every 10 minutes in
+	 * etcd 3.4): keeps middleboxes from dropping it as idle */
+	json_object_object_add(in, "progress_notify", json_object_new_boolean(true));
 	json_object_object_add(o, "create_request", in);
 	r = etcd_request_new(e, ETCD_REPLY_HEADER, "/v3/watch", etcd_json_text(o), NULL, arg);
 	r->stream = true;
