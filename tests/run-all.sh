@@ -6,7 +6,7 @@
 #   3. a bounded libFuzzer run of every parser of outside input, two at a time
 #   4. valgrind over the daemon's start / reload / stop cycle
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
-#      run.sh (+ fate.sh, api.sh) and probes.sh
+#      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways) and probes.sh
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
 #      the seed comes from the commit (replayable, and new with each change)
 #      unless CHAOS_SEED is set

@@ -26,7 +26,8 @@
 #
 # Usage (root): tests/integration/fleet.sh [BUILDDIR]; FLEET_ROUNDS=N (30),
 # FLEET_ONLY="a b ..." runs those scenarios only (0 always runs),
-# LAB_KEEP=1 keeps the lab directory.  Prints `ok - ...` / `not ok - ...`
+# LAB_KEEP=1 keeps the lab directory, FLEET_TOTALS=FILE: write "PASSED
+# FAILED" there (run.sh adds them up).  Prints `ok - ...` / `not ok - ...`
 # per check and `N passed, N failed`; exit 1 on any failure.
 
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -59,7 +60,9 @@ bail() { not_ok "$1" "${2:-}"; finish; }
 
 finish()
 {
-	echo "$PASSED passed, $FAILED failed ($(lab_ms_between "$START" "$EPOCHREALTIME" | cut -d. -f1) ms)"
+	echo "# fleet.sh took $(lab_ms_between "$START" "$EPOCHREALTIME" | cut -d. -f1) ms"
+	echo "$PASSED passed, $FAILED failed"
+	[ -n "$FLEET_TOTALS" ] && echo "$PASSED $FAILED" >"$FLEET_TOTALS"
 	[ "$FAILED" = 0 ]
 	exit
 }
