@@ -48,7 +48,7 @@ fleet_init()
 	FL_PPTPD=(- '' '' '')
 	FL_DAEMON=(- '' '' '')
 	FL_BIRD=(- '' '' '')
-	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_ETCD_DIR=
+	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_ETCD_DIR= FL_EXABGP=
 	FL_ETCD_N=0 FL_ETCD_SCHEME=http
 	# What fl_fleet_json writes: the lab's lease TTL and timeouts, and
 	# FL_ON_LOSS_N (decide-alone unless set) per gateway.
@@ -195,7 +195,7 @@ fleet_down()
 {
 	local pid ns
 	trap - EXIT INT TERM
-	for pid in ${FL_PPTPD[@]:1} ${FL_DAEMON[@]:1} ${FL_BIRD[@]:1} $FL_ZEBRA $FL_BGPD $FL_ETCD_PIDS; do
+	for pid in ${FL_PPTPD[@]:1} ${FL_DAEMON[@]:1} ${FL_BIRD[@]:1} $FL_ZEBRA $FL_BGPD $FL_ETCD_PIDS $FL_EXABGP; do
 		kill -KILL "$pid" 2>/dev/null
 	done
 	for ns in "$NS_GW3" "$NS_ETCD"; do
@@ -207,7 +207,7 @@ fleet_down()
 		lab_wait_gone "$pid" 2000
 	done
 	FL_PPTPD=(- '' '' '') FL_DAEMON=(- '' '' '') FL_BIRD=(- '' '' '')
-	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS=
+	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_EXABGP=
 	for ns in "$NS_GW3" "$NS_ETCD"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
@@ -384,12 +384,15 @@ fl_fleet_json()
 # fl_write_config N: gateway N's daemon config, $LAB/gwN/daemon.json; with
 # FL_FLEET=1 a fleet section and min-announcers FL_MIN (1), otherwise
 # without (the daemon as before the fleet).  FL_SERVICE_EXTRA adds members
-# to the pptp service (e.g. ', "on-drift": "degrade"').
+# to the pptp service (e.g. ', "on-drift": "degrade"').  FL_TEMPLATE
+# replaces the lab's template (fleet-daemon-defaults.json: default rates,
+# for BIRD gateways).
 fl_write_config()
 {
 	local n=$1 t=fleet-daemon-bird.json d fleet= px=
 	d=$(fl_dir "$n")
 	[ "${FL_ROUTERS[$n]}" = frr ] && t=fleet-daemon-frr.json
+	t=${FL_TEMPLATE:-$t}
 	if [ "${FL_FLEET:-1}" = 1 ]; then
 		fleet=", $(fl_fleet_json "$n")"
 		px=", \"min-announcers\": ${FL_MIN:-1}"
@@ -490,6 +493,36 @@ fl_ribwatch()
 		shift 2
 	fi
 	"$RIBWATCH" "$@" "$LAB/up/bird.ctl" "$what"
+}
+
+# --- ExaBGP in place of the routers (the benchmark's baseline) ------------
+
+# fl_exabgp_start N: gateway N's router must be down; ExaBGP with
+# exabgp-healthcheck (fleet-exabgp.conf) speaks BGP to the upstream.
+fl_exabgp_start()
+{
+	local n=$1 d
+	d=$(fl_dir "$n")
+	printf '#!/bin/bash\nexec timeout 1 bash -c \x27: </dev/tcp/%s/1723\x27\n' "${FL_GW_ADDRS[$n]}" >"$d/check-1723.sh"
+	chmod +x "$d/check-1723.sh"
+	fl_tpl "$n" fleet-exabgp.conf >"$d/exabgp.conf"
+	ip netns exec "${FL_NS[$n]}" env exabgp.api.cli=false exabgp.daemon.user=root \
+	    exabgp.daemon.drop=false exabgp.daemon.daemonize=false exabgp.log.destination=stdout \
+	    exabgp "$d/exabgp.conf" >>"$d/exabgp.log" 2>&1 &
+	FL_EXABGP="$FL_EXABGP $!"
+	disown $!
+}
+
+# fl_routers_kill: every gateway's BGP speaker (BIRD, bgpd) killed.
+fl_routers_kill()
+{
+	local n
+	for n in 1 2 3; do
+		[ -n "${FL_BIRD[$n]}" ] && lab_kill_pid "${FL_BIRD[$n]}" KILL
+		FL_BIRD[$n]=
+	done
+	lab_kill_pid "$FL_BGPD" KILL
+	FL_BGPD=
 }
 
 # --- faults on the store's links -------------------------------------------
