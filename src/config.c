@@ -6,8 +6,9 @@
  * patterns, leafrefs, mandatory choices, uniqueness) and fills in every
  * default; this file then checks what the schema cannot say comfortably
  * (timeout < interval after inheritance, reconnect-min <= reconnect-max,
- * BIRD protocols present and mapping to distinct state constants) and copies
- * the tree into structs, so no other module ever sees libyang.  A fresh
+ * BIRD protocols present and mapping to distinct state constants, the
+ * fleet's endpoints and timeouts, its node defaulting to the host name) and
+ * copies the tree into structs, so no other module ever sees libyang.  A fresh
  * libyang context per load keeps a failed reload from touching anything the
  * running config uses.
  *
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 
@@ -64,6 +66,16 @@ const char *const on_exit_action_names[ON_EXIT__COUNT] = {
 const char *const router_kind_names[ROUTER_KIND__COUNT] = {
 	[ROUTER_KIND_BIRD] = "bird",
 	[ROUTER_KIND_FRR] = "frr",
+};
+
+const char *const on_drift_action_names[ON_DRIFT__COUNT] = {
+	[ON_DRIFT_WARN] = "warn",
+	[ON_DRIFT_DEGRADE] = "degrade",
+};
+
+const char *const on_store_loss_action_names[ON_STORE_LOSS__COUNT] = {
+	[ON_STORE_LOSS_DECIDE_ALONE] = "decide-alone",
+	[ON_STORE_LOSS_KEEP_ANNOUNCING] = "keep-announcing",
 };
 
 /* One load: where errors go and how many were printed. */
@@ -216,6 +228,19 @@ config_escape(const char *msg, char *buf, size_t len)
 }
 
 /*
+ * libyang's words for a node whose `when` is false name only the XPath.  The
+ * fleet's per-service and per-prefix leaves are the only ones with a `when`:
+ * say what it means.
+ */
+static const char *
+config_explain(const char *msg)
+{
+	if (strcmp(msg, "When condition \"../../fleet\" not satisfied.") == 0)
+		return "allowed only with a fleet section, which this file does not have";
+	return msg;
+}
+
+/*
  * Print every error libyang stored for this load.  `text` (may be NULL) is
  * the data: when an error has only a schema path, it is parsed again without
  * validation to find the data instance the error is about.
@@ -247,7 +272,7 @@ config_report_libyang(struct config_load_ctx *lc, const struct ly_ctx *ctx, cons
 		}
 		else
 			where = NULL;
-		config_escape(e->msg, msg, sizeof(msg));
+		config_escape(config_explain(e->msg), msg, sizeof(msg));
 		/* The line matters for JSON syntax, and when there is nothing else. */
 		syntax = e->vecode == LYVE_SYNTAX || e->vecode == LYVE_SYNTAX_JSON;
 		line = config_errpath_line(e->path);
@@ -656,6 +681,8 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 		pc->bird_drain_protocol = config_strdup(bird, "drain-protocol");
 	}
 	pc->drain_time_s = config_u32(node, "drain-time-s", 0);
+	/* Present (default 1) only with a fleet section: the same 1 without. */
+	pc->min_announcers = config_u32(node, "min-announcers", 1);
 	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL) {
 		config_node_error(lc, node, "bird/protocol is required when the router is bird");
 		return;
@@ -770,6 +797,121 @@ config_build_api(struct api_config *ac, const struct lyd_node *node)
 	ac->connection_timeout_s = config_u32(node, "connection-timeout-s", 10);
 }
 
+/* Every instance of leaf-list `name` under `parent`, copied (NULL-terminated). */
+static char **
+config_strdup_list(const struct lyd_node *parent, const char *name, size_t *n_out)
+{
+	const struct lyd_node *n;
+	char **v;
+	size_t i = 0;
+
+	*n_out = config_count(parent, name);
+	v = xcalloc(*n_out + 1, sizeof(*v));
+	CONFIG_FOR_EACH(parent, name, n)
+		v[i++] = xstrdup(lyd_get_value(n));
+	return v;
+}
+
+static void
+config_free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Index of leaf `name`'s value in names[0..count), or `dflt` when absent. */
+static int
+config_enum(const struct lyd_node *parent, const char *name, const char *const *names, int count,
+	    int dflt)
+{
+	const char *s = config_str(parent, name);
+
+	for (int i = 0; s != NULL && i < count; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return dflt;
+}
+
+/*
+ * The schema's pattern takes any http(s) URL; the etcd client appends its
+ * own paths (/v3/kv/range) to an endpoint, and a user in the URL would end
+ * up in the logs and the status: only scheme://host[:port].
+ */
+static void
+config_check_endpoints(struct config_load_ctx *lc, const struct lyd_node *fleet)
+{
+	const struct lyd_node *n;
+
+	CONFIG_FOR_EACH(fleet, "endpoint", n) {
+		const char *host = strstr(lyd_get_value(n), "://") + 3;	/* the pattern has it */
+
+		if (host[strcspn(host, "/?#@ \t")] != '\0')
+			config_node_error(lc, n, "an endpoint is http:// or https:// and host[:port] "
+			    "only: no path, query or user (e.g. https://192.0.2.10:2379)");
+	}
+}
+
+static void
+config_build_fleet(struct config_load_ctx *lc, struct fleet_config *fc, const struct lyd_node *node)
+{
+	const struct lyd_node *tls = config_child(node, "tls");
+
+	fc->enabled = true;
+	fc->name = config_strdup(node, "name");
+	fc->node = config_strdup(node, "node");	/* config_fill_node() put the default */
+	fc->endpoints = config_strdup_list(node, "endpoint", &fc->n_endpoints);
+	config_check_endpoints(lc, node);
+	fc->ca_file = config_strdup(tls, "ca-file");
+	fc->cert_file = config_strdup(tls, "cert-file");
+	fc->key_file = config_strdup(tls, "key-file");
+	fc->user = config_strdup(node, "user");
+	fc->password_file = config_strdup(node, "password-file");
+	fc->lease_ttl_s = config_u32(node, "lease-ttl-s", 10);
+	fc->request_timeout_ms = config_u32(node, "request-timeout-ms", 1000);
+	fc->decision_timeout_ms = config_u32(node, "decision-timeout-ms", 2000);
+	fc->on_store_loss = (enum on_store_loss_action)config_enum(node, "on-store-loss",
+	    on_store_loss_action_names, ON_STORE_LOSS__COUNT, ON_STORE_LOSS_DECIDE_ALONE);
+	fc->fingerprint_key_file = config_strdup(node, "key-file");
+	fc->fingerprint_files = config_strdup_list(node, "fingerprint-file", &fc->n_fingerprint_files);
+	/* A decision must outlast one request, or no answer could ever count. */
+	if (fc->decision_timeout_ms < fc->request_timeout_ms)
+		config_node_error(lc, node, "decision-timeout-ms (%u) must not be less than request-timeout-ms (%u)",
+		    fc->decision_timeout_ms, fc->request_timeout_ms);
+}
+
+/* Per service on-drift and drift-file (their `when` keeps them out without a fleet). */
+static void
+config_build_drift(struct service_config *sc, const struct lyd_node *node, const struct fleet_config *fc)
+{
+	size_t i;
+
+	sc->on_drift = (enum on_drift_action)config_enum(node, "on-drift", on_drift_action_names,
+	    ON_DRIFT__COUNT, ON_DRIFT_WARN);
+	sc->drift_files = config_strdup_list(node, "drift-file", &sc->n_drift_files);
+	if (sc->n_drift_files > 0 || !fc->enabled)
+		return;
+	/* Absent: every fingerprinted file. */
+	free(sc->drift_files);
+	sc->drift_files = xcalloc(fc->n_fingerprint_files + 1, sizeof(*sc->drift_files));
+	for (i = 0; i < fc->n_fingerprint_files; i++)
+		sc->drift_files[i] = xstrdup(fc->fingerprint_files[i]);
+	sc->n_drift_files = fc->n_fingerprint_files;
+}
+
+/* The fleet section's parts that depend on nothing else, then each service's. */
+static void
+config_build_fleet_parts(struct config_load_ctx *lc, struct config *cfg, const struct lyd_node *top)
+{
+	const struct lyd_node *fleet = config_child(top, "fleet"), *n;
+	size_t i = 0;
+
+	if (fleet != NULL)
+		config_build_fleet(lc, &cfg->fleet, fleet);
+	CONFIG_FOR_EACH(top, "service", n)
+		config_build_drift(&cfg->services[i++], n, &cfg->fleet);
+}
+
 static void
 config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_node *top)
 {
@@ -796,6 +938,7 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 	config_check_defines(lc, cfg, top);
 
 	config_build_api(&cfg->api, config_child(top, "api"));
+	config_build_fleet_parts(lc, cfg, top);
 	on_exit = config_str(top, "on-exit");
 	cfg->on_exit = ON_EXIT_WITHDRAW;
 	for (i = 0; on_exit != NULL && i < ON_EXIT__COUNT; i++)
@@ -877,6 +1020,34 @@ config_print_effective(struct config *cfg, const struct lyd_node *top)
 	return 0;
 }
 
+/*
+ * fleet/node defaults to the host name, which YANG cannot say: put it in the
+ * tree, where the schema's own type checks it (host name rules, 63 bytes)
+ * and -p shows it.
+ */
+static void
+config_fill_node(struct config_load_ctx *lc, struct lyd_node *tree)
+{
+	struct lyd_node *fleet = NULL;
+	const struct ly_err_item *e;
+	char host[256];
+
+	if (lyd_find_path(tree, "/" CONFIG_MODULE ":" CONFIG_MODULE "/fleet", 0, &fleet) != LY_SUCCESS ||
+	    config_child(fleet, "node") != NULL)
+		return;
+	if (gethostname(host, sizeof(host)) < 0) {
+		config_node_error(lc, fleet, "node: no default: cannot get the host name: %s; set node",
+		    strerror(errno));
+		return;
+	}
+	host[sizeof(host) - 1] = '\0';
+	if (lyd_new_term(fleet, NULL, "node", host, 0, NULL) != LY_SUCCESS) {
+		e = ly_err_last(LYD_CTX(tree));
+		config_node_error(lc, fleet, "node: the host name \"%s\" cannot be the node name (%s); set node",
+		    host, e != NULL ? e->msg : "invalid");
+	}
+}
+
 /* The data tree of `text` and the struct config built from it. */
 static struct config *
 config_parse_in(struct config_load_ctx *lc, const struct ly_ctx *ctx, const char *text)
@@ -898,6 +1069,9 @@ config_parse_in(struct config_load_ctx *lc, const struct ly_ctx *ctx, const char
 		goto fail;
 	}
 
+	config_fill_node(lc, tree);
+	if (lc->n_errors > 0)
+		goto fail;
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(lc->file);
 	config_build(lc, cfg, top);
@@ -1024,6 +1198,21 @@ config_free_probe(struct probe_config *pc)
 	}
 }
 
+static void
+config_free_fleet(struct fleet_config *fc)
+{
+	free(fc->name);
+	free(fc->node);
+	config_free_list(fc->endpoints, fc->n_endpoints);
+	free(fc->ca_file);
+	free(fc->cert_file);
+	free(fc->key_file);
+	free(fc->user);
+	free(fc->password_file);
+	free(fc->fingerprint_key_file);
+	config_free_list(fc->fingerprint_files, fc->n_fingerprint_files);
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -1046,6 +1235,8 @@ config_free(struct config *cfg)
 		free(cfg->services[i].probes);
 		free(cfg->services[i].name);
 	}
+	for (i = 0; i < cfg->n_services; i++)
+		config_free_list(cfg->services[i].drift_files, cfg->services[i].n_drift_files);
 	free(cfg->services);
 	for (i = 0; i < cfg->n_prefixes; i++) {
 		for (j = 0; j < cfg->prefixes[i].n_services; j++)
@@ -1061,6 +1252,7 @@ config_free(struct config *cfg)
 		free(cfg->prefixes[i].bird_drain_define);
 	}
 	free(cfg->prefixes);
+	config_free_fleet(&cfg->fleet);
 	free(cfg->effective_json);
 	free(cfg);
 }

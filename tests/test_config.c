@@ -671,6 +671,209 @@ config_test_damping_and_exit_drain(void **state)
 	free(errors);
 }
 
+/*
+ * gethostname() as the fleet's node default sees it: the real one unless a
+ * test sets fake_host_name (test_config links with --wrap=gethostname).
+ */
+int __real_gethostname(char *name, size_t len);
+int __wrap_gethostname(char *name, size_t len);
+static const char *fake_host_name;
+
+int
+__wrap_gethostname(char *name, size_t len)
+{
+	if (fake_host_name == NULL)
+		return __real_gethostname(name, len);
+	snprintf(name, len, "%s", fake_host_name);
+	return 0;
+}
+
+#define FLEET_SERVICES "\"service\": [" \
+	"  { \"name\": \"pptp\", \"on-drift\": \"degrade\", \"drift-file\": [\"/etc/ppp/chap-secrets\"]," \
+	"    \"probe\": [ { \"name\": \"control\", \"pptp-control\": {} } ] }," \
+	"  { \"name\": \"radius\", \"probe\": [ { \"name\": \"pid\", \"process\": { \"pidfile\": \"/run/r.pid\" } } ] } ], "
+#define FLEET_PREFIXES "\"prefix\": [" \
+	"  { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"a4\" }," \
+	"    \"min-announcers\": 2 }," \
+	"  { \"prefix\": \"192.0.2.2/32\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"b4\" } } ], "
+
+static const char fleet_json[] =
+	TOP ROUTER FLEET_SERVICES FLEET_PREFIXES
+	"\"fleet\": { \"name\": \"lab\", \"node\": \"gw1\","
+	"  \"endpoint\": [\"https://10.0.0.1:2379\", \"http://[2001:db8::2]:2379\"],"
+	"  \"tls\": { \"ca-file\": \"/etc/ca.pem\", \"cert-file\": \"/etc/gw1.pem\", \"key-file\": \"/etc/gw1.key\" },"
+	"  \"user\": \"ahd\", \"password-file\": \"/etc/pw\", \"lease-ttl-s\": 300,"
+	"  \"request-timeout-ms\": 500, \"decision-timeout-ms\": 500, \"on-store-loss\": \"keep-announcing\","
+	"  \"key-file\": \"/etc/fleet.key\", \"fingerprint-file\": [\"/etc/ppp/chap-secrets\", \"/etc/x\"] }"
+	END;
+
+/* Every fleet leaf lands in its field; a service without drift-file watches
+ * every fingerprinted file. */
+static void
+config_test_fleet_full(void **state)
+{
+	char *errors;
+	struct config *cfg = parse_bytes(fleet_json, strlen(fleet_json), &errors);
+	const struct fleet_config *f;
+
+	(void)state;
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	f = &cfg->fleet;
+	assert_true(f->enabled);
+	assert_string_equal(f->name, "lab");
+	assert_string_equal(f->node, "gw1");
+	assert_int_equal(f->n_endpoints, 2);
+	assert_string_equal(f->endpoints[0], "https://10.0.0.1:2379");
+	assert_string_equal(f->endpoints[1], "http://[2001:db8::2]:2379");
+	assert_null(f->endpoints[2]);
+	assert_string_equal(f->ca_file, "/etc/ca.pem");
+	assert_string_equal(f->cert_file, "/etc/gw1.pem");
+	assert_string_equal(f->key_file, "/etc/gw1.key");
+	assert_string_equal(f->user, "ahd");
+	assert_string_equal(f->password_file, "/etc/pw");
+	assert_int_equal(f->lease_ttl_s, 300);
+	assert_int_equal(f->request_timeout_ms, 500);
+	assert_int_equal(f->decision_timeout_ms, 500);
+	assert_int_equal(f->on_store_loss, ON_STORE_LOSS_KEEP_ANNOUNCING);
+	assert_string_equal(f->fingerprint_key_file, "/etc/fleet.key");
+	assert_int_equal(f->n_fingerprint_files, 2);
+	assert_string_equal(f->fingerprint_files[1], "/etc/x");
+
+	assert_int_equal(cfg->services[0].on_drift, ON_DRIFT_DEGRADE);
+	assert_int_equal(cfg->services[0].n_drift_files, 1);
+	assert_string_equal(cfg->services[0].drift_files[0], "/etc/ppp/chap-secrets");
+	assert_int_equal(cfg->services[1].on_drift, ON_DRIFT_WARN);
+	assert_int_equal(cfg->services[1].n_drift_files, 2);
+	assert_string_equal(cfg->services[1].drift_files[0], "/etc/ppp/chap-secrets");
+	assert_string_equal(cfg->services[1].drift_files[1], "/etc/x");
+	assert_int_equal(cfg->prefixes[0].min_announcers, 2);
+	assert_int_equal(cfg->prefixes[1].min_announcers, 1);
+	config_free(cfg);
+	free(errors);
+}
+
+/* The fleet's defaults, the host name as node (printed by -p too). */
+static void
+config_test_fleet_defaults(void **state)
+{
+	static const char text[] = TOP ROUTER
+		"\"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"control\", \"pptp-control\": {} } ] } ], "
+		PREFIX ", \"fleet\": { \"name\": \"lab\", \"endpoint\": [\"http://127.0.0.1:2379\"] }" END;
+	char *errors, *printed;
+	struct config *cfg;
+	const struct fleet_config *f;
+	size_t len;
+	FILE *out;
+
+	(void)state;
+	fake_host_name = "gw7.example.net";
+	cfg = parse_bytes(text, strlen(text), &errors);
+	fake_host_name = NULL;
+	assert_string_equal(errors, "");
+	assert_non_null(cfg);
+	f = &cfg->fleet;
+	assert_string_equal(f->node, "gw7.example.net");
+	assert_null(f->ca_file);
+	assert_null(f->cert_file);
+	assert_null(f->key_file);
+	assert_null(f->user);
+	assert_null(f->password_file);
+	assert_int_equal(f->lease_ttl_s, 10);
+	assert_int_equal(f->request_timeout_ms, 1000);
+	assert_int_equal(f->decision_timeout_ms, 2000);
+	assert_int_equal(f->on_store_loss, ON_STORE_LOSS_DECIDE_ALONE);
+	assert_string_equal(f->fingerprint_key_file, "/etc/anycast-healthd/fleet.key");
+	assert_int_equal(f->n_fingerprint_files, 3);
+	assert_string_equal(f->fingerprint_files[0], "/etc/ppp/chap-secrets");
+	assert_string_equal(f->fingerprint_files[1], "/etc/ppp/pptpd-options");
+	assert_string_equal(f->fingerprint_files[2], "/etc/pptpd.conf");
+	assert_int_equal(cfg->services[0].on_drift, ON_DRIFT_WARN);
+	assert_int_equal(cfg->services[0].n_drift_files, 3);
+	assert_int_equal(cfg->prefixes[0].min_announcers, 1);
+
+	out = open_memstream(&printed, &len);
+	assert_non_null(out);
+	assert_int_equal(config_print(cfg, out), 0);
+	fclose(out);
+	assert_non_null(strstr(printed, "\"node\": \"gw7.example.net\""));
+	assert_non_null(strstr(printed, "\"min-announcers\": 1"));
+	free(printed);
+	config_free(cfg);
+	free(errors);
+}
+
+/* Without a fleet section: nothing of the fleet, the same -p as before. */
+static void
+config_test_fleet_absent(void **state)
+{
+	char *errors;
+	struct config *cfg = parse_bytes(minimal_json, strlen(minimal_json), &errors);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_false(cfg->fleet.enabled);
+	assert_null(cfg->fleet.name);
+	assert_int_equal(cfg->fleet.n_endpoints, 0);
+	assert_int_equal(cfg->services[0].on_drift, ON_DRIFT_WARN);
+	assert_int_equal(cfg->services[0].n_drift_files, 0);
+	assert_int_equal(cfg->prefixes[0].min_announcers, 1);
+	assert_null(strstr(cfg->effective_json, "min-announcers"));
+	assert_null(strstr(cfg->effective_json, "on-drift"));
+	config_free(cfg);
+	free(errors);
+}
+
+/* A host name that is no node name is refused, naming it. */
+static void
+config_test_fleet_bad_host_name(void **state)
+{
+	static const char text[] = TOP ROUTER
+		"\"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"control\", \"pptp-control\": {} } ] } ], "
+		PREFIX ", \"fleet\": { \"name\": \"lab\", \"endpoint\": [\"http://127.0.0.1:2379\"] }" END;
+	char *errors;
+
+	(void)state;
+	fake_host_name = "gw_1";
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	fake_host_name = NULL;
+	assert_string_equal(errors, "mem.json: /anycast-healthd:anycast-healthd/fleet: node: the host name "
+	    "\"gw_1\" cannot be the node name (a node name follows the host name rules: letters, digits "
+	    "and '-' in dot-separated labels, no label starting or ending with '-'); set node\n");
+	free(errors);
+}
+
+/* The fleet's own checks, beyond the schema. */
+static void
+config_test_fleet_errors(void **state)
+{
+	char *text, *errors;
+
+	(void)state;
+	assert_int_not_equal(asprintf(&text, TOP ROUTER FLEET_SERVICES FLEET_PREFIXES
+	    "\"fleet\": { \"name\": \"lab\", \"node\": \"gw1\", \"request-timeout-ms\": 3000,"
+	    " \"endpoint\": [\"http://10.0.0.1:2379/v3\", \"http://10.0.0.2:2379\", \"https://u:p@10.0.0.3\"] }"
+	    END), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors,
+	    "mem.json: /anycast-healthd:anycast-healthd/fleet/endpoint[.='http://10.0.0.1:2379/v3']: an endpoint "
+	    "is http:// or https:// and host[:port] only: no path, query or user (e.g. https://192.0.2.10:2379)\n"
+	    "mem.json: /anycast-healthd:anycast-healthd/fleet/endpoint[.='https://u:p@10.0.0.3']: an endpoint "
+	    "is http:// or https:// and host[:port] only: no path, query or user (e.g. https://192.0.2.10:2379)\n"
+	    "mem.json: /anycast-healthd:anycast-healthd/fleet: decision-timeout-ms (2000) must not be less than "
+	    "request-timeout-ms (3000)\n");
+	free(errors);
+	free(text);
+
+	/* The fleet's per-service and per-prefix leaves need the section. */
+	assert_int_not_equal(asprintf(&text, TOP ROUTER FLEET_SERVICES FLEET_PREFIXES "\"on-exit\": \"keep\"" END), -1);
+	assert_null(parse_bytes(text, strlen(text), &errors));
+	assert_string_equal(errors, "mem.json: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.1/32']/"
+	    "min-announcers: allowed only with a fleet section, which this file does not have\n");
+	free(errors);
+	free(text);
+}
+
 static void
 config_test_names(void **state)
 {
@@ -681,6 +884,10 @@ config_test_names(void **state)
 	assert_string_equal(on_exit_action_names[ON_EXIT_KEEP], "keep");
 	assert_string_equal(on_exit_action_names[ON_EXIT_DRAIN], "drain");
 	assert_string_equal(router_kind_names[ROUTER_KIND_BIRD], "bird");
+	assert_string_equal(on_drift_action_names[ON_DRIFT_WARN], "warn");
+	assert_string_equal(on_drift_action_names[ON_DRIFT_DEGRADE], "degrade");
+	assert_string_equal(on_store_loss_action_names[ON_STORE_LOSS_DECIDE_ALONE], "decide-alone");
+	assert_string_equal(on_store_loss_action_names[ON_STORE_LOSS_KEEP_ANNOUNCING], "keep-announcing");
 	assert_non_null(strstr(config_yang_module, "module anycast-healthd"));
 }
 
@@ -767,6 +974,11 @@ main(void)
 		cmocka_unit_test(config_test_host_name_bytes),
 		cmocka_unit_test(config_test_many_services),
 		cmocka_unit_test(config_test_schema_reuse),
+		cmocka_unit_test(config_test_fleet_full),
+		cmocka_unit_test(config_test_fleet_defaults),
+		cmocka_unit_test(config_test_fleet_absent),
+		cmocka_unit_test(config_test_fleet_bad_host_name),
+		cmocka_unit_test(config_test_fleet_errors),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

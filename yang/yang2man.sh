@@ -198,8 +198,10 @@ class Page:
     def leaf(self, path, s):
         kind = "array of " if s.kw == "leaf-list" else ""
         facts = [kind + type_text(s, self.typedefs)]
-        if s.val("default") is not None:
-            facts.append("default " + s.val("default"))
+        # A leaf-list may have several defaults: name them all.
+        defaults = [d.arg for d in s.sub if d.kw == "default"]
+        if defaults:
+            facts.append("default " + ", ".join(defaults))
         if s.val("mandatory") == "true" or s.val("min-elements"):
             facts.append("required")
         if s.get("type").arg == "enumeration":
@@ -255,9 +257,13 @@ class Page:
                                 % key.replace("-", "\\-")).replace("\\e", "\\"))
         # A presence container of its own (not one option of a choice, such
         # as a probe kind): absent is off, {} is on with the defaults.
+        # One with required members (fleet) cannot be {}.
         if s.val("presence") is not None and id(s) not in self.choice_members:
+            required = any(c.val("mandatory") == "true" or c.val("min-elements") for c in s.sub)
             self.out.append(".PP")
-            self.out.append(esc("Optional: absent turns it off; {} turns it on with the defaults."))
+            self.out.append(esc("Optional: absent turns it off; present, it needs its required options."
+                                if required else
+                                "Optional: absent turns it off; {} turns it on with the defaults."))
         later = []
         self.walk(path, s.sub, later)
         for p, sub in later:

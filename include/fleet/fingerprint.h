@@ -30,8 +30,15 @@ void fingerprint_file(const unsigned char *key, size_t key_len, const char *path
 
 /* The fingerprint of the config's fleet-wide canonical form (services,
  * each prefix's prefix, depends-on, min-announcers, drain-time; not node,
- * router, api or the fleet's endpoints). */
+ * router, api or the fleet's endpoints).  0, or -1 when `cfg` was not
+ * built by config_parse() (no effective config to take it from). */
 int fingerprint_config(const unsigned char *key, size_t key_len, const struct config *cfg,
 		       char out[FINGERPRINT_HEX_LEN + 1]);
+
+/* The canonical text fingerprint_config() hashes (malloc'd): compact JSON
+ * with sorted keys of the effective config's services and the fleet-wide
+ * part of its prefixes.  NULL when `cfg` has no effective config (it was
+ * not built by config_parse()). */
+char *fingerprint_config_canonical(const struct config *cfg);
 
 #endif
