@@ -2,14 +2,12 @@
  * probe_http.c - the "http" probe kind: one HTTP(S) GET per run through
  * libcurl's multi interface, driven by the daemon's libev loop.
  *
- * Each probe owns one CURLM (so its runs, cancel and destroy touch nobody
- * else's transfers) and one easy handle per run.  libcurl tells us which
- * sockets to watch (CURLMOPT_SOCKETFUNCTION -> one ev_io per socket) and
- * when to call it back (CURLMOPT_TIMERFUNCTION -> one ev_timer); both call
- * curl_multi_socket_action(), and curl_multi_info_read() then says when the
- * transfer is done.  No thread of ours and no blocking call: name lookups,
- * if the URL has a name, run in libcurl's own resolver thread, which a
- * timeout abandons rather than waits for (numeric URLs need none).
+ * Each probe owns one CURLM through curl_ev.c (so its runs, cancel and
+ * destroy touch nobody else's transfers) and one easy handle per run;
+ * curl_ev.c watches the sockets and timers libcurl asks for and says when
+ * the transfer is done.  No thread of ours and no blocking call: name
+ * lookups, if the URL has a name, run in libcurl's own resolver thread,
+ * which a timeout abandons rather than waits for (numeric URLs need none).
  *
  * Every run makes a fresh connection (FRESH_CONNECT + FORBID_REUSE): a
  * cached keep-alive connection would hide a server that accepts no new
@@ -17,7 +15,7 @@
  * followed (a 302 is "http-status-302"), proxies from the environment are
  * ignored, and only http and https are allowed.
  *
- * curl_global_init() is called once, by the first http probe's init() (the
+ * curl_global_init() is called once, by the first curl_ev_init() (the
  * daemon is single-threaded); it is never undone: the library stays
  * initialised until exit, like the daemon's other process-wide state.
  *
@@ -37,26 +35,15 @@
 #include <string.h>
 #include <curl/curl.h>
 
+#include "curl_ev.h"
 #include "log.h"
 #include "probe.h"
 #include "probe_output.h"
 
-struct probe_http;
-
-/* One socket libcurl asked us to watch. */
-struct probe_http_sock {
-	struct probe_http *ph;
-	curl_socket_t fd;
-	ev_io io;
-	struct probe_http_sock *next;
-};
-
 struct probe_http {
 	struct probe *probe;
-	CURLM *multi;
+	struct curl_ev curl;		/* this probe's CURLM on the loop */
 	CURL *easy;			/* the run's transfer; NULL when idle */
-	ev_timer timer;			/* libcurl's own timeouts */
-	struct probe_http_sock *socks;	/* every watched socket */
 	char *body;			/* first PROBE_OUTPUT_BODY_MAX bytes; NULL
 					 * unless body_contains is set */
 	size_t body_len;
@@ -122,8 +109,6 @@ static const char *const probe_http_curle_names[] = {
 
 #define PROBE_HTTP_N_CURLE (sizeof(probe_http_curle_names) / sizeof(probe_http_curle_names[0]))
 
-static void probe_http_io_cb(struct ev_loop *loop, ev_io *w, int revents);
-
 /* ---- helpers ---- */
 
 static const char *
@@ -138,31 +123,16 @@ probe_http_curle_reason(struct probe_http *ph, CURLcode code)
 	return ph->reason;
 }
 
-static void
-probe_http_sock_free(struct probe_http *ph, struct probe_http_sock *hs)
-{
-	struct probe_http_sock **pp;
-
-	for (pp = &ph->socks; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == hs) {
-			*pp = hs->next;
-			break;
-		}
-	ev_io_stop(ph->probe->loop, &hs->io);
-	free(hs);
-}
-
 /* Drop the run's transfer; libcurl closes its sockets (CURL_POLL_REMOVE). */
 static void
 probe_http_release(struct probe_http *ph)
 {
 	if (ph->easy == NULL)
 		return;
-	curl_multi_remove_handle(ph->multi, ph->easy);
+	curl_ev_remove(&ph->curl, ph->easy);
 	curl_easy_cleanup(ph->easy);
 	ph->easy = NULL;
 	ph->body_len = 0;
-	ev_timer_stop(ph->probe->loop, &ph->timer);	/* nothing left to time */
 }
 
 /* The transfer ended with `code`: judge it and end the run.  Must be the
@@ -193,20 +163,17 @@ probe_http_complete(struct probe_http *ph, CURLcode code)
 	probe_done(p, result, reason);
 }
 
-/* After libcurl did some work: did the transfer end?  Must be the caller's
- * last use of ph. */
-static void
-probe_http_check(struct probe_http *ph)
+/* curl_ev's: the run's transfer ended.  -1: the probe may be gone, and
+ * with it the curl_ev (probe_done() can destroy the probe). */
+static int
+probe_http_done_cb(void *arg, CURL *easy, CURLcode code)
 {
-	CURLMsg *msg;
-	int left;
+	struct probe_http *ph = arg;
 
-	while ((msg = curl_multi_info_read(ph->multi, &left)) != NULL) {
-		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ph->easy) {
-			probe_http_complete(ph, msg->data.result);
-			return;
-		}
-	}
+	if (easy != ph->easy)
+		return 0;
+	probe_http_complete(ph, code);
+	return -1;
 }
 
 /* ---- libcurl's callbacks ---- */
@@ -222,102 +189,7 @@ probe_http_write_fn(char *data, size_t size, size_t nmemb, void *userp)
 	return n;	/* the rest is read and dropped: never abort the transfer */
 }
 
-static int
-probe_http_socket_fn(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct probe_http *ph = userp;
-	struct probe_http_sock *hs = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (hs != NULL)
-			probe_http_sock_free(ph, hs);
-		return 0;
-	}
-	if (hs == NULL) {
-		hs = xcalloc(1, sizeof(*hs));
-		hs->ph = ph;
-		hs->fd = s;
-		ev_io_init(&hs->io, probe_http_io_cb, s, 0);
-		hs->io.data = hs;
-		hs->next = ph->socks;
-		ph->socks = hs;
-		curl_multi_assign(ph->multi, s, hs);
-	}
-	if (what & CURL_POLL_IN)
-		events |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		events |= EV_WRITE;
-	ev_io_stop(ph->probe->loop, &hs->io);
-	ev_io_set(&hs->io, s, events);
-	ev_io_start(ph->probe->loop, &hs->io);
-	return 0;
-}
-
-static int
-probe_http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct probe_http *ph = userp;
-
-	(void)multi;
-	ev_timer_stop(ph->probe->loop, &ph->timer);
-	if (timeout_ms >= 0) {
-		/* 0 means "now": from the loop, never from inside libcurl */
-		ev_timer_set(&ph->timer, timeout_ms / 1000.0, 0.);
-		ev_timer_start(ph->probe->loop, &ph->timer);
-	}
-	return 0;
-}
-
-/* ---- libev's callbacks ---- */
-
-static void
-probe_http_io_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct probe_http_sock *hs = w->data;
-	struct probe_http *ph = hs->ph;	/* hs may be freed by socket_action */
-	int action = 0, running;
-
-	(void)loop;
-	if (revents & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (revents & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(ph->multi, hs->fd, action, &running);
-	probe_http_check(ph);
-}
-
-static void
-probe_http_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct probe_http *ph = w->data;
-	int running;
-
-	(void)loop;
-	(void)revents;
-	curl_multi_socket_action(ph->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	probe_http_check(ph);
-}
-
 /* ---- probe_ops ---- */
-
-static int
-probe_http_global_init(void)
-{
-	static bool done;
-	CURLcode rc;
-
-	if (done)
-		return 0;
-	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != CURLE_OK) {
-		log_warnx("http: curl_global_init: %s", curl_easy_strerror(rc));
-		return -1;
-	}
-	done = true;
-	return 0;
-}
 
 static int
 probe_http_init(struct probe *p)
@@ -326,23 +198,14 @@ probe_http_init(struct probe *p)
 	const struct probe_http_config *c = PROBE_CFG(p, http);
 
 	ph->probe = p;
-	ev_timer_init(&ph->timer, probe_http_timer_cb, 0., 0.);
-	ph->timer.data = ph;
 	if (c->url == NULL) {
 		log_warnx("probe %s: http probe without a url", p->cfg->name);
 		return -1;
 	}
-	if (probe_http_global_init() < 0)
-		return -1;
-	ph->multi = curl_multi_init();
-	if (ph->multi == NULL) {
-		log_warnx("probe %s: curl_multi_init failed", p->cfg->name);
+	if (curl_ev_init(&ph->curl, p->loop, probe_http_done_cb, NULL, ph) < 0) {
+		log_warnx("probe %s: libcurl cannot be set up", p->cfg->name);
 		return -1;
 	}
-	curl_multi_setopt(ph->multi, CURLMOPT_SOCKETFUNCTION, probe_http_socket_fn);
-	curl_multi_setopt(ph->multi, CURLMOPT_SOCKETDATA, ph);
-	curl_multi_setopt(ph->multi, CURLMOPT_TIMERFUNCTION, probe_http_timer_fn);
-	curl_multi_setopt(ph->multi, CURLMOPT_TIMERDATA, ph);
 	if (c->body_contains != NULL)
 		ph->body = xcalloc(1, PROBE_OUTPUT_BODY_MAX);
 	return 0;
@@ -392,7 +255,7 @@ probe_http_start(struct probe *p)
 		return;
 	}
 	/* libcurl answers with a 0 ms timer: the transfer starts from the loop */
-	if (curl_multi_add_handle(ph->multi, ph->easy) != CURLM_OK) {
+	if (curl_ev_add(&ph->curl, ph->easy) < 0) {
 		curl_easy_cleanup(ph->easy);
 		ph->easy = NULL;
 		probe_done(p, PROBE_ERROR, "http-failed-init");
@@ -417,12 +280,7 @@ probe_http_destroy(struct probe *p)
 	if (ph->probe == NULL)	/* init did not run */
 		return;
 	probe_http_release(ph);
-	if (ph->multi != NULL)
-		curl_multi_cleanup(ph->multi);
-	ph->multi = NULL;
-	while (ph->socks != NULL)	/* libcurl should have removed them all */
-		probe_http_sock_free(ph, ph->socks);
-	ev_timer_stop(p->loop, &ph->timer);
+	curl_ev_destroy(&ph->curl);
 	free(ph->body);
 	ph->body = NULL;
 }
