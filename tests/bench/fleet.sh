@@ -19,7 +19,8 @@
 # just before the kill builtin; the time of a change is ribwatch's.
 #
 # Usage (root): make bench-fleet, or tests/bench/fleet.sh [BUILDDIR]
-# Environment: BENCH_ONLY="dark kill cpu" (a subset), BENCH_DARK_RUNS,
+# Environment: BENCH_ONLY="dark kill cpu" (a subset), BENCH_MODES="nofleet
+# fleet exabgp" (a subset: which daemons/speakers run), BENCH_DARK_RUNS,
 # BENCH_OUTAGE_S, BENCH_KILL_RUNS, BENCH_DELAYS, BENCH_CPU_SECONDS,
 # BENCH_OUT (also write the table there).
 
@@ -34,11 +35,13 @@ KILL_RUNS=${BENCH_KILL_RUNS:-10}
 DELAYS=${BENCH_DELAYS:-1 5 20}
 CPU_SECONDS=${BENCH_CPU_SECONDS:-60}
 ONLY=${BENCH_ONLY:-dark kill cpu}
+MODES=${BENCH_MODES:-nofleet fleet exabgp}
 FL_DAEMON_FLAGS=
 FL_ONEXIT=keep
 
 die() { echo "bench: $*" >&2; exit 1; }
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+mode() { case " $MODES " in *" $1 "*) return 0 ;; esac; return 1; }
 settle() { sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.5 + r / 32767 }')"; }
 
 stats()
@@ -152,18 +155,19 @@ echo "bench: fleet lab $NS_GW $NS_GW2 $NS_GW3, store $NS_ETCD" >&2
 fleet_up || die "lab did not come up"
 fl_etcd_start 1 || die "etcd did not start"
 
-echo "bench: without a fleet section" >&2
-daemons 0
-want kill && kill_series nofleet
-want dark && dark_series nofleet
-if want cpu && [ "$CPU_SECONDS" -gt 0 ]; then
-	daemons 0 fleet-daemon-defaults.json
-	usage off
+if mode nofleet; then
+	echo "bench: without a fleet section" >&2
+	daemons 0
+	want kill && kill_series nofleet
+	want dark && dark_series nofleet
+	if want cpu && [ "$CPU_SECONDS" -gt 0 ]; then
+		daemons 0 fleet-daemon-defaults.json
+		usage off
+	fi
 fi
 
-echo "bench: with the fleet" >&2
-daemons 1
-if want kill; then
+mode fleet && echo "bench: with the fleet" >&2 && daemons 1
+if mode fleet && want kill; then
 	kill_series fleet
 	for d in $DELAYS; do
 		fl_netem "$d"
@@ -171,13 +175,13 @@ if want kill; then
 	done
 	fl_netem off
 fi
-want dark && dark_series guard
-if want cpu && [ "$CPU_SECONDS" -gt 0 ]; then
+mode fleet && want dark && dark_series guard
+if mode fleet && want cpu && [ "$CPU_SECONDS" -gt 0 ]; then
 	FL_TTL=10 FL_REQUEST_MS=1000 FL_DECISION_MS=2000 daemons 1 fleet-daemon-defaults.json
 	usage on
 fi
 
-if want dark && command -v exabgp >/dev/null; then
+if mode exabgp && want dark && command -v exabgp >/dev/null; then
 	echo "bench: ExaBGP healthcheck baseline" >&2
 	for n in 1 2 3; do fl_daemon_stop "$n"; done
 	fl_routers_kill
@@ -217,6 +221,6 @@ row() { printf '| %-52s | %-26s |\n' "$1" "$2"; }
 	echo
 	echo "lab: probes every 500 ms, timeout 300 ms, rise 3, fall 2 (a process probe on pptpd's pid); fleet lease ${FL_TTL} s, decision-timeout ${FL_DECISION_MS} ms; etcd $(etcd --version 2>/dev/null | awk '/etcd Version/ {print $3}') on the LAN bridge; netem delays etcd's packets to the gateways."
 	echo "ExaBGP: exabgp-healthcheck --interval 1 --fast-interval 1 --rise 1 --fall 1 --timeout 1, a TCP connect to pptpd, in place of each gateway's router."
-	echo "$(uname -r), $(nproc) cores, $(bird --version 2>&1), FRR $(vtysh --version 2>/dev/null | awk 'NR == 1 {print $NF}')"
+	echo "$(uname -r), $(nproc) cores, $(bird --version 2>&1), FRR $(dpkg-query -W -f '${Version}' frr 2>/dev/null), exabgp $(dpkg-query -W -f '${Version}' exabgp 2>/dev/null)"
 } | tee ${BENCH_OUT:+"$BENCH_OUT"}
 exit 0
