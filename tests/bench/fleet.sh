@@ -11,7 +11,9 @@
 #  (ii)  one gateway's pptpd SIGKILL -> its path withdrawn at the upstream
 #        (gw1, a BIRD gateway; gw2 and gw3 announcing), without the fleet,
 #        with it, and with the store's round trip made longer by tc netem
-#        on the LAN (BENCH_DELAYS, "1 5 20" ms); BENCH_KILL_RUNS (10) each
+#        on the LAN, or where the kernel has no sch_netem by a proxy that
+#        delays etcd's replies (fl_delay_init; BENCH_DELAYS, "1 5 20" ms);
+#        BENCH_KILL_RUNS (10) each
 #  (iii) gw1's daemon's RSS and CPU over BENCH_CPU_SECONDS (60; 0 skips) at
 #        the default probe rates, without and with the fleet (its defaults:
 #        lease 10 s, keepalive every TTL/3, the watch)
@@ -169,11 +171,19 @@ fi
 mode fleet && echo "bench: with the fleet" >&2 && daemons 1
 if mode fleet && want kill; then
 	kill_series fleet
+	fl_delay_init || die "no way to delay the store"
+	if [ "$FL_DELAY_KIND" = proxy ]; then
+		# the gateways now reach etcd through the proxy; its own cost first
+		daemons 1
+		kill_series delay0
+	fi
 	for d in $DELAYS; do
-		fl_netem "$d"
+		fl_delay "$d"
 		kill_series "delay$d"
 	done
-	fl_netem off
+	fl_delay 0
+	FL_VIA_PROXY=
+	[ "$FL_DELAY_KIND" = proxy ] && daemons 1
 fi
 mode fleet && want dark && dark_series guard
 if mode fleet && want cpu && [ "$CPU_SECONDS" -gt 0 ]; then
@@ -206,9 +216,12 @@ row() { printf '| %-52s | %-26s |\n' "$1" "$2"; }
 	row "----------------------------------------------------" "--------------------------"
 	row "without a fleet section" "$(cell "$RES_kill_nofleet")"
 	row "with the fleet, store on the LAN" "$(cell "$RES_kill_fleet")"
+	if [ "$FL_DELAY_KIND" = proxy ]; then
+		row "with the fleet, store through the delay proxy, + 0 ms" "$(cell "$RES_kill_delay0")"
+	fi
 	for d in $DELAYS; do
 		v=RES_kill_delay$d
-		row "with the fleet, store + ${d} ms (tc netem)" "$(cell "${!v}")"
+		row "with the fleet, store + ${d} ms (${FL_DELAY_KIND:-netem})" "$(cell "${!v}")"
 	done
 	if [ "$CPU_SECONDS" -gt 0 ]; then
 		echo
@@ -219,7 +232,7 @@ row() { printf '| %-52s | %-26s |\n' "$1" "$2"; }
 		row "with the fleet (lease 10 s, watch, one etcd member)" "$(u "$USE_on")"
 	fi
 	echo
-	echo "lab: probes every 500 ms, timeout 300 ms, rise 3, fall 2 (a process probe on pptpd's pid); fleet lease ${FL_TTL} s, decision-timeout ${FL_DECISION_MS} ms; etcd $(etcd --version 2>/dev/null | awk '/etcd Version/ {print $3}') on the LAN bridge; netem delays etcd's packets to the gateways."
+	echo "lab: probes every 500 ms, timeout 300 ms, rise 3, fall 2 (a process probe on pptpd's pid); fleet lease ${FL_TTL} s, decision-timeout ${FL_DECISION_MS} ms; etcd $(etcd --version 2>/dev/null | awk '/etcd Version/ {print $3}') on the LAN bridge; the delay: ${FL_DELAY_KIND:-n/a} (netem on etcd's side of the bridge, or tests/lab/fleet-delay-proxy.py delaying etcd's replies where the kernel has no sch_netem)."
 	echo "ExaBGP: exabgp-healthcheck --interval 1 --fast-interval 1 --rise 1 --fall 1 --timeout 1, a TCP connect to pptpd, in place of each gateway's router."
 	echo "$(uname -r), $(nproc) cores, $(bird --version 2>&1), FRR $(dpkg-query -W -f '${Version}' frr 2>/dev/null), exabgp $(dpkg-query -W -f '${Version}' exabgp 2>/dev/null)"
 } | tee ${BENCH_OUT:+"$BENCH_OUT"}

@@ -20,13 +20,14 @@
 # the namespaces, $LAB and the etcd directory.
 #
 # Functions: fleet_init [BUILDDIR], fleet_up, fleet_down, fl_etcd_start
-# MEMBERS [https], fl_etcd_stop [SIG], fl_etcd_cont, fl_etcd_healthy,
-# fl_etcdctl ARGS, fl_certs, fl_write_config N [FLEET-JSON], fl_fleet_json N,
+# MEMBERS [https], fl_etcd_stop [SIG], fl_etcd_run, fl_etcd_healthy,
+# fl_etcdctl ARGS, fl_certs, fl_write_config N, fl_fleet_json N,
 # fl_daemon_start N, fl_daemon_stop N [SIG], fl_withdraw_all N RESULT,
 # fl_pptpd_start N, fl_pptpd_kill N..., fl_paths, fl_has N, fl_wait_paths
 # COUNT MS, fl_as_path N, fl_ctl N ARGS, fl_status N, fl_metrics N, fl_log
 # N, fl_log_lines N, fl_wait_log N REGEX MS [FROM], fl_block N, fl_unblock
-# N, fl_netem MS|off, fl_ribwatch ARGS [-- PROTOCOL].
+# N, fl_delay_init, fl_delay MS, fl_ribwatch [-p N] ARGS, fl_exabgp_start N,
+# fl_routers_kill.
 
 FL_NODES=(- gw1 gw2 gw3)
 FL_ROUTERS=(- bird bird frr)
@@ -48,7 +49,7 @@ fleet_init()
 	FL_PPTPD=(- '' '' '')
 	FL_DAEMON=(- '' '' '')
 	FL_BIRD=(- '' '' '')
-	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_ETCD_DIR= FL_EXABGP=
+	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_ETCD_DIR= FL_EXABGP= FL_PROXY= FL_VIA_PROXY=
 	FL_ETCD_N=0 FL_ETCD_SCHEME=http
 	# What fl_fleet_json writes: the lab's lease TTL and timeouts, and
 	# FL_ON_LOSS_N (decide-alone unless set) per gateway.
@@ -195,7 +196,7 @@ fleet_down()
 {
 	local pid ns
 	trap - EXIT INT TERM
-	for pid in ${FL_PPTPD[@]:1} ${FL_DAEMON[@]:1} ${FL_BIRD[@]:1} $FL_ZEBRA $FL_BGPD $FL_ETCD_PIDS $FL_EXABGP; do
+	for pid in ${FL_PPTPD[@]:1} ${FL_DAEMON[@]:1} ${FL_BIRD[@]:1} $FL_ZEBRA $FL_BGPD $FL_ETCD_PIDS $FL_EXABGP $FL_PROXY; do
 		kill -KILL "$pid" 2>/dev/null
 	done
 	for ns in "$NS_GW3" "$NS_ETCD"; do
@@ -207,7 +208,7 @@ fleet_down()
 		lab_wait_gone "$pid" 2000
 	done
 	FL_PPTPD=(- '' '' '') FL_DAEMON=(- '' '' '') FL_BIRD=(- '' '' '')
-	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_EXABGP=
+	FL_ZEBRA= FL_BGPD= FL_ETCD_PIDS= FL_EXABGP= FL_PROXY= FL_VIA_PROXY=
 	for ns in "$NS_GW3" "$NS_ETCD"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
@@ -373,6 +374,7 @@ fl_fleet_json()
 {
 	local n=$1 eps= k tls= loss
 	for k in $(seq 1 "$FL_ETCD_N"); do eps="$eps${eps:+, }\"$(fl_etcd_url "$k")\""; done
+	[ -n "${FL_VIA_PROXY:-}" ] && eps='"http://10.99.9.21:2379"'
 	[ "$FL_ETCD_SCHEME" = https ] &&
 		tls=", \"tls\": { \"ca-file\": \"$LAB/tls/ca.crt\", \"cert-file\": \"$LAB/tls/client.crt\", \"key-file\": \"$LAB/tls/client.key\" }"
 	loss=FL_ON_LOSS_$n
@@ -540,12 +542,39 @@ fl_block()
 }
 fl_unblock() { ip netns exec "${FL_NS[$1]}" nft delete table inet ahd_fleet_block; }
 
-# fl_netem MS|off: delay every packet etcd sends to the gateways by MS ms
-# (tc netem on the LAN bridge in etcd's namespace: the store's round trip
-# grows by MS).
-fl_netem()
+# fl_delay_init: how the store's round trip is made longer: tc netem on the
+# LAN bridge in etcd's namespace (FL_DELAY_KIND=netem), or, on a kernel
+# without sch_netem, tests/lab/fleet-delay-proxy.py on 10.99.9.21:2379 in
+# front of the first member (FL_DELAY_KIND=proxy; fl_fleet_json then points
+# the gateways at the proxy: restart the daemons).
+fl_delay_init()
 {
-	ip netns exec "$NS_ETCD" tc qdisc del dev br0 root 2>/dev/null
-	[ "$1" = off ] || [ "$1" = 0 ] && return 0
-	ip netns exec "$NS_ETCD" tc qdisc add dev br0 root netem delay "${1}ms"
+	if ip netns exec "$NS_ETCD" tc qdisc add dev lo root netem delay 0ms 2>/dev/null; then
+		ip netns exec "$NS_ETCD" tc qdisc del dev lo root
+		FL_DELAY_KIND=netem
+		return 0
+	fi
+	FL_DELAY_KIND=proxy
+	echo 0 >"$LAB/etcd/delay"
+	ip -n "$NS_ETCD" addr add 10.99.9.21/24 dev br0 2>/dev/null
+	ip netns exec "$NS_ETCD" python3 "$LAB_SRC/fleet-delay-proxy.py" 10.99.9.21:2379 \
+	    "${FL_ETCD_ADDRS[1]}:2379" "$LAB/etcd/delay" >>"$LAB/etcd/proxy.log" 2>&1 &
+	FL_PROXY=$!
+	disown $FL_PROXY
+	wait_until 10000 ip netns exec "$NS_ETCD" curl -s -m 1 -o /dev/null http://10.99.9.21:2379/health ||
+		{ echo "fleet-lab: the delay proxy does not answer" >&2; cat "$LAB/etcd/proxy.log" >&2; return 1; }
+	FL_VIA_PROXY=1
+}
+
+# fl_delay MS: the store's replies take MS ms longer (0: none).
+fl_delay()
+{
+	if [ "$FL_DELAY_KIND" = netem ]; then
+		ip netns exec "$NS_ETCD" tc qdisc del dev br0 root 2>/dev/null
+		[ "$1" = 0 ] && return 0
+		ip netns exec "$NS_ETCD" tc qdisc add dev br0 root netem delay "${1}ms"
+	else
+		echo "$1" >"$LAB/etcd/delay"
+		kill -HUP "$FL_PROXY"
+	fi
 }
