@@ -4,13 +4,14 @@
  *
  *   listener          GET                               POST (admin verbs)
  *   TCP (read-only)   /v1/status /v1/history /metrics   403
- *                     /healthz
+ *                     /healthz /v1/fleet (503 without a fleet)
  *   admin Unix socket the same                          /v1/drain /v1/maintenance
  *   (0660, group                                        /v1/resume /v1/reload
  *    admin-group)                                       peer must be root or in
  *                                                       admin-group (SO_PEERCRED)
  *
- * Admin request body: {"prefix": "192.0.2.1/32"} or {"all": true} (reload:
+ * Admin request body: {"prefix": "192.0.2.1/32"} or {"all": true}, and
+ * "force": true past the fleet guard (reload:
  * empty or {}; parsed by api_body.c).  Answers are JSON; errors are
  * {"error": "text"} with a 4xx code.  Header size, query arguments, body
  * size, connection count and connection time are limited (config api,

@@ -2,7 +2,8 @@
  * api_body.h - the body of an admin verb (POST on the admin socket), parsed
  * without I/O so the unit tests and the fuzzer call it directly.
  *
- *   drain, maintenance, resume   {"prefix": "P"} or {"all": true}
+ *   drain, maintenance, resume   {"prefix": "P"} or {"all": true}, and
+ *                                optionally "force": true (past the fleet guard)
  *   reload                       nothing: an empty body (whitespace) or {}
  *
  * Anything else is refused with one line saying what was wrong; api.c sends
@@ -26,6 +27,7 @@ extern const char *const api_body_kind_names[API_BODY_KIND__COUNT];
 struct api_body {
 	enum api_body_kind kind;
 	char *prefix;		/* API_BODY_PREFIX: malloc'd, NUL-free; else NULL */
+	bool force;		/* "force": true: skip the fleet guard */
 };
 
 /*

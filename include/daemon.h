@@ -23,6 +23,8 @@
 #include "probe.h"
 #include "status.h"
 
+struct fleet;
+
 enum daemon_admin_verb { DAEMON_ADMIN_DRAIN, DAEMON_ADMIN_MAINTENANCE, DAEMON_ADMIN_RESUME };
 
 struct daemon;
@@ -35,6 +37,7 @@ struct service {
 	enum health_state probed;	/* the probes' verdict, before damping */
 	enum health_state state;	/* the verdict: probed, or DOWN while damped */
 	char reason[PROBE_REASON_MAX];
+	char probed_reason[PROBE_REASON_MAX];	/* the probes' reason, before drift */
 	double since;			/* wall clock of the last verdict change */
 	unsigned long transitions;
 	struct health_damping damping;	/* cfg->damping.enabled only */
@@ -43,6 +46,9 @@ struct service {
 
 struct prefix {
 	const struct prefix_config *cfg;
+	enum route_state wanted;	/* the policy's answer */
+	/* what the router is told: the policy's answer, or ROUTE_HELD while the
+	 * fleet guard holds a withdrawal (the driver gets DEGRADED) */
 	enum route_state desired;
 	enum route_state actual;	/* last read back from the router */
 	double since;			/* wall clock: desired state since */
@@ -51,6 +57,9 @@ struct prefix {
 	enum admin_state admin;		/* operator override */
 	double admin_since;		/* wall clock of the override, 0 if none */
 	double drain_until;		/* wall clock: end of a drain, 0 if none */
+	bool admin_force;		/* the override was forced past the fleet guard */
+	bool guarded;			/* a withdrawal is with the fleet guard (asked or held) */
+	bool exit_keep;			/* stopping: the guard held it, left announced */
 };
 
 struct daemon {
@@ -59,6 +68,8 @@ struct daemon {
 	struct service **services;	/* cfg->n_services; stable addresses: probes point back */
 	struct prefix *prefixes;	/* cfg->n_prefixes */
 	struct driver_handle driver;
+	struct fleet *fleet;		/* NULL without a fleet section */
+	bool fleet_store_up;		/* as last recorded in the history */
 	bool router_up;
 	ev_tstamp router_since;		/* router_up last changed (wall clock) */
 	char router_why[64];		/* why unreachable; "connected" when up */
@@ -109,10 +120,11 @@ int daemon_withdraw_all(const struct config *cfg, double timeout_s);
 
 /*
  * Operator override of `prefix` (NULL = every prefix).  Returns 0, or -1 with
- * a message in err: unknown prefix, or drain asked of a prefix whose router
- * has no drain protocol/route-map configured.
+ * a message in err: unknown prefix, drain asked of a prefix whose router
+ * has no drain protocol/route-map configured, or (with a fleet) drain or
+ * maintenance refused by the fleet guard unless `force`.
  */
-int daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
+int daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix, bool force,
 		 char *err, size_t errlen);
 
 /* Record a refused reload in the history (main.c does the loading). */

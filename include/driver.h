@@ -44,9 +44,12 @@
  */
 enum route_state {
 	ROUTE_UNKNOWN, ROUTE_ANNOUNCED, ROUTE_WITHDRAWN, ROUTE_DEGRADED, ROUTE_DRAINING,
+	ROUTE_HELD,	/* the daemon's and the status's only: a withdrawal the fleet
+			 * guard holds (docs/fleet.md); never handed to a driver,
+			 * which gets DEGRADED instead */
 	ROUTE_STATE__COUNT
 };
-/* "unknown", "announced", "withdrawn", "degraded", "draining" */
+/* "unknown", "announced", "withdrawn", "degraded", "draining", "held" */
 extern const char *const route_state_names[ROUTE_STATE__COUNT];
 
 struct driver_callbacks {

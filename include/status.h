@@ -23,9 +23,10 @@ enum status_event_kind {
 	STATUS_EVENT_DRIFT,	/* the router differed and was corrected */
 	STATUS_EVENT_ADMIN,	/* drain, maintenance, resume */
 	STATUS_EVENT_RELOAD,	/* config reloaded or refused */
+	STATUS_EVENT_FLEET,	/* the fleet's store became reachable or unreachable */
 	STATUS_EVENT__COUNT
 };
-/* "service", "prefix", "router", "drift", "admin", "reload" */
+/* "service", "prefix", "router", "drift", "admin", "reload", "fleet" */
 extern const char *const status_event_kind_names[STATUS_EVENT__COUNT];
 
 struct status_event {

@@ -40,6 +40,7 @@
 #include "api_body.h"
 #include "daemon.h"
 #include "file_util.h"
+#include "fleet/fleet.h"
 #include "log.h"
 #include "proc_status.h"
 #include "status.h"
@@ -53,7 +54,7 @@
 #define API_METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 enum api_endpoint {
-	API_STATUS, API_HISTORY, API_METRICS, API_HEALTHZ,
+	API_STATUS, API_HISTORY, API_METRICS, API_HEALTHZ, API_FLEET,
 	API_DRAIN, API_MAINTENANCE, API_RESUME, API_RELOAD,
 	API_ENDPOINT__COUNT
 };
@@ -67,6 +68,7 @@ static const struct api_route {
 	[API_HISTORY] = { "/v1/history", false, 0 },
 	[API_METRICS] = { "/metrics", false, 0 },
 	[API_HEALTHZ] = { "/healthz", false, 0 },
+	[API_FLEET] = { "/v1/fleet", false, 0 },
 	[API_DRAIN] = { "/v1/drain", true, DAEMON_ADMIN_DRAIN },
 	[API_MAINTENANCE] = { "/v1/maintenance", true, DAEMON_ADMIN_MAINTENANCE },
 	[API_RESUME] = { "/v1/resume", true, DAEMON_ADMIN_RESUME },
@@ -229,6 +231,24 @@ api_result_text(const char *result)
 
 /* ---- read-only endpoints ---- */
 
+/* GET /v1/fleet: the fleet as this gateway's watch mirror has it; 503 when
+ * there is no fleet or the store was never read. */
+static enum MHD_Result
+api_fleet(struct api_request *r)
+{
+	const struct daemon *d = r->l->api->d;
+	struct json_object *view;
+	char err[128];
+
+	if (d->fleet == NULL)
+		return api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", d->cfg->fleet.enabled ?
+				 "the fleet module did not start (see the log)" :
+				 "no fleet section in the configuration");
+	if ((view = fleet_view(d->fleet, err, sizeof(err))) == NULL)
+		return api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
+	return api_answer(r, MHD_HTTP_OK, API_JSON, api_json_text(view), NULL);
+}
+
 static enum MHD_Result
 api_get(struct api_request *r)
 {
@@ -256,6 +276,8 @@ api_get(struct api_request *r)
 				  NULL);
 	case API_HEALTHZ:
 		return api_answer(r, MHD_HTTP_OK, API_JSON, strdup("{\"status\": \"ok\"}\n"), NULL);
+	case API_FLEET:
+		return api_fleet(r);
 	default:
 		return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "not a read-only endpoint");
 	}
@@ -320,7 +342,8 @@ api_admin_verb(struct api_request *r, const struct api_body *body)
 		return api_error(r, MHD_HTTP_NOT_FOUND, "%s: no such prefix in the configuration",
 				 prefix);
 	err[0] = '\0';
-	if (daemon_admin(d, api_routes[r->endpoint].verb, prefix, err, sizeof(err)) < 0)
+	if (daemon_admin(d, api_routes[r->endpoint].verb, prefix, body->force, err,
+			 sizeof(err)) < 0)
 		return api_error(r, MHD_HTTP_CONFLICT, "%s", err);
 	return api_answer(r, MHD_HTTP_OK, API_JSON, api_admin_result(d, prefix), NULL);
 }

@@ -117,7 +117,8 @@ api_body_name(const char *key, char *out, size_t outlen)
 	return out;
 }
 
-/* The members of a verb's object: "prefix" (a string), "all" (a boolean). */
+/* The members of a verb's object: "prefix" (a string), "all" (a boolean),
+ * optionally "force" (a boolean: past the fleet guard). */
 static int
 api_body_target(struct json_object *obj, struct api_body *out, char *err, size_t errlen)
 {
@@ -129,6 +130,12 @@ api_body_target(struct json_object *obj, struct api_body *out, char *err, size_t
 			prefix = json_object_get_string(val);
 		} else if (strcmp(key, "all") == 0 && json_object_is_type(val, json_type_boolean)) {
 			all = json_object_get_boolean(val);
+		} else if (strcmp(key, "force") == 0) {
+			if (!json_object_is_type(val, json_type_boolean)) {
+				snprintf(err, errlen, "\"force\" must be true or false");
+				return -1;
+			}
+			out->force = json_object_get_boolean(val);
 		} else {
 			char name[API_BODY_NAME_MAX + 4];
 
@@ -158,6 +165,7 @@ api_body_parse(const char *text, size_t len, bool reload, struct api_body *out,
 
 	out->kind = API_BODY_NONE;
 	out->prefix = NULL;
+	out->force = false;
 	if (api_body_space(text, len) < len &&
 	    (obj = api_body_object(text, len, err, errlen)) == NULL)
 		return -1;
@@ -182,4 +190,5 @@ api_body_clear(struct api_body *b)
 	free(b->prefix);
 	b->prefix = NULL;
 	b->kind = API_BODY_NONE;
+	b->force = false;
 }

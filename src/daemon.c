@@ -11,12 +11,15 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "fleet/fleet.h"
+#include "fleet/fleet_guard.h"
 #include "log.h"
 #include "override_file.h"
 #include "policy.h"
 
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
 static bool daemon_can_drain(const struct daemon *d, const struct prefix *px);
+static bool daemon_route_serving(enum route_state r);
 
 /* Seconds on CLOCK_MONOTONIC: flap damping and the on-exit drain measure
  * time with it, so a step of the wall clock (NTP at boot) neither stretches
@@ -78,6 +81,41 @@ daemon_service_arm_release(struct service *s)
 	ev_timer_start(s->daemon->loop, &s->release_timer);
 }
 
+/* A service with on-drift degrade whose drift-file (any fingerprinted file
+ * when none is listed) differs from the fleet's majority. */
+static bool
+daemon_service_drifted(const struct service *s)
+{
+	const struct fleet_config *fc = &s->daemon->cfg->fleet;
+	size_t i;
+
+	if (s->daemon->fleet == NULL || s->cfg->on_drift != ON_DRIFT_DEGRADE)
+		return false;
+	if (s->cfg->n_drift_files == 0) {
+		for (i = 0; i < fc->n_fingerprint_files; i++)
+			if (fleet_drifted(s->daemon->fleet, fc->fingerprint_files[i]))
+				return true;
+		return false;
+	}
+	for (i = 0; i < s->cfg->n_drift_files; i++)
+		if (fleet_drifted(s->daemon->fleet, s->cfg->drift_files[i]))
+			return true;
+	return false;
+}
+
+/* The verdict with drift: an UP service whose credentials drifted from the
+ * fleet's is DEGRADED (announced less preferred). */
+static void
+daemon_service_verdict(struct service *s, enum health_state verdict, const char *reason)
+{
+	if (reason != s->probed_reason)
+		snprintf(s->probed_reason, sizeof(s->probed_reason), "%s", reason);
+	if (verdict == HEALTH_UP && daemon_service_drifted(s))
+		daemon_service_set(s, HEALTH_DEGRADED, "credential-drift");
+	else
+		daemon_service_set(s, verdict, s->probed_reason);
+}
+
 /* The probes' verdict changed to `probed`: count a flap, then set the
  * service's state (held DOWN while damped). */
 static void
@@ -110,7 +148,7 @@ daemon_service_probed(struct service *s, enum health_state probed, const char *r
 	if (s->damping.suppressed && probed != HEALTH_DOWN)
 		daemon_service_set(s, HEALTH_DOWN, "damped");
 	else
-		daemon_service_set(s, probed, reason);
+		daemon_service_verdict(s, probed, reason);
 }
 
 static void
@@ -135,7 +173,7 @@ daemon_service_release_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_event(s->daemon, STATUS_EVENT_SERVICE, s->cfg->name, "damped", "released", why);
 	probed = health_verdict(s->checks, s->cfg->n_probes, &reason);
 	s->probed = probed;
-	daemon_service_set(s, probed, reason);
+	daemon_service_verdict(s, probed, reason);
 }
 
 static void
@@ -233,6 +271,65 @@ daemon_service_unchanged(const struct service_config *a, const struct service_co
 
 /* ---- prefixes ---- */
 
+/* Take `st` as what the router is told for prefix `idx`: log and record a
+ * change; `force` hands it to the driver even when unchanged (after a
+ * reload reset the driver's desired states). */
+static void
+daemon_prefix_set(struct daemon *d, size_t idx, enum route_state st, const char *why, bool force)
+{
+	struct prefix *px = &d->prefixes[idx];
+
+	if (st != px->desired) {
+		if (st != ROUTE_UNKNOWN) {
+			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
+				       route_state_names[px->desired], route_state_names[st], why);
+			daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix,
+				     route_state_names[px->desired], route_state_names[st], why);
+		}
+		px->desired = st;
+		px->since = ev_time();
+	} else if (!force) {
+		return;
+	}
+	driver_set_desired(&d->driver, idx, st == ROUTE_HELD ? fleet_guard_held_state() : st, why);
+	fleet_record_dirty(d->fleet);
+}
+
+/* Whether the router may be announcing the prefix now: what it was told,
+ * or before the first verdict what it read back. */
+static bool
+daemon_prefix_announcing(const struct prefix *px)
+{
+	return daemon_route_serving(px->desired) || px->desired == ROUTE_HELD ||
+	       (px->desired == ROUTE_UNKNOWN && daemon_route_serving(px->actual));
+}
+
+/* With a fleet, a withdrawal of a prefix that may be announced goes through
+ * the guard (fleet.c answers in daemon_fleet_decided_cb); true when it took
+ * the decision over.  Announcing again needs no guard: it ends one. */
+static bool
+daemon_prefix_guard(struct daemon *d, size_t idx, enum route_state want, bool force)
+{
+	struct prefix *px = &d->prefixes[idx];
+
+	if (d->fleet == NULL)
+		return false;
+	if (want == ROUTE_WITHDRAWN && (px->guarded || daemon_prefix_announcing(px))) {
+		if (!px->guarded) {
+			px->guarded = true;
+			fleet_withdraw(d->fleet, idx, px->admin_force);
+		} else if (force && px->desired == ROUTE_HELD) {
+			driver_set_desired(&d->driver, idx, fleet_guard_held_state(), px->why);
+		}
+		return true;
+	}
+	if (px->guarded && want != ROUTE_UNKNOWN) {
+		px->guarded = false;
+		fleet_keep(d->fleet, idx);
+	}
+	return px->desired == ROUTE_HELD && want == ROUTE_UNKNOWN;
+}
+
 /* Recompute one prefix; `force` hands the result to the driver even when it
  * did not change (after a reload reset the driver's desired states). */
 static void
@@ -254,21 +351,37 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	ov.drain_until = px->drain_until;
 	ov.now = ev_time();
 	want = policy_desired(px->cfg, states, reasons, &ov, why, sizeof(why));
-	if (want != px->desired) {
-		if (want != ROUTE_UNKNOWN) {
-			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
-				       route_state_names[px->desired], route_state_names[want], why);
-			daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix,
-				     route_state_names[px->desired], route_state_names[want], why);
-		}
-		px->desired = want;
-		px->since = ev_time();
-		snprintf(px->why, sizeof(px->why), "%s", why);
-	} else if (!force) {
-		snprintf(px->why, sizeof(px->why), "%s", why);	/* same state, maybe new words */
+	px->wanted = want;
+	snprintf(px->why, sizeof(px->why), "%s", why);	/* maybe new words */
+	if (daemon_prefix_guard(d, idx, want, force))
+		return;
+	daemon_prefix_set(d, idx, want, why, force);
+}
+
+/* The fleet guard's answer to a withdrawal (fleet.h). */
+static void
+daemon_fleet_decided_cb(void *arg, size_t idx, bool withdraw, const char *why)
+{
+	struct daemon *d = arg;
+	struct prefix *px;
+	char text[sizeof(px->why) + 64];
+
+	if (idx >= d->cfg->n_prefixes || !d->prefixes[idx].guarded)
+		return;		/* no longer asked */
+	px = &d->prefixes[idx];
+	if (!withdraw) {
+		snprintf(text, sizeof(text), "fleet guard %s", why);
+		daemon_prefix_set(d, idx, ROUTE_HELD, text, false);
 		return;
 	}
-	driver_set_desired(&d->driver, idx, want, why);
+	px->guarded = false;
+	if (px->desired == ROUTE_HELD)
+		snprintf(text, sizeof(text), "fleet guard released: %s", why);
+	else
+		snprintf(text, sizeof(text), "%s", px->why);
+	if (d->stopping && px->desired != ROUTE_HELD)
+		snprintf(text, sizeof(text), "anycast-healthd stopped");
+	daemon_prefix_set(d, idx, ROUTE_WITHDRAWN, text, false);
 }
 
 static void
@@ -333,9 +446,18 @@ daemon_driver_actual_cb(void *arg, size_t index, enum route_state actual)
 	if (index >= d->cfg->n_prefixes)
 		return;
 	px = &d->prefixes[index];
-	if (px->actual != actual)
+	if (px->actual != actual) {
 		log_debug("%s: router has it %s", px->cfg->prefix, route_state_names[actual]);
+		fleet_record_dirty(d->fleet);
+	}
 	px->actual = actual;
+	/* The announcer key follows what the router confirmed; unknown (the
+	 * connection lost) changes nothing: it may still announce. */
+	if (daemon_route_serving(actual))
+		fleet_announcing(d->fleet, index, px->desired == ROUTE_HELD ?
+				 route_state_names[ROUTE_HELD] : route_state_names[actual]);
+	else if (actual == ROUTE_WITHDRAWN)
+		fleet_announcing(d->fleet, index, NULL);
 }
 
 static void
@@ -348,6 +470,7 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 		return;
 	d->router_up = up;
 	d->router_since = ev_time();
+	fleet_record_dirty(d->fleet);
 	daemon_event(d, STATUS_EVENT_ROUTER, "router", up ? "unreachable" : "connected",
 		     up ? "connected" : "unreachable", d->router_why);
 	if (up)
@@ -373,6 +496,99 @@ static const struct driver_callbacks daemon_driver_callbacks = {
 	.connection = daemon_driver_connection_cb,
 	.drift = daemon_driver_drift_cb,
 };
+
+/* ---- the fleet (fleet.h) ---- */
+
+/* What the daemon knows of the gateway record (fleet_record.h). */
+static void
+daemon_fleet_record_cb(void *arg, struct fleet_record *r)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	r->router_kind = (char *)(uintptr_t)router_kind_names[d->cfg->router.kind];
+	r->router_reachable = d->router_up;
+	r->services = xcalloc(d->cfg->n_services + 1, sizeof(*r->services));
+	r->n_services = d->cfg->n_services;
+	for (i = 0; i < d->cfg->n_services; i++) {
+		const struct service *s = d->services[i];
+
+		r->services[i].name = d->cfg->services[i].name;
+		if (s == NULL) {	/* stopping: the probes are gone */
+			r->services[i].verdict = (char *)(uintptr_t)"down";
+			r->services[i].reason = (char *)(uintptr_t)"stopping";
+			continue;
+		}
+		r->services[i].verdict = (char *)(uintptr_t)health_state_names[s->state];
+		r->services[i].reason = (char *)(uintptr_t)s->reason;
+		if (s->since > r->last_change)
+			r->last_change = s->since;
+	}
+	r->prefixes = xcalloc(d->cfg->n_prefixes + 1, sizeof(*r->prefixes));
+	r->n_prefixes = d->cfg->n_prefixes;
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+
+		r->prefixes[i].prefix = px->cfg->prefix;
+		r->prefixes[i].desired = (char *)(uintptr_t)route_state_names[px->desired];
+		r->prefixes[i].actual = (char *)(uintptr_t)route_state_names[px->actual];
+		r->prefixes[i].held = px->desired == ROUTE_HELD;
+		r->prefixes[i].min_announcers = px->cfg->min_announcers;
+		r->prefixes[i].since = px->since;
+		if (px->since > r->last_change)
+			r->last_change = px->since;
+	}
+}
+
+/* The store came or went, or this gateway's drift changed: services with
+ * on-drift degrade take their verdict again. */
+static void
+daemon_fleet_changed_cb(void *arg)
+{
+	struct daemon *d = arg;
+	struct fleet_info fi;
+	size_t i;
+
+	fleet_info(d->fleet, &fi);
+	if (fi.reachable != d->fleet_store_up) {
+		d->fleet_store_up = fi.reachable;
+		daemon_event(d, STATUS_EVENT_FLEET, "store", fi.reachable ? "unreachable" : "reachable",
+			     fi.reachable ? "reachable" : "unreachable",
+			     fi.reachable ? fi.endpoint : fi.why);
+	}
+	if (d->stopping)
+		return;
+	for (i = 0; i < d->cfg->n_services; i++) {
+		struct service *s = d->services[i];
+
+		if (s != NULL && s->state != HEALTH_INIT && !s->damping.suppressed)
+			daemon_service_verdict(s, s->probed, s->probed_reason);
+	}
+	fleet_record_dirty(d->fleet);
+}
+
+static const struct fleet_callbacks daemon_fleet_callbacks = {
+	.decided = daemon_fleet_decided_cb,
+	.record = daemon_fleet_record_cb,
+	.changed = daemon_fleet_changed_cb,
+};
+
+/* Start the fleet module when the config has a fleet section; without it
+ * (or when it cannot start) the daemon decides alone, as without a fleet. */
+static void
+daemon_fleet_start(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_prefixes; i++)
+		d->prefixes[i].guarded = false;
+	if (!d->cfg->fleet.enabled)
+		return;
+	d->fleet_store_up = true;
+	d->fleet = fleet_create(d->loop, d->cfg, &daemon_fleet_callbacks, d);
+	if (d->fleet == NULL)
+		log_warnx("fleet: not started; every decision is this gateway's alone");
+}
 
 /* ---- the operator's overrides on disk (override_file.h) ---- */
 
@@ -503,6 +719,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->drain_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
+	daemon_fleet_start(d);
 	if (driver_open(&d->driver, loop, cfg, &daemon_driver_callbacks, d) < 0)
 		log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	d->services = xcalloc(cfg->n_services, sizeof(*d->services));
@@ -560,6 +777,18 @@ daemon_reload(struct daemon *d, struct config *cfg)
 		}
 	}
 	free(old_prefixes);
+
+	if (d->fleet != NULL && fleet_config_equal(&old_cfg->fleet, &cfg->fleet)) {
+		fleet_reconfigure(d->fleet, cfg);
+	} else if (d->fleet != NULL || cfg->fleet.enabled) {
+		/* A new store, name or node: a clean start; held prefixes are
+		 * asked again below. */
+		if (d->fleet != NULL)
+			log_info("fleet: settings changed, starting again");
+		fleet_free(d->fleet);
+		d->fleet = NULL;
+		daemon_fleet_start(d);
+	}
 
 	if (driver_router_config_equal(&old_cfg->router, &cfg->router)) {
 		driver_reconfigure(&d->driver, cfg);
@@ -668,6 +897,8 @@ daemon_stop_drain(struct daemon *d)
 		struct prefix *px = &d->prefixes[i];
 
 		if (!daemon_exit_drains(d, px)) {
+			if (d->fleet != NULL)
+				continue;	/* daemon_stop's guarded withdrawal */
 			px->desired = ROUTE_WITHDRAWN;
 			driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 			continue;
@@ -699,10 +930,12 @@ daemon_stop_drain(struct daemon *d)
 			if (until[i] == 0)
 				continue;
 			if (d->hurry || now >= until[i]) {
+				until[i] = 0;
+				if (d->fleet != NULL)
+					continue;	/* guarded in daemon_stop */
 				d->prefixes[i].desired = ROUTE_WITHDRAWN;
 				driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN,
 						   "anycast-healthd stopped (drained)");
-				until[i] = 0;
 			} else if (next == 0 || until[i] < next) {
 				next = until[i];
 			}
@@ -715,6 +948,52 @@ daemon_stop_drain(struct daemon *d)
 		ev_timer_stop(d->loop, &wake);
 	}
 	free(until);
+}
+
+/* Planned stop with a fleet: each prefix that may be announced leaves
+ * through the guard, waiting up to timeout_s; one the guard holds stays
+ * announced (exit_keep), so the fleet keeps its minimum. */
+static void
+daemon_stop_guarded(struct daemon *d, double timeout_s)
+{
+	ev_timer wake;
+	ev_tstamp deadline;
+	size_t i, waiting;
+
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct prefix *px = &d->prefixes[i];
+
+		if (!daemon_prefix_announcing(px) && !px->guarded)
+			continue;
+		snprintf(px->why, sizeof(px->why), "anycast-healthd stopped");
+		if (!px->guarded) {
+			px->guarded = true;
+			fleet_withdraw(d->fleet, i, px->admin_force);
+		}
+	}
+	ev_timer_init(&wake, daemon_wake_cb, 0.05, 0.05);
+	ev_timer_start(d->loop, &wake);
+	ev_now_update(d->loop);
+	deadline = ev_now(d->loop) + timeout_s;
+	do {
+		waiting = 0;
+		for (i = 0; i < d->cfg->n_prefixes; i++)
+			waiting += d->prefixes[i].guarded && d->prefixes[i].desired != ROUTE_HELD;
+		if (waiting > 0)
+			ev_run(d->loop, EVRUN_ONCE);
+	} while (waiting > 0 && ev_now(d->loop) < deadline);
+	ev_timer_stop(d->loop, &wake);
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct prefix *px = &d->prefixes[i];
+		struct fleet_prefix_info pi;
+
+		if (!px->guarded)
+			continue;
+		fleet_prefix_info(d->fleet, i, &pi);
+		px->exit_keep = true;
+		log_warnx("fleet guard: leaving %s announced at exit: %s", px->cfg->prefix,
+			  px->desired == ROUTE_HELD ? pi.guard : "no answer from the store in time");
+	}
 }
 
 bool
@@ -735,7 +1014,11 @@ daemon_stop(struct daemon *d, double timeout_s)
 	}
 	if (d->cfg->on_exit == ON_EXIT_DRAIN)
 		daemon_stop_drain(d);
+	if (d->fleet != NULL)
+		daemon_stop_guarded(d, timeout_s);
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		if (d->prefixes[i].exit_keep)
+			continue;
 		d->prefixes[i].desired = ROUTE_WITHDRAWN;
 		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 	}
@@ -867,6 +1150,7 @@ daemon_free(struct daemon *d)
 		daemon_service_free(d->services[i]);
 	ev_timer_stop(d->loop, &d->drain_timer);
 	driver_close(&d->driver);
+	fleet_free(d->fleet);
 	free(d->services);
 	free(d->prefixes);
 	config_free(d->cfg);
@@ -891,7 +1175,8 @@ daemon_can_drain(const struct daemon *d, const struct prefix *px)
 }
 
 static int
-daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char *err, size_t errlen)
+daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, bool force, char *err,
+		 size_t errlen)
 {
 	static const enum admin_state next[] = {
 		[DAEMON_ADMIN_DRAIN] = ADMIN_DRAIN,
@@ -907,6 +1192,19 @@ daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char
 			 "router/frr/drain-route-map" : "prefix bird/drain-protocol");
 		return -1;
 	}
+	/* Refused when the store's view (the mirror) shows too few others
+	 * announcing; a prefix not announced here takes nothing away. */
+	if (verb != DAEMON_ADMIN_RESUME && daemon_prefix_announcing(px) &&
+	    fleet_admin_check(d->fleet, idx, verb == DAEMON_ADMIN_DRAIN ? "drain" : "maintenance",
+			      force, err, errlen) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (verb != DAEMON_ADMIN_RESUME && force && d->fleet != NULL) {
+		px->admin_force = true;
+		if (px->guarded)	/* held, or asking: withdraw now */
+			fleet_withdraw(d->fleet, idx, true);
+	}
 	if (px->admin == next[verb])
 		return 0;	/* a second drain does not restart the clock */
 	log_info("%s: operator %s -> %s", px->cfg->prefix, admin_state_names[px->admin],
@@ -918,6 +1216,8 @@ daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char
 	daemon_event(d, STATUS_EVENT_ADMIN, px->cfg->prefix, admin_state_names[px->admin],
 		     admin_state_names[next[verb]], why);
 	px->admin = next[verb];
+	if (px->admin == ADMIN_NONE)
+		px->admin_force = false;
 	px->admin_since = px->admin == ADMIN_NONE ? 0 : ev_time();
 	px->drain_until = px->admin == ADMIN_DRAIN ? px->admin_since + px->cfg->drain_time_s : 0;
 	daemon_prefix_apply(d, idx, false);
@@ -926,7 +1226,7 @@ daemon_admin_one(struct daemon *d, size_t idx, enum daemon_admin_verb verb, char
 }
 
 int
-daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
+daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix, bool force,
 	     char *err, size_t errlen)
 {
 	size_t i;
@@ -937,7 +1237,7 @@ daemon_admin(struct daemon *d, enum daemon_admin_verb verb, const char *prefix,
 		if (prefix != NULL && strcmp(prefix, d->prefixes[i].cfg->prefix) != 0)
 			continue;
 		found = true;
-		if (daemon_admin_one(d, i, verb, err, errlen) < 0)
+		if (daemon_admin_one(d, i, verb, force, err, errlen) < 0)
 			rc = -1;
 		if (prefix != NULL)
 			break;

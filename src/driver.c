@@ -16,6 +16,7 @@ const char *const route_state_names[ROUTE_STATE__COUNT] = {
 	[ROUTE_WITHDRAWN] = "withdrawn",
 	[ROUTE_DEGRADED] = "degraded",
 	[ROUTE_DRAINING] = "draining",
+	[ROUTE_HELD] = "held",
 };
 
 static const struct driver_ops *
@@ -62,6 +63,9 @@ void
 driver_set_desired(struct driver_handle *h, size_t index, enum route_state desired,
 		   const char *why)
 {
+	/* HELD is the daemon's word; the router announces it less preferred. */
+	if (desired == ROUTE_HELD)
+		desired = ROUTE_DEGRADED;
 	if (h->ops != NULL && h->ops->set_desired != NULL)
 		h->ops->set_desired(h->d, index, desired, why);
 }

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "fleet/fleet.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -34,6 +35,7 @@ const char *const status_event_kind_names[STATUS_EVENT__COUNT] = {
 	[STATUS_EVENT_DRIFT] = "drift",
 	[STATUS_EVENT_ADMIN] = "admin",
 	[STATUS_EVENT_RELOAD] = "reload",
+	[STATUS_EVENT_FLEET] = "fleet",
 };
 
 /* ---- history ring buffer ---- */
@@ -285,6 +287,43 @@ status_json_service(const struct service *s, double now)
 	return o;
 }
 
+/* The fleet guard's part of a prefix (fleet section only). */
+static void
+status_json_prefix_fleet(struct json_object *o, const struct daemon *d, size_t idx)
+{
+	struct fleet_prefix_info pi;
+
+	fleet_prefix_info(d->fleet, idx, &pi);
+	status_json_add(o, "held", json_object_new_boolean(d->prefixes[idx].desired == ROUTE_HELD));
+	status_json_add(o, "guard", json_object_new_string(pi.guard));
+	status_json_add(o, "announcers", json_object_new_uint64(pi.announcers));
+	status_json_add(o, "min_announcers", json_object_new_uint64(pi.min_announcers));
+}
+
+static struct json_object *
+status_json_fleet(const struct daemon *d)
+{
+	struct json_object *o = json_object_new_object(), *store = json_object_new_object();
+	struct json_object *drift = json_object_new_array();
+	struct fleet_info fi;
+	size_t i;
+
+	fleet_info(d->fleet, &fi);
+	status_json_add(o, "name", json_object_new_string(fi.name));
+	status_json_add(o, "node", json_object_new_string(fi.node));
+	status_json_add(store, "reachable", json_object_new_boolean(fi.reachable));
+	status_json_add(store, "endpoint", json_object_new_string(fi.endpoint));
+	status_json_add(store, "why", json_object_new_string(fi.why));
+	status_json_add(store, "since", status_json_time(fi.since));
+	status_json_add(o, "store", store);
+	status_json_add(o, "alone", json_object_new_boolean(fi.alone));
+	status_json_add(o, "gateways", json_object_new_uint64(fi.gateways));
+	for (i = 0; i < fi.n_drift; i++)
+		json_object_array_add(drift, json_object_new_string(fi.drift[i]));
+	status_json_add(o, "drift", drift);
+	return o;
+}
+
 static struct json_object *
 status_json_prefix(const struct prefix *px)
 {
@@ -348,9 +387,16 @@ status_json(const struct daemon *d, double now)
 		if (d->services[i] != NULL)
 			json_object_array_add(services, status_json_service(d->services[i], now));
 	status_json_add(root, "services", services);
-	for (i = 0; i < d->cfg->n_prefixes; i++)
-		json_object_array_add(prefixes, status_json_prefix(&d->prefixes[i]));
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct json_object *o = status_json_prefix(&d->prefixes[i]);
+
+		if (d->fleet != NULL)
+			status_json_prefix_fleet(o, d, i);
+		json_object_array_add(prefixes, o);
+	}
 	status_json_add(root, "prefixes", prefixes);
+	if (d->fleet != NULL)
+		status_json_add(root, "fleet", status_json_fleet(d));
 	status_json_add(root, "overrides_file", status_json_overrides_file(d));
 	status_json_add(root, "counters", status_json_counters(d));
 	return status_json_finish(root);
@@ -568,6 +614,8 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 		      "Desired state of the prefix: 1 for the current state, 0 for the others.");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
 		for (st = 0; st < ROUTE_STATE__COUNT; st++) {
+			if (st == ROUTE_HELD && d->fleet == NULL)
+				continue;	/* only the fleet guard holds */
 			status_printf(b, "anycast_healthd_prefix_state{");
 			status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 			status_label(b, "state", route_state_names[st], true);
@@ -579,6 +627,8 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 		      "connection is down): 1 for that state, 0 for the others.");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
 		for (st = 0; st < ROUTE_STATE__COUNT; st++) {
+			if (st == ROUTE_HELD)
+				continue;	/* a router never reads back "held" */
 			status_printf(b, "anycast_healthd_prefix_actual_state{");
 			status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 			status_label(b, "state", route_state_names[st], true);
@@ -593,7 +643,7 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 		status_printf(b, "anycast_healthd_prefix_announced{");
 		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 		status_printf(b, "} %d\n", want == ROUTE_ANNOUNCED || want == ROUTE_DEGRADED ||
-			      want == ROUTE_DRAINING);
+			      want == ROUTE_DRAINING || want == ROUTE_HELD);
 	}
 	status_family(b, "anycast_healthd_prefix_drift_repairs_total", "counter",
 		      "Times the router was found differing from the desired state and corrected.");
@@ -671,6 +721,74 @@ status_metrics_probes(struct status_buf *b, const struct daemon *d)
 	}
 }
 
+/* One gauge or counter per prefix from the fleet guard's info. */
+static void
+status_metrics_fleet_prefixes(struct status_buf *b, const struct daemon *d, const char *name,
+			      const char *type, const char *help, int what)
+{
+	struct fleet_prefix_info pi;
+	size_t i;
+
+	status_family(b, name, type, help);
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		fleet_prefix_info(d->fleet, i, &pi);
+		status_printf(b, "%s{", name);
+		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+		status_printf(b, "} %lu\n", what == 0 ? (unsigned long)(d->prefixes[i].desired == ROUTE_HELD) :
+			      what == 1 ? (unsigned long)pi.announcers : what == 2 ? pi.holds : pi.alone);
+	}
+}
+
+static void
+status_metrics_fleet_drift(struct status_buf *b, const struct daemon *d)
+{
+	const struct fleet_config *fc = &d->cfg->fleet;
+	size_t i;
+
+	status_family(b, "anycast_healthd_fleet_drift", "gauge",
+		      "1 when this gateway's fingerprint of the file (or \"config\") differs from "
+		      "the fleet's majority.");
+	status_printf(b, "anycast_healthd_fleet_drift{");
+	status_label(b, "name", "config", false);
+	status_printf(b, "} %d\n", fleet_drifted(d->fleet, "config"));
+	for (i = 0; i < fc->n_fingerprint_files; i++) {
+		status_printf(b, "anycast_healthd_fleet_drift{");
+		status_label(b, "name", fc->fingerprint_files[i], false);
+		status_printf(b, "} %d\n", fleet_drifted(d->fleet, fc->fingerprint_files[i]));
+	}
+}
+
+/* Only with a fleet section (docs/fleet.md). */
+static void
+status_metrics_fleet(struct status_buf *b, const struct daemon *d)
+{
+	struct fleet_info fi;
+
+	if (d->fleet == NULL)
+		return;
+	fleet_info(d->fleet, &fi);
+	status_family(b, "anycast_healthd_fleet_store_up", "gauge",
+		      "1 when the fleet's store (etcd) answers.");
+	status_printf(b, "anycast_healthd_fleet_store_up %d\n", fi.reachable);
+	status_family(b, "anycast_healthd_fleet_store_unreachable_total", "counter",
+		      "Times the fleet's store became unreachable.");
+	status_printf(b, "anycast_healthd_fleet_store_unreachable_total %lu\n", fi.unreachable_total);
+	status_family(b, "anycast_healthd_fleet_gateways", "gauge",
+		      "Gateways with a live record in the fleet's store.");
+	status_printf(b, "anycast_healthd_fleet_gateways %zu\n", fi.gateways);
+	status_metrics_fleet_drift(b, d);
+	status_metrics_fleet_prefixes(b, d, "anycast_healthd_prefix_held", "gauge",
+				      "1 while the fleet guard holds a withdrawal of the prefix.", 0);
+	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_announcers", "gauge",
+				      "Gateways announcing the prefix in the fleet's store, this one "
+				      "included.", 1);
+	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_guard_holds_total", "counter",
+				      "Withdrawals of the prefix the fleet guard held.", 2);
+	status_metrics_fleet_prefixes(b, d, "anycast_healthd_fleet_decisions_alone_total",
+				      "counter", "Withdrawals of the prefix decided without the "
+				      "store (on-store-loss).", 3);
+}
+
 char *
 status_metrics(const struct daemon *d, double now)
 {
@@ -700,6 +818,7 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
+	status_metrics_fleet(&b, d);
 	status_metrics_probes(&b, d);
 	if (b.failed) {
 		free(b.s);

@@ -494,6 +494,18 @@ api_test_healthz(void **state)
 	reply_free(&rp);
 }
 
+/* No fleet section: /v1/fleet says so, on both listeners. */
+static void
+api_test_fleet_absent(void **state)
+{
+	struct reply rp = get(VIA_TCP, "/v1/fleet");
+
+	(void)state;
+	assert_error(&rp, 503, "no fleet section in the configuration");
+	rp = get(VIA_ADMIN, "/v1/fleet");
+	assert_error(&rp, 503, "no fleet section in the configuration");
+}
+
 static void
 api_test_history(void **state)
 {
@@ -637,6 +649,13 @@ api_test_body_parse(void **state)
 		  "unexpected member \"" LONG_NAME "...\": give {\"prefix\": \"P\"} or {\"all\": true}" },
 		{ "{\"prefix\": 1}", 0, false, -1, 0,
 		  "unexpected member \"prefix\": give {\"prefix\": \"P\"} or {\"all\": true}" },
+		/* past the fleet guard */
+		{ "{\"prefix\": \"" PREFIX "\", \"force\": true}", 0, false, 0, API_BODY_PREFIX, PREFIX },
+		{ "{\"all\": true, \"force\": false}", 0, false, 0, API_BODY_ALL, NULL },
+		{ "{\"all\": true, \"force\": \"yes\"}", 0, false, -1, 0,
+		  "\"force\" must be true or false" },
+		{ "{\"force\": true}", 0, false, -1, 0, "give {\"prefix\": \"P\"} or {\"all\": true}" },
+		{ "{\"force\": true}", 0, true, -1, 0, "reload takes no arguments" },
 	};
 	struct api_body b;
 	char err[256];
@@ -658,6 +677,7 @@ api_test_body_parse(void **state)
 			continue;
 		}
 		assert_int_equal(b.kind, cases[i].kind);
+		assert_int_equal(b.force, strstr(cases[i].text, "\"force\": true") != NULL);
 		if (cases[i].out != NULL)
 			assert_string_equal(b.prefix, cases[i].out);
 		else
@@ -1325,6 +1345,7 @@ main(void)
 		cmocka_unit_test(api_test_status),
 		cmocka_unit_test(api_test_metrics),
 		cmocka_unit_test(api_test_healthz),
+		cmocka_unit_test(api_test_fleet_absent),
 		cmocka_unit_test(api_test_history),
 		cmocka_unit_test(api_test_not_found),
 		cmocka_unit_test(api_test_wrong_method),

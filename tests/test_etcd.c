@@ -744,6 +744,8 @@ struct chain {
 	bool done;
 };
 
+static void never_cb(void *arg, const struct etcd_result *r);
+
 static void
 chain_cb(void *arg, const struct etcd_result *r)
 {
@@ -753,8 +755,10 @@ chain_cb(void *arg, const struct etcd_result *r)
 	assert_int_equal(r->status, ETCD_OK);
 	if (c->victim != NULL)
 		etcd_cancel(c->victim);
-	if (c->free_client)
+	if (c->free_client) {	/* with a request just made, in flight */
+		etcd_range_prefix(c->e, "/", never_cb, NULL);
 		etcd_free(c->e);
+	}
 	c->done = true;
 }
 
@@ -765,6 +769,24 @@ never_cb(void *arg, const struct etcd_result *r)
 	(void)r;
 	fail_msg("a cancelled request called back");
 }
+
+static void
+never_events(void *arg, const struct etcd_event *ev, size_t n, int64_t revision)
+{
+	(void)arg;
+	(void)ev;
+	(void)n;
+	(void)revision;
+	fail_msg("a cancelled watch called back");
+}
+
+static void
+never_ended(void *arg, const struct etcd_result *why)
+{
+	never_cb(arg, why);
+}
+
+static const struct etcd_watch_callbacks never_callbacks = { never_events, never_ended };
 
 static void
 etcd_test_cancel(void **state)
@@ -786,12 +808,12 @@ etcd_test_cancel(void **state)
 	assert_int_equal(listen(fd, 16), 0);	/* never answers */
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	snprintf(silent, sizeof(silent), "http://127.0.0.1:%d", ntohs(sin.sin_port));
-	slow = client(silent_eps, 1, 300);
+	slow = client(silent_eps, 1, 2000);
 	/* cancelled at once */
 	etcd_cancel(etcd_put(e, "/cx/a", "1", 1, 0, never_cb, NULL));
 	etcd_cancel(NULL);
 	/* cancelled from another's callback: a request that would time out
-	 * before a later one does, and a watch */
+	 * before a later one does (if etcd answers within the 2 s), and a watch */
 	c.e = e;
 	CALL(c.victim = etcd_range_prefix(slow, "/", never_cb, NULL));
 	CALL(etcd_range_prefix(e, "/", chain_cb, &c));
@@ -817,16 +839,15 @@ etcd_test_cancel(void **state)
 	memset(&c, 0, sizeof(c));
 	c.e = e;
 	c.free_client = true;
-	CALL(etcd_range_prefix(e, "/", chain_cb, &c));
 	CALL(etcd_range_prefix(slow, "/", never_cb, NULL));
 	etcd_free(slow);
-	CALL(etcd_range_prefix(e, "/", never_cb, NULL));
-	CALL(etcd_watch_prefix(e, "/", 0, &seen_callbacks, NULL));
+	CALL(etcd_watch_prefix(e, "/", 0, &never_callbacks, NULL));
+	CALL(etcd_range_prefix(e, "/", chain_cb, &c));
 	run_until(&c.done);
 	/* freed with everything in flight */
 	e = client(eps, 1, 2000);
 	etcd_put(e, "/cx/c", "1", 1, 0, never_cb, NULL);
-	etcd_watch_prefix(e, "/", 0, &seen_callbacks, NULL);
+	etcd_watch_prefix(e, "/", 0, &never_callbacks, NULL);
 	etcd_free(e);
 	etcd_free(NULL);
 	close(fd);
@@ -855,6 +876,31 @@ etcd_test_options(void **state)
 	o.timeout_ms = 0;
 	assert_null(etcd_new(loop, &o, err, sizeof(err)));
 	assert_string_equal(err, "timeout_ms is 0");
+}
+
+/* A request libcurl refuses before sending (a URL past its 8 MB limit)
+ * still calls back from the loop, not from the call. */
+static void
+etcd_test_refused_locally(void **state)
+{
+	size_t n = 9 * 1000 * 1000;
+	char *huge = malloc(n + 1);
+	const char *eps[] = { huge };
+	struct etcd *e;
+	struct got g = { 0 };
+
+	(void)state;
+	memset(huge, 'a', n);
+	memcpy(huge, "http://", 7);
+	huge[n] = '\0';
+	e = client(eps, 1, 1000);
+	CALL(etcd_put(e, "/k", "v", 1, 0, got_cb, &g));
+	assert_false(g.done);
+	WAIT(&g);
+	assert_int_equal(g.status, ETCD_UNREACHABLE);
+	assert_string_equal(g.error, "libcurl refused the request");
+	etcd_free(e);
+	free(huge);
 }
 
 /* A reply past the 4 MiB bound is refused, not buffered. */
@@ -1134,7 +1180,11 @@ etcd_test_tls(void **state)
 	assert_int_equal(g.status, ETCD_UNREACHABLE);
 	snprintf(why, sizeof(why), "%s: ", srv->url);
 	assert_memory_equal(g.error, why, strlen(why));
-	assert_non_null(strstr(g.error, "alert"));
+	/* TLS 1.3: the server's alert, or the cut connection if the client
+	 * sent before it read the alert */
+	if (strstr(g.error, " alert ") == NULL &&
+	    strstr(g.error, ": Failed sending data to the peer") == NULL)
+		fail_msg("no client certificate: %s", g.error);
 	etcd_free(e);
 	/* a server certificate the client's CAs do not know */
 	e = tls_client(srv, NULL, srv->cert, srv->key);
@@ -1266,6 +1316,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(etcd_test_options),
+		cmocka_unit_test(etcd_test_refused_locally),
 		cmocka_unit_test(etcd_test_requests),
 		cmocka_unit_test(etcd_test_txn),
 		cmocka_unit_test(etcd_test_watch),

@@ -128,7 +128,12 @@ struct etcd_watch_callbacks {
 	/* Changes, in revision order; `revision` is the header's. */
 	void (*events)(void *arg, const struct etcd_event *ev, size_t n, int64_t revision);
 	/* The stream ended (endpoint lost, compacted, cancelled by etcd): the
-	 * watch is gone; the caller re-reads and watches again.  Called once. */
+	 * watch is gone (do not cancel it after this); the caller re-reads and
+	 * watches again.  Called once.  A stream that merely goes silent (the
+	 * path to etcd died without a reset) is not detected here: etcd 3.4
+	 * sends progress only every 10 minutes; TCP keepalives end it in about
+	 * a minute, and the caller, whose lease keepalives fail first, should
+	 * cancel and re-open it when the store answers again. */
 	void (*ended)(void *arg, const struct etcd_result *why);
 };
 

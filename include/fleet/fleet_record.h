@@ -51,6 +51,10 @@ struct fleet_record {
 /* The record as JSON text (malloc'd, NUL-terminated), or NULL on ENOMEM. */
 char *fleet_record_encode(const struct fleet_record *r);
 
+/* The same as a json-c object (the caller puts it), for /v1/fleet. */
+struct json_object;
+struct json_object *fleet_record_to_json(const struct fleet_record *r);
+
 /* Parse LEN bytes of JSON into `out` (cleared first).  Returns 0, or -1
  * with a one-line reason in err ("prefixes[2]: missing \"actual\"") and
  * `out` empty.  Unknown fields are ignored (a newer writer). */

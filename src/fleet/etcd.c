@@ -210,15 +210,23 @@ etcd_request_unlink(struct etcd_request *r)
 		r->e->auth = NULL;
 }
 
+static void
+etcd_request_free(struct etcd_request *r)
+{
+	if (r->internal)	/* the authenticate request's body has the password */
+		explicit_bzero(r->body, strlen(r->body));
+	free(r->body);
+	free(r->buf);
+	free(r);
+}
+
 /* Gone without a callback. */
 static void
 etcd_request_drop(struct etcd_request *r)
 {
 	etcd_request_release(r);
 	etcd_request_unlink(r);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	etcd_request_free(r);
 }
 
 static void
@@ -300,7 +308,7 @@ etcd_watch_cancel(struct etcd_watch *w)
 
 /* ---- the end of a request ---- */
 
-/* The callback, once; then r is freed.  r->cb NULL: an internal request. */
+/* The callback, once (the authenticate request: etcd_auth_done); then r is freed. */
 static void
 etcd_request_finish(struct etcd_request *r, struct etcd_result *res, char *token)
 {
@@ -315,9 +323,7 @@ etcd_request_finish(struct etcd_request *r, struct etcd_result *res, char *token
 		r->wcb.ended(r->arg, res);
 	else
 		r->cb(r->arg, res);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	etcd_request_free(r);
 }
 
 static void
@@ -379,7 +385,9 @@ etcd_request_conclude(struct etcd_request *r, struct etcd_result *res, char *tok
 {
 	struct etcd *e = r->e;
 
-	if (etcd_reply_token_rejected(res) && e->user != NULL && !r->reauthed && !r->internal) {
+	/* not a watch already under way: opened again, it would replay events */
+	if (etcd_reply_token_rejected(res) && e->user != NULL && !r->reauthed && !r->internal &&
+	    !r->established) {
 		etcd_reply_clear(res);
 		etcd_request_reauth(r);
 		return;
@@ -402,8 +410,10 @@ etcd_transport_why(struct etcd_request *r, CURLcode code, char *buf, size_t len)
 		snprintf(buf, len, "timed out after %u ms", r->e->timeout_ms);
 	else if (code == CURLE_COULDNT_CONNECT && oserr != 0)
 		snprintf(buf, len, "%s", strerror((int)oserr));
-	else if (r->errbuf[0] != '\0')
-		snprintf(buf, len, "%s", r->errbuf);
+	else if (r->errbuf[0] != '\0' && strncmp(r->errbuf, "getpeername()", 13) != 0)
+		snprintf(buf, len, "%s", r->errbuf);	/* (libcurl 7.88 leaves that note
+							 * there when the peer cut a TLS
+							 * handshake: not the why) */
 	else
 		snprintf(buf, len, "%s", curl_easy_strerror(code));
 }

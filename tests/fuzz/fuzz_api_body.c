@@ -29,11 +29,12 @@ fuzz_one(const char *text, size_t size, bool reload)
 	if (r < 0) {
 		assert(memchr(err, '\0', sizeof(err)) != NULL);
 		assert(err[0] != '\0' && strchr(err, '\n') == NULL);
-		assert(b.kind == API_BODY_NONE && b.prefix == NULL);
+		assert(b.kind == API_BODY_NONE && b.prefix == NULL && !b.force);
 		return;
 	}
 	assert(b.kind < API_BODY_KIND__COUNT && api_body_kind_names[b.kind] != NULL);
 	assert(!reload || b.kind == API_BODY_NONE);
+	assert(!reload || !b.force);	/* reload takes no arguments */
 	assert(reload || b.kind != API_BODY_NONE);
 	assert((b.kind == API_BODY_PREFIX) == (b.prefix != NULL));
 	/* a prefix's bytes are all in the body: nothing was cut at a NUL */
