@@ -13,6 +13,9 @@
  * router, api, on-exit or fleet sections, which legitimately differ per
  * gateway.  Objects are printed with sorted keys, lists with set meaning
  * sorted by their key, so the order a file is written in does not count.
+ * What is compared is the effective text, defaults filled in: a probe that
+ * repeats its service's interval-ms as its own differs from one that
+ * inherits it, although both probe alike.
  */
 #include <errno.h>
 #include <stdio.h>
