@@ -148,6 +148,51 @@ ctl_render_test_status_color(void **state)
 	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
 }
 
+/* With a fleet: the fleet line, held prefixes, the store and drift. */
+static void
+ctl_render_test_status_fleet(void **state)
+{
+	(void)state;
+	status_golden("status-fleet-held.json", "status-fleet-held.out", &plain, CTL_EXIT_DEGRADED);
+}
+
+/* The store unreachable says it all; "deciding alone" only while it answers. */
+static void
+ctl_render_test_status_fleet_alone(void **state)
+{
+	static const char *const docs[] = {
+		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
+		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
+		"  \"store\": {\"reachable\": false, \"endpoint\": \"http://e:2379\", \"why\": \"timeout\","
+		"   \"since\": \"2026-11-23T23:11:21Z\"}}}",
+		"{\"router\": {\"reachable\": true}, \"services\": [], \"prefixes\": [],"
+		" \"fleet\": {\"name\": \"lab\", \"node\": \"gw1\", \"alone\": true, \"drift\": [],"
+		"  \"store\": {\"reachable\": true, \"endpoint\": \"http://e:2379\", \"since\": 1795475481}}}",
+	};
+	static const char *const want[] = {
+		"! fleet store unreachable (http://e:2379: timeout)\n",
+		"! fleet: deciding alone (on-store-loss)\n",
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *doc = json_tokener_parse(docs[i]);
+
+		assert_non_null(doc);
+		assert_int_equal(ctl_render_status(capture_start(&c), doc, &no_clock), CTL_EXIT_DEGRADED);
+		text = capture_end(&c);
+		assert_non_null(strstr(text, want[i]));
+		assert_null(strstr(text, want[1 - i]));
+		assert_non_null(strstr(text, ", deciding alone\n"));
+		assert_non_null(strstr(text, i == 0 ? "unreachable since 2026-11-23T23:11:21Z, deciding alone\n" :
+				       "reachable since 2026-11-23T23:11:21Z, deciding alone\n"));
+		free(text);
+		json_object_put(doc);
+	}
+}
+
 /* Without a clock the times are printed as received. */
 static void
 ctl_render_test_status_no_clock(void **state)
@@ -329,6 +374,205 @@ ctl_render_test_fleet_all_down(void **state)
 	free(text);
 }
 
+/* ---- the fleet view (GET /v1/fleet) ---- */
+
+static void
+fleet_view_golden(const char *json, const char *out, const char *const *expect, size_t n,
+		  const struct ctl_render_opts *o, int want)
+{
+	struct json_object *doc = fixture_json(json);
+	struct capture c;
+	char *text;
+
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, expect, n, o), want);
+	text = capture_end(&c);
+	golden_check(out, text);
+	free(text);
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_fleet_view_healthy(void **state)
+{
+	(void)state;
+	fleet_view_golden("fleet-view-healthy.json", "fleet-view-healthy.out", NULL, 0, &plain,
+			  CTL_EXIT_OK);
+}
+
+/* Every pptpd killed at once: gw1 holds both prefixes, the others left. */
+static void
+ctl_render_test_fleet_view_outage(void **state)
+{
+	(void)state;
+	fleet_view_golden("fleet-view-outage.json", "fleet-view-outage.out", NULL, 0, &plain,
+			  CTL_EXIT_DEGRADED);
+}
+
+static void
+ctl_render_test_fleet_view_trouble(void **state)
+{
+	static const char *const expect[] = { "gw1", "gw2", "gw3", "gw5" };
+
+	(void)state;
+	fleet_view_golden("fleet-view-trouble.json", "fleet-view-trouble.out", expect, 4, &plain,
+			  CTL_EXIT_DEGRADED);
+	fleet_view_golden("fleet-view-trouble.json", "fleet-view-trouble-noclock.out", NULL, 0,
+			  &no_clock, CTL_EXIT_DEGRADED);
+}
+
+/* Expected nodes that all have a record flag nothing; a missing one does. */
+static void
+ctl_render_test_fleet_view_expect(void **state)
+{
+	static const char *const all[] = { "gw3", "gw1", "gw2" };
+	static const char *const more[] = { "gw1", "gw4" };
+	struct json_object *doc = fixture_json("fleet-view-healthy.json");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, all, 3, &plain), CTL_EXIT_OK);
+	free(capture_end(&c));
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, more, 2, &plain),
+			 CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_non_null(strstr(text, "\n! gw4: missing: expected, but no record in the store "
+			       "(daemon stopped, or its lease expired)\n"));
+	assert_non_null(strstr(text, "fleet lab: 3 gateways, 2 prefixes, 1 flagged\n"));
+	free(text);
+	json_object_put(doc);
+}
+
+/* Held shows as "held" whatever it reads back while announced, and says
+ * so when the router reads back something else; the min comes from the
+ * view's prefix. */
+static void
+ctl_render_test_fleet_view_held(void **state)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"fleet\": \"f\", \"node\": \"a\", \"revision\": \"9\","
+		" \"store\": {\"reachable\": true, \"endpoint\": \"http://e:2379\"},"
+		" \"gateways\": [{\"node\": \"a\", \"router\": {\"kind\": \"bird\", \"reachable\": true},"
+		"   \"prefixes\": [{\"prefix\": \"p\", \"desired\": \"held\", \"actual\": \"withdrawn\"}]},"
+		"  {\"node\": \"b\", \"router\": {\"kind\": \"frr\", \"reachable\": true},"
+		"   \"prefixes\": [{\"prefix\": \"p\", \"desired\": \"withdrawn\", \"actual\": \"withdrawn\","
+		"    \"held\": true}]}],"
+		" \"prefixes\": [{\"prefix\": \"p\", \"min_announcers\": 2,"
+		"   \"announcers\": [{\"node\": \"a\", \"state\": \"held\"}]}]}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, NULL, 0, &no_clock),
+			 CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"fleet f, seen from a at revision 9; store http://e:2379 reachable since -\n"
+		"\n"
+		"NODE  ROUTER          SERVICES  p                      CHANGED\n"
+		"a     bird reachable  0/0 up    held, reads withdrawn  -\n"
+		"b     frr reachable   0/0 up    held, reads withdrawn  -\n"
+		"\n"
+		"! p: held by the fleet guard on a, b (min-announcers 2)\n"
+		"fleet f: 2 gateways, 1 prefix, 1 flagged\n");
+	free(text);
+	json_object_put(doc);
+}
+
+/* Not a fleet view: -1 and nothing printed; a bare one renders. */
+static void
+ctl_render_test_fleet_view_malformed(void **state)
+{
+	struct json_object *status = fixture_json("status-healthy.json");
+	struct json_object *bare = json_tokener_parse("{\"gateways\": []}");
+	struct json_object *wrong = json_tokener_parse("{\"gateways\": {}}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), status, NULL, 0, &plain), -1);
+	text = capture_end(&c);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), wrong, NULL, 0, &plain), -1);
+	free(capture_end(&c));
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), NULL, NULL, 0, &plain), -1);
+	free(capture_end(&c));
+	/* No store member: the store counts as unreachable, and says so. */
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), bare, NULL, 0, &plain),
+			 CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_non_null(strstr(text, "! store unreachable from - since - (-: -)"));
+	free(text);
+	json_object_put(status);
+	json_object_put(bare);
+	json_object_put(wrong);
+}
+
+/* Every member of the wrong type (a newer or broken daemon): "-" cells,
+ * never a crash; a gateway that is not an object still gets its row. */
+static void
+ctl_render_test_fleet_view_mistyped(void **state)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"fleet\": 1, \"node\": [], \"revision\": 4711, \"store\": \"up\","
+		" \"gateways\": [7, {\"node\": 2, \"router\": [], \"services\": {},"
+		"   \"prefixes\": [1, {\"prefix\": \"p\", \"held\": \"yes\", \"desired\": 3}],"
+		"   \"fingerprints\": [{\"name\": \"config\", \"hmac\": 5}], \"drift\": \"config\","
+		"   \"last_change\": \"now\"}],"
+		" \"prefixes\": [{\"prefix\": \"p\", \"announcers\": [{\"node\": \"x\"}, 3],"
+		"   \"disagree\": 1}],"
+		" \"drift\": [{\"name\": \"config\", \"majority\": 3, \"differ\": [1, \"z\"]}, 5]}");
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ctl_render_fleet_view(capture_start(&c), doc, NULL, 0, &plain),
+			 CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"fleet -, seen from - at revision -; store - unreachable since -\n"
+		"\n"
+		"NODE  ROUTER         SERVICES  p  config  CHANGED\n"
+		"-     - unreachable  0/0 up    -  -       -\n"
+		"-     - unreachable  0/0 up    -  -       -\n"
+		"\n"
+		"! store unreachable from - since - (-: -): this view is the store as of revision -\n"
+		"! x: announces p but has no gateway record\n"
+		"! -: router - unreachable\n"
+		"! -: does not carry p\n"
+		"! -: router - unreachable\n"
+		"! config: no majority in the fleet; differing: z\n"
+		"fleet -: 2 gateways, 1 prefix, 6 flagged\n");
+	free(text);
+	json_object_put(doc);
+}
+
+static void
+ctl_render_test_fingerprint(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	ctl_render_fingerprint(buf, sizeof(buf),
+			       "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+	assert_string_equal(buf, "9f86d081");
+	ctl_render_fingerprint(buf, sizeof(buf), "absent");
+	assert_string_equal(buf, "absent");
+	ctl_render_fingerprint(buf, sizeof(buf), "unreadable");
+	assert_string_equal(buf, "unreadable");
+	/* Not 64 hex digits: shown as is, cut at 16. */
+	ctl_render_fingerprint(buf, sizeof(buf), "9f86d081884c7d65");
+	assert_string_equal(buf, "9f86d081884c7d65");
+	ctl_render_fingerprint(buf, sizeof(buf),
+			       "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08ff");
+	assert_string_equal(buf, "9f86d081884c7d65");
+	ctl_render_fingerprint(buf, sizeof(buf), NULL);
+	assert_string_equal(buf, "-");
+}
+
 static void
 ctl_render_test_age(void **state)
 {
@@ -368,6 +612,8 @@ main(void)
 		cmocka_unit_test(ctl_render_test_status_degraded),
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),
+		cmocka_unit_test(ctl_render_test_status_fleet),
+		cmocka_unit_test(ctl_render_test_status_fleet_alone),
 		cmocka_unit_test(ctl_render_test_status_malformed),
 		cmocka_unit_test(ctl_render_test_verdict_readback),
 		cmocka_unit_test(ctl_render_test_history),
@@ -376,6 +622,14 @@ main(void)
 		cmocka_unit_test(ctl_render_test_fleet_disagree),
 		cmocka_unit_test(ctl_render_test_fleet_agree),
 		cmocka_unit_test(ctl_render_test_fleet_all_down),
+		cmocka_unit_test(ctl_render_test_fleet_view_healthy),
+		cmocka_unit_test(ctl_render_test_fleet_view_outage),
+		cmocka_unit_test(ctl_render_test_fleet_view_trouble),
+		cmocka_unit_test(ctl_render_test_fleet_view_expect),
+		cmocka_unit_test(ctl_render_test_fleet_view_held),
+		cmocka_unit_test(ctl_render_test_fleet_view_malformed),
+		cmocka_unit_test(ctl_render_test_fleet_view_mistyped),
+		cmocka_unit_test(ctl_render_test_fingerprint),
 		cmocka_unit_test(ctl_render_test_age),
 		cmocka_unit_test(ctl_render_test_parse_time),
 	};

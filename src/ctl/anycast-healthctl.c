@@ -6,7 +6,8 @@
  *
  * Exit codes, which scripts and the runbook rely on:
  *   0  healthy / done
- *   1  degraded, down, disagreeing fleet, or the daemon refused the request
+ *   1  degraded, down, a fleet with something flagged, or the daemon refused
+ *      the request (a fleet guard's refusal included)
  *   2  usage error, or the endpoint could not be reached or answered nonsense
  *
  * Every error names what was wrong: the prefix text, the verb, the endpoint
@@ -48,6 +49,8 @@ enum {
 	CTL_OPT_JSON = 1 << 0,
 	CTL_OPT_ALL = 1 << 1,
 	CTL_OPT_LIMIT = 1 << 2,
+	CTL_OPT_FORCE = 1 << 3,
+	CTL_OPT_EXPECT = 1 << 4,
 };
 
 struct ctl {
@@ -56,6 +59,8 @@ struct ctl {
 	double timeout_s;
 	bool json;
 	bool all;
+	bool force;			/* drain/maintenance past the fleet guard */
+	const char *expect;		/* fleet: "gw1,gw2,gw3", or NULL */
 	long limit;			/* -1: not given */
 	bool color;
 	const struct ctl_verb *verb;
@@ -431,6 +436,8 @@ ctl_admin(struct ctl *c, int argc, char **argv)
 		json_object_object_add(req, "all", json_object_new_boolean(1));
 	else
 		json_object_object_add(req, "prefix", json_object_new_string(prefix));
+	if (c->force)
+		json_object_object_add(req, "force", json_object_new_boolean(1));
 	what = c->all ? "every prefix" : prefix;
 	snprintf(path, sizeof(path), "/v1/%s", c->verb->name);
 	ctl_request(c, path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
@@ -579,7 +586,88 @@ ctl_fleet_json(const struct ctl_fleet_gateway *gw, size_t n)
 	json_object_put(out);
 }
 
-/* GET URL/v1/status of every gateway at once (curl multi), one table. */
+/*
+ * --expect "gw1,gw2": split into list (pointers into *copy).  Returns the
+ * count, or -1 on an empty name.
+ */
+static int
+ctl_expect_split(const char *text, char **copy, const char ***list)
+{
+	char *save = NULL, *tok;
+	int n = 0;
+
+	*list = NULL;
+	*copy = strdup(text);
+	if (*copy == NULL || text[0] == ',' || strstr(text, ",,") != NULL ||
+	    text[0] == '\0' || text[strlen(text) - 1] == ',')
+		return -1;
+	for (tok = strtok_r(*copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		const char **grown = realloc(*list, (size_t)(n + 1) * sizeof(**list));
+
+		if (grown == NULL)
+			return -1;
+		grown[n++] = tok;
+		*list = grown;
+	}
+	return n;
+}
+
+/* The verdict of a fleet view without printing it (--json prints the body). */
+static int
+ctl_fleet_view_verdict(const struct json_object *doc, const char *const *expect, size_t n,
+		       const struct ctl_render_opts *o)
+{
+	FILE *sink = fopen("/dev/null", "w");
+	int rc = ctl_render_fleet_view(sink != NULL ? sink : stderr, doc, expect, n, o);
+
+	if (sink != NULL)
+		fclose(sink);
+	return rc;
+}
+
+/* No URL: GET /v1/fleet from the local daemon, the store's view. */
+static int
+ctl_fleet_view(struct ctl *c)
+{
+	struct ctl_render_opts o = ctl_render_opts(c);
+	struct json_object *doc;
+	struct ctl_reply r;
+	const char **expect = NULL;
+	char *copy = NULL;
+	int n = 0, rc;
+
+	if (c->expect != NULL && (n = ctl_expect_split(c->expect, &copy, &expect)) < 0) {
+		free(copy);
+		free(expect);
+		return ctl_usage_error(c, "--expect '%s' is not a list of node names "
+				       "(NODE,NODE,...)", c->expect);
+	}
+	doc = ctl_get_json(c, "/v1/fleet", &r);
+	if (doc == NULL) {
+		if (r.code == 503 && r.body != NULL && strstr(r.body, "no fleet section") != NULL)
+			fprintf(stderr, PROG ": fleet: without a fleet section, give each gateway's "
+				"read-only URL: " PROG " fleet http://gw1:9180 http://gw2:9180\n");
+		rc = CTL_EXIT_UNREACHABLE;
+	} else if (!json_object_is_type(doc, json_type_object) ||
+		   !json_object_object_get_ex(doc, "gateways", NULL)) {
+		rc = ctl_fail("GET /v1/fleet from %s: not a fleet document", ctl_endpoint(c));
+	} else if (c->json) {
+		ctl_print_raw(&r);
+		rc = ctl_fleet_view_verdict(doc, expect, (size_t)n, &o);
+	} else {
+		rc = ctl_render_fleet_view(stdout, doc, expect, (size_t)n, &o);
+	}
+	json_object_put(doc);
+	ctl_reply_free(&r);
+	free(copy);
+	free(expect);
+	return rc;
+}
+
+/*
+ * URL...: GET URL/v1/status of every gateway at once (curl multi), one
+ * table; no URL: the fleet view of the local daemon.
+ */
 static int
 ctl_fleet(struct ctl *c, int argc, char **argv)
 {
@@ -596,8 +684,12 @@ ctl_fleet(struct ctl *c, int argc, char **argv)
 
 	why = calloc(n, sizeof(*why));
 	if (argc == 0) {
-		rc = ctl_usage_error(c, "give the URL of each gateway's status endpoint, "
-				     "e.g. http://gw1:9180");
+		rc = ctl_fleet_view(c);
+		goto done;
+	}
+	if (c->expect != NULL) {
+		rc = ctl_usage_error(c, "--expect is for the store's view (no URL); with URLs "
+				     "every gateway given is expected");
 		goto done;
 	}
 	if (replies == NULL || gw == NULL || bases == NULL || easy == NULL || why == NULL ||
@@ -678,15 +770,22 @@ static const struct ctl_verb ctl_verbs[] = {
 	  "overrides, reloads), oldest first.\n"
 	  "  -n, --limit N  only the newest N events\n"
 	  "  --json         print the history document as received\n" },
-	{ "drain", ctl_admin, CTL_OPT_JSON | CTL_OPT_ALL, "drain PREFIX|--all [--json]",
+	{ "drain", ctl_admin, CTL_OPT_JSON | CTL_OPT_ALL | CTL_OPT_FORCE,
+	  "drain PREFIX|--all [--force] [--json]",
 	  "Announce PREFIX with GRACEFUL_SHUTDOWN for its drain-time, then withdraw it;\n"
-	  "it stays withdrawn until 'resume'.  Admin socket only.\n"
+	  "it stays withdrawn until 'resume'.  With a fleet, refused (exit 1, naming the\n"
+	  "gateways announcing it) when fewer than min-announcers other gateways would\n"
+	  "keep announcing it.  Admin socket only.\n"
 	  "  --all          every prefix\n"
+	  "  --force        past the fleet guard: the prefix may go dark\n"
 	  "  --json         print the daemon's answer as received\n" },
-	{ "maintenance", ctl_admin, CTL_OPT_JSON | CTL_OPT_ALL, "maintenance PREFIX|--all [--json]",
+	{ "maintenance", ctl_admin, CTL_OPT_JSON | CTL_OPT_ALL | CTL_OPT_FORCE,
+	  "maintenance PREFIX|--all [--force] [--json]",
 	  "Withdraw PREFIX at once and keep it withdrawn until 'resume', whatever the\n"
-	  "health checks say.  Admin socket only.\n"
+	  "health checks say.  With a fleet, refused like drain by the fleet guard.\n"
+	  "Admin socket only.\n"
 	  "  --all          every prefix\n"
+	  "  --force        past the fleet guard: the prefix may go dark\n"
 	  "  --json         print the daemon's answer as received\n" },
 	{ "resume", ctl_admin, CTL_OPT_JSON | CTL_OPT_ALL, "resume PREFIX|--all [--json]",
 	  "End a drain or maintenance: the prefix follows its services' health again.\n"
@@ -700,13 +799,24 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "check-config", ctl_check_config, 0, "check-config FILE",
 	  "Validate FILE locally with the daemon's own loader (no daemon needed): exit 0,\n"
 	  "or 1 with every error as 'FILE: path: message'.\n" },
-	{ "fleet", ctl_fleet, CTL_OPT_JSON, "fleet [--json] URL...",
-	  "Read GET URL/v1/status of several gateways in parallel and show one table of\n"
-	  "gateway x prefix, with a line for each prefix the gateways disagree on\n"
-	  "(announced on some, not on others) and for each unreachable gateway.  Exit 0\n"
-	  "when they agree, 1 on a disagreement or an unreachable gateway, 2 when none\n"
-	  "answered.  URL is the read-only endpoint, e.g. http://gw1:9180.\n"
-	  "  --json         {\"gateways\": [{\"url\", \"status\", \"error\"}]}\n" },
+	{ "fleet", ctl_fleet, CTL_OPT_JSON | CTL_OPT_EXPECT,
+	  "fleet [--json] [--expect NODE,...] | fleet [--json] URL...",
+	  "Without URL: the fleet as the daemon's store shows it (GET /v1/fleet; needs\n"
+	  "a fleet section): one row per gateway with its router, services, each\n"
+	  "prefix's state (held: kept announcing by the fleet guard), short config and\n"
+	  "file fingerprints (* differs from the fleet's majority) and last change; then\n"
+	  "a '!' line for the store unreachable, a gateway missing or deciding alone, a\n"
+	  "router unreachable, a held prefix, a disagreement, a drift.  Exit 0 when\n"
+	  "nothing is flagged, 1 otherwise.\n"
+	  "With URLs: read GET URL/v1/status of several gateways in parallel and show\n"
+	  "one table of gateway x prefix, with a line for each prefix the gateways\n"
+	  "disagree on (announced on some, not on others) and for each unreachable\n"
+	  "gateway.  Exit 0 when they agree, 1 on a disagreement or an unreachable\n"
+	  "gateway, 2 when none answered.  URL is the read-only endpoint, e.g.\n"
+	  "http://gw1:9180.\n"
+	  "  --expect NODES flag each of these nodes (comma-separated) without a record\n"
+	  "  --json         the /v1/fleet body as received; with URLs\n"
+	  "                 {\"gateways\": [{\"url\", \"status\", \"error\"}]}\n" },
 };
 #define CTL_N_VERBS (sizeof(ctl_verbs) / sizeof(ctl_verbs[0]))
 
@@ -751,7 +861,7 @@ ctl_verb_find(const char *name)
 static int
 ctl_parse_options(struct ctl *c, int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_ALL };
+	enum { OPT_JSON = 256, OPT_ALL, OPT_FORCE, OPT_EXPECT };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 'u' },
@@ -759,6 +869,8 @@ ctl_parse_options(struct ctl *c, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -797,6 +909,17 @@ ctl_parse_options(struct ctl *c, int argc, char **argv)
 			if (!(allowed & CTL_OPT_ALL))
 				goto unknown;
 			c->all = true;
+			break;
+		case OPT_FORCE:
+			if (!(allowed & CTL_OPT_FORCE))
+				goto unknown;
+			c->force = true;
+			break;
+		case OPT_EXPECT:
+			/* Not "goto unknown": argv[optind - 1] is its value. */
+			if (!(allowed & CTL_OPT_EXPECT))
+				return ctl_usage_error(c, "unknown option '--expect'");
+			c->expect = optarg;
 			break;
 		case 'h':
 			if (c->verb != NULL)

@@ -6,6 +6,7 @@
  * column table (struct table) measures every cell first and prints after,
  * so colour escapes never upset the alignment.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,12 @@
 #define COLOR_GREY	"\033[90m"
 
 static bool num_of(const struct json_object *o, const char *key, double *out);
+static bool bool_of(const struct json_object *o, const char *key);
+static void status_fleet_head(FILE *out, const struct json_object *fleet,
+			      const struct ctl_render_opts *o);
+static int status_fleet_problems(FILE *out, const struct json_object *fleet);
+static void view_age(char *buf, size_t len, const struct json_object *o, const char *key,
+		     const struct ctl_render_opts *opts);
 
 /* ---- a column table ---- */
 
@@ -197,7 +204,7 @@ color_for(const char *word)
 		{ "unreachable", COLOR_RED },
 		{ "DEGRADED", COLOR_YELLOW }, { "degraded", COLOR_YELLOW },
 		{ "draining", COLOR_YELLOW }, { "drain", COLOR_YELLOW },
-		{ "maintenance", COLOR_YELLOW },
+		{ "maintenance", COLOR_YELLOW }, { "held", COLOR_YELLOW },
 		{ "INIT", COLOR_GREY }, { "unknown", COLOR_GREY },
 	};
 
@@ -311,7 +318,12 @@ status_problems(FILE *out, const struct json_object *doc)
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
 		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
 
-		if (strcmp(desired, "announced") != 0) {
+		if (strcmp(desired, "held") == 0 || bool_of(p, "held")) {
+			if (out != NULL)
+				fprintf(out, "! prefix %s is held by the fleet guard (%s)\n",
+					str_of(p, "prefix", "-"), str_of(p, "guard", "-"));
+			n++;
+		} else if (strcmp(desired, "announced") != 0) {
 			if (out != NULL)
 				fprintf(out, "! prefix %s is wanted %s (%s)\n", str_of(p, "prefix", "-"),
 					desired, str_of(p, "why", "-"));
@@ -323,7 +335,7 @@ status_problems(FILE *out, const struct json_object *doc)
 			n++;
 		}
 	}
-	return n;
+	return n + status_fleet_problems(out, member(doc, "fleet"));
 }
 
 static bool
@@ -363,6 +375,7 @@ status_render_head(FILE *out, const struct json_object *doc, const struct ctl_re
 	fprintf(out, "router: %s %s %s%s%s (%s) since %s\n", str_of(router, "kind", "-"),
 		str_of(router, "socket", "-"), o->color ? color_for(word) : "", word,
 		o->color ? COLOR_RESET : "", str_of(router, "reason", "-"), since);
+	status_fleet_head(out, member(doc, "fleet"), o);
 	overrides = member(doc, "overrides_file");
 	if (str_of(overrides, "error", NULL) != NULL)
 		fprintf(out, "overrides: %sNOT SAVED%s (%s): drain/maintenance will not survive a restart\n",
@@ -504,6 +517,62 @@ ctl_render_status(FILE *out, const struct json_object *doc, const struct ctl_ren
 		fprintf(out, "%s%s%s\n", o->color ? COLOR_GREEN : "", "healthy",
 			o->color ? COLOR_RESET : "");
 	return problems > 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK;
+}
+
+/* "fleet: lab as gw1, 3 gateways; store https://10.0.0.1:2379 reachable since 2m03s ago" */
+static void
+status_fleet_head(FILE *out, const struct json_object *fleet, const struct ctl_render_opts *o)
+{
+	struct json_object *store = member(fleet, "store");
+	const char *word = bool_of(store, "reachable") ? "reachable" : "unreachable";
+	char since[64];
+	double n;
+
+	if (fleet == NULL)
+		return;
+	/* RFC 3339 like the rest of the status, or Unix seconds like the fleet view. */
+	if (num_of(store, "since", &n))
+		view_age(since, sizeof(since), store, "since", o);
+	else
+		since_text(since, sizeof(since), str_of(store, "since", NULL), o);
+	fprintf(out, "fleet: %s as %s, ", str_of(fleet, "name", "-"), str_of(fleet, "node", "-"));
+	if (num_of(fleet, "gateways", &n))
+		fprintf(out, "%.0f gateway%s; ", n, n == 1 ? "" : "s");
+	fprintf(out, "store %s %s%s%s since %s%s\n", str_of(store, "endpoint", "-"),
+		o->color ? color_for(word) : "", word, o->color ? COLOR_RESET : "", since,
+		bool_of(fleet, "alone") ? ", deciding alone" : "");
+}
+
+/* The store unreachable (or, said apart only while it answers, deciding
+ * alone), each drifted fingerprint. */
+static int
+status_fleet_problems(FILE *out, const struct json_object *fleet)
+{
+	struct json_object *store = member(fleet, "store"), *drift = array_of(fleet, "drift");
+	int n = 0;
+
+	if (fleet == NULL)
+		return 0;
+	if (!bool_of(store, "reachable")) {
+		if (out != NULL)
+			fprintf(out, "! fleet store unreachable (%s: %s)\n", str_of(store, "endpoint", "-"),
+				str_of(store, "why", "-"));
+		n++;
+	}
+	else if (bool_of(fleet, "alone")) {
+		if (out != NULL)
+			fprintf(out, "! fleet: deciding alone (on-store-loss)\n");
+		n++;
+	}
+	for (size_t i = 0; i < alen(drift); i++) {
+		struct json_object *d = json_object_array_get_idx(drift, i);
+
+		if (out != NULL)
+			fprintf(out, "! fleet: %s differs from the fleet's majority\n",
+				json_object_is_type(d, json_type_string) ? json_object_get_string(d) : "-");
+		n++;
+	}
+	return n;
 }
 
 /* ---- history ---- */
@@ -718,4 +787,485 @@ ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
 	fprintf(out, "fleet: %zu gateway%s agree on %zu prefix%s\n", n, n == 1 ? "" : "s",
 		np, np == 1 ? "" : "es");
 	return CTL_EXIT_OK;
+}
+
+/* ---- the fleet view: GET /v1/fleet ---- */
+
+/* Borrowed strings, each once, in first-seen order. */
+struct names {
+	const char **v;
+	size_t n;
+};
+
+static bool
+names_has(const struct names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+names_add(struct names *s, const char *name)
+{
+	const char **v;
+
+	if (name == NULL || names_has(s, name))
+		return;
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (v == NULL)
+		fatalx("out of memory");
+	v[s->n++] = name;
+	s->v = v;
+}
+
+/* "gw1, gw2" */
+static void
+names_print(FILE *out, const struct names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(out, "%s%s", i > 0 ? ", " : "", s->v[i]);
+}
+
+static bool
+bool_of(const struct json_object *o, const char *key)
+{
+	struct json_object *v = member(o, key);
+
+	return v != NULL && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/* The element of o's array `key` whose `field` is `value`, or NULL. */
+static struct json_object *
+find_by(const struct json_object *o, const char *key, const char *field, const char *value)
+{
+	struct json_object *list = array_of(o, key);
+
+	for (size_t i = 0; i < alen(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i);
+
+		if (strcmp(str_of(e, field, ""), value) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Whether the array `key` of o holds the string `value`. */
+static bool
+array_has(const struct json_object *o, const char *key, const char *value)
+{
+	struct json_object *list = array_of(o, key);
+
+	for (size_t i = 0; i < alen(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i);
+
+		if (json_object_is_type(e, json_type_string) &&
+		    strcmp(json_object_get_string(e), value) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every `field` of the objects in each list element's array `key`. */
+static void
+names_collect(const struct json_object *list, const char *key, const char *field, struct names *s)
+{
+	for (size_t i = 0; i < alen(list); i++) {
+		struct json_object *sub = array_of(json_object_array_get_idx(list, i), key);
+
+		for (size_t j = 0; j < alen(sub); j++)
+			names_add(s, str_of(json_object_array_get_idx(sub, j), field, NULL));
+	}
+}
+
+void
+ctl_render_fingerprint(char *buf, size_t len, const char *hmac)
+{
+	size_t n = 0;
+
+	if (hmac == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (isxdigit((unsigned char)hmac[n]))
+		n++;
+	/* 32 bits tell gateways apart; "absent" and "unreadable" are shown whole. */
+	if (n == 64 && hmac[n] == '\0')
+		snprintf(buf, len, "%.8s", hmac);
+	else
+		snprintf(buf, len, "%.16s", hmac);
+}
+
+/* Unix seconds as "2m03s ago", or as RFC 3339 without a clock; "-" if absent. */
+static void
+view_age(char *buf, size_t len, const struct json_object *o, const char *key,
+	 const struct ctl_render_opts *opts)
+{
+	char age[32];
+	struct tm tm;
+	double t;
+	time_t secs;
+
+	if (!num_of(o, key, &t) || t <= 0) {
+		snprintf(buf, len, "-");
+	} else if (opts->now > 0) {
+		ctl_render_age(age, sizeof(age), opts->now - t);
+		snprintf(buf, len, "%s ago", age);
+	} else {
+		secs = (time_t)t;
+		gmtime_r(&secs, &tm);
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+}
+
+/*
+ * A gateway's state for one prefix into buf: "announced", "held",
+ * "withdrawn, wants announced".  Returns the word that picks the colour.
+ */
+static const char *
+view_prefix_cell(char *buf, size_t len, const struct json_object *p)
+{
+	const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
+
+	if (p == NULL) {
+		snprintf(buf, len, "-");
+		return "-";
+	}
+	if (bool_of(p, "held") || strcmp(desired, "held") == 0) {
+		/* Held announces degraded (or announced): what it reads back is expected. */
+		if (route_is_announced(actual))
+			snprintf(buf, len, "held");
+		else
+			snprintf(buf, len, "held, reads %s", actual);
+		return "held";
+	}
+	if (strcmp(desired, actual) == 0)
+		snprintf(buf, len, "%s", actual);
+	else
+		snprintf(buf, len, "%s, wants %s", actual, desired);
+	return actual;
+}
+
+/* A fingerprint's column title: the file's base name, or the whole name
+ * where two files share a base name. */
+static const char *
+view_fp_title(const struct names *fps, size_t k)
+{
+	const char *base = strrchr(fps->v[k], '/'), *other;
+
+	base = base != NULL && base[1] != '\0' ? base + 1 : fps->v[k];
+	for (size_t i = 0; i < fps->n; i++) {
+		other = strrchr(fps->v[i], '/');
+		other = other != NULL && other[1] != '\0' ? other + 1 : fps->v[i];
+		if (i != k && strcmp(other, base) == 0)
+			return fps->v[k];
+	}
+	return base;
+}
+
+/* The columns: NODE ROUTER SERVICES, a prefix each, a fingerprint each, CHANGED. */
+struct view_cols {
+	struct names prefixes;
+	struct names fps;
+	bool drift_mark;		/* a "*" was printed: explain it */
+};
+
+static void
+view_header(struct table *t, const struct view_cols *v)
+{
+	size_t col = 3;
+
+	table_add_row(t);
+	table_set(t, 0, NULL, "NODE");
+	table_set(t, 1, NULL, "ROUTER");
+	table_set(t, 2, NULL, "SERVICES");
+	for (size_t i = 0; i < v->prefixes.n; i++)
+		table_set(t, col++, NULL, "%s", v->prefixes.v[i]);
+	for (size_t k = 0; k < v->fps.n; k++)
+		table_set(t, col++, NULL, "%s", view_fp_title(&v->fps, k));
+	table_set(t, col, NULL, "CHANGED");
+}
+
+static void
+view_row(struct table *t, const struct json_object *gw, struct view_cols *v,
+	 const struct ctl_render_opts *o)
+{
+	struct json_object *router = member(gw, "router"), *services = array_of(gw, "services");
+	const char *word = bool_of(router, "reachable") ? "reachable" : "unreachable";
+	size_t up = 0, ns = alen(services), col = 3;
+	char cell[128];
+
+	table_add_row(t);
+	table_set(t, 0, NULL, "%s", str_of(gw, "node", "-"));
+	table_set(t, 1, color_for(word), "%s %s", str_of(router, "kind", "-"), word);
+	for (size_t i = 0; i < ns; i++)
+		if (strcmp(str_of(json_object_array_get_idx(services, i), "verdict", ""), "up") == 0)
+			up++;
+	table_set(t, 2, up == ns ? color_for("UP") : color_for("DOWN"), "%zu/%zu up", up, ns);
+	for (size_t i = 0; i < v->prefixes.n; i++) {
+		word = view_prefix_cell(cell, sizeof(cell),
+					find_by(gw, "prefixes", "prefix", v->prefixes.v[i]));
+		table_set(t, col++, color_for(word), "%s", cell);
+	}
+	for (size_t k = 0; k < v->fps.n; k++) {
+		bool drifted = array_has(gw, "drift", v->fps.v[k]);
+
+		ctl_render_fingerprint(cell, sizeof(cell),
+				       str_of(find_by(gw, "fingerprints", "name", v->fps.v[k]),
+					      "hmac", NULL));
+		table_set(t, col++, drifted ? COLOR_RED : NULL, "%s%s", cell, drifted ? "*" : "");
+		v->drift_mark |= drifted;
+	}
+	view_age(cell, sizeof(cell), gw, "last_change", o);
+	table_set(t, col, NULL, "%s", cell);
+}
+
+static void
+view_head(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
+{
+	struct json_object *store = member(doc, "store");
+	const char *word = bool_of(store, "reachable") ? "reachable" : "unreachable";
+	char since[64];
+
+	view_age(since, sizeof(since), store, "since", o);
+	fprintf(out, "fleet %s, seen from %s at revision %s; store %s %s%s%s since %s\n",
+		str_of(doc, "fleet", "-"), str_of(doc, "node", "-"), str_of(doc, "revision", "-"),
+		str_of(store, "endpoint", "-"), o->color ? color_for(word) : "", word,
+		o->color ? COLOR_RESET : "", since);
+}
+
+/* ---- the fleet view's "!" lines; each returns how many it printed ---- */
+
+static int
+view_flag_store(FILE *out, const struct json_object *doc, const struct ctl_render_opts *o)
+{
+	struct json_object *store = member(doc, "store");
+	char since[64];
+
+	if (bool_of(store, "reachable"))
+		return 0;
+	view_age(since, sizeof(since), store, "since", o);
+	fprintf(out, "! store unreachable from %s since %s (%s: %s): this view is the store "
+		"as of revision %s\n", str_of(doc, "node", "-"), since, str_of(store, "endpoint", "-"),
+		str_of(store, "why", "-"), str_of(doc, "revision", "-"));
+	return 1;
+}
+
+/* Deciding alone, router unreachable, a prefix the others carry and it lacks. */
+static int
+view_flag_gateway(FILE *out, const struct json_object *gw, const struct names *prefixes)
+{
+	struct json_object *router = member(gw, "router");
+	const char *node = str_of(gw, "node", "-");
+	int n = 0;
+
+	if (bool_of(member(gw, "store"), "alone")) {
+		fprintf(out, "! %s: deciding alone: the store does not answer it (on-store-loss)\n", node);
+		n++;
+	}
+	if (!bool_of(router, "reachable")) {
+		fprintf(out, "! %s: router %s unreachable\n", node, str_of(router, "kind", "-"));
+		n++;
+	}
+	for (size_t i = 0; i < prefixes->n; i++) {
+		if (find_by(gw, "prefixes", "prefix", prefixes->v[i]) != NULL)
+			continue;
+		fprintf(out, "! %s: does not carry %s\n", node, prefixes->v[i]);
+		n++;
+	}
+	return n;
+}
+
+/* "! 192.0.2.1/32: held by the fleet guard on gw1 (min-announcers 1)" */
+static int
+view_flag_held(FILE *out, const struct json_object *doc, const char *prefix)
+{
+	struct json_object *gws = array_of(doc, "gateways");
+	struct json_object *p = find_by(doc, "prefixes", "prefix", prefix), *ann;
+	struct names held = { 0 };
+	double min = -1;
+
+	for (size_t g = 0; g < alen(gws); g++) {
+		struct json_object *rp = find_by(json_object_array_get_idx(gws, g), "prefixes",
+						 "prefix", prefix);
+
+		if (rp != NULL && (bool_of(rp, "held") || strcmp(str_of(rp, "desired", ""), "held") == 0)) {
+			names_add(&held, str_of(json_object_array_get_idx(gws, g), "node", "-"));
+			if (min < 0)
+				num_of(rp, "min_announcers", &min);
+		}
+	}
+	ann = array_of(p, "announcers");
+	for (size_t i = 0; i < alen(ann); i++)
+		if (strcmp(str_of(json_object_array_get_idx(ann, i), "state", ""), "held") == 0)
+			names_add(&held, str_of(json_object_array_get_idx(ann, i), "node", NULL));
+	if (held.n > 0) {
+		num_of(p, "min_announcers", &min);
+		fprintf(out, "! %s: held by the fleet guard on ", prefix);
+		names_print(out, &held);
+		if (min >= 0)
+			fprintf(out, " (min-announcers %.0f)", min);
+		fputc('\n', out);
+	}
+	free(held.v);
+	return held.n > 0;
+}
+
+/* "! P: gateways disagree: gw1 announced; gw3 withdrawn, wants announced" */
+static int
+view_flag_disagree(FILE *out, const struct json_object *doc, const char *prefix)
+{
+	struct json_object *gws = array_of(doc, "gateways");
+	const char *sep = "";
+	char cell[128];
+
+	if (!bool_of(find_by(doc, "prefixes", "prefix", prefix), "disagree"))
+		return 0;
+	fprintf(out, "! %s: gateways disagree: ", prefix);
+	for (size_t g = 0; g < alen(gws); g++) {
+		struct json_object *gw = json_object_array_get_idx(gws, g);
+		struct json_object *rp = find_by(gw, "prefixes", "prefix", prefix);
+
+		if (rp == NULL)
+			continue;
+		view_prefix_cell(cell, sizeof(cell), rp);
+		fprintf(out, "%s%s %s", sep, str_of(gw, "node", "-"), cell);
+		sep = "; ";
+	}
+	fputc('\n', out);
+	return 1;
+}
+
+/* One drift entry: a line per differing gateway naming the majority's
+ * gateways, or one line when there is no majority. */
+static int
+view_flag_drift(FILE *out, const struct json_object *doc, const struct json_object *d)
+{
+	struct json_object *gws = array_of(doc, "gateways"), *differ = array_of(d, "differ");
+	const char *name = str_of(d, "name", "-"), *majority = str_of(d, "majority", "");
+	struct names with = { 0 }, diff = { 0 };
+
+	for (size_t i = 0; i < alen(differ); i++)
+		if (json_object_is_type(json_object_array_get_idx(differ, i), json_type_string))
+			names_add(&diff, json_object_get_string(json_object_array_get_idx(differ, i)));
+	for (size_t g = 0; g < alen(gws); g++) {
+		struct json_object *gw = json_object_array_get_idx(gws, g);
+		const char *hmac = str_of(find_by(gw, "fingerprints", "name", name), "hmac", NULL);
+
+		if (majority[0] != '\0' && hmac != NULL && strcmp(hmac, majority) == 0)
+			names_add(&with, str_of(gw, "node", NULL));
+	}
+	if (diff.n > 0 && majority[0] == '\0') {
+		fprintf(out, "! %s: no majority in the fleet; differing: ", name);
+		names_print(out, &diff);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; majority[0] != '\0' && i < diff.n; i++) {
+		fprintf(out, "! %s: %s differs from the fleet's majority (", diff.v[i], name);
+		names_print(out, &with);
+		fprintf(out, ")\n");
+	}
+	free(with.v);
+	free(diff.v);
+	return majority[0] == '\0' ? diff.n > 0 : (int)diff.n;
+}
+
+/* Gateways that should be there and have no record: this one, the
+ * expected ones, and any with an announcer key. */
+static int
+view_flag_missing(FILE *out, const struct json_object *doc, const char *const *expect,
+		  size_t n_expect, const struct names *prefixes)
+{
+	const char *self = str_of(doc, "node", NULL);
+	int n = 0;
+
+	if (self != NULL && find_by(doc, "gateways", "node", self) == NULL) {
+		fprintf(out, "! %s: this gateway has no record in the store (lease lost?)\n", self);
+		n++;
+	}
+	for (size_t i = 0; i < n_expect; i++) {
+		if (find_by(doc, "gateways", "node", expect[i]) != NULL ||
+		    (self != NULL && strcmp(expect[i], self) == 0))
+			continue;
+		fprintf(out, "! %s: missing: expected, but no record in the store (daemon "
+			"stopped, or its lease expired)\n", expect[i]);
+		n++;
+	}
+	for (size_t i = 0; i < prefixes->n; i++) {
+		struct json_object *ann = array_of(find_by(doc, "prefixes", "prefix",
+							   prefixes->v[i]), "announcers");
+
+		for (size_t a = 0; a < alen(ann); a++) {
+			const char *node = str_of(json_object_array_get_idx(ann, a), "node", NULL);
+
+			if (node == NULL || find_by(doc, "gateways", "node", node) != NULL)
+				continue;
+			fprintf(out, "! %s: announces %s but has no gateway record\n", node,
+				prefixes->v[i]);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int
+view_flags(FILE *out, const struct json_object *doc, const char *const *expect,
+	   size_t n_expect, const struct view_cols *v, const struct ctl_render_opts *o)
+{
+	struct json_object *gws = array_of(doc, "gateways"), *drift = array_of(doc, "drift");
+	int n = view_flag_store(out, doc, o);
+
+	n += view_flag_missing(out, doc, expect, n_expect, &v->prefixes);
+	for (size_t g = 0; g < alen(gws); g++)
+		n += view_flag_gateway(out, json_object_array_get_idx(gws, g), &v->prefixes);
+	for (size_t i = 0; i < v->prefixes.n; i++) {
+		n += view_flag_held(out, doc, v->prefixes.v[i]);
+		n += view_flag_disagree(out, doc, v->prefixes.v[i]);
+	}
+	for (size_t i = 0; i < alen(drift); i++)
+		n += view_flag_drift(out, doc, json_object_array_get_idx(drift, i));
+	return n;
+}
+
+int
+ctl_render_fleet_view(FILE *out, const struct json_object *doc, const char *const *expect,
+		      size_t n_expect, const struct ctl_render_opts *o)
+{
+	struct json_object *gws = array_of(doc, "gateways"), *prefixes = array_of(doc, "prefixes");
+	struct view_cols v = { 0 };
+	struct table t;
+	size_t ng = alen(gws);
+	int flagged;
+
+	if (gws == NULL)
+		return -1;
+	for (size_t i = 0; i < alen(prefixes); i++)
+		names_add(&v.prefixes, str_of(json_object_array_get_idx(prefixes, i), "prefix", NULL));
+	names_collect(gws, "prefixes", "prefix", &v.prefixes);
+	names_collect(gws, "fingerprints", "name", &v.fps);
+
+	view_head(out, doc, o);
+	fputc('\n', out);
+	table_init(&t, 4 + v.prefixes.n + v.fps.n);
+	view_header(&t, &v);
+	for (size_t g = 0; g < ng; g++)
+		view_row(&t, json_object_array_get_idx(gws, g), &v, o);
+	table_print(out, &t, o->color);
+	table_free(&t);
+	if (v.drift_mark)
+		fprintf(out, "(* differs from the fleet's majority)\n");
+
+	fputc('\n', out);
+	flagged = view_flags(out, doc, expect, n_expect, &v, o);
+	if (flagged == 0)
+		fprintf(out, "fleet %s: %zu gateway%s agree on %zu prefix%s\n", str_of(doc, "fleet", "-"),
+			ng, ng == 1 ? "" : "s", v.prefixes.n, v.prefixes.n == 1 ? "" : "es");
+	else
+		fprintf(out, "fleet %s: %zu gateway%s, %zu prefix%s, %d flagged\n",
+			str_of(doc, "fleet", "-"), ng, ng == 1 ? "" : "s", v.prefixes.n,
+			v.prefixes.n == 1 ? "" : "es", flagged);
+	free(v.prefixes.v);
+	free(v.fps.v);
+	return flagged > 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK;
 }

@@ -2,7 +2,8 @@
  * ctl_render.h - anycast-healthctl's tables, from the daemon's JSON documents.
  *
  *   anycast-healthctl.c  arguments, libcurl, exit codes
- *        | json-c objects as received (GET /v1/status, /v1/history, admin answers)
+ *        | json-c objects as received (GET /v1/status, /v1/history, /v1/fleet,
+ *        | admin answers)
  *        v
  *   ctl_render.c         pure: JSON in, text out into a FILE * (a terminal, or an
  *                        open_memstream buffer in the tests); no network, no clock
@@ -61,6 +62,25 @@ struct ctl_fleet_gateway {
  */
 int ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
 		     const struct ctl_render_opts *o);
+
+/*
+ * The fleet as the local daemon's store mirror shows it (GET /v1/fleet,
+ * docs/api.md): a head line, one row per gateway (router, services, each
+ * prefix's state with "held", short fingerprints with "*" on a drifted one,
+ * last change), then a "! ..." line for each thing worth a look: the store
+ * unreachable, a gateway missing (this one, an `expect`ed node, or one with
+ * an announcer key but no record), a gateway deciding alone, a router
+ * unreachable, a prefix a gateway does not carry, a prefix held by the
+ * fleet guard, gateways disagreeing, a fingerprint differing from the
+ * fleet's majority.  Returns CTL_EXIT_OK, CTL_EXIT_DEGRADED (a line was
+ * flagged), or -1 printing nothing when doc has no "gateways" array.
+ */
+int ctl_render_fleet_view(FILE *out, const struct json_object *doc, const char *const *expect,
+			  size_t n_expect, const struct ctl_render_opts *o);
+
+/* A fingerprint for a table cell: the first 8 of its 64 hex digits;
+ * "absent" or "unreadable" (anything else: at most 16 characters) as is. */
+void ctl_render_fingerprint(char *buf, size_t len, const char *hmac);
 
 /* "12s", "2m03s", "3h02m", "2d03h": an age in seconds (negative -> "0s"). */
 void ctl_render_age(char *buf, size_t len, double seconds);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end tests of the anycast-healthctl binary: usage errors, exit codes,
-# unreachable endpoints, --json pass-through, the admin verbs' requests and
-# the daemon's refusals, and the fleet check flagging a disagreement.
+# unreachable endpoints, --json pass-through, the admin verbs' requests (with
+# --force) and the daemon's refusals (the fleet guard's included), the fleet
+# check flagging a disagreement, and the store's fleet view (GET /v1/fleet).
 #
 # The daemon is played by a tiny fake HTTP server (python3's http.server) on
 # a Unix socket (the admin socket) and on loopback ports (--url, fleet); it
@@ -176,8 +177,17 @@ run "bad prefix text" 2 maintenance 192.0.2.300/32 &&
 	has err "maintenance: '192.0.2.300/32' is not a prefix (ADDRESS/LENGTH, e.g. 192.0.2.1/32)" && ok
 run "bad prefix length" 2 resume 2001:db8::/129 && has err "'2001:db8::/129' is not a prefix" && ok
 run "extra argument" 2 status now && has err "status: unexpected argument 'now'" && ok
-run "fleet without URL" 2 fleet && has err "fleet: give the URL of each gateway" && ok
-run "help" 0 --help && has out "usage: anycast-healthctl [options] VERB [args]" && has out "fleet [--json] URL..." && ok
+run "fleet view, no daemon" 2 --socket "$tmp/nothing.sock" fleet &&
+	has err "cannot reach anycast-healthd at $tmp/nothing.sock: No such file or directory" && ok
+run "fleet --expect with URLs" 2 fleet --expect gw1 http://127.0.0.1:1 &&
+	has err "fleet: --expect is for the store's view (no URL)" && ok
+run "fleet --expect empty name" 2 --socket "$tmp/nothing.sock" fleet --expect gw1,,gw2 &&
+	has err "fleet: --expect 'gw1,,gw2' is not a list of node names (NODE,NODE,...)" && ok
+run "--expect elsewhere" 2 status --expect gw1 && has err "status: unknown option '--expect'" && ok
+run "--force elsewhere" 2 resume --force --all && has err "resume: unknown option '--force'" && ok
+run "help" 0 --help && has out "usage: anycast-healthctl [options] VERB [args]" &&
+	has out "fleet [--json] [--expect NODE,...] | fleet [--json] URL..." &&
+	has out "maintenance PREFIX|--all [--force] [--json]" && ok
 run "verb help" 0 drain --help && has out "usage: anycast-healthctl [options] drain PREFIX|--all" && ok
 run "version" 0 --version && has out "anycast-healthctl " && ok
 
@@ -226,6 +236,44 @@ echo '{"result": "ok", "prefixes": [], "warning": "/var/lib/anycast-healthd/admi
 run "resume, not saved" 0 -s "$sock" resume --all && has out "resume every prefix: ok" &&
 	has err "warning: in force, but not saved (/var/lib/anycast-healthd/admin-state.json: Read-only file system): it will not survive a restart" && ok
 run "reload" 0 -s "$sock" reload && has out "reloaded" && ok
+
+# ---- the fleet guard's refusal, --force ----
+echo '{"error": "192.0.2.1/32: maintenance refused by the fleet guard: min-announcers is 1 and no other gateway announces it (announcing: gw1); use --force"}' >"$gw/POST_v1_maintenance"
+echo 409 >"$gw/POST_v1_maintenance.code"
+run "maintenance refused by the guard" 1 -s "$sock" maintenance 192.0.2.1/32 &&
+	has err "anycast-healthctl: maintenance 192.0.2.1/32 refused (HTTP 409): 192.0.2.1/32: maintenance refused by the fleet guard: min-announcers is 1 and no other gateway announces it (announcing: gw1); use --force" && ok
+if grep -qF 'POST /v1/maintenance {"prefix":"192.0.2.1/32"}' "$gw/requests.log"; then pass "no force unless asked"; else fail "no force unless asked" "$(cat "$gw/requests.log")"; fi
+run "drain --force" 0 -s "$sock" drain --force 192.0.2.1/32 && has out "drain 192.0.2.1/32: ok" && ok
+if grep -qF 'POST /v1/drain {"prefix":"192.0.2.1/32","force":true}' "$gw/requests.log"; then pass "drain --force body"; else fail "drain --force body" "$(cat "$gw/requests.log")"; fi
+echo '{"result": "ok", "prefixes": []}' >"$gw/POST_v1_maintenance"
+rm "$gw/POST_v1_maintenance.code"
+run "maintenance --all --force" 0 maintenance --all -s "$sock" --force && has out "maintenance every prefix: ok" && ok
+if grep -qF 'POST /v1/maintenance {"all":true,"force":true}' "$gw/requests.log"; then pass "maintenance --all --force body"; else fail "maintenance --all --force body" "$(cat "$gw/requests.log")"; fi
+
+# ---- the store's fleet view: GET /v1/fleet from the local daemon ----
+cp "$fixtures/fleet-view-outage.json" "$gw/GET_v1_fleet"
+run "fleet view, held" 1 -s "$sock" fleet &&
+	has out "gw1   bird reachable  0/1 up    held          held" &&
+	has out "! 192.0.2.1/32: held by the fleet guard on gw1 (min-announcers 1)" &&
+	has out "fleet lab: 3 gateways, 2 prefixes, 2 flagged" && ok
+if grep -qF "GET /v1/fleet " "$gw/requests.log"; then pass "fleet view asks /v1/fleet"; else fail "fleet view asks /v1/fleet" "$(cat "$gw/requests.log")"; fi
+if run "fleet view --json as received" 1 -s "$sock" fleet --json; then
+	if cmp -s "$tmp/out" "$fixtures/fleet-view-outage.json"; then ok; else fail "$last" "output differs from the document"; fi
+fi
+cp "$fixtures/fleet-view-healthy.json" "$gw/GET_v1_fleet"
+run "fleet view, healthy" 0 -s "$sock" fleet --expect gw1,gw2,gw3 && has out "fleet lab: 3 gateways agree on 2 prefixes" && ok
+run "fleet view --json, healthy" 0 -s "$sock" fleet --json && ok
+run "fleet view, one missing" 1 -s "$sock" fleet --expect gw1,gw2,gw3,gw4 &&
+	has out "! gw4: missing: expected, but no record in the store" && ok
+run "fleet view --json, one missing" 1 -s "$sock" fleet --json --expect gw4 && ok
+cp "$fixtures/status-healthy.json" "$gw/GET_v1_fleet"
+run "fleet view, not a view" 2 -s "$sock" fleet && has err "GET /v1/fleet from $sock: not a fleet document" && ok
+echo '{"error": "no fleet section in the configuration"}' >"$gw/GET_v1_fleet"
+echo 503 >"$gw/GET_v1_fleet.code"
+run "fleet view, no fleet section" 2 -s "$sock" fleet &&
+	has err "anycast-healthctl: GET /v1/fleet from $sock: HTTP 503: no fleet section in the configuration" &&
+	has err "fleet: without a fleet section, give each gateway's read-only URL: anycast-healthctl fleet http://gw1:9180 http://gw2:9180" && ok
+rm "$gw/GET_v1_fleet" "$gw/GET_v1_fleet.code"
 printf '{"error": "f.json: /a: bad\\nf.json: /b: worse\\n"}' >"$gw/POST_v1_reload"
 echo 409 >"$gw/POST_v1_reload.code"
 run "reload refused" 1 -s "$sock" reload &&
@@ -244,6 +292,10 @@ complete_words() {
 complete_words "" && [ "$(tr '\n' ' ' <"$tmp/out")" = "check-config drain fleet history maintenance reload resume status " ] && ok || fail "$last" "verbs"
 complete_words --so && [ "$(cat "$tmp/out")" = "--socket" ] && ok || fail "$last" "--socket"
 complete_words history --l && [ "$(cat "$tmp/out")" = "--limit" ] && ok || fail "$last" "--limit"
+complete_words maintenance --f && [ "$(cat "$tmp/out")" = "--force" ] && ok || fail "$last" "--force"
+complete_words resume --f && [ -z "$(tr -d '\n' <"$tmp/out")" ] && ok || fail "$last" "no --force for resume"
+complete_words fleet --e && [ "$(cat "$tmp/out")" = "--expect" ] && ok || fail "$last" "--expect"
+complete_words fleet --expect "" && [ -z "$(tr -d '\n' <"$tmp/out")" ] && ok || fail "$last" "--expect takes a value"
 complete_words --socket "$sock" drain "" && [ "$(tr '\n' ' ' <"$tmp/out")" = "192.0.2.1/32 2001:db8::1/128 " ] && ok || fail "$last" "prefixes"
 complete_words --socket "$sock" resume 20 && [ "$(cat "$tmp/out")" = "2001:db8::1/128" ] && ok || fail "$last" "IPv6 prefix"
 complete_words --socket "$tmp/nothing.sock" drain "" && [ -z "$(tr -d '\n' <"$tmp/out")" ] && ok || fail "$last" "no daemon: no prefixes"
@@ -339,6 +391,9 @@ EOF
 		run "real: reload" 0 -s "$real/admin.sock" reload && has out "reloaded" && ok
 	fi
 	run "real: fleet" 1 fleet "http://127.0.0.1:$port" http://127.0.0.1:1 && has out "! http://127.0.0.1:1: unreachable" && ok
+	# No fleet section: no fleet view (the daemon says why).
+	run "real: fleet view without a fleet section" 2 -s "$real/admin.sock" fleet &&
+		has err "GET /v1/fleet from $real/admin.sock: HTTP " && ok
 	kill "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
 else
