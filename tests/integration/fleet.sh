@@ -183,6 +183,10 @@ ok "configs with a fleet section validate (-n)"
 start_fleet "fleet up"
 gw=$(fl_keys "$FL_GATEWAYS_KEY" | sed 's|.*/||' | sort | tr '\n' ' ')
 check "the store has the three gateway records ($gw)" "gateways: '$gw'" [ "$gw" = "gw1 gw2 gw3 " ]
+no_drift() { local i; for i in 1 2 3; do [ "$(fl_json "$i" 's["fleet"]["drift"]')" = "[]" ] || return 1; done; }
+check "no drift at start: the three agree on every fingerprint (config included)" \
+    "drift: gw1 $(fl_json 1 's["fleet"]["drift"]'), gw2 $(fl_json 2 's["fleet"]["drift"]'), gw3 $(fl_json 3 's["fleet"]["drift"]')" \
+    wait_until 10000 no_drift
 
 # --- a: every pptpd killed at once -----------------------------------------------
 round_a()

@@ -224,13 +224,16 @@ fl_pptpd_start()
 {
 	local n=$1 d i=0
 	d=$(fl_dir "$n")
-	rm -f "$d/pptpd.pid"
-	fl_exec "$n" pptpd --fg -c /etc/pptpd.conf -p "$d/pptpd.pid" -l "${FL_GW_ADDRS[$n]}" \
+	rm -f "$d/ppp/pptpd.pid"
+	# Every path in the daemon's service config is the same on the three
+	# gateways (pid file in /etc/ppp, probe on 127.0.0.1), so their config
+	# fingerprints agree, as in a fleet rolled out from one template.
+	fl_exec "$n" pptpd --fg -c /etc/pptpd.conf -p /etc/ppp/pptpd.pid \
 	    >>"$d/pptpd.out" 2>&1 &
 	FL_PPTPD[$n]=$!
 	disown "${FL_PPTPD[$n]}"
 	until ip netns exec "${FL_NS[$n]}" ss -Hltn "sport = :1723" 2>/dev/null | grep -q . &&
-	    [ -s "$d/pptpd.pid" ]; do
+	    [ -s "$d/ppp/pptpd.pid" ]; do
 		[ $i -ge 250 ] && { echo "fleet-lab: pptpd of gw$n did not start" >&2; return 1; }
 		sleep 0.02
 		i=$((i + 1))
