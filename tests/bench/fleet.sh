@@ -69,7 +69,7 @@ daemons()
 		fl_daemon_start "$n" || die "daemon $n did not start"
 	done
 	fl_wait_paths 3 40000 || die "3 paths not reached (fleet $1): $(fl_paths)"
-	[ "$1" = 1 ] && { wait_until 20000 fl_announcers3 || die "3 announcer keys not reached"; }
+	[ "$1" = 1 ] && { fl_wait_until 20000 fl_announcers3 || die "3 announcer keys not reached"; }
 	return 0
 }
 fl_announcers3() { [ "$(fl_keys "$FL_ANNOUNCERS_KEY" | wc -l)" = 3 ]; }
@@ -130,8 +130,8 @@ kill_series()
 		l="$l $(lab_ms_between "$t0" "$t1")"
 		echo "  kill $1 run $i: gw1 withdrawn at the upstream after $(lab_ms_between "$t0" "$t1") ms" >&2
 		fl_pptpd_start 1 || die "pptpd 1"
-		wait_until 20000 fl_has 1 || die "kill $1: gw1 not back"
-		[ "$1" = nofleet ] || wait_until 20000 fl_announcers3 || die "kill $1: gw1's key not back"
+		fl_wait_until 20000 fl_has 1 || die "kill $1: gw1 not back"
+		[ "$1" = nofleet ] || fl_wait_until 20000 fl_announcers3 || die "kill $1: gw1's key not back"
 	done
 	eval "RES_kill_$1=\"$(stats $l)\""
 }

@@ -130,7 +130,7 @@ pptpd_start_all() { local i; for i in 1 2 3; do [ -n "${FL_PPTPD[$i]}" ] || fl_p
 restore()
 {
 	pptpd_start_all
-	wait_until 30000 all_announce || not_ok "$1: all announce again" \
+	fl_wait_until 30000 all_announce || not_ok "$1: all announce again" \
 	    "paths $(fl_paths) ($(path_nodes)), announcers '$(announcers)', held '$(held_nodes)'"
 }
 
@@ -144,7 +144,7 @@ start_fleet()
 	for i in 1 2 3; do
 		fl_daemon_start "$i" || bail "$1: gw$i's daemon starts"
 	done
-	if wait_until 40000 all_announce; then
+	if fl_wait_until 40000 all_announce; then
 		ok "$1: 3 gateways announce, 3 announcer keys in the store ($(announcers))"
 	else
 		bail "$1: 3 gateways announce" "paths $(fl_paths), announcers '$(announcers)', held '$(held_nodes)'"
@@ -186,7 +186,7 @@ check "the store has the three gateway records ($gw)" "gateways: '$gw'" [ "$gw" 
 no_drift() { local i; for i in 1 2 3; do [ "$(fl_json "$i" 's["fleet"]["drift"]')" = "[]" ] || return 1; done; }
 check "no drift at start: the three agree on every fingerprint (config included)" \
     "drift: gw1 $(fl_json 1 's["fleet"]["drift"]'), gw2 $(fl_json 2 's["fleet"]["drift"]'), gw3 $(fl_json 3 's["fleet"]["drift"]')" \
-    wait_until 10000 no_drift
+    fl_wait_until 10000 no_drift
 
 # --- a: every pptpd killed at once -----------------------------------------------
 round_a()
@@ -194,7 +194,7 @@ round_a()
 	local r=$1 t0 h
 	t0=$EPOCHREALTIME
 	fl_pptpd_kill 1 2 3
-	if ! wait_until 20000 settled_one; then
+	if ! fl_wait_until 20000 settled_one; then
 		not_ok "a: round $r: exactly one held gateway, its path the only one" \
 		    "paths $(fl_paths) ($(path_nodes)), held '$(held_nodes)', announcers '$(announcers)'"
 		restore "a: round $r"
@@ -229,7 +229,7 @@ check_held_names()
 	done
 	# held is announced degraded where there is a twin / route-map
 	check "a: the upstream sees the held $h degraded (AS path 65001 65001 65001)" \
-	    "as path '$(fl_as_path "$n")'" wait_until 5000 fl_as_path_is "$n" "65001 65001 65001"
+	    "as path '$(fl_as_path "$n")'" fl_wait_until 5000 fl_as_path_is "$n" "65001 65001 65001"
 }
 
 if want a; then
@@ -247,13 +247,13 @@ fi
 if want b; then
 	watch_start
 	fl_pptpd_kill 1 2 3
-	if wait_until 20000 settled_one; then
+	if fl_wait_until 20000 settled_one; then
 		h=$(held_nodes); hn=${h#gw}
 		# the first gateway that is not the held one recovers
 		for rn in 1 2 3; do [ "$rn" != "$hn" ] && break; done
 		mark=$(fl_log_lines "$hn")
 		fl_pptpd_start "$rn"
-		if wait_until 20000 eval '[ "$(path_nodes)" = "gw$rn" ]'; then
+		if fl_wait_until 20000 eval '[ "$(path_nodes)" = "gw$rn" ]'; then
 			ok "b: gw$rn recovers: the held $h withdraws, the upstream has gw$rn's path only"
 		else
 			not_ok "b: the held $h withdraws when gw$rn recovers" "paths: $(path_nodes), held '$(held_nodes)'"
@@ -273,7 +273,7 @@ fi
 if want c; then
 	watch_start
 	fl_pptpd_kill 1 3
-	if wait_until 10000 eval '[ "$(path_nodes)" = gw2 ] && announcers_are gw2'; then
+	if fl_wait_until 10000 eval '[ "$(path_nodes)" = gw2 ] && announcers_are gw2'; then
 		ok "c: gw1 and gw3 fail at once: both withdraw, the upstream has gw2's path only"
 	else
 		not_ok "c: both withdraw" "paths $(path_nodes), announcers '$(announcers)'"
@@ -286,8 +286,8 @@ if want c; then
 	fl_daemon_stop 1 KILL
 	fl_withdraw_all 1 signal
 	check "c: kill -9 of gw1's daemon + ExecStopPost --withdraw-all: gw1's path leaves the upstream" \
-	    "paths $(path_nodes)" wait_until 5000 eval '[ "$(path_nodes)" = "gw2 gw3" ]'
-	if wait_until $(((FL_TTL + 3) * 1000)) fl_key_gone "${FL_GATEWAYS_KEY}gw1"; then
+	    "paths $(path_nodes)" fl_wait_until 5000 eval '[ "$(path_nodes)" = "gw2 gw3" ]'
+	if fl_wait_until $(((FL_TTL + 3) * 1000)) fl_key_gone "${FL_GATEWAYS_KEY}gw1"; then
 		ms=$(lab_ms_between "$t0" "$EPOCHREALTIME" | cut -d. -f1)
 		check "c: gw1's lease expired: its record and announcer key are gone after $ms ms (TTL ${FL_TTL} s)" \
 		    "announcers '$(announcers)'" [ "$(announcers)" = "gw2 gw3" -a "$ms" -le $(((FL_TTL + 2) * 1000)) ]
@@ -297,16 +297,16 @@ if want c; then
 	count_out() { [ "$(fl_json 2 's["prefixes"][0].get("announcers"), s["fleet"].get("gateways")')" = "2 2" ] &&
 		[ "$(fl_json 3 's["prefixes"][0].get("announcers"), s["fleet"].get("gateways")')" = "2 2" ]; }
 	check "c: gw2 and gw3 count gw1 out (status: 2 announcers, 2 gateways)" \
-	    "gw2: $(fl_json 2 's["prefixes"][0].get("announcers"), s["fleet"].get("gateways")')" wait_until 5000 count_out
+	    "gw2: $(fl_json 2 's["prefixes"][0].get("announcers"), s["fleet"].get("gateways")')" fl_wait_until 5000 count_out
 	fl_daemon_start 1 || bail "c: gw1's daemon starts again"
 	check "c: gw1's daemon back: 3 paths, 3 announcers" "paths $(fl_paths), announcers '$(announcers)'" \
-	    wait_until 20000 all_announce
+	    fl_wait_until 20000 all_announce
 fi
 
 # --- d: operator maintenance against the minimum ------------------------------------
 if want d; then
 	fl_pptpd_kill 2 3
-	wait_until 10000 eval '[ "$(path_nodes)" = gw1 ] && announcers_are gw1' ||
+	fl_wait_until 10000 eval '[ "$(path_nodes)" = gw1 ] && announcers_are gw1' ||
 		not_ok "d: gw2 and gw3 withdrew" "paths $(path_nodes)"
 	out=$(fl_ctl 1 maintenance "$P" 2>&1); rc=$?
 	check "d: maintenance on the last announcer refused: exit 1, names gw1" "rc $rc: $out" \
@@ -317,13 +317,13 @@ if want d; then
 	check "d: maintenance --force: exit 0" "rc $rc: $out" [ $rc = 0 ]
 	check "d: --force: the upstream loses gw1's path" "paths $(fl_paths)" fl_wait_paths 0 5000
 	fl_ctl 1 resume --all >/dev/null 2>&1
-	check "d: resume: gw1 announces again" "paths $(path_nodes)" wait_until 10000 fl_has 1
+	check "d: resume: gw1 announces again" "paths $(path_nodes)" fl_wait_until 10000 fl_has 1
 	pptpd_start_all
-	wait_until 20000 all_announce || not_ok "d: all announce" "paths $(fl_paths)"
+	fl_wait_until 20000 all_announce || not_ok "d: all announce" "paths $(fl_paths)"
 	# with others announcing, the same verb is accepted
 	out=$(fl_ctl 1 maintenance "$P" 2>&1); rc=$?
 	check "d: maintenance with gw2 and gw3 announcing: accepted, gw1's path leaves" "rc $rc: $out" \
-	    eval '[ $rc = 0 ] && wait_until 5000 eval "[ \"\$(path_nodes)\" = \"gw2 gw3\" ]"'
+	    eval '[ $rc = 0 ] && fl_wait_until 5000 eval "[ \"\$(path_nodes)\" = \"gw2 gw3\" ]"'
 	fl_ctl 1 resume --all >/dev/null 2>&1
 	restore "d"
 fi
@@ -345,7 +345,7 @@ if want g; then
 	t0=$EPOCHREALTIME
 	# in place: the daemon sees the file through a bind mount of its directory
 	echo 'bob pptpd "rotated-only-here" *' >>"$CHAP3"
-	if wait_until 15000 drift_flagged; then
+	if fl_wait_until 15000 drift_flagged; then
 		ok "g: chap-secrets changed on gw3: every gateway's fleet view flags it after $(lab_ms_between "$t0" "$EPOCHREALTIME" | cut -d. -f1) ms"
 	else
 		not_ok "g: every fleet view flags gw3's chap-secrets" "gw1: $(fl_ctl 1 fleet 2>&1 | tr '\n' '|')"
@@ -357,13 +357,13 @@ if want g; then
 	    [ "$(metric 3 'anycast_healthd_fleet_drift{name="/etc/ppp/chap-secrets"}')" = 1 ]
 	check "g: gw3 logged the drift" "no drift line" fl_log_has 3 "/etc/ppp/chap-secrets differs from the fleet's majority" "$mark"
 	check "g: on-drift degrade: the upstream sees gw3's prepends (65001 65001 65001)" "as path '$(fl_as_path 3)'" \
-	    wait_until 10000 fl_as_path_is 3 "65001 65001 65001"
+	    fl_wait_until 10000 fl_as_path_is 3 "65001 65001 65001"
 	check "g: gw1 and gw2 stay plain (65001)" "gw1 '$(fl_as_path 1)', gw2 '$(fl_as_path 2)'" \
 	    eval '[ "$(fl_as_path 1)" = 65001 ] && [ "$(fl_as_path 2)" = 65001 ]'
 	cat "$LAB/chap3.orig" >"$CHAP3"
 	check "g: chap-secrets restored: the flag clears everywhere" "gw1: $(fl_ctl 1 fleet 2>&1 | tr '\n' '|')" \
-	    wait_until 15000 drift_clear
-	check "g: gw3 plain again (65001)" "as path '$(fl_as_path 3)'" wait_until 10000 fl_as_path_is 3 65001
+	    fl_wait_until 15000 drift_clear
+	check "g: gw3 plain again (65001)" "as path '$(fl_as_path 3)'" fl_wait_until 10000 fl_as_path_is 3 65001
 fi
 
 # --- e: store loss (three members) ------------------------------------------------------
@@ -381,10 +381,10 @@ if want e; then
 	check "e: gw1 cut off (nft): 'store unreachable' logged" "no line" \
 	    fl_wait_log 1 "store unreachable" 15000 "$mark"
 	check "e: gw1's status: store reachable false" "$(fl_json 1 's["fleet"]["store"]')" \
-	    wait_until 5000 eval '[ "$(store_reachable 1)" = False ]'
+	    fl_wait_until 5000 eval '[ "$(store_reachable 1)" = False ]'
 	t0=$EPOCHREALTIME
 	fl_pptpd_kill 1
-	if wait_until $((FL_DECISION_MS + 10000)) fl_hasnt 1; then
+	if fl_wait_until $((FL_DECISION_MS + 10000)) fl_hasnt 1; then
 		ok "e: gw1's pptpd killed while cut off: decide-alone withdraws after $(lab_ms_between "$t0" "$EPOCHREALTIME" | cut -d. -f1) ms (decision-timeout ${FL_DECISION_MS} ms)"
 	else
 		not_ok "e: decide-alone withdraws gw1" "paths $(path_nodes)"
@@ -392,15 +392,15 @@ if want e; then
 	da=$(metric 1 "anycast_healthd_fleet_decisions_alone_total{prefix=\"$P\"}")
 	check "e: gw1: anycast_healthd_fleet_decisions_alone_total >= 1" "got '$da'" [ "${da:-0}" -ge 1 ]
 	fl_pptpd_start 1
-	check "e: gw1's pptpd back: it announces again while cut off" "paths $(path_nodes)" wait_until 15000 fl_has 1
+	check "e: gw1's pptpd back: it announces again while cut off" "paths $(path_nodes)" fl_wait_until 15000 fl_has 1
 	mark=$(fl_log_lines 1)
 	fl_unblock 1
 	check "e: gw1 reaches the store again: 'store reachable again' logged" "no line" \
 	    fl_wait_log 1 "store reachable again" 15000 "$mark"
 	check "e: gw1's status: store reachable true" "$(fl_json 1 's["fleet"]["store"]')" \
-	    wait_until 5000 eval '[ "$(store_reachable 1)" = True ]'
+	    fl_wait_until 5000 eval '[ "$(store_reachable 1)" = True ]'
 	check "e: gw1's record and announcer key are back in the store" "announcers '$(announcers)'" \
-	    wait_until 15000 eval 'announcers_are "gw1 gw2 gw3" && fl_key_there "${FL_GATEWAYS_KEY}gw1"'
+	    fl_wait_until 15000 eval 'announcers_are "gw1 gw2 gw3" && fl_key_there "${FL_GATEWAYS_KEY}gw1"'
 	watch_end "e: gw1 cut off and back: the upstream always had the prefix"
 
 	# e2: the whole cluster killed
@@ -413,7 +413,7 @@ if want e; then
 	t0=$EPOCHREALTIME
 	fl_pptpd_kill 1 2
 	check "e: cluster down, gw1 (decide-alone) and gw2 (keep-announcing) fail: gw1 withdraws" \
-	    "paths $(path_nodes)" wait_until $((FL_DECISION_MS + 10000)) fl_hasnt 1
+	    "paths $(path_nodes)" fl_wait_until $((FL_DECISION_MS + 10000)) fl_hasnt 1
 	sleep $(((FL_DECISION_MS + 2000) / 1000))
 	check "e: gw2 (keep-announcing) still announces $(lab_ms_between "$t0" "$EPOCHREALTIME" | cut -d. -f1) ms after its pptpd died" \
 	    "paths $(path_nodes)" eval '[ "$(path_nodes)" = "gw2 gw3" ]'
@@ -424,7 +424,7 @@ if want e; then
 		    fl_wait_log "$i" "store reachable again" 20000 "${marks[$i]}"
 	done
 	check "e: no stuck hold: gw2 re-checks and withdraws (gw3 announces)" "paths $(path_nodes), held '$(held_nodes)'" \
-	    wait_until 20000 eval '[ "$(path_nodes)" = gw3 ] && [ -z "$(held_nodes)" ]'
+	    fl_wait_until 20000 eval '[ "$(path_nodes)" = gw3 ] && [ -z "$(held_nodes)" ]'
 	check "e: no crash: the three daemons run" "" eval 'fl_daemon_alive 1 && fl_daemon_alive 2 && fl_daemon_alive 3'
 	restore "e"
 	check "e: all recover: 3 paths" "$(fl_paths)" fl_paths_are 3
@@ -442,13 +442,13 @@ if want f; then
 	start_fleet "f: over https with client certificates"
 	watch_start
 	fl_pptpd_kill 1 2 3
-	if wait_until 20000 settled_one; then
+	if fl_wait_until 20000 settled_one; then
 		h=$(held_nodes); hn=${h#gw}
 		ok "f: every pptpd killed: exactly one held gateway ($h)"
 		for rn in 1 2 3; do [ "$rn" != "$hn" ] && break; done
 		fl_pptpd_start "$rn"
 		check "f: gw$rn recovers: the held $h withdraws" "paths $(path_nodes)" \
-		    wait_until 20000 eval '[ "$(path_nodes)" = "gw$rn" ]'
+		    fl_wait_until 20000 eval '[ "$(path_nodes)" = "gw$rn" ]'
 	else
 		not_ok "f: exactly one held gateway" "paths $(fl_paths), held '$(held_nodes)'"
 	fi

@@ -54,8 +54,8 @@ fleet_init()
 	# What fl_fleet_json writes: the lab's lease TTL and timeouts, and
 	# FL_ON_LOSS_N (decide-alone unless set) per gateway.
 	FL_TTL=${FL_TTL:-5}
-	FL_REQUEST_MS=${FL_REQUEST_MS:-1000}
-	FL_DECISION_MS=${FL_DECISION_MS:-2000}
+	FL_REQUEST_MS=${FL_REQUEST_MS:-2000}
+	FL_DECISION_MS=${FL_DECISION_MS:-3000}
 	FL_FLEET=1
 	for t in etcd etcdctl openssl nft tc curl vtysh python3 "$LAB_FRR_BIN/bgpd"; do
 		command -v "$t" >/dev/null 2>&1 ||
@@ -106,8 +106,22 @@ fleet_up()
 		fl_gw_up "$i" || { echo "fleet-lab: gateway $i did not come up" >&2; return 1; }
 	done
 	for i in 1 2 3; do
-		wait_until 30000 fl_bgp_up "$i" ||
+		fl_wait_until 30000 fl_bgp_up "$i" ||
 			{ echo "fleet-lab: gwpeer$i did not come up" >&2; return 1; }
+	done
+}
+
+# fl_wait_until MS CMD...: poll CMD every 50 ms until it succeeds, for at
+# most MS ms of wall-clock time (lab.sh's wait_until counts polls: with a
+# check that itself takes a second, as a CLI call under load may, its bound
+# stretches twenty-fold).
+fl_wait_until()
+{
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + $1 ))
+	shift
+	until "$@"; do
+		[ $(( ${EPOCHREALTIME/./} / 1000 )) -ge $end ] && return 1
+		sleep 0.05
 	done
 }
 
@@ -321,7 +335,7 @@ fl_etcd_run()
 		disown $pid
 		FL_ETCD_PIDS="$FL_ETCD_PIDS $pid"
 	done
-	wait_until 30000 fl_etcd_healthy ||
+	fl_wait_until 30000 fl_etcd_healthy ||
 		{ echo "fleet-lab: etcd not healthy within 30 s" >&2; tail -n 5 "$LAB"/etcd/n*.log >&2; return 1; }
 }
 
@@ -457,7 +471,7 @@ fl_log_lines() { { wc -l <"$(fl_log "$1")"; } 2>/dev/null || echo 0; }
 fl_wait_log()
 {
 	local n=$1 re=$2 ms=$3 from=${4:-0}
-	wait_until "$ms" fl_log_has "$n" "$re" "$from"
+	fl_wait_until "$ms" fl_log_has "$n" "$re" "$from"
 }
 fl_log_has() { tail -n +"$(($3 + 1))" "$(fl_log "$1")" 2>/dev/null | grep -Eq -- "$2"; }
 
@@ -474,7 +488,7 @@ print($2)" 2>/dev/null
 # fl_paths: how many paths the upstream has for the prefix (one per gateway).
 fl_paths() { up_birdc show route "$LAB_PREFIX" 2>/dev/null | grep -c '\[gwpeer[0-9]'; }
 fl_paths_are() { [ "$(fl_paths)" = "$1" ]; }
-fl_wait_paths() { wait_until "$2" fl_paths_are "$1"; }
+fl_wait_paths() { fl_wait_until "$2" fl_paths_are "$1"; }
 
 # fl_has N: the upstream has gateway N's path.
 fl_has() { up_birdc show route "$LAB_PREFIX" protocol "gwpeer$1" 2>/dev/null | grep -qF "$LAB_PREFIX"; }
@@ -564,7 +578,7 @@ fl_delay_init()
 	    "${FL_ETCD_ADDRS[1]}:2379" "$LAB/etcd/delay" >>"$LAB/etcd/proxy.log" 2>&1 &
 	FL_PROXY=$!
 	disown $FL_PROXY
-	wait_until 10000 ip netns exec "$NS_ETCD" curl -s -m 1 -o /dev/null http://10.99.9.21:2379/health ||
+	fl_wait_until 10000 ip netns exec "$NS_ETCD" curl -s -m 1 -o /dev/null http://10.99.9.21:2379/health ||
 		{ echo "fleet-lab: the delay proxy does not answer" >&2; cat "$LAB/etcd/proxy.log" >&2; return 1; }
 	FL_VIA_PROXY=1
 }
