@@ -330,16 +330,20 @@ fi
 
 # --- g: credential drift ---------------------------------------------------------
 CHAP3=$LAB/gw3/ppp/chap-secrets
-drift_flagged()
+# fleet_drift N: gateway N's view (`anycast-healthctl fleet --json`, i.e.
+# GET /v1/fleet): "NAME:NODE,NODE" per drifted fingerprint, e.g.
+# "/etc/ppp/chap-secrets:gw3" (the table's header names every fingerprint,
+# so the text form cannot tell).
+fleet_drift()
 {
-	local i out
-	for i in 1 2 3; do
-		out=$(fl_ctl "$i" fleet 2>&1)
-		[[ "$out" == *chap-secrets* && "$out" == *gw3* ]] || return 1
-	done
+	fl_ctl "$1" fleet --json 2>/dev/null | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(" ".join(d["name"] + ":" + ",".join(d.get("differ", [])) for d in j.get("drift", [])))' 2>/dev/null
 }
-drift_clear() { local i; for i in 1 2 3; do [[ "$(fl_ctl "$i" fleet 2>&1)" != *chap-secrets* ]] || return 1; done; }
+drift_flagged() { local i; for i in 1 2 3; do [ "$(fleet_drift "$i")" = "/etc/ppp/chap-secrets:gw3" ] || return 1; done; }
+drift_clear() { local i; for i in 1 2 3; do [ -z "$(fleet_drift "$i")" ] || return 1; done; }
 if want g; then
+	check "g: before: no gateway's fleet view shows drift" "gw1: '$(fleet_drift 1)'" fl_wait_until 10000 drift_clear
 	cp "$CHAP3" "$LAB/chap3.orig"
 	mark=$(fl_log_lines 3)
 	t0=$EPOCHREALTIME
@@ -348,7 +352,7 @@ if want g; then
 	if fl_wait_until 15000 drift_flagged; then
 		ok "g: chap-secrets changed on gw3: every gateway's fleet view flags it after $(lab_ms_between "$t0" "$EPOCHREALTIME" | cut -d. -f1) ms"
 	else
-		not_ok "g: every fleet view flags gw3's chap-secrets" "gw1: $(fl_ctl 1 fleet 2>&1 | tr '\n' '|')"
+		not_ok "g: every fleet view flags gw3's chap-secrets" "gw1 '$(fleet_drift 1)', gw2 '$(fleet_drift 2)', gw3 '$(fleet_drift 3)'"
 	fi
 	fl_ctl 1 fleet 2>&1 | sed 's/^/#   /'
 	check "g: gw3's status: fleet.drift names /etc/ppp/chap-secrets" "$(fl_json 3 's.get("fleet")')" \
@@ -361,7 +365,7 @@ if want g; then
 	check "g: gw1 and gw2 stay plain (65001)" "gw1 '$(fl_as_path 1)', gw2 '$(fl_as_path 2)'" \
 	    eval '[ "$(fl_as_path 1)" = 65001 ] && [ "$(fl_as_path 2)" = 65001 ]'
 	cat "$LAB/chap3.orig" >"$CHAP3"
-	check "g: chap-secrets restored: the flag clears everywhere" "gw1: $(fl_ctl 1 fleet 2>&1 | tr '\n' '|')" \
+	check "g: chap-secrets restored: the flag clears everywhere" "gw1 '$(fleet_drift 1)'" \
 	    fl_wait_until 15000 drift_clear
 	check "g: gw3 plain again (65001)" "as path '$(fl_as_path 3)'" fl_wait_until 10000 fl_as_path_is 3 65001
 fi
