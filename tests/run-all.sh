@@ -6,8 +6,9 @@
 #   3. a bounded libFuzzer run of every parser of outside input, two at a time
 #   4. valgrind over the daemon's start / reload / stop cycle
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
-#      run.sh (+ fate.sh, api.sh), probes.sh, ipv6.sh (an IPv6 prefix beside
-#      the IPv4 one) and bfd.sh (whole-gateway failure with BFD)
+#      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
+#      ipv6.sh (an IPv6 prefix beside the IPv4 one) and bfd.sh (whole-gateway
+#      failure with BFD)
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
 #      the seed comes from the commit (replayable, and new with each change)
 #      unless CHAOS_SEED is set

@@ -15,7 +15,7 @@
 #
 # Usage (root): make integration, or tests/integration/run.sh [BUILDDIR]
 # ROUTERS="bird" or "frr" runs one router only; FATE=0 skips fate.sh, API=0
-# skips api.sh.
+# skips api.sh, FLEET=0 skips fleet.sh (the fleet on etcd, three gateways).
 # LAB_KEEP=1 keeps the lab directory (logs, configs) after the run.
 
 # make runs it with $(SHELL), which may be dash: the lab needs bash.
@@ -422,6 +422,16 @@ if [ "${API:-1}" != 0 ]; then
 	rm -f "$API_TOTALS"
 	PASSED=$((PASSED + ap))
 	FAILED=$((FAILED + af))
+fi
+
+if [ "${FLEET:-1}" != 0 ]; then
+	echo "# fleet.sh: the fleet guard, store loss, TLS and drift (etcd, three gateways)"
+	FLEET_TOTALS=$(mktemp /tmp/ahd-fleet-totals.XXXXXX)
+	FLEET_TOTALS=$FLEET_TOTALS bash "$HERE/fleet.sh" "$BUILDDIR"
+	read -r lp lf <"$FLEET_TOTALS" || { lp=0; lf=1; echo "not ok - fleet.sh did not report its totals"; }
+	rm -f "$FLEET_TOTALS"
+	PASSED=$((PASSED + lp))
+	FAILED=$((FAILED + lf))
 fi
 
 echo "# took $(lab_ms_between "$START" "$EPOCHREALTIME" | cut -d. -f1) ms"
