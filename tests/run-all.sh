@@ -4,7 +4,8 @@
 #   1. warnings-as-errors build, unit tests (cmocka) and golden config tests
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. a bounded libFuzzer run of every parser of outside input, two at a time
-#   4. valgrind over the daemon's start / reload / stop cycle
+#   4. valgrind over the daemon's start / reload / stop cycle, without and with
+#      a fleet (a real etcd started by the script)
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
 #      ipv6.sh (an IPv6 prefix beside the IPv4 one) and bfd.sh (whole-gateway

@@ -1,19 +1,37 @@
 #!/bin/bash
-# valgrind over the daemon's whole life: start, probes running against a real
-# BIRD (private socket, no namespace needed), a watched process, tcp, http
-# and exec probes, the API answering status/metrics/admin requests, a good
-# reload that also restarts the API listeners, a refused (broken) reload, a
-# reload refused because the config path is a FIFO, and
-# SIGTERM with on-exit drain (1 s of GRACEFUL_SHUTDOWN, then the withdrawal).
-# Fails on any leak (definite or indirect) or memory error.
+# valgrind over the daemon's whole life, twice.
+# 1. Without a fleet: start, probes running against a real BIRD (private
+# socket, no namespace needed), a watched process, tcp, http and exec probes,
+# the API answering status/metrics/admin requests, a good reload that also
+# restarts the API listeners, a refused (broken) reload, a reload refused
+# because the config path is a FIFO, and SIGTERM with on-exit drain (1 s of
+# GRACEFUL_SHUTDOWN, then the withdrawal).
+# 2. With a fleet section against a real etcd (Debian's /usr/bin/etcd, one
+# member on free loopback ports, data in the temp dir, waited for on its
+# /health): the fleet joining (lease, gateway record, announcer key); the
+# only service going DOWN so the guard holds (the only gateway,
+# min-announcers 1); another gateway's announcer key put with etcdctl so the
+# hold is released; /v1/fleet and /metrics; a maintenance refused (409) and
+# one with "force": true; a reload that changes the fleet section (the fleet
+# module starts again) and one that does not; etcd killed (store unreachable,
+# a withdrawal decided alone after decision-timeout-ms) and started again
+# (store reachable again); SIGTERM, the planned stop through the guard (held:
+# left announced at exit).
+# Each step is waited for by polling the status, the log or etcd (valgrind
+# is slow: generous timeouts). Fails on any leak (definite or indirect) or
+# memory error in either run.
 #   usage: tests/valgrind-cycle.sh path/to/anycast-healthd
 set -euo pipefail
 daemon=$(readlink -f "$1")
 work=$(mktemp -d /tmp/ahd-valgrind.XXXXXX)
 pids=()
+etcd_pid=
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	[ -f "$work/bird.pid" ] && kill "$(cat "$work/bird.pid")" 2>/dev/null || true
+	[ -n "$etcd_pid" ] && { kill -9 "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; }
+	for f in "$work/bird.pid" "$work/bird2.pid"; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -64,38 +82,190 @@ expect() {	# WHAT PATTERN TEXT: fail naming WHAT unless TEXT has a line matching
 	tail -30 "$work/daemon.log"
 	exit 1
 }
+wait_for() {	# SECONDS WHAT CMD...: poll CMD (every 0.2 s) until it succeeds
+	local end=$((SECONDS + $1)) what="$2 (not within $1 s)"
+	shift 2
+	until "$@"; do
+		daemon_alive || what="$what: the daemon exited"
+		if [ $SECONDS -ge $end ] || ! daemon_alive; then
+			echo "valgrind-cycle: $what"
+			tail -40 "$work/daemon.log"; [ -f "$work/etcd.log" ] && tail -5 "$work/etcd.log"
+			exit 1
+		fi
+		sleep 0.2	# a poll interval, not a wait for an outcome
+	done
+}
+daemon_alive() { [ -z "$vg" ] || kill -0 "$vg" 2>/dev/null; }
+logged() { grep -q -F -e "$1" "$work/daemon.log"; }
+logged_n() { [ "$(grep -c -F -e "$1" "$work/daemon.log")" -ge "$2" ]; }
+status_has() { grep -q -E -e "$1" <<<"$(api GET /v1/status)"; }
 write_config 200 0
 valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
 	"$daemon" -v -c "$work/config.json" 2> "$work/daemon.log" &
 vg=$!
 pids+=($vg)
-sleep 4
-expect "/v1/status did not answer" '"prefixes"' "$(api GET /v1/status)"
+wait_for 120 "/v1/status did not answer" status_has '"prefixes"'
 expect "/metrics did not answer" '^anycast_healthd_service_state' "$(api GET /metrics)"
 expect "maintenance refused" '"maintenance"' "$(api POST /v1/maintenance '{"all": true}')"
 api POST /v1/resume '{"all": true}' >/dev/null
 write_config 300 "$port"
 expect "API reload refused" reloaded "$(api POST /v1/reload '{}')"
-sleep 3
-expect "TCP listener did not answer after the reload" '"events"' "$(curl -s -m 10 "http://127.0.0.1:$port/v1/history" || true)"
+history_answers() { grep -q '"events"' <<<"$(curl -s -m 10 "http://127.0.0.1:$port/v1/history" || true)"; }
+wait_for 60 "TCP listener did not answer after the reload" history_answers
 echo '{ broken' > "$work/config.json"
-kill -HUP $vg; sleep 2
+kill -HUP $vg
+wait_for 60 "broken reload not refused" logged 'not reloading'
 # A FIFO where the config was: refused at once, the loop keeps serving.
 rm "$work/config.json"; mkfifo "$work/config.json"
-kill -HUP $vg; sleep 2
+kill -HUP $vg
+wait_for 60 "FIFO reload not refused" logged 'cannot read: a FIFO, not a regular file'
 expect "the API did not answer after a reload from a FIFO" '"prefixes"' "$(api GET /v1/status)"
 kill -TERM $vg
-rc=0; wait $vg || rc=$?
-# Errors and leaks are "==PID==" lines; valgrind's own "--PID--" notices (it
-# does not know pidfd_open, so the daemon falls back to polling) are not.
-if [ $rc -ne 0 ] || grep -q '^==' "$work/valgrind.log"; then
-	echo "valgrind-cycle: FAILED (exit $rc)"
-	cat "$work/valgrind.log"; tail -30 "$work/daemon.log"
-	exit 1
-fi
+vg_check() {	# LABEL: the daemon's exit code and valgrind's log
+	local rc=0
+	wait $vg || rc=$?
+	# Errors and leaks are "==PID==" lines; valgrind's own "--PID--" notices (it
+	# does not know pidfd_open, so the daemon falls back to polling) are not.
+	if [ $rc -ne 0 ] || grep -q '^==' "$work/valgrind.log"; then
+		echo "valgrind-cycle: $1: FAILED (exit $rc)"
+		cat "$work/valgrind.log"; tail -30 "$work/daemon.log"
+		exit 1
+	fi
+}
+vg_check "without a fleet"
 grep -q 'not reloading' "$work/daemon.log" || { echo "valgrind-cycle: broken reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'cannot read: a FIFO, not a regular file' "$work/daemon.log" || { echo "valgrind-cycle: FIFO reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'reloaded' "$work/daemon.log" || { echo "valgrind-cycle: good reload not applied"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'on-exit drain of 1 prefixes' "$work/daemon.log" || { echo "valgrind-cycle: no on-exit drain"; tail -30 "$work/daemon.log"; exit 1; }
 echo "valgrind-cycle: no leaks or errors over start, reload, refused reload, stop"
+
+# ---- 2. the same daemon with a fleet section, against a real etcd ----
+vg=	# no daemon while etcd starts
+free_port() {	# a TCP port nobody listens on
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		[ -z "$(ss -Htln "sport = :$p")" ] && { echo $p; return; }
+	done
+}
+etcd_url=
+etcd_start() {	# (again, same ports and data: a restart keeps the keys)
+	etcd --name vg --data-dir "$work/etcd" --listen-client-urls "$etcd_url" \
+		--advertise-client-urls "$etcd_url" --listen-peer-urls "$etcd_peer" \
+		--initial-advertise-peer-urls "$etcd_peer" --initial-cluster "vg=$etcd_peer" \
+		>>"$work/etcd.log" 2>&1 &
+	etcd_pid=$!
+	wait_for 60 "etcd not healthy" etcd_healthy
+}
+etcd_healthy() {
+	kill -0 "$etcd_pid" 2>/dev/null || { echo "valgrind-cycle: etcd exited"; tail -20 "$work/etcd.log"; exit 1; }
+	curl -s -m 2 "$etcd_url/health" 2>/dev/null | grep -q '"health":"true"'
+}
+etcd_stop() { kill -9 "$etcd_pid"; wait "$etcd_pid" 2>/dev/null || true; etcd_pid=; }
+ectl() { ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" --command-timeout=5s "$@"; }
+root=/anycast-healthd/vg
+announcers=$root/announcers/192.0.2.1_32
+announcer_is() {	# NODE: its announcer key is in the store
+	ectl get --keys-only "$announcers/$1" 2>/dev/null | grep -q -x -F "$announcers/$1"
+}
+announcer_gone() { ! announcer_is "$1"; }
+etcd_url=http://127.0.0.1:$(free_port)
+etcd_peer=http://127.0.0.1:$(free_port)
+etcd_start
+
+printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DEGRADED_OFF = 1;\n' > "$work/state2.conf"
+cat > "$work/bird2.conf" <<CONF
+include "$work/state2.conf";
+router id 192.0.2.253;
+protocol device {}
+protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; route 192.0.2.1/32 blackhole; }
+protocol static anycast4_degraded { disabled ANYCAST4_DEGRADED_OFF; ipv4; route 192.0.2.1/32 blackhole; }
+CONF
+bird -c "$work/bird2.conf" -s "$work/bird2.ctl" -P "$work/bird2.pid"
+head -c 32 /dev/urandom > "$work/fleet.key"
+echo 'user * secret *' > "$work/chap-secrets"
+touch "$work/up"
+write_fleet_config() {	# $1 = decision-timeout-ms, $2 = the service's interval-ms
+	cat > "$work/config.json" <<CONF
+{ "anycast-healthd:anycast-healthd": {
+    "router": { "bird": { "control-socket": "$work/bird2.ctl", "state-file": "$work/state2.conf" } },
+    "service": [ { "name": "pptp", "interval-ms": $2, "timeout-ms": 900, "rise": 1, "fall": 1,
+        "on-drift": "warn",
+        "probe": [ { "name": "up", "exec": { "command": ["/usr/bin/test", "-e", "$work/up"] } } ] } ],
+    "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["pptp"], "min-announcers": 1,
+                  "bird": { "protocol": "anycast4", "degraded-protocol": "anycast4_degraded" } } ],
+    "on-exit": "withdraw",
+    "api": { "admin-socket": "$work/admin.sock", "admin-state-file": "$work/admin-state2.json",
+             "listen-port": 0, "admin-group": "root" },
+    "fleet": { "name": "vg", "node": "gw1", "endpoint": ["$etcd_url"], "lease-ttl-s": 6,
+               "request-timeout-ms": 2000, "decision-timeout-ms": $1,
+               "on-store-loss": "decide-alone", "key-file": "$work/fleet.key",
+               "fingerprint-file": ["$work/chap-secrets"] } } }
+CONF
+}
+rm -f "$work/config.json" "$work/admin.sock"	# the first run left a FIFO there
+write_fleet_config 4000 1000
+: > "$work/daemon.log"
+valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
+	"$daemon" -v -c "$work/config.json" 2> "$work/daemon.log" &
+vg=$!
+pids+=($vg)
+# Joined: a lease, the gateway record and, once BIRD announces, the key.
+wait_for 120 "fleet not started" logged "fleet: vg as gw1, store $etcd_url"
+wait_for 120 "no announcer key for gw1" announcer_is gw1
+wait_for 30 "no gateway record" eval 'ectl get --keys-only "$root/gateways/gw1" | grep -q gw1'
+wait_for 30 "no lease" eval 'ectl lease list | grep -q "^found [1-9]"'
+wait_for 60 "status: not 1 announcer" status_has '"announcers": *1'
+# The only service DOWN, the only gateway: the guard holds.
+rm "$work/up"
+wait_for 120 "the guard did not hold" logged "fleet guard: holding 192.0.2.1/32: withdrawing would leave 0 gateways announcing it (min-announcers 1)"
+wait_for 60 "status: not held" status_has '"held": *true'
+# Another gateway announces: the hold is released.
+ectl put "$announcers/gw2" "{\"state\":\"announced\",\"since\":$(date +%s)}" >/dev/null
+wait_for 120 "the hold was not released" logged "fleet guard: released 192.0.2.1/32: gw2 announces it"
+wait_for 60 "gw1's announcer key left" announcer_gone gw1
+expect "/v1/fleet did not answer" '"gateways"' "$(api GET /v1/fleet)"
+expect "/metrics has no fleet" '^anycast_healthd_fleet_store_up 1' "$(api GET /metrics)"
+# Up again, gw2 gone: a maintenance is refused, one with force is not.
+touch "$work/up"
+wait_for 120 "gw1 did not announce again" announcer_is gw1
+ectl del "$announcers/gw2" >/dev/null
+wait_for 60 "status: gw2 still counted" status_has '"announcers": *1'
+answer=$(curl -s -m 30 -w ' HTTP %{http_code}' --unix-socket "$work/admin.sock" -X POST \
+	-d '{"prefix": "192.0.2.1/32"}' http://localhost/v1/maintenance || true)
+expect "maintenance not refused" '192.0.2.1/32: maintenance refused by the fleet guard: min-announcers is 1 and no other gateway announces it (announcing: gw1); use --force' "$answer"
+expect "maintenance refused, but not with 409" ' HTTP 409$' "$answer"
+expect "forced maintenance refused" '"maintenance"' "$(api POST /v1/maintenance '{"prefix": "192.0.2.1/32", "force": true}')"
+wait_for 60 "forced maintenance left the key" announcer_gone gw1
+api POST /v1/resume '{"all": true}' >/dev/null
+wait_for 120 "gw1 did not announce after resume" announcer_is gw1
+# A reload that changes the fleet section starts the module again; one
+# that does not keeps it.
+write_fleet_config 3000 1000
+expect "fleet reload refused" reloaded "$(api POST /v1/reload '{}')"
+wait_for 60 "fleet not restarted" logged "fleet: settings changed, starting again"
+wait_for 120 "fleet not started again" logged_n "fleet: vg as gw1, store $etcd_url" 2
+wait_for 120 "no announcer key after the restart" announcer_is gw1
+write_fleet_config 3000 1200
+expect "plain reload refused" reloaded "$(api POST /v1/reload '{}')"
+[ "$(grep -c -F 'fleet: settings changed, starting again' "$work/daemon.log")" -eq 1 ] ||
+	{ echo "valgrind-cycle: fleet: restarted by a reload that kept it"; tail -30 "$work/daemon.log"; exit 1; }
+# The store away: unreachable; a withdrawal decided alone after the
+# decision timeout; the store back.
+etcd_stop
+wait_for 120 "store loss not seen" logged "fleet: store unreachable ("
+rm "$work/up"
+wait_for 120 "no decision alone" logged "fleet guard: 192.0.2.1/32: decided alone: no answer from the store in 3000 ms; withdrawing"
+wait_for 60 "status: not alone" status_has '"alone": *true'
+etcd_start
+wait_for 120 "store not reachable again" logged "fleet: store reachable again ("
+touch "$work/up"
+wait_for 120 "no announcer key after the store came back" announcer_is gw1
+# The planned stop goes through the guard: the only announcer stays.
+kill -TERM $vg
+vg_check "with a fleet"
+logged "fleet guard: leaving 192.0.2.1/32 announced at exit: held: withdrawing would leave 0 gateways announcing it (min-announcers 1)" ||
+	{ echo "valgrind-cycle: fleet: the stop did not go through the guard"; tail -30 "$work/daemon.log"; exit 1; }
+echo "valgrind-cycle: no leaks or errors with a fleet: join, hold, release, refusal, force, reloads, store loss and back, stop"
