@@ -104,7 +104,7 @@ valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
 	"$daemon" -v -c "$work/config.json" 2> "$work/daemon.log" &
 vg=$!
-pids+=($vg)
+pids+=("$vg")
 wait_for 120 "/v1/status did not answer" status_has '"prefixes"'
 expect "/metrics did not answer" '^anycast_healthd_service_state' "$(api GET /metrics)"
 expect "maintenance refused" '"maintenance"' "$(api POST /v1/maintenance '{"all": true}')"
@@ -211,7 +211,7 @@ valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
 	"$daemon" -v -c "$work/config.json" 2> "$work/daemon.log" &
 vg=$!
-pids+=($vg)
+pids+=("$vg")
 # Joined: a lease, the gateway record and, once BIRD announces, the key.
 wait_for 120 "fleet not started" logged "fleet: vg as gw1, store $etcd_url"
 wait_for 120 "no announcer key for gw1" announcer_is gw1
