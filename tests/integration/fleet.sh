@@ -315,6 +315,15 @@ if want d; then
 	    eval '[ $rc = 1 ] && [[ "$out" == *"refused by the fleet guard"* ]] && [[ "$out" == *"announcing: gw1"* ]]'
 	echo "#   $out"
 	check "d: the upstream keeps gw1's path" "paths $(path_nodes)" eval '[ "$(path_nodes)" = gw1 ]'
+	out=$(fl_ctl 1 drain "$P" 2>&1); rc=$?
+	check "d: drain on the last announcer refused: exit 1, names gw1" "rc $rc: $out" \
+	    eval '[ $rc = 1 ] && [[ "$out" == *"drain refused by the fleet guard"* ]] && [[ "$out" == *"announcing: gw1"* ]]'
+	out=$(fl_ctl 1 drain --force "$P" 2>&1); rc=$?
+	check "d: drain --force: exit 0, the upstream sees GRACEFUL_SHUTDOWN on gw1's path" "rc $rc: $out, community '$(fl_community 1)'" \
+	    eval '[ $rc = 0 ] && fl_wait_until 5000 eval "[[ \"\$(fl_community 1)\" == *\"(65535,0)\"* ]]"'
+	check "d: drain --force: withdrawn after drain-time-s (2 s)" "paths $(fl_paths)" fl_wait_paths 0 8000
+	fl_ctl 1 resume --all >/dev/null 2>&1
+	check "d: resume after the drain: gw1 announces again" "paths $(path_nodes)" fl_wait_until 10000 fl_has 1
 	out=$(fl_ctl 1 maintenance --force "$P" 2>&1); rc=$?
 	check "d: maintenance --force: exit 0" "rc $rc: $out" [ $rc = 0 ]
 	check "d: --force: the upstream loses gw1's path" "paths $(fl_paths)" fl_wait_paths 0 5000

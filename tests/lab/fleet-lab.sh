@@ -164,8 +164,8 @@ fl_bird_up()
 {
 	local n=$1 d
 	d=$(fl_dir "$n")
-	{ fl_tpl "$n" gw-bird.conf; cat "$LAB_SRC/fleet-gw-bird-degraded.conf"; } >"$d/bird.conf"
-	printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DEGRADED_OFF = 1;\n' >"$d/bird-state.conf"
+	{ fl_tpl "$n" gw-bird.conf; cat "$LAB_SRC/fleet-gw-bird-degraded.conf" "$LAB_SRC/gw-bird-drain.conf"; } >"$d/bird.conf"
+	printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DEGRADED_OFF = 1;\ndefine ANYCAST4_DRAIN_OFF = 1;\n' >"$d/bird-state.conf"
 	rm -f "$d/bird.ctl"
 	ip netns exec "${FL_NS[$n]}" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" \
 	    >>"$d/bird.out" 2>&1 &
