@@ -534,6 +534,68 @@ fleet_test_own_drift(void **state)
 	rmdir(dir);
 }
 
+/* `rounds` passes of the loop, whatever is queued (a request loop would
+ * never let settle() end). */
+static void
+spin(int rounds)
+{
+	while (rounds-- > 0)
+		ev_run(loop, EVRUN_NOWAIT);
+}
+
+/* The store answers the count with an error (e.g. the user may not read
+ * announcers/): asked again after a pause, not at once in a loop that
+ * floods the store and the log. */
+static void
+fleet_test_range_error_retried_later(void **state)
+{
+	struct gw *g = pool;
+	unsigned long ranges;
+
+	(void)state;
+	gw_init(g, "gw1", 1);
+	g->cfg.fleet.decision_timeout_ms = 60000;
+	gws_announce(g, 1);
+	fake_etcd_fail("range", 7, "etcdserver: permission denied");
+	ranges = fake_etcd_requests("range");
+	fleet_withdraw(g->f, 0, false);
+	spin(200);
+	assert_int_equal(fake_etcd_requests("range") - ranges, 1);
+	assert_int_equal(g->decided, -1);
+	/* the store answers again: the retry counts and decides */
+	fake_etcd_fail(NULL, 0, NULL);
+	assert_true(run_until(gw_has_decided, g, 10));
+	assert_int_equal(g->decided, 0);
+	assert_string_equal(g->why, "held: withdrawing would leave 0 gateways announcing it "
+			    "(min-announcers 1)");
+	gws_free(g, 1);
+}
+
+/* Same for the txn: an error answer is retried after a pause. */
+static void
+fleet_test_txn_error_retried_later(void **state)
+{
+	struct gw *g = pool;
+	unsigned long txns;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	g[0].cfg.fleet.decision_timeout_ms = 60000;
+	gws_announce(g, 2);
+	fake_etcd_fail("txn", 3, "etcdserver: too many operations in txn request");
+	txns = fake_etcd_requests("txn");
+	fleet_withdraw(g[0].f, 0, false);
+	spin(200);
+	assert_int_equal(fake_etcd_requests("txn") - txns, 1);
+	assert_int_equal(g[0].decided, -1);
+	fake_etcd_fail(NULL, 0, NULL);
+	assert_true(run_until(gw_has_decided, &g[0], 10));
+	assert_int_equal(g[0].decided, 1);
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	gws_free(g, 2);
+}
+
 /* Many changes in one iteration: one record put, not one per change. */
 static void
 fleet_test_record_coalesced(void **state)
@@ -570,6 +632,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_admin_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_record_coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_own_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_range_error_retried_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_txn_error_retried_later, setup, teardown),
 	};
 	int rc;
 

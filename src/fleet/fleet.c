@@ -650,6 +650,16 @@ fleet_px_leave(struct fleet_px *p, const char *why)
 	fleet_px_decided(p, true, why);
 }
 
+/* After an error answer: fleet_px_next() once FLEET_RETRY_S passed.  A
+ * held prefix re-counts then (the error may have hidden a change). */
+static void
+fleet_px_retry_later(struct fleet_px *p)
+{
+	if (p->outcome == FLEET_HELD)
+		p->recheck = true;
+	ev_timer_start(p->f->loop, &p->retry);
+}
+
 static void
 fleet_px_cmp_free(struct fleet_px *p)
 {
@@ -677,11 +687,15 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 		return;
 	if (r->status == ETCD_OK && r->succeeded)
 		p->stored[0] = '\0';	/* our key is gone, whatever happens next */
-	if (r->status != ETCD_OK || !r->succeeded || p->outcome == FLEET_KEEP ||
-	    p->outcome == FLEET_LEFT) {
+	if (r->status != ETCD_OK) {
+		/* An error answer (permission, too many compares) comes back the
+		 * same at once: asked again after a pause, not in a loop. */
+		log_warnx("fleet guard: %s: %s", p->prefix, r->error);
+		fleet_px_retry_later(p);
+		return;
+	}
+	if (!r->succeeded || p->outcome == FLEET_KEEP || p->outcome == FLEET_LEFT) {
 		/* Someone changed announcers/P/ first: count again. */
-		if (r->status != ETCD_OK)
-			log_warnx("fleet guard: %s: %s", p->prefix, r->error);
 		fleet_px_next(p);
 		return;
 	}
@@ -721,9 +735,12 @@ fleet_px_range_cb(void *arg, const struct etcd_result *r)
 	p->req = NULL;
 	if (!fleet_answered(p->f, r))
 		return;
-	if (r->status != ETCD_OK || (p->outcome != FLEET_PENDING && p->outcome != FLEET_HELD)) {
-		if (r->status != ETCD_OK)
-			log_warnx("fleet guard: cannot count %s's announcers: %s", p->prefix, r->error);
+	if (r->status != ETCD_OK) {
+		log_warnx("fleet guard: cannot count %s's announcers: %s", p->prefix, r->error);
+		fleet_px_retry_later(p);
+		return;
+	}
+	if (p->outcome != FLEET_PENDING && p->outcome != FLEET_HELD) {
 		fleet_px_next(p);
 		return;
 	}
@@ -777,7 +794,7 @@ fleet_px_put_cb(void *arg, const struct etcd_result *r)
 	if (r->status == ETCD_OK)
 		fleet_px_next(p);
 	else
-		ev_timer_start(p->f->loop, &p->retry);
+		fleet_px_retry_later(p);
 }
 
 /* The state the own key should have now; "" = no key. */
