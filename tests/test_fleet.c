@@ -314,6 +314,31 @@ fleet_test_withdraw_after_left_asks_again(void **state)
 	gws_free(g, 2);
 }
 
+/* Withdrawn through the guard, then announcing again (health back): the
+ * key waits for the router to confirm the announcement; what the router
+ * confirmed before the withdrawal no longer stands. */
+static void
+fleet_test_keep_after_left_waits_for_router(void **state)
+{
+	struct gw *g = pool;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	fleet_withdraw(g[0].f, 0, false);
+	settle();
+	assert_int_equal(g[0].decided, 1);
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	fleet_keep(g[0].f, 0);
+	settle();
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	fleet_announcing(g[0].f, 0, "announced");
+	settle();
+	assert_non_null(strstr(fake_etcd_get(PFX_KEY "gw1"), "\"state\":\"announced\""));
+	gws_free(g, 2);
+}
+
 static void
 fleet_test_min0_unguarded(void **state)
 {
@@ -623,6 +648,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_held_released_when_another_announces, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_keep_ends_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_withdraw_after_left_asks_again, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_keep_after_left_waits_for_router, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_min0_unguarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_decide_alone, setup, teardown),

@@ -645,6 +645,9 @@ fleet_px_leave(struct fleet_px *p, const char *why)
 {
 	p->outcome = FLEET_LEFT;
 	p->store_hold = false;
+	/* The router is told to withdraw: what it confirmed before no longer
+	 * stands, and announcing again puts the key only once it confirms. */
+	p->announce[0] = '\0';
 	ev_timer_stop(p->f->loop, &p->decision);
 	snprintf(p->guard, sizeof(p->guard), "%s", why);
 	fleet_px_decided(p, true, why);
