@@ -596,6 +596,30 @@ fleet_test_range_error_retried_later(void **state)
 	gws_free(g, 1);
 }
 
+/* The store reachable but too slow to decide within decision-timeout-ms:
+ * decided alone, and the own key is deleted as soon as the store takes
+ * requests, not left counted by the others while the router withdraws. */
+static void
+fleet_test_slow_store_decide_alone_deletes_key(void **state)
+{
+	struct gw *g = pool;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	fake_etcd_pause(true);
+	fleet_withdraw(g[0].f, 0, false);
+	assert_true(run_until(gw_has_decided, &g[0], 10));
+	assert_int_equal(g[0].decided, 1);
+	assert_string_equal(g[0].why, "decided alone: no answer from the store in 50 ms");
+	fake_etcd_pause(false);
+	settle();
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	assert_non_null(fake_etcd_get(PFX_KEY "gw2"));
+	gws_free(g, 2);
+}
+
 /* Same for the txn: an error answer is retried after a pause. */
 static void
 fleet_test_txn_error_retried_later(void **state)
@@ -661,6 +685,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_own_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_range_error_retried_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_txn_error_retried_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_slow_store_decide_alone_deletes_key, setup,
+						teardown),
 	};
 	int rc;
 

@@ -887,6 +887,7 @@ fleet_px_decision_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		p->holds++;
 		log_warnx("fleet guard: holding %s: %s", p->prefix, p->guard + 6);
 		fleet_px_decided(p, false, p->guard);
+		fleet_px_next(p);	/* a store slow, not gone: count again now */
 		return;
 	}
 	p->alone++;
@@ -894,6 +895,9 @@ fleet_px_decision_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 fc->decision_timeout_ms);
 	log_warnx("fleet guard: %s: %s; withdrawing", p->prefix, why);
 	fleet_px_leave(p, why);
+	/* The request cancelled above was the only one: a store slow, not
+	 * gone, deletes the key now instead of at the router's next read-back. */
+	fleet_px_next(p);
 }
 
 void

@@ -76,6 +76,7 @@ static struct {
 	size_t n_leases;
 	int64_t next_lease;
 	bool unreachable;
+	bool paused;		/* nothing answered: a store that is slow */
 	int fail_kind;		/* answered ETCD_ERROR, -1: none */
 	int fail_code;
 	char fail_why[128];
@@ -432,6 +433,11 @@ fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
+	if (fk.paused) {
+		ev_timer_set(&fk.tick, 0.005, 0.);
+		ev_timer_start(fk.loop, &fk.tick);
+		return;
+	}
 	while ((r = fk.head) != NULL && r->seq < limit) {
 		fk.head = r->next;
 		if (fk.head == NULL)
@@ -711,6 +717,12 @@ fake_etcd_set_unreachable(bool unreachable)
 		r->w = w;
 		fake_enqueue(r);
 	}
+}
+
+void
+fake_etcd_pause(bool paused)
+{
+	fk.paused = paused;
 }
 
 void
