@@ -620,6 +620,31 @@ fleet_test_slow_store_decide_alone_deletes_key(void **state)
 	gws_free(g, 2);
 }
 
+/* Keys under announcers/P/ that are no gateway's key (a deeper path, an
+ * empty name: another tool's, a typo with etcdctl) are not counted as
+ * gateways announcing P, by the guard as by the operator's check. */
+static void
+fleet_test_odd_announcer_keys_not_counted(void **state)
+{
+	struct gw *g = pool;
+	char err[256];
+
+	(void)state;
+	gw_init(g, "gw1", 1);
+	gws_announce(g, 1);
+	fake_etcd_put(PFX_KEY "old/gw2", "{\"state\":\"announced\",\"since\":1}");
+	fake_etcd_put(PFX_KEY, "{\"state\":\"announced\",\"since\":1}");
+	settle();
+	assert_int_equal(fleet_admin_check(g->f, 0, "maintenance", false, err, sizeof(err)), -1);
+	fleet_withdraw(g->f, 0, false);
+	assert_true(run_until(gw_has_decided, g, 10));
+	assert_int_equal(g->decided, 0);
+	assert_string_equal(g->why, "held: withdrawing would leave 0 gateways announcing it "
+			    "(min-announcers 1)");
+	assert_non_null(fake_etcd_get(PFX_KEY "gw1"));
+	gws_free(g, 1);
+}
+
 /* Same for the txn: an error answer is retried after a pause. */
 static void
 fleet_test_txn_error_retried_later(void **state)
@@ -686,6 +711,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_range_error_retried_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_txn_error_retried_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_slow_store_decide_alone_deletes_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_odd_announcer_keys_not_counted, setup,
 						teardown),
 	};
 	int rc;

@@ -236,6 +236,17 @@ fleet_mirror_delete(struct fleet *f, const char *key)
 	*m = f->kv[--f->n_kv];
 }
 
+/* The node of announcer key `key` under `dir` (R announcers/P/), or NULL
+ * when it is no gateway's key: an empty name or a deeper path (another
+ * tool's key, an etcdctl typo) must not count as a gateway announcing. */
+static const char *
+fleet_announcer_node(const char *key, const char *dir, size_t len)
+{
+	if (strncmp(key, dir, len) != 0 || key[len] == '\0' || strchr(key + len, '/') != NULL)
+		return NULL;
+	return key + len;
+}
+
 /* The mirror's announcer keys of one prefix, as guard keys (pointing into
  * the mirror); *n of them, malloc'd array. */
 static struct fleet_guard_key *
@@ -246,7 +257,7 @@ fleet_mirror_announcers(const struct fleet *f, const struct fleet_px *p, size_t 
 
 	*n = 0;
 	for (i = 0; i < f->n_kv; i++) {
-		if (strncmp(f->kv[i].key, p->dir, len) != 0 || strchr(f->kv[i].key + len, '/'))
+		if (fleet_announcer_node(f->kv[i].key, p->dir, len) == NULL)
 			continue;
 		k[*n].node = f->kv[i].key + len;
 		k[*n].create_revision = f->kv[i].create_revision;
@@ -733,7 +744,7 @@ fleet_px_range_cb(void *arg, const struct etcd_result *r)
 	struct fleet_px *p = arg;
 	struct fleet_guard_key *keys;
 	struct fleet_guard_decision d;
-	size_t i, len = strlen(p->dir);
+	size_t i, n = 0, len = strlen(p->dir);
 
 	p->req = NULL;
 	if (!fleet_answered(p->f, r))
@@ -752,15 +763,16 @@ fleet_px_range_cb(void *arg, const struct etcd_result *r)
 	p->cmp = xcalloc(r->n_kvs + 1, sizeof(*p->cmp));
 	p->cmp_keys = xcalloc(r->n_kvs + 1, sizeof(*p->cmp_keys));
 	for (i = 0; i < r->n_kvs; i++) {
-		keys[i].node = r->kvs[i].key + len;
-		keys[i].create_revision = r->kvs[i].create_revision;
-		if (strcmp(keys[i].node, p->f->cfg->fleet.node) == 0)
+		if ((keys[n].node = fleet_announcer_node(r->kvs[i].key, p->dir, len)) == NULL)
+			continue;
+		keys[n].create_revision = r->kvs[i].create_revision;
+		if (strcmp(keys[n++].node, p->f->cfg->fleet.node) == 0)
 			continue;
 		p->cmp_keys[p->n_cmp] = xstrdup(r->kvs[i].key);
 		p->cmp[p->n_cmp].key = p->cmp_keys[p->n_cmp];
 		p->cmp[p->n_cmp++].create_revision = r->kvs[i].create_revision;
 	}
-	d = fleet_guard_decide(keys, r->n_kvs, p->f->cfg->fleet.node, p->min);
+	d = fleet_guard_decide(keys, n, p->f->cfg->fleet.node, p->min);
 	free(keys);
 	if (d.verdict == FLEET_GUARD_HOLD) {
 		fleet_px_hold(p, d.others);
