@@ -241,6 +241,30 @@ fleet_test_three_fail_at_once_one_holds(void **state)
 	gws_free(g, 3);
 }
 
+/* With the watch mirror filled, leaving takes one request: the txn,
+ * whose compares are the count (no range first). */
+static void
+fleet_test_leave_one_round_trip(void **state)
+{
+	struct gw *g = pool;
+	unsigned long ranges, txns;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	ranges = fake_etcd_requests("range");
+	txns = fake_etcd_requests("txn");
+	fleet_withdraw(g[0].f, 0, false);
+	settle();
+	assert_int_equal(g[0].decided, 1);
+	assert_string_equal(g[0].why, "gw2 announces it");
+	assert_int_equal(fake_etcd_requests("range"), ranges);
+	assert_int_equal(fake_etcd_requests("txn"), txns + 1);
+	assert_int_equal(fake_etcd_count(PFX_KEY), 1);
+	gws_free(g, 2);
+}
+
 /* A held gateway leaves as soon as another announces again. */
 static void
 fleet_test_held_released_when_another_announces(void **state)
@@ -693,6 +717,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fleet_test_leave_one_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_three_fail_at_once_one_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_held_released_when_another_announces, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_keep_ends_hold, setup, teardown),

@@ -123,6 +123,7 @@ struct fleet {
 };
 
 static void fleet_px_next(struct fleet_px *p);
+static void fleet_px_counted(struct fleet_px *p, const struct etcd_kv *kvs, size_t n_kvs);
 static void fleet_mirror_start(struct fleet *f);
 static void fleet_record_put(struct fleet *f);
 static void fleet_lease_grant(struct fleet *f);
@@ -708,6 +709,10 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 		fleet_px_retry_later(p);
 		return;
 	}
+	if (!r->succeeded && (p->outcome == FLEET_PENDING || p->outcome == FLEET_HELD)) {
+		fleet_px_counted(p, r->kvs, r->n_kvs);	/* the failure branch's read */
+		return;
+	}
 	if (!r->succeeded || p->outcome == FLEET_KEEP || p->outcome == FLEET_LEFT) {
 		/* Someone changed announcers/P/ first: count again. */
 		fleet_px_next(p);
@@ -726,25 +731,71 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 	fleet_px_next(p);
 }
 
-/* The others counted: compare each one's incarnation, delete ours. */
+/* The others counted: compare each one's incarnation, delete ours.  When
+ * a compare fails (someone left or came back first), the failure branch
+ * reads announcers/P/ again, so the recount needs no request of its own. */
 static void
 fleet_px_txn(struct fleet_px *p)
 {
 	struct etcd_op del = { .kind = ETCD_OP_DELETE, .key = p->key };
+	struct etcd_op reread = { .kind = ETCD_OP_RANGE_PREFIX, .key = p->dir };
 	struct etcd_txn t = {
 		.compare = p->cmp, .n_compare = p->n_cmp, .success = &del, .n_success = 1,
+		.failure = &reread, .n_failure = 1,
 	};
 
 	p->req = etcd_txn(p->f->etcd, &t, fleet_px_txn_cb, p);
+}
+
+/* Decide from announcer keys read from the store or its mirror: hold, or
+ * the txn that compares every other one counted. */
+static void
+fleet_px_decide(struct fleet_px *p, const struct fleet_guard_key *keys, size_t n)
+{
+	struct fleet_guard_decision d;
+	size_t i;
+
+	fleet_px_cmp_free(p);
+	p->cmp = xcalloc(n + 1, sizeof(*p->cmp));
+	p->cmp_keys = xcalloc(n + 1, sizeof(*p->cmp_keys));
+	for (i = 0; i < n; i++) {
+		if (strcmp(keys[i].node, p->f->cfg->fleet.node) == 0)
+			continue;
+		if (asprintf(&p->cmp_keys[p->n_cmp], "%s%s", p->dir, keys[i].node) < 0)
+			fatalx("out of memory");
+		p->cmp[p->n_cmp].key = p->cmp_keys[p->n_cmp];
+		p->cmp[p->n_cmp++].create_revision = keys[i].create_revision;
+	}
+	d = fleet_guard_decide(keys, n, p->f->cfg->fleet.node, p->min);
+	if (d.verdict == FLEET_GUARD_HOLD) {
+		fleet_px_hold(p, d.others);
+		fleet_px_next(p);	/* the key says "held" now */
+		return;
+	}
+	fleet_px_txn(p);
+}
+
+/* The keys a range (or a failed txn) read under announcers/P/; a key
+ * deeper than P/NODE is no announcer (the mirror skips it too). */
+static void
+fleet_px_counted(struct fleet_px *p, const struct etcd_kv *kvs, size_t n_kvs)
+{
+	struct fleet_guard_key *keys = xcalloc(n_kvs + 1, sizeof(*keys));
+	size_t i, n = 0, len = strlen(p->dir);
+
+	for (i = 0; i < n_kvs; i++) {
+		if ((keys[n].node = fleet_announcer_node(kvs[i].key, p->dir, len)) == NULL)
+			continue;
+		keys[n++].create_revision = kvs[i].create_revision;
+	}
+	fleet_px_decide(p, keys, n);
+	free(keys);
 }
 
 static void
 fleet_px_range_cb(void *arg, const struct etcd_result *r)
 {
 	struct fleet_px *p = arg;
-	struct fleet_guard_key *keys;
-	struct fleet_guard_decision d;
-	size_t i, n = 0, len = strlen(p->dir);
 
 	p->req = NULL;
 	if (!fleet_answered(p->f, r))
@@ -758,28 +809,7 @@ fleet_px_range_cb(void *arg, const struct etcd_result *r)
 		fleet_px_next(p);
 		return;
 	}
-	fleet_px_cmp_free(p);
-	keys = xcalloc(r->n_kvs + 1, sizeof(*keys));
-	p->cmp = xcalloc(r->n_kvs + 1, sizeof(*p->cmp));
-	p->cmp_keys = xcalloc(r->n_kvs + 1, sizeof(*p->cmp_keys));
-	for (i = 0; i < r->n_kvs; i++) {
-		if ((keys[n].node = fleet_announcer_node(r->kvs[i].key, p->dir, len)) == NULL)
-			continue;
-		keys[n].create_revision = r->kvs[i].create_revision;
-		if (strcmp(keys[n++].node, p->f->cfg->fleet.node) == 0)
-			continue;
-		p->cmp_keys[p->n_cmp] = xstrdup(r->kvs[i].key);
-		p->cmp[p->n_cmp].key = p->cmp_keys[p->n_cmp];
-		p->cmp[p->n_cmp++].create_revision = r->kvs[i].create_revision;
-	}
-	d = fleet_guard_decide(keys, n, p->f->cfg->fleet.node, p->min);
-	free(keys);
-	if (d.verdict == FLEET_GUARD_HOLD) {
-		fleet_px_hold(p, d.others);
-		fleet_px_next(p);	/* the key says "held" now */
-		return;
-	}
-	fleet_px_txn(p);
+	fleet_px_counted(p, r->kvs, r->n_kvs);
 }
 
 static void
@@ -789,6 +819,32 @@ fleet_px_range(struct fleet_px *p)
 	if (p->outcome == FLEET_PENDING)
 		snprintf(p->guard, sizeof(p->guard), "counting the other gateways announcing it");
 	p->req = etcd_range_prefix(p->f->etcd, p->dir, fleet_px_range_cb, p);
+}
+
+/*
+ * The watch mirror already has announcers/P/: when it says this gateway
+ * may leave, the txn goes at once, one round trip in all.  A stale mirror
+ * is safe: the txn's compares are the count, so a key gone since fails it
+ * and the failure branch's read counts again.  A hold is confirmed by a
+ * read of the store first.
+ */
+static bool
+fleet_px_try_mirror(struct fleet_px *p)
+{
+	struct fleet_guard_decision d;
+	struct fleet_guard_key *keys;
+	size_t n;
+
+	if (!p->f->filled)
+		return false;
+	keys = fleet_mirror_announcers(p->f, p, &n);
+	d = fleet_guard_decide(keys, n, p->f->cfg->fleet.node, p->min);
+	if (d.verdict == FLEET_GUARD_LEAVE) {
+		p->recheck = false;
+		fleet_px_decide(p, keys, n);
+	}
+	free(keys);
+	return d.verdict == FLEET_GUARD_LEAVE;
 }
 
 static void
@@ -860,7 +916,8 @@ fleet_px_next(struct fleet_px *p)
 	if (p->req != NULL || !p->f->reachable)
 		return;
 	if (p->outcome == FLEET_PENDING || (p->outcome == FLEET_HELD && p->recheck)) {
-		fleet_px_range(p);
+		if (!fleet_px_try_mirror(p))
+			fleet_px_range(p);
 		return;
 	}
 	fleet_px_sync_key(p);

@@ -116,7 +116,9 @@ watch_end()
 {
 	kill -TERM "$WATCH_PID" 2>/dev/null
 	wait "$WATCH_PID" 2>/dev/null
-	if grep -q absent "$WATCH_OUT"; then
+	if [ ! -s "$WATCH_OUT" ]; then
+		not_ok "$1" "no ribwatch output (no watch_start, or ribwatch failed)"
+	elif grep -q absent "$WATCH_OUT"; then
 		not_ok "$1" "the upstream lost the prefix: $(tr '\n' ';' <"$WATCH_OUT")"
 	else
 		ok "$1 (sampled every ms: $(wc -l <"$WATCH_OUT") line(s), never absent)"
@@ -408,6 +410,7 @@ if want e; then
 	watch_end "e: gw1 cut off and back: the upstream always had the prefix"
 
 	# e2: the whole cluster killed
+	watch_start
 	for i in 1 2 3; do marks[$i]=$(fl_log_lines "$i"); done
 	fl_etcd_stop KILL
 	for i in 1 2 3; do
