@@ -906,6 +906,33 @@ etcd_test_refused_locally(void **state)
 	free(huge);
 }
 
+/* A request made without a callback (fire and forget: fleet.c deletes the
+ * key of a prefix a reload removed that way) ends without calling one. */
+static void
+etcd_test_no_callback(void **state)
+{
+	size_t n = 9 * 1000 * 1000;
+	char *huge = malloc(n + 1);
+	const char *eps[] = { huge };
+	struct etcd *e;
+	struct got g = { 0 };
+	int i;
+
+	(void)state;
+	memset(huge, 'a', n);
+	memcpy(huge, "http://", 7);
+	huge[n] = '\0';
+	e = client(eps, 1, 1000);
+	assert_non_null(etcd_delete(e, "/k", NULL, NULL));
+	CALL(etcd_put(e, "/k", "v", 1, 0, got_cb, &g));
+	WAIT(&g);
+	for (i = 0; i < 5; i++)
+		ev_run(loop, EVRUN_NOWAIT);
+	assert_int_equal(g.status, ETCD_UNREACHABLE);
+	etcd_free(e);
+	free(huge);
+}
+
 /* A reply past the 4 MiB bound is refused, not buffered. */
 static void
 etcd_test_reply_bound(void **state)
@@ -1338,6 +1365,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(etcd_test_options),
 		cmocka_unit_test(etcd_test_refused_locally),
+		cmocka_unit_test(etcd_test_no_callback),
 		cmocka_unit_test(etcd_test_requests),
 		cmocka_unit_test(etcd_test_txn),
 		cmocka_unit_test(etcd_test_watch),

@@ -338,6 +338,31 @@ fleet_test_withdraw_after_left_asks_again(void **state)
 	gws_free(g, 2);
 }
 
+/* Withdrawn through the guard, then announcing again (health back): the
+ * key waits for the router to confirm the announcement; what the router
+ * confirmed before the withdrawal no longer stands. */
+static void
+fleet_test_keep_after_left_waits_for_router(void **state)
+{
+	struct gw *g = pool;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	fleet_withdraw(g[0].f, 0, false);
+	settle();
+	assert_int_equal(g[0].decided, 1);
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	fleet_keep(g[0].f, 0);
+	settle();
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	fleet_announcing(g[0].f, 0, "announced");
+	settle();
+	assert_non_null(strstr(fake_etcd_get(PFX_KEY "gw1"), "\"state\":\"announced\""));
+	gws_free(g, 2);
+}
+
 static void
 fleet_test_min0_unguarded(void **state)
 {
@@ -558,6 +583,117 @@ fleet_test_own_drift(void **state)
 	rmdir(dir);
 }
 
+/* `rounds` passes of the loop, whatever is queued (a request loop would
+ * never let settle() end). */
+static void
+spin(int rounds)
+{
+	while (rounds-- > 0)
+		ev_run(loop, EVRUN_NOWAIT);
+}
+
+/* The store answers the count with an error (e.g. the user may not read
+ * announcers/): asked again after a pause, not at once in a loop that
+ * floods the store and the log. */
+static void
+fleet_test_range_error_retried_later(void **state)
+{
+	struct gw *g = pool;
+	unsigned long ranges;
+
+	(void)state;
+	gw_init(g, "gw1", 1);
+	g->cfg.fleet.decision_timeout_ms = 60000;
+	gws_announce(g, 1);
+	fake_etcd_fail("range", 7, "etcdserver: permission denied");
+	ranges = fake_etcd_requests("range");
+	fleet_withdraw(g->f, 0, false);
+	spin(200);
+	assert_int_equal(fake_etcd_requests("range") - ranges, 1);
+	assert_int_equal(g->decided, -1);
+	/* the store answers again: the retry counts and decides */
+	fake_etcd_fail(NULL, 0, NULL);
+	assert_true(run_until(gw_has_decided, g, 10));
+	assert_int_equal(g->decided, 0);
+	assert_string_equal(g->why, "held: withdrawing would leave 0 gateways announcing it "
+			    "(min-announcers 1)");
+	gws_free(g, 1);
+}
+
+/* The store reachable but too slow to decide within decision-timeout-ms:
+ * decided alone, and the own key is deleted as soon as the store takes
+ * requests, not left counted by the others while the router withdraws. */
+static void
+fleet_test_slow_store_decide_alone_deletes_key(void **state)
+{
+	struct gw *g = pool;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	gws_announce(g, 2);
+	fake_etcd_pause(true);
+	fleet_withdraw(g[0].f, 0, false);
+	assert_true(run_until(gw_has_decided, &g[0], 10));
+	assert_int_equal(g[0].decided, 1);
+	assert_string_equal(g[0].why, "decided alone: no answer from the store in 50 ms");
+	fake_etcd_pause(false);
+	settle();
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	assert_non_null(fake_etcd_get(PFX_KEY "gw2"));
+	gws_free(g, 2);
+}
+
+/* Keys under announcers/P/ that are no gateway's key (a deeper path, an
+ * empty name: another tool's, a typo with etcdctl) are not counted as
+ * gateways announcing P, by the guard as by the operator's check. */
+static void
+fleet_test_odd_announcer_keys_not_counted(void **state)
+{
+	struct gw *g = pool;
+	char err[256];
+
+	(void)state;
+	gw_init(g, "gw1", 1);
+	gws_announce(g, 1);
+	fake_etcd_put(PFX_KEY "old/gw2", "{\"state\":\"announced\",\"since\":1}");
+	fake_etcd_put(PFX_KEY, "{\"state\":\"announced\",\"since\":1}");
+	settle();
+	assert_int_equal(fleet_admin_check(g->f, 0, "maintenance", false, err, sizeof(err)), -1);
+	fleet_withdraw(g->f, 0, false);
+	assert_true(run_until(gw_has_decided, g, 10));
+	assert_int_equal(g->decided, 0);
+	assert_string_equal(g->why, "held: withdrawing would leave 0 gateways announcing it "
+			    "(min-announcers 1)");
+	assert_non_null(fake_etcd_get(PFX_KEY "gw1"));
+	gws_free(g, 1);
+}
+
+/* Same for the txn: an error answer is retried after a pause. */
+static void
+fleet_test_txn_error_retried_later(void **state)
+{
+	struct gw *g = pool;
+	unsigned long txns;
+
+	(void)state;
+	gw_init(&g[0], "gw1", 1);
+	gw_init(&g[1], "gw2", 1);
+	g[0].cfg.fleet.decision_timeout_ms = 60000;
+	gws_announce(g, 2);
+	fake_etcd_fail("txn", 3, "etcdserver: too many operations in txn request");
+	txns = fake_etcd_requests("txn");
+	fleet_withdraw(g[0].f, 0, false);
+	spin(200);
+	assert_int_equal(fake_etcd_requests("txn") - txns, 1);
+	assert_int_equal(g[0].decided, -1);
+	fake_etcd_fail(NULL, 0, NULL);
+	assert_true(run_until(gw_has_decided, &g[0], 10));
+	assert_int_equal(g[0].decided, 1);
+	assert_null(fake_etcd_get(PFX_KEY "gw1"));
+	gws_free(g, 2);
+}
+
 /* Many changes in one iteration: one record put, not one per change. */
 static void
 fleet_test_record_coalesced(void **state)
@@ -587,6 +723,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_keep_ends_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_withdraw_after_left_asks_again, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_keep_after_left_waits_for_router, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_min0_unguarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_decide_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_keep_announcing, setup, teardown),
@@ -595,6 +733,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_admin_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_record_coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_own_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_range_error_retried_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_txn_error_retried_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_slow_store_decide_alone_deletes_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_odd_announcer_keys_not_counted, setup,
+						teardown),
 	};
 	int rc;
 

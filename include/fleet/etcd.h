@@ -66,6 +66,7 @@ struct etcd_result {
 	size_t n_kvs;
 };
 
+/* A request's cb may be NULL: nobody is told how it ended. */
 typedef void (*etcd_cb)(void *arg, const struct etcd_result *r);
 
 struct etcd;

@@ -321,7 +321,7 @@ etcd_request_finish(struct etcd_request *r, struct etcd_result *res, char *token
 		etcd_auth_done(e, res, token);
 	else if (r->stream)
 		r->wcb.ended(r->arg, res);
-	else
+	else if (r->cb != NULL)	/* NULL: fire and forget */
 		r->cb(r->arg, res);
 	etcd_request_free(r);
 }

@@ -237,6 +237,17 @@ fleet_mirror_delete(struct fleet *f, const char *key)
 	*m = f->kv[--f->n_kv];
 }
 
+/* The node of announcer key `key` under `dir` (R announcers/P/), or NULL
+ * when it is no gateway's key: an empty name or a deeper path (another
+ * tool's key, an etcdctl typo) must not count as a gateway announcing. */
+static const char *
+fleet_announcer_node(const char *key, const char *dir, size_t len)
+{
+	if (strncmp(key, dir, len) != 0 || key[len] == '\0' || strchr(key + len, '/') != NULL)
+		return NULL;
+	return key + len;
+}
+
 /* The mirror's announcer keys of one prefix, as guard keys (pointing into
  * the mirror); *n of them, malloc'd array. */
 static struct fleet_guard_key *
@@ -247,7 +258,7 @@ fleet_mirror_announcers(const struct fleet *f, const struct fleet_px *p, size_t 
 
 	*n = 0;
 	for (i = 0; i < f->n_kv; i++) {
-		if (strncmp(f->kv[i].key, p->dir, len) != 0 || strchr(f->kv[i].key + len, '/'))
+		if (fleet_announcer_node(f->kv[i].key, p->dir, len) == NULL)
 			continue;
 		k[*n].node = f->kv[i].key + len;
 		k[*n].create_revision = f->kv[i].create_revision;
@@ -646,9 +657,22 @@ fleet_px_leave(struct fleet_px *p, const char *why)
 {
 	p->outcome = FLEET_LEFT;
 	p->store_hold = false;
+	/* The router is told to withdraw: what it confirmed before no longer
+	 * stands, and announcing again puts the key only once it confirms. */
+	p->announce[0] = '\0';
 	ev_timer_stop(p->f->loop, &p->decision);
 	snprintf(p->guard, sizeof(p->guard), "%s", why);
 	fleet_px_decided(p, true, why);
+}
+
+/* After an error answer: fleet_px_next() once FLEET_RETRY_S passed.  A
+ * held prefix re-counts then (the error may have hidden a change). */
+static void
+fleet_px_retry_later(struct fleet_px *p)
+{
+	if (p->outcome == FLEET_HELD)
+		p->recheck = true;
+	ev_timer_start(p->f->loop, &p->retry);
 }
 
 static void
@@ -678,16 +702,19 @@ fleet_px_txn_cb(void *arg, const struct etcd_result *r)
 		return;
 	if (r->status == ETCD_OK && r->succeeded)
 		p->stored[0] = '\0';	/* our key is gone, whatever happens next */
-	if (r->status == ETCD_OK && !r->succeeded &&
-	    (p->outcome == FLEET_PENDING || p->outcome == FLEET_HELD)) {
+	if (r->status != ETCD_OK) {
+		/* An error answer (permission, too many compares) comes back the
+		 * same at once: asked again after a pause, not in a loop. */
+		log_warnx("fleet guard: %s: %s", p->prefix, r->error);
+		fleet_px_retry_later(p);
+		return;
+	}
+	if (!r->succeeded && (p->outcome == FLEET_PENDING || p->outcome == FLEET_HELD)) {
 		fleet_px_counted(p, r->kvs, r->n_kvs);	/* the failure branch's read */
 		return;
 	}
-	if (r->status != ETCD_OK || !r->succeeded || p->outcome == FLEET_KEEP ||
-	    p->outcome == FLEET_LEFT) {
+	if (!r->succeeded || p->outcome == FLEET_KEEP || p->outcome == FLEET_LEFT) {
 		/* Someone changed announcers/P/ first: count again. */
-		if (r->status != ETCD_OK)
-			log_warnx("fleet guard: %s: %s", p->prefix, r->error);
 		fleet_px_next(p);
 		return;
 	}
@@ -757,9 +784,8 @@ fleet_px_counted(struct fleet_px *p, const struct etcd_kv *kvs, size_t n_kvs)
 	size_t i, n = 0, len = strlen(p->dir);
 
 	for (i = 0; i < n_kvs; i++) {
-		if (strncmp(kvs[i].key, p->dir, len) != 0 || strchr(kvs[i].key + len, '/'))
+		if ((keys[n].node = fleet_announcer_node(kvs[i].key, p->dir, len)) == NULL)
 			continue;
-		keys[n].node = kvs[i].key + len;
 		keys[n++].create_revision = kvs[i].create_revision;
 	}
 	fleet_px_decide(p, keys, n);
@@ -774,9 +800,12 @@ fleet_px_range_cb(void *arg, const struct etcd_result *r)
 	p->req = NULL;
 	if (!fleet_answered(p->f, r))
 		return;
-	if (r->status != ETCD_OK || (p->outcome != FLEET_PENDING && p->outcome != FLEET_HELD)) {
-		if (r->status != ETCD_OK)
-			log_warnx("fleet guard: cannot count %s's announcers: %s", p->prefix, r->error);
+	if (r->status != ETCD_OK) {
+		log_warnx("fleet guard: cannot count %s's announcers: %s", p->prefix, r->error);
+		fleet_px_retry_later(p);
+		return;
+	}
+	if (p->outcome != FLEET_PENDING && p->outcome != FLEET_HELD) {
 		fleet_px_next(p);
 		return;
 	}
@@ -836,7 +865,7 @@ fleet_px_put_cb(void *arg, const struct etcd_result *r)
 	if (r->status == ETCD_OK)
 		fleet_px_next(p);
 	else
-		ev_timer_start(p->f->loop, &p->retry);
+		fleet_px_retry_later(p);
 }
 
 /* The state the own key should have now; "" = no key. */
@@ -927,6 +956,7 @@ fleet_px_decision_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		p->holds++;
 		log_warnx("fleet guard: holding %s: %s", p->prefix, p->guard + 6);
 		fleet_px_decided(p, false, p->guard);
+		fleet_px_next(p);	/* a store slow, not gone: count again now */
 		return;
 	}
 	p->alone++;
@@ -934,6 +964,9 @@ fleet_px_decision_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 fc->decision_timeout_ms);
 	log_warnx("fleet guard: %s: %s; withdrawing", p->prefix, why);
 	fleet_px_leave(p, why);
+	/* The request cancelled above was the only one: a store slow, not
+	 * gone, deletes the key now instead of at the router's next read-back. */
+	fleet_px_next(p);
 }
 
 void

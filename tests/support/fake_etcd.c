@@ -76,13 +76,17 @@ static struct {
 	size_t n_leases;
 	int64_t next_lease;
 	bool unreachable;
+	bool paused;		/* nothing answered: a store that is slow */
+	int fail_kind;		/* answered ETCD_ERROR, -1: none */
+	int fail_code;
+	char fail_why[128];
 	struct etcd_request *head, *tail;
 	struct etcd_watch *watches;
 	struct ev_loop *loop;
 	ev_timer tick;
 	unsigned long served[FAKE_KIND__COUNT];
 	unsigned long seq;
-} fk = { .revision = 1, .next_lease = 0x100 };
+} fk = { .revision = 1, .next_lease = 0x100, .fail_kind = -1 };
 
 static void fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void fake_watch_unlink(struct etcd_watch *w);
@@ -404,6 +408,10 @@ fake_answer(struct etcd_request *r)
 	if (fk.unreachable) {
 		res.status = ETCD_UNREACHABLE;
 		snprintf(res.error, sizeof(res.error), "%s: Connection refused", r->e->endpoint);
+	} else if ((int)r->kind == fk.fail_kind) {
+		res.status = ETCD_ERROR;
+		res.code = fk.fail_code;
+		snprintf(res.error, sizeof(res.error), "%s", fk.fail_why);
 	} else {
 		fake_leases_expire(ev_now(fk.loop));
 		fake_serve(r, &res, &kvs);
@@ -425,6 +433,11 @@ fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
+	if (fk.paused) {
+		ev_timer_set(&fk.tick, 0.005, 0.);
+		ev_timer_start(fk.loop, &fk.tick);
+		return;
+	}
 	while ((r = fk.head) != NULL && r->seq < limit) {
 		fk.head = r->next;
 		if (fk.head == NULL)
@@ -679,6 +692,7 @@ fake_etcd_reset(void)
 	if (fk.loop)
 		ev_timer_stop(fk.loop, &fk.tick);
 	memset(&fk, 0, sizeof(fk));
+	fk.fail_kind = -1;
 	fk.revision = 1;
 	fk.next_lease = 0x100;
 }
@@ -703,6 +717,25 @@ fake_etcd_set_unreachable(bool unreachable)
 		r->w = w;
 		fake_enqueue(r);
 	}
+}
+
+void
+fake_etcd_pause(bool paused)
+{
+	fk.paused = paused;
+}
+
+void
+fake_etcd_fail(const char *kind, int code, const char *why)
+{
+	size_t i;
+
+	fk.fail_kind = -1;
+	for (i = 0; kind != NULL && i < FAKE_KIND__COUNT; i++)
+		if (strcmp(kind, fake_kind_names[i]) == 0)
+			fk.fail_kind = (int)i;
+	fk.fail_code = code;
+	snprintf(fk.fail_why, sizeof(fk.fail_why), "%s", why ? why : "");
 }
 
 void

@@ -18,6 +18,11 @@ void fake_etcd_reset(void);
 /* Every request fails with ETCD_UNREACHABLE ("http://fake:2379: Connection
  * refused") while set; setting it ends every watch. */
 void fake_etcd_set_unreachable(bool unreachable);
+/* While set, nothing is answered (a slow store): requests wait in order. */
+void fake_etcd_pause(bool paused);
+/* Every request of `kind` ("range", "txn", ...) is answered ETCD_ERROR with
+ * gRPC `code` and `why` while set; NULL: none fails. */
+void fake_etcd_fail(const char *kind, int code, const char *why);
 /* Expire lease `id` now (0: every lease), deleting its keys as etcd does. */
 void fake_etcd_expire_lease(int64_t id);
 /* The value of `key`, NULL when absent. */
