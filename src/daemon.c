@@ -342,8 +342,10 @@ daemon_prefix_guard(struct daemon *d, size_t idx, enum route_state want, bool fo
 		return true;
 	}
 	/* Announcing (again): whatever the guard had, asked, held or left,
-	 * is over, and the key follows the router again. */
-	if (want != ROUTE_UNKNOWN) {
+	 * is over, and the key follows the router again.  (Withdrawn and not
+	 * announcing: a guard that let it leave stays so, or a read-back from
+	 * before the withdrawal would put the key back.) */
+	if (want != ROUTE_UNKNOWN && want != ROUTE_WITHDRAWN) {
 		px->guarded = false;
 		fleet_keep(d->fleet, idx);
 	}
