@@ -501,6 +501,12 @@ fl_as_path()
 		sed -n 's/^[[:space:]]*BGP.as_path: *//p' | head -n 1
 }
 fl_as_path_is() { [ "$(fl_as_path "$1")" = "$2" ]; }
+# fl_community N: the BGP communities on gateway N's path at the upstream.
+fl_community()
+{
+	up_birdc show route all "$LAB_PREFIX" protocol "gwpeer$1" 2>/dev/null |
+		sed -n 's/^[[:space:]]*BGP.community: *//p' | head -n 1
+}
 
 # fl_ribwatch [-p N] ARGS: ribwatch on the upstream; with -p N only gateway
 # N's path (`show route P protocol gwpeerN`).
