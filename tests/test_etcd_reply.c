@@ -254,6 +254,9 @@ etcd_reply_test_hostile(void **state)
 	assert_string_equal(bad(ETCD_REPLY_RANGE, "{\"header\":{}} x"), "not a JSON object");
 	assert_string_equal(bad(ETCD_REPLY_RANGE, "{\"header\":{}"), "not a JSON object");
 	assert_string_equal(bad(ETCD_REPLY_RANGE, "{}"), "header: missing");
+	/* an error with no words at all is no answer to act on (fuzz) */
+	assert_string_equal(bad(ETCD_REPLY_KEEPALIVE, "{\"error\":\"\",\"code\":5}"),
+			    "error: no message");
 	assert_string_equal(bad(ETCD_REPLY_RANGE, "{\"header\":[]}"), "header: not an object");
 	assert_string_equal(bad(ETCD_REPLY_RANGE, "{\"header\":{\"revision\":\"12x\"}}"),
 			    "header.revision: not an int64");

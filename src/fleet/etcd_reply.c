@@ -376,7 +376,7 @@ etcd_reply_error(struct json_object *o, char *msg, size_t msglen, int *code,
 	if (json_object_object_get_ex(o, "message", &m) && json_object_is_type(m, json_type_string) &&
 	    json_object_get_string_len(m) > 0)
 		snprintf(msg, msglen, "%s", json_object_get_string(m));
-	else if (json_object_is_type(err, json_type_string))
+	else if (json_object_is_type(err, json_type_string) && json_object_get_string_len(err) > 0)
 		snprintf(msg, msglen, "%s", json_object_get_string(err));
 	else
 		return etcd_reply_fail(e, "error: no message");
