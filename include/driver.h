@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <ev.h>
 
+#include "bgp_sessions.h"
 #include "config.h"
 
 /*
@@ -65,6 +66,10 @@ struct driver_callbacks {
 	 * (restarted, reconfigured, changed by hand); the driver re-asserts and
 	 * logs it; this lets the daemon count it.  Optional. */
 	void (*drift)(void *arg, size_t index, enum route_state found, enum route_state wanted);
+	/* The BGP sessions as just read back (bgp_sessions.h): after each
+	 * read-back and after each applied change, while connected.  The table
+	 * is the driver's and valid during the call only.  Optional. */
+	void (*sessions)(void *arg, const struct bgp_sessions *t);
 };
 
 struct driver;
