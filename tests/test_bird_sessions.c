@@ -1,0 +1,243 @@
+/*
+ * test_bird_sessions.c - BIRD's session answers (bird_sessions.c) on replies
+ * recorded from the real BIRD 2.0.12 over its control socket (a gateway with
+ * the lab's uppeer/uppeer6 sessions, a second route for 192.0.2.1/32 and a
+ * BGP protocol with an IPv4 and an IPv6 channel), framed by bird_reply.c as
+ * the driver frames them, and on hostile lines.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bird_reply.h"
+#include "bird_sessions.h"
+
+/* `show route` on the gateway: two tables, a net with three routes. */
+static const char rec_show_route[] =
+	"1007-Table master4:\n"
+	" 198.51.100.0/24      blackhole [other4 16:15:24.582] * (200)\n"
+	" 192.0.2.1/32         blackhole [anycast4 16:15:24.582] * (200)\n"
+	"                      blackhole [anycast4_twin 16:15:24.582] (50)\n"
+	" \n"
+	" Table master6:\n"
+	" 2001:db8:a::1/128    blackhole [anycast6 16:15:24.582] * (200)\n"
+	"                      blackhole [anycast6_degraded 16:15:24.582] (50)\n"
+	"                      blackhole [anycast6_drain 16:15:24.582] (40)\n"
+	"0000 \n";
+
+/* `show route export uppeer` (the IPv4 session). */
+static const char rec_export_uppeer[] =
+	"1007-Table master4:\n"
+	" 192.0.2.1/32         blackhole [anycast4 16:15:24.582] * (200)\n"
+	"0000 \n";
+
+/* `show route export uppeer6` (the IPv6 session). */
+static const char rec_export_uppeer6[] =
+	"1007-Table master6:\n"
+	" 2001:db8:a::1/128    blackhole [anycast6 16:15:24.582] * (200)\n"
+	"0000 \n";
+
+/* `show route export NAME` of one BGP protocol with an ipv4 and an ipv6
+ * channel, Established: both tables come in the one reply. */
+static const char rec_export_two_channels[] =
+	"1007-Table master4:\n"
+	" 192.0.2.1/32         blackhole [anycast4 16:15:24.582] * (200)\n"
+	" \n"
+	" Table master6:\n"
+	" 2001:db8:a::1/128    blackhole [anycast6 16:15:24.582] * (200)\n"
+	"0000 \n";
+
+/* `show route for 192.0.2.1/32 all`: the second route of the net comes
+ * as its own 1007 line, after the 1008 attribute line. */
+static const char rec_route_all[] =
+	"1007-Table master4:\n"
+	" 192.0.2.1/32         blackhole [anycast4 16:15:24.583] * (200)\n"
+	"1008-\tType: static univ\n"
+	"1007-                     blackhole [anycast4_twin 16:15:24.583] (50)\n"
+	"1008-\tType: static univ\n"
+	"0000 \n";
+
+/* Established, export filter rejecting everything: no table heading. */
+static const char rec_export_empty[] = "0000 \n";
+
+#define PFX_MAX	8
+
+struct collect {
+	char pfx[PFX_MAX][64];
+	size_t n;
+	size_t lines;		/* 1007 lines seen */
+};
+
+static int
+collect_cb(void *arg, const struct bird_reply_event *ev)
+{
+	struct collect *c = arg;
+	char out[64];
+
+	if (ev->kind != BIRD_REPLY_LINE || ev->code != 1007)
+		return 0;
+	c->lines++;
+	if (bird_route_line_prefix(ev->text, ev->len, out, sizeof(out))) {
+		assert_true(c->n < PFX_MAX);
+		snprintf(c->pfx[c->n++], sizeof(c->pfx[0]), "%s", out);
+	} else {
+		assert_string_equal(out, "");
+	}
+	return 0;
+}
+
+static void
+collect_reply(const char *reply, struct collect *c)
+{
+	struct bird_reply_parser p;
+
+	memset(c, 0, sizeof(*c));
+	bird_reply_reset(&p);
+	assert_int_equal(bird_reply_feed(&p, reply, strlen(reply), collect_cb, c), 0);
+}
+
+static void
+bird_sessions_test_show_route(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	collect_reply(rec_show_route, &c);
+	assert_int_equal(c.lines, 9);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.pfx[0], "198.51.100.0/24");
+	assert_string_equal(c.pfx[1], "192.0.2.1/32");
+	assert_string_equal(c.pfx[2], "2001:db8:a::1/128");
+}
+
+static void
+bird_sessions_test_export_v4_v6(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	collect_reply(rec_export_uppeer, &c);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.pfx[0], "192.0.2.1/32");
+	collect_reply(rec_export_uppeer6, &c);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.pfx[0], "2001:db8:a::1/128");
+	collect_reply(rec_export_two_channels, &c);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.pfx[0], "192.0.2.1/32");
+	assert_string_equal(c.pfx[1], "2001:db8:a::1/128");
+	collect_reply(rec_export_empty, &c);
+	assert_int_equal(c.lines, 0);
+	assert_int_equal(c.n, 0);
+}
+
+/* The second route of a net is never taken for a net of its own. */
+static void
+bird_sessions_test_second_route(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	collect_reply(rec_route_all, &c);
+	assert_int_equal(c.lines, 3);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.pfx[0], "192.0.2.1/32");
+}
+
+static void
+check_prefix(const char *line, const char *want)
+{
+	char out[64];
+	bool ok = bird_route_line_prefix(line, strlen(line), out, sizeof(out));
+
+	if (want == NULL) {
+		assert_false(ok);
+		assert_string_equal(out, "");
+	} else {
+		assert_true(ok);
+		assert_string_equal(out, want);
+	}
+}
+
+/* Canonical form: host bits cleared, IPv6 as inet_ntop writes it. */
+static void
+bird_sessions_test_canonical(void **state)
+{
+	(void)state;
+	check_prefix("10.1.2.3/8 unicast [x]", "10.0.0.0/8");
+	check_prefix("2001:DB8:A:0:0:0:0:1/128 unicast", "2001:db8:a::1/128");
+	check_prefix("2001:db8:ffff::/33\tunicast", "2001:db8:8000::/33");
+	check_prefix("0.0.0.0/0", "0.0.0.0/0");
+	check_prefix("::/0 blackhole", "::/0");
+	check_prefix("192.0.2.1/32", "192.0.2.1/32");
+}
+
+static void
+bird_sessions_test_hostile_lines(void **state)
+{
+	(void)state;
+	check_prefix("", NULL);
+	check_prefix("Table master4:", NULL);
+	check_prefix(" 192.0.2.1/32 unicast", NULL);
+	check_prefix("\tvia 10.99.0.2 on up0", NULL);
+	check_prefix("192.0.2.1 unicast", NULL);
+	check_prefix("192.0.2.1/33", NULL);
+	check_prefix("192.0.2.1/", NULL);
+	check_prefix("192.0.2.1/-1", NULL);
+	check_prefix("192.0.2.1/0032", NULL);
+	check_prefix("192.0.2.1/3x", NULL);
+	check_prefix("192.0.2/24", NULL);
+	check_prefix("2001:db8::/129", NULL);
+	check_prefix("2001:db8::1::2/64", NULL);
+	check_prefix("/32", NULL);
+	check_prefix("1.2.3.4/8/8", NULL);
+	check_prefix("2001:0db8:0000:0000:0000:0000:0000:0001:0000/128", NULL);
+}
+
+/* `text` is not NUL-terminated: only `len` bytes are read. */
+static void
+bird_sessions_test_length_bound(void **state)
+{
+	char out[64];
+	const char line[] = "192.0.2.1/32999";
+
+	(void)state;
+	assert_true(bird_route_line_prefix(line, 12, out, sizeof(out)));
+	assert_string_equal(out, "192.0.2.1/32");
+	assert_false(bird_route_line_prefix(line, 14, out, sizeof(out)));
+	/* a NUL ends the word as a blank does */
+	assert_true(bird_route_line_prefix("192.0.2.1/32\0x", 14, out, sizeof(out)));
+	assert_string_equal(out, "192.0.2.1/32");
+}
+
+/* An output buffer too small for the prefix is a failure, not a cut. */
+static void
+bird_sessions_test_small_out(void **state)
+{
+	char out[12];
+
+	(void)state;
+	assert_false(bird_route_line_prefix("192.0.2.1/32", 12, out, sizeof(out)));
+	assert_string_equal(out, "");
+	assert_false(bird_route_line_prefix("192.0.2.1/32", 12, out, 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bird_sessions_test_show_route),
+		cmocka_unit_test(bird_sessions_test_export_v4_v6),
+		cmocka_unit_test(bird_sessions_test_second_route),
+		cmocka_unit_test(bird_sessions_test_canonical),
+		cmocka_unit_test(bird_sessions_test_hostile_lines),
+		cmocka_unit_test(bird_sessions_test_length_bound),
+		cmocka_unit_test(bird_sessions_test_small_out),
+	};
+
+	return cmocka_run_group_tests_name("bird_sessions", tests, NULL, NULL);
+}
