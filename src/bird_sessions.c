@@ -7,16 +7,19 @@
  * framed it (code and separator gone).  Nothing here does I/O or allocates,
  * so tests/fuzz/fuzz_bird_sessions.c drives it with plain bytes.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "bird_sessions.h"
+#include "prefix_text.h"
 
-/* Longest "ADDRESS/LEN" word: a full IPv6 address and "/128". */
-#define BIRD_SESSIONS_NET_MAX	(INET6_ADDRSTRLEN + 4)
+/* The columns of `show protocols` that come before Since. */
+enum bird_sessions_col {
+	BIRD_COL_NAME,
+	BIRD_COL_PROTO,
+	BIRD_COL_TABLE,
+	BIRD_COL_STATE,
+	BIRD_COL__COUNT
+};
 
 static bool
 bird_sessions_is_blank(char c)
@@ -24,80 +27,93 @@ bird_sessions_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* The decimal prefix length in [s, e), at most `max`; -1 otherwise. */
-static int
-bird_sessions_prefix_len(const char *s, const char *e, int max)
+/* The next whitespace-separated word of [*pos, end): its start and length
+ * (0 at the end); *pos moves past it. */
+static size_t
+bird_sessions_word(const char **pos, const char *end, const char **word)
 {
-	int v = 0;
+	const char *p = *pos;
 
-	if (s == e || e - s > 3)
-		return -1;
-	for (; s < e; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v <= max ? v : -1;
-}
-
-/* Clears the bits of the `bytes`-long address beyond the first `len`. */
-static void
-bird_sessions_mask(unsigned char *addr, size_t bytes, int len)
-{
-	for (size_t i = 0; i < bytes; i++) {
-		int keep = len - (int)i * 8;
-
-		if (keep <= 0)
-			addr[i] = 0;
-		else if (keep < 8)
-			addr[i] &= (unsigned char)(0xff << (8 - keep));
-	}
-}
-
-/* "ADDRESS/LEN" (NUL-terminated) in canonical form into out. */
-static bool
-bird_sessions_canon_net(char *word, char *out, size_t outlen)
-{
-	unsigned char addr[sizeof(struct in6_addr)];
-	char text[INET6_ADDRSTRLEN];
-	char *slash = strchr(word, '/');
-	int af, len;
-
-	if (slash == NULL)
-		return false;
-	*slash = '\0';
-	af = strchr(word, ':') != NULL ? AF_INET6 : AF_INET;
-	len = bird_sessions_prefix_len(slash + 1, slash + 1 + strlen(slash + 1),
-				       af == AF_INET6 ? 128 : 32);
-	if (len < 0 || inet_pton(af, word, addr) != 1)
-		return false;
-	bird_sessions_mask(addr, af == AF_INET6 ? 16 : 4, len);
-	if (inet_ntop(af, addr, text, sizeof(text)) == NULL)
-		return false;
-	int n = snprintf(out, outlen, "%s/%d", text, len);
-	return n > 0 && (size_t)n < outlen;
+	while (p < end && bird_sessions_is_blank(*p))
+		p++;
+	*word = p;
+	while (p < end && !bird_sessions_is_blank(*p) && *p != '\0')
+		p++;
+	*pos = p;
+	return (size_t)(p - *word);
 }
 
 bool
 bird_route_line_prefix(const char *text, size_t len, char *out, size_t outlen)
 {
-	char word[BIRD_SESSIONS_NET_MAX + 1];
-	size_t n = 0;
+	const char *pos = text, *word;
+	size_t n;
 
 	if (outlen > 0)
 		out[0] = '\0';
+	/* a blank first: another route of the net above, or a continuation */
 	if (len == 0 || bird_sessions_is_blank(text[0]))
 		return false;
-	while (n < len && !bird_sessions_is_blank(text[n]) && text[n] != '\0') {
-		if (n == BIRD_SESSIONS_NET_MAX)
+	n = bird_sessions_word(&pos, text + len, &word);
+	return prefix_text_canon(word, n, out, outlen);
+}
+
+/* A word of the Since column: a time or date in BIRD's formats
+ * ("16:15:24.583", "2026-12-02"), digits and separators only. */
+static bool
+bird_sessions_is_time(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i] == '\0' || strchr("0123456789:.-/", w[i]) == NULL)
 			return false;
-		word[n] = text[n];
-		n++;
+	return true;
+}
+
+/* Copies a word of `n` bytes into out[size]; false when it does not fit. */
+static bool
+bird_sessions_copy(char *out, size_t size, const char *w, size_t n)
+{
+	if (n >= size)
+		return false;
+	memcpy(out, w, n);
+	out[n] = '\0';
+	return true;
+}
+
+int
+bird_sessions_parse_row(const char *text, size_t len, struct bgp_session *s,
+			const char **why)
+{
+	const char *pos = text, *end = text + len, *col[BIRD_COL__COUNT], *w;
+	size_t n[BIRD_COL__COUNT], wn;
+
+	memset(s, 0, sizeof(*s));
+	for (int c = 0; c < BIRD_COL__COUNT; c++)
+		if ((n[c] = bird_sessions_word(&pos, end, &col[c])) == 0) {
+			*why = "too-few-columns";
+			return -1;
+		}
+	if (n[BIRD_COL_PROTO] != 3 || memcmp(col[BIRD_COL_PROTO], "BGP", 3) != 0)
+		return 0;
+	/* Info: the first word after Since; none when the protocol is down */
+	while ((wn = bird_sessions_word(&pos, end, &w)) > 0 && bird_sessions_is_time(w, wn))
+		;
+	if (wn == 0) {
+		w = col[BIRD_COL_STATE];
+		wn = n[BIRD_COL_STATE];
 	}
-	word[n] = '\0';
-	if (bird_sessions_canon_net(word, out, outlen))
-		return true;
-	if (outlen > 0)
-		out[0] = '\0';
-	return false;
+	/* "Error: Invalid next hop" (down after an error): the word "Error" */
+	if (wn > 1 && w[wn - 1] == ':')
+		wn--;
+	if (!bird_sessions_copy(s->name, sizeof(s->name), col[BIRD_COL_NAME], n[BIRD_COL_NAME])) {
+		*why = "name-too-long";
+		return -1;
+	}
+	if (!bird_sessions_copy(s->state, sizeof(s->state), w, wn)) {
+		memset(s, 0, sizeof(*s));
+		*why = "state-too-long";
+		return -1;
+	}
+	s->established = strcmp(s->state, "Established") == 0;
+	return 1;
 }
