@@ -148,6 +148,52 @@ ctl_render_test_status_color(void **state)
 	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
 }
 
+/* A prefix no established BGP session carries: its CARRIED cell, the "!"
+ * line naming every session with its state, exit 1. */
+static void
+ctl_render_test_status_uncarried(void **state)
+{
+	(void)state;
+	status_golden("status-uncarried.json", "status-uncarried.out", &plain, CTL_EXIT_DEGRADED);
+}
+
+/* Uncarried with no session at all (every BGP protocol removed), and a
+ * daemon too old to say: no line, no column value. */
+static void
+ctl_render_test_status_uncarried_no_sessions(void **state)
+{
+	static const char *const docs[] = {
+		"{\"router\": {\"reachable\": true, \"sessions\": []}, \"services\": [],"
+		" \"prefixes\": [{\"prefix\": \"192.0.2.1/32\", \"desired\": \"announced\","
+		" \"actual\": \"announced\", \"sessions\": [], \"carried\": 0, \"uncarried\": true}]}",
+		"{\"router\": {\"reachable\": true}, \"services\": [],"
+		" \"prefixes\": [{\"prefix\": \"192.0.2.1/32\", \"desired\": \"announced\","
+		" \"actual\": \"announced\"}]}",
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *doc = json_tokener_parse(docs[i]);
+
+		assert_non_null(doc);
+		assert_int_equal(ctl_render_status(capture_start(&c), doc, &no_clock),
+				 i == 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK);
+		text = capture_end(&c);
+		if (i == 0) {
+			assert_non_null(strstr(text, "\n192.0.2.1/32  announced  announced  0/0 "));
+			assert_non_null(strstr(text, "! 192.0.2.1/32: wanted announced, carried by no "
+					       "established BGP session (no BGP session)\n"));
+		} else {
+			assert_non_null(strstr(text, "\n192.0.2.1/32  announced  announced  -  "));
+			assert_null(strstr(text, "carried by no"));
+		}
+		free(text);
+		json_object_put(doc);
+	}
+}
+
 /* With a fleet: the fleet line, held prefixes, the store and drift. */
 static void
 ctl_render_test_status_fleet(void **state)
@@ -610,6 +656,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ctl_render_test_status_healthy),
 		cmocka_unit_test(ctl_render_test_status_degraded),
+		cmocka_unit_test(ctl_render_test_status_uncarried),
+		cmocka_unit_test(ctl_render_test_status_uncarried_no_sessions),
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),
 		cmocka_unit_test(ctl_render_test_status_fleet),

@@ -276,6 +276,27 @@ since_text(char *buf, size_t len, const char *time, const struct ctl_render_opts
 
 /* ---- status ---- */
 
+/* "! 192.0.2.1/32: wanted announced, carried by no established BGP session
+ * (uppeer: Active)": every session of the router with its state, as the
+ * daemon logs it. */
+static void
+status_uncarried_line(FILE *out, const struct json_object *p, const struct json_object *sessions)
+{
+	size_t n = alen(sessions);
+
+	fprintf(out, "! %s: wanted announced, carried by no established BGP session (",
+		str_of(p, "prefix", "-"));
+	if (n == 0)
+		fprintf(out, "no BGP session");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(sessions, i);
+
+		fprintf(out, "%s%s: %s", i > 0 ? ", " : "", str_of(s, "name", "-"),
+			str_of(s, "state", "?"));
+	}
+	fprintf(out, ")\n");
+}
+
 /* Each reason the gateway is not healthy, printed as "! ..." when out is
  * not NULL.  Returns how many. */
 static int
@@ -318,6 +339,11 @@ status_problems(FILE *out, const struct json_object *doc)
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
 		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
 
+		if (bool_of(p, "uncarried")) {
+			if (out != NULL)
+				status_uncarried_line(out, p, member(router, "sessions"));
+			n++;
+		}
 		if (strcmp(desired, "held") == 0 || bool_of(p, "held")) {
 			if (out != NULL)
 				fprintf(out, "! prefix %s is held by the fleet guard (%s)\n",
@@ -448,16 +474,36 @@ status_render_services(FILE *out, const struct json_object *services,
 	table_free(&pt);
 }
 
-int
-ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct ctl_render_opts *o)
+/* The CARRIED cell: established sessions advertising the prefix, of the
+ * router's sessions when the document has them ("1/2"); "-" while unknown. */
+static void
+prefix_carried_cell(struct table *t, size_t col, const struct json_object *p,
+		    const struct json_object *sessions)
 {
-	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "ADMIN", "SINCE", "WHY" };
+	double carried;
+
+	if (!num_of(p, "carried", &carried))
+		table_set(t, col, NULL, "-");
+	else if (sessions != NULL && json_object_is_type(sessions, json_type_array))
+		table_set(t, col, bool_of(p, "uncarried") ? COLOR_RED : NULL, "%.0f/%zu", carried,
+			  alen(sessions));
+	else
+		table_set(t, col, bool_of(p, "uncarried") ? COLOR_RED : NULL, "%.0f", carried);
+}
+
+/* The prefix table; `sessions`: the router's (router.sessions), or NULL. */
+static int
+prefix_table(FILE *out, const struct json_object *prefixes, const struct json_object *sessions,
+	     const struct ctl_render_opts *o)
+{
+	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "CARRIED", "ADMIN",
+					    "SINCE", "WHY" };
 	struct table t;
 	char since[64], age[32];
 
 	if (prefixes == NULL || !json_object_is_type(prefixes, json_type_array))
 		return -1;
-	table_init(&t, 6);
+	table_init(&t, 7);
 	table_header(&t, head);
 	for (size_t i = 0; i < alen(prefixes); i++) {
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
@@ -470,22 +516,29 @@ ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct 
 		table_set(&t, 0, NULL, "%s", str_of(p, "prefix", "-"));
 		table_set(&t, 1, color_for(desired), "%s", desired);
 		table_set(&t, 2, color_for(actual), "%s", actual);
+		prefix_carried_cell(&t, 3, p, sessions);
 		if (until != NULL && o->now > 0 && t_until >= 0 && t_until > o->now) {
 			ctl_render_age(age, sizeof(age), t_until - o->now);
-			table_set(&t, 3, color_for(admin), "%s, %s left", admin, age);
+			table_set(&t, 4, color_for(admin), "%s, %s left", admin, age);
 		} else if (until != NULL && !(o->now > 0 && t_until >= 0)) {
-			table_set(&t, 3, color_for(admin), "%s until %s", admin, until);
+			table_set(&t, 4, color_for(admin), "%s until %s", admin, until);
 		} else {
-			table_set(&t, 3, strcmp(admin, "none") != 0 ? color_for(admin) : NULL,
+			table_set(&t, 4, strcmp(admin, "none") != 0 ? color_for(admin) : NULL,
 				  "%s", admin);
 		}
 		since_text(since, sizeof(since), str_of(p, "since", NULL), o);
-		table_set(&t, 4, NULL, "%s", since);
-		table_set(&t, 5, NULL, "%s", str_of(p, "why", "-"));
+		table_set(&t, 5, NULL, "%s", since);
+		table_set(&t, 6, NULL, "%s", str_of(p, "why", "-"));
 	}
 	table_print(out, &t, o->color);
 	table_free(&t);
 	return 0;
+}
+
+int
+ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct ctl_render_opts *o)
+{
+	return prefix_table(out, prefixes, NULL, o);
 }
 
 int
@@ -501,7 +554,7 @@ ctl_render_status(FILE *out, const struct json_object *doc, const struct ctl_ren
 	fputc('\n', out);
 	status_render_services(out, array_of(doc, "services"), o);
 	fputc('\n', out);
-	ctl_render_prefixes(out, array_of(doc, "prefixes"), o);
+	prefix_table(out, array_of(doc, "prefixes"), member(member(doc, "router"), "sessions"), o);
 
 	counters = member(doc, "counters");
 	if (counters != NULL && num_of(counters, "service_transitions", &v[0]) &&

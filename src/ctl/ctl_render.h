@@ -31,7 +31,8 @@ enum ctl_exit { CTL_EXIT_OK = 0, CTL_EXIT_DEGRADED = 1, CTL_EXIT_UNREACHABLE = 2
 
 /*
  * The health verdict of a status document: CTL_EXIT_OK when every service is
- * UP and every prefix is wanted announced and read back announced;
+ * UP and every prefix is wanted announced, read back announced and not
+ * "uncarried" (no established BGP session advertising it);
  * CTL_EXIT_DEGRADED otherwise (or when the router is unreachable); -1 when
  * the document is malformed.
  */
