@@ -602,14 +602,14 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 	d->router_up = up;
 	d->router_since = ev_time();
 	fleet_record_dirty(d->fleet);
-	if (!up)
-		daemon_sessions_unknown(d);
 	daemon_event(d, STATUS_EVENT_ROUTER, "router", up ? "unreachable" : "connected",
 		     up ? "connected" : "unreachable", d->router_why);
 	if (up)
 		log_info("router: connected");
 	else
 		log_warnx("router: unreachable (%s); health keeps being tracked", d->router_why);
+	if (!up)
+		daemon_sessions_unknown(d);
 }
 
 static void
@@ -637,19 +637,21 @@ daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
 	memcpy(d->sessions, t->s, d->n_sessions * sizeof(d->sessions[0]));
 	d->sessions_known = true;
 	d->sessions_seen = true;
-	if (t->n_prefixes != d->cfg->n_prefixes)	/* not of this config's prefixes */
+	if (t->n_prefixes != d->cfg->n_prefixes || t->advertised == NULL) {
+		/* read for the prefixes of before a reload: the next one counts */
 		log_debug("router: a session table of %zu prefixes for %zu: prefixes not taken",
 			  t->n_prefixes, d->cfg->n_prefixes);
+		return;
+	}
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
 		struct prefix *px = &d->prefixes[i];
-		bool known = t->n_prefixes == d->cfg->n_prefixes && t->advertised != NULL;
-		uint32_t adv = known ? t->advertised[i] : 0;
-		unsigned carried = known ? bgp_sessions_carrying(t, i) : 0;
+		unsigned carried = bgp_sessions_carrying(t, i);
 
-		if (known != px->sessions_known || adv != px->advertised || carried != px->carried)
+		if (!px->sessions_known || t->advertised[i] != px->advertised ||
+		    carried != px->carried)
 			fleet_record_dirty(d->fleet);
-		px->sessions_known = known;
-		px->advertised = adv;
+		px->sessions_known = true;
+		px->advertised = t->advertised[i];
 		px->carried = carried;
 		daemon_prefix_watch(d, i, true);
 	}
