@@ -702,6 +702,9 @@ daemon_fleet_record_cb(void *arg, struct fleet_record *r)
 		r->prefixes[i].held = px->desired == ROUTE_HELD;
 		r->prefixes[i].min_announcers = px->cfg->min_announcers;
 		r->prefixes[i].since = px->since;
+		r->prefixes[i].carried_known = px->sessions_known;
+		r->prefixes[i].carried = px->carried;
+		r->prefixes[i].uncarried = px->uncarried;
 		if (px->since > r->last_change)
 			r->last_change = px->since;
 	}

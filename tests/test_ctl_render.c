@@ -194,6 +194,35 @@ ctl_render_test_status_uncarried_no_sessions(void **state)
 	}
 }
 
+/* The fleet check flags a gateway with an uncarried prefix, exit 1. */
+static void
+ctl_render_test_fleet_uncarried(void **state)
+{
+	struct json_object *gw1 = fixture_json("status-uncarried.json");
+	struct json_object *gw2 = fixture_json("fleet-gw2.json");
+	const struct ctl_fleet_gateway gw[] = {
+		{ .url = "http://gw1:9180", .status = gw1 },
+		{ .url = "http://gw2:9180", .status = gw2 },
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32          2001:db8::1/128\n"
+		"http://gw1:9180  gw1   reachable  1/1 UP    announced, 1 session  announced, 0 sessions\n"
+		"http://gw2:9180  gw2   reachable  1/1 UP    announced             degraded\n"
+		"\n"
+		"! http://gw1:9180: 2001:db8::1/128: wanted announced, carried by no established BGP "
+		"session (uppeer: Active, up2: Established)\n"
+		"fleet: 2 gateways, 0 unreachable, 0 prefixes in disagreement, 1 uncarried\n");
+	free(text);
+	json_object_put(gw1);
+	json_object_put(gw2);
+}
+
 /* With a fleet: the fleet line, held prefixes, the store and drift. */
 static void
 ctl_render_test_status_fleet(void **state)
@@ -386,9 +415,9 @@ ctl_render_test_fleet_agree(void **state)
 	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_OK);
 	text = capture_end(&c);
 	assert_string_equal(text,
-		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32  2001:db8::1/128\n"
-		"http://gw1:9180  gw1   reachable  1/1 UP    announced     announced\n"
-		"http://gw2:9180  gw2   reachable  1/1 UP    announced     degraded\n"
+		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32           2001:db8::1/128\n"
+		"http://gw1:9180  gw1   reachable  1/1 UP    announced, 2 sessions  announced, 1 session\n"
+		"http://gw2:9180  gw2   reachable  1/1 UP    announced              degraded\n"
 		"\n"
 		"fleet: 2 gateways agree on 2 prefixes\n");
 	free(text);
@@ -669,6 +698,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_prefixes_admin),
 		cmocka_unit_test(ctl_render_test_fleet_disagree),
 		cmocka_unit_test(ctl_render_test_fleet_agree),
+		cmocka_unit_test(ctl_render_test_fleet_uncarried),
 		cmocka_unit_test(ctl_render_test_fleet_all_down),
 		cmocka_unit_test(ctl_render_test_fleet_view_healthy),
 		cmocka_unit_test(ctl_render_test_fleet_view_outage),
