@@ -110,7 +110,6 @@ struct daemon {
 	struct bgp_session sessions[BGP_SESSIONS_MAX];
 	size_t n_sessions;
 	bool sessions_known;		/* false from a lost connection until the next table */
-	bool sessions_seen;		/* a table came since the start */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */

@@ -636,7 +636,6 @@ daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
 	d->n_sessions = t->n < BGP_SESSIONS_MAX ? t->n : BGP_SESSIONS_MAX;
 	memcpy(d->sessions, t->s, d->n_sessions * sizeof(d->sessions[0]));
 	d->sessions_known = true;
-	d->sessions_seen = true;
 	if (t->n_prefixes != d->cfg->n_prefixes || t->advertised == NULL) {
 		/* read for the prefixes of before a reload: the next one counts */
 		log_debug("router: a session table of %zu prefixes for %zu: prefixes not taken",
