@@ -11,7 +11,8 @@
  * callbacks, which the test calls as a driver would.  log_warnx/log_info
  * are wrapped to keep the lines; the settle rule's clock is the daemon's
  * `monotonic` hook, set by the test.  The one service is an exec probe of
- * /bin/true with rise 1: the test waits (bounded) for its first verdict.
+ * `test -e DIR/up` with rise and fall 1: the test waits (bounded) for its
+ * verdicts.  With a fleet section the store is tests/support/fake_etcd.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 
 #include "daemon.h"
 #include "driver.h"
+#include "fake_etcd.h"
 #include "log.h"
 #include "status.h"
 
@@ -151,8 +153,10 @@ struct sx {
 	struct bgp_sessions t;
 };
 
+/* The config: one service, its exec probe `test -e DIR/up` (rise and fall
+ * 1), the prefixes given; `fleet`: a fleet section (the fake store). */
 static void
-write_config(struct sx *sx, const char *prefixes)
+write_config(struct sx *sx, const char *prefixes, bool fleet)
 {
 	FILE *f = fopen(sx->path, "w");
 
@@ -161,12 +165,31 @@ write_config(struct sx *sx, const char *prefixes)
 		"\"router\": {\"bird\": {\"control-socket\": \"%s/bird.ctl\","
 		" \"state-file\": \"%s/state.conf\"}},\n"
 		"\"service\": [{\"name\": \"svc\", \"interval-ms\": 100, \"timeout-ms\": 90,"
-		" \"rise\": 1,\n"
-		"  \"probe\": [{\"name\": \"true\", \"exec\": {\"command\": [\"/bin/true\"]}}]}],\n"
-		"\"prefix\": [%s],\n"
+		" \"rise\": 1, \"fall\": 1,\n"
+		"  \"probe\": [{\"name\": \"up\", \"exec\": {\"command\": [\"/usr/bin/test\","
+		" \"-e\", \"%s/up\"]}}]}],\n"
+		"\"prefix\": [%s],\n%s"
 		"\"api\": {\"history-size\": 64, \"listen-port\": 0,"
-		" \"admin-state-file\": \"%s/admin-state.json\"}}}\n", sx->dir, sx->dir, prefixes,
-		sx->dir);
+		" \"admin-state-file\": \"%s/admin-state.json\"}}}\n", sx->dir, sx->dir, sx->dir,
+		prefixes, fleet ? "\"fleet\": {\"name\": \"lab\", \"node\": \"gw1\","
+		" \"endpoint\": [\"http://fake:2379\"], \"key-file\": \"/etc/hostname\","
+		" \"fingerprint-file\": [\"/etc/hostname\"]},\n" : "", sx->dir);
+	fclose(f);
+}
+
+static void
+set_up_file(struct sx *sx, bool up)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/up", sx->dir);
+	if (!up) {
+		assert_int_equal(unlink(path), 0);
+		return;
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
 	fclose(f);
 }
 
@@ -183,10 +206,10 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 }
 
-/* Run the loop until every prefix is wanted announced (the exec probe's
- * first UP), 10 s at the most. */
+/* Run the loop until every prefix is wanted `want` (the exec probe's
+ * verdict, the fleet guard's answer), 10 s at the most. */
 static void
-wait_announced(struct sx *sx)
+wait_desired(struct sx *sx, enum route_state want)
 {
 	double deadline = ev_time() + 10;
 	ev_timer tick;
@@ -197,14 +220,20 @@ wait_announced(struct sx *sx)
 	do {
 		ev_run(sx->loop, EVRUN_ONCE);
 		for (i = 0, n = 0; i < sx->d->cfg->n_prefixes; i++)
-			n += sx->d->prefixes[i].desired == ROUTE_ANNOUNCED;
+			n += sx->d->prefixes[i].desired == want;
 	} while (n < sx->d->cfg->n_prefixes && ev_time() < deadline);
 	ev_timer_stop(sx->loop, &tick);
 	assert_int_equal(n, sx->d->cfg->n_prefixes);
 }
 
+static void
+wait_announced(struct sx *sx)
+{
+	wait_desired(sx, ROUTE_ANNOUNCED);
+}
+
 static int
-setup(void **state)
+setup_with(void **state, bool fleet)
 {
 	struct sx *sx = calloc(1, sizeof(*sx));
 	struct config *cfg;
@@ -213,7 +242,9 @@ setup(void **state)
 	snprintf(sx->dir, sizeof(sx->dir), "/tmp/test-daemon-sessions-XXXXXX");
 	assert_non_null(mkdtemp(sx->dir));
 	snprintf(sx->path, sizeof(sx->path), "%s/conf.json", sx->dir);
-	write_config(sx, PREFIX_A);
+	write_config(sx, PREFIX_A, fleet);
+	set_up_file(sx, true);
+	fake_etcd_reset();
 	cfg = config_load(sx->path, stderr);
 	assert_non_null(cfg);
 	sx->loop = ev_default_loop(0);	/* exec probes need it (child watchers) */
@@ -231,12 +262,25 @@ setup(void **state)
 }
 
 static int
+setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int
+setup_fleet(void **state)
+{
+	return setup_with(state, true);
+}
+
+static int
 teardown(void **state)
 {
 	struct sx *sx = *state;
 	char cmd[128];
 
 	daemon_free(sx->d);
+	fake_etcd_reset();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sx->dir);
 	assert_int_equal(system(cmd), 0);
 	free(sx);
@@ -444,7 +488,7 @@ daemon_sessions_test_reload(void **state)
 	clock_now = sx->d->prefixes[0].changed_mono + 2;
 	table(sx, 1, active, 1, in_export);
 	assert_true(sx->d->prefixes[0].uncarried);
-	write_config(sx, PREFIX_B ", " PREFIX_A);
+	write_config(sx, PREFIX_B ", " PREFIX_A, false);
 	cfg = config_load(sx->path, stderr);
 	assert_non_null(cfg);
 	daemon_reload(sx->d, cfg);
@@ -473,6 +517,55 @@ daemon_sessions_test_reload(void **state)
 	assert_false(sx->d->prefixes[1].uncarried);
 }
 
+/* The gateway record in the store once it holds `needle` (the record's
+ * puts are coalesced), 5 s at the most. */
+static const char *
+wait_record(struct sx *sx, const char *needle)
+{
+	double deadline = ev_time() + 5;
+	const char *record;
+	ev_timer tick;
+
+	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
+	ev_timer_start(sx->loop, &tick);
+	while (((record = fake_etcd_get("/anycast-healthd/lab/gateways/gw1")) == NULL ||
+		strstr(record, needle) == NULL) && ev_time() < deadline)
+		ev_run(sx->loop, EVRUN_ONCE);
+	ev_timer_stop(sx->loop, &tick);
+	if (record == NULL || strstr(record, needle) == NULL)
+		fail_msg("no %s in the record: %s", needle, record != NULL ? record : "(none)");
+	return record;
+}
+
+/* With a fleet: the service fails, the guard holds the withdrawal (the
+ * only gateway; min-announcers 1), the router announces it degraded; held
+ * counts as wanted announced, so the warning still starts; the gateway
+ * record in the store carries "carried" and "uncarried". */
+static void
+daemon_sessions_test_held(void **state)
+{
+	struct sx *sx = *state;
+	struct prefix *px = &sx->d->prefixes[0];
+	const char *record;
+
+	set_up_file(sx, false);
+	wait_desired(sx, ROUTE_HELD);
+	drv_cb->actual(drv_arg, 0, ROUTE_DEGRADED);
+	clock_now = px->changed_mono + 0.5;
+	table(sx, 1, active, 1, in_export);
+	assert_false(px->uncarried);
+	clock_now += 1;
+	table(sx, 1, active, 1, in_export);
+	assert_true(px->uncarried);
+	assert_int_equal(log_count(UNCARRIED_LINE), 1);
+	record = wait_record(sx, "\"carried\":0,\"uncarried\":true}");
+	assert_non_null(strstr(record, "\"desired\":\"held\",\"actual\":\"degraded\""));
+
+	table(sx, 1, established, 1, in_export);
+	assert_false(px->uncarried);
+	wait_record(sx, "\"carried\":1,\"uncarried\":false}");
+}
+
 int
 main(void)
 {
@@ -485,6 +578,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(daemon_sessions_test_withdrawn_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(daemon_sessions_test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(daemon_sessions_test_held, setup_fleet, teardown),
 	};
 	return cmocka_run_group_tests_name("daemon_sessions", tests, NULL, NULL);
 }
