@@ -15,6 +15,8 @@
  *          (SO_PEERCRED, then the peer's groups in /proc/PID/status)
  *
  * The renderers live in status.c; this file only routes, checks and answers.
+ * GET / answers the status page built into the daemon (status_page.h), one
+ * response made at start with its Content-Security-Policy.
  * A reload runs outside MHD_run(): the request is suspended, an ev_timer
  * calls the reload callback, then the request is resumed with the answer.
  * So the callback may even stop this api (a changed api section) safely.
