@@ -5,8 +5,8 @@
 # checks read the DOM it rendered (--dump-dom, through tests/lab/page-dom.py).
 # The daemon's config adds a service "hostile" whose two exec probes print
 # markup: `<script>document.title="pwned"</script>` (exit 0: the probe's
-# reason) and `<img src=x onerror=...>` (exit 1: the service's reason and its
-# history event's too).
+# reason) and `<img src=x onerror="document.body.dataset.pwned=1">` (exit 1:
+# the service's reason and its history event's too).
 #
 #   1  healthy: router reachable, pptp UP with its probes, hostile DOWN, the
 #      prefix announced/announced (the upstream has it), the timeline has
@@ -24,6 +24,10 @@
 #      sessions/carried/uncarried), added by page-proxy.py to the daemon's
 #      status: "carried by 1 of 2 sessions (up1)"; an uncarried prefix
 #      flagged; a session name holding markup shown as text
+#   5  the Content-Security-Policy: an img with an onerror handler and an
+#      inline script added to the page by page-proxy.py (served with the
+#      daemon's headers) do not run: the title stays the page's, whose own
+#      script still renders the data
 #
 # One line per check, then `N passed, N failed`; exit 1 on any failure.
 # PAGE_TOTALS=FILE: write "PASSED FAILED" there.  Needs chromium
@@ -50,7 +54,7 @@ T="page:"
 # through sed in lab_template, which keeps the backslashes).
 SCRIPT_TEXT='<script>document.title="pwned"</script>'
 H_SCRIPT='{ "name": "script", "exec": { "command": [ "/usr/bin/printf", "%s\\n", "<script>document.title=\"pwned\"</script>" ] } }'
-H_IMG='{ "name": "img", "exec": { "command": [ "/bin/sh", "-c", "echo '"'"'<img src=x onerror=\"document.title=1\">'"'"'; exit 1" ] } }'
+H_IMG='{ "name": "img", "exec": { "command": [ "/bin/sh", "-c", "echo '"'"'<img src=x onerror=\"document.body.dataset.pwned=1\">'"'"'; exit 1" ] } }'
 HOSTILE=", { \"name\": \"hostile\", \"interval-ms\": 1000, \"timeout-ms\": 800, \"rise\": 1, \"fall\": 1, \"probe\": [ $H_SCRIPT, $H_IMG ] }"
 
 # browser ARGS... URL: headless chromium inside the gateway namespace, in
@@ -106,11 +110,13 @@ check_hostile()
 	check "$T $1 ... escaped in the serialized DOM" "not in $dom" \
 	    grep -qF '&lt;script&gt;document.title="pwned"&lt;/script&gt;' "$dom"
 	check "$T $1 the img markup is the text of the service's reason cell, escaped" "not in $dom" \
-	    grep -qF '<td>exit-1: &lt;img src=x onerror="document.title=1"&gt;</td>' "$dom"
+	    grep -qF '<td>exit-1: &lt;img src=x onerror="document.body.dataset.pwned=1"&gt;</td>' "$dom"
 	check_facts "$T $1 no img element, one script element (the page's own)" \
 	    "elements img 0" "elements script 1" "elements iframe 0"
 	check_facts "$T $1 the title is the page's own: '$HOST - anycast-healthd'" \
 	    "title $HOST - anycast-healthd"
+	check "$T $1 no handler ran: no data-pwned attribute" "found in $dom" \
+	    eval '! grep -q "data-pwned=" "$dom"'
 }
 
 # check_png FILE: a PNG image was written.
@@ -217,6 +223,15 @@ run()
 	load page-4b "http://127.0.0.1:$PROXY_PORT/"
 	check_facts "$T 4 an uncarried prefix is flagged" \
 	    "sessions $LAB_PREFIX sessions warn: carried by 0 of 2 sessions; not carried by any established session"
+	proxy_stop
+
+	# 5: the Content-Security-Policy, a second line of defence
+	proxy_start inject:0
+	load page-5 "http://127.0.0.1:$PROXY_PORT/"
+	check_facts "$T 5 markup injected into the page itself (an img with onerror, a script): in the DOM; the page's own script ran" \
+	    "elements img 1" "elements script 2" "service pptp DOWN"
+	check "$T 5 ... neither ran under the daemon's Content-Security-Policy (no data-pwned attribute)" \
+	    "$(grep -o '<html[^>]*>\|<body[^>]*>' "$LAB/page-5.html" | tr '\n' ' ')" eval '! grep -q "data-pwned=" "$LAB/page-5.html"'
 	proxy_stop
 
 	check "$T daemon still running at the end" "exited" daemon_running

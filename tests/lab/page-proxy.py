@@ -10,7 +10,10 @@ after:N fails all after the first N (after:0 fails all).  MODE sessions:N
 fails nothing and adds to /v1/status the BGP session read-back's fields
 (router.sessions: two sessions, one established; per prefix sessions,
 carried = N, uncarried = N == 0), as a daemon that reads sessions back
-shows them.  Each request's path and answer code is appended to LOG.
+shows them.  MODE inject:0 fails nothing and adds markup to the page
+itself (an img with an onerror handler, an inline script), served under
+the daemon's Content-Security-Policy, which must keep both from running.
+Each request's path and answer code is appended to LOG.
 
 Usage: page-proxy.py PORT UPSTREAM MODE LOG
   e.g. page-proxy.py 9181 http://127.0.0.1:9180 first:2 /tmp/lab/proxy.log
@@ -27,6 +30,13 @@ MODE, N = sys.argv[3].split(":")[0], int(sys.argv[3].split(":")[1])
 KEEP = ("Content-Type", "Content-Security-Policy", "Cache-Control", "X-Content-Type-Options")
 lock = threading.Lock()
 seen = 0
+
+
+# Each would set data-pwned on <html> (the name built at run time, so the
+# markup itself never holds "data-pwned=").
+INJECTED = (b'<img id="injected" src="x" '
+            b'onerror="document.documentElement.setAttribute(\'data-\' + \'pwned\', \'onerror\')">'
+            b"<script>document.documentElement.setAttribute('data-' + 'pwned', 'script');</script>")
 
 
 def with_sessions(body):
@@ -67,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
             code, headers, body = e.code, e.headers, e.read()
         if MODE == "sessions" and self.path == "/v1/status" and code == 200:
             body = with_sessions(body)
+        if MODE == "inject" and self.path == "/" and code == 200:
+            body = body.replace(b"</body>", INJECTED + b"</body>")
         self.answer(code, [(k, headers[k]) for k in KEEP if headers[k] is not None], body)
 
     def log_message(self, fmt, *args):
