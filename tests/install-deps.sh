@@ -16,7 +16,7 @@ apt-get install -y -qq --no-install-recommends \
 	libmicrohttpd-dev libsystemd-dev libssl-dev \
 	clang libclang-rt-14-dev valgrind \
 	bird2 frr pptpd exabgp etcd-server etcd-client openssl \
-	iproute2 nftables procps psmisc netcat-openbsd python3 prometheus wrk curl \
+	iproute2 nftables procps psmisc netcat-openbsd python3 python3-yaml prometheus wrk curl \
 	inotify-tools \
 	debhelper dpkg-dev fakeroot lintian >/dev/null
 # Debian may start these on install where policy-rc.d allowed it: the lab runs
