@@ -95,9 +95,11 @@ unpack_source()
 	mkdir -p "$WORK/src"
 	if [ -n "$BUILDDIR" ] && [ -f "$BUILDDIR/Makefile" ]; then
 		SOURCE_KIND="make dist"
+		local tarball
+		tarball=$PKG-$(sed -n 's/^VERSION = //p' "$BUILDDIR/Makefile").tar.gz
 		make -s -C "$BUILDDIR" dist >"$WORK/dist.log" 2>&1 || return 1
-		mv "$BUILDDIR/$PKG"-*.tar.gz "$WORK/" &&
-			tar -xzf "$WORK/$PKG"-*.tar.gz -C "$WORK/src" --strip-components=1
+		mv "$BUILDDIR/$tarball" "$WORK/" &&
+			tar -xzf "$WORK/$tarball" -C "$WORK/src" --strip-components=1
 	else
 		SOURCE_KIND="git archive HEAD"
 		git -C "$TOP" archive --format=tar HEAD | tar -xf - -C "$WORK/src"
