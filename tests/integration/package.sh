@@ -20,10 +20,11 @@
 #   5  used as an operator would: the unit enabled, the conffile edited, the
 #      state the daemon writes (BIRD's state include by the installed
 #      binary, the overrides' directory as systemd's StateDirectory= makes
-#      it); then `dpkg --purge`: every file the package installed is gone,
-#      /etc/anycast-healthd, /var/lib/anycast-healthd and
-#      /run/anycast-healthd are gone, the unit is no longer enabled, dpkg has
-#      no entry; the system user stays (Debian keeps system users)
+#      it); `dpkg -i` again keeps the edit, the enablement and the state
+#      and starts nothing; then `dpkg --purge`: every file the package
+#      installed, /etc/anycast-healthd, /var/lib/anycast-healthd and
+#      /run/anycast-healthd are gone, the unit is no longer enabled, dpkg
+#      has no entry; the system user stays (Debian keeps system users)
 #
 # One line per check, then `N passed, N failed`; exit 1 on any failure.
 # Refuses to run (one failed check) on a machine where anycast-healthd is
@@ -223,6 +224,15 @@ use_like_an_operator()
 		echo '{}' >/var/lib/anycast-healthd/admin-state.json
 }
 
+# dpkg -i again (the upgrade path of the maintainer scripts): the edited
+# conffile, the enablement and the state stay; nothing is started.
+reinstall_keeps()
+{
+	dpkg -i "$DEB" >"$WORK/reinstall.log" 2>&1 || { tail -n 5 "$WORK/reinstall.log" | sed 's/^/#   /'; return 1; }
+	grep -q '192.0.2.2/32' "$CONF" && unit_enabled && not_running &&
+		[ -s /run/anycast-healthd/bird-state.conf ] && [ -e /var/lib/anycast-healthd/admin-state.json ]
+}
+
 # What dpkg -L listed before the purge and is still there: files and
 # symlinks, and the directories only this package owns.
 left_behind()
@@ -293,6 +303,7 @@ check "daemon not started by the install" "an installed anycast-healthd runs" no
 check "systemd-analyze verify $UNIT" "it complains (above)" verify_unit
 
 check "used: enabled, config edited, state written" "could not" use_like_an_operator
+check "reinstalled (dpkg -i again): edits, enablement and state kept, not started" "lost or started" reinstall_keeps
 if dpkg --purge "$PKG" >"$WORK/purge.log" 2>&1; then INSTALLED=0; ok "dpkg --purge"
 else not_ok "dpkg --purge" "$(tail -n 5 "$WORK/purge.log")"; fi
 LEFT=$(left_behind)
