@@ -279,7 +279,8 @@ check "hardening: PIE and BIND_NOW" "readelf shows no PIE or no BIND_NOW" harden
 AFTER=$(tree_status)
 check "the source tree is untouched" "git status changed" [ "$BEFORE" = "$AFTER" ]
 
-if dpkg -i "$DEB" >"$WORK/install.log" 2>&1; then INSTALLED=1; ok "dpkg -i"
+INSTALLED=1	# from here on the exit purges, also after a half-done dpkg -i
+if dpkg -i "$DEB" >"$WORK/install.log" 2>&1; then ok "dpkg -i"
 else not_ok "dpkg -i" "$(tail -n 5 "$WORK/install.log")"; finish; fi
 dpkg -L "$PKG" >"$WORK/files.list"
 VERSION=$(dpkg-query -W -f='${Version}' "$PKG")
