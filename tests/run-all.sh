@@ -14,6 +14,9 @@
 #      the seed comes from the commit (replayable, and new with each change)
 #      unless CHAOS_SEED is set
 #   7. make distcheck
+#   8. the Debian package (tests/integration/package.sh): built from the
+#      release tarball with dpkg-buildpackage, lintian-clean, installed with
+#      dpkg -i, checked, purged
 # Each step prints its own results; the script stops at the first failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,10 +65,13 @@ step "distcheck"
 make -s -C build distcheck >/dev/null
 echo "distcheck: ok"
 
+step "Debian package: build, lintian, dpkg -i, purge"
+bash tests/integration/package.sh build 2>&1 | tee build/package.log
+
 # One closing line over everything that ran: automake's counts of the unit and
 # golden suites (plain and sanitized), the integration suite's own line, and
 # the valgrind cycle and distcheck as one check each (the "+ 2").
 count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
 last_pass() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -1; }
-ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) + $(last_pass build/ipv6.log) + $(last_pass build/bfd.log) + $(last_pass build/page.log) + $(last_pass build/chaos.log) ))
+ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) + $(last_pass build/ipv6.log) + $(last_pass build/bfd.log) + $(last_pass build/page.log) + $(last_pass build/chaos.log) + $(last_pass build/package.log) ))
 printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))
