@@ -703,12 +703,11 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 }
 
 /* The BGP sessions (bgp_sessions.h): per session whether it is
- * established, per prefix what carries it; the session series only while
- * the table is known, the uncarried warning always. */
+ * established (only while the table is known). */
 static void
-status_metrics_sessions(struct status_buf *b, const struct daemon *d)
+status_metrics_session_up(struct status_buf *b, const struct daemon *d)
 {
-	size_t i, j;
+	size_t i;
 
 	status_family(b, "anycast_healthd_bgp_session_up", "gauge",
 		      "1 when the router's BGP session is established (absent while the "
@@ -718,6 +717,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "session", d->sessions[i].name, false);
 		status_printf(b, "} %d\n", d->sessions[i].established);
 	}
+}
+
+/* Per prefix: how many established sessions carry it (while known), and
+ * the uncarried warning (always). */
+static void
+status_metrics_carrying(struct status_buf *b, const struct daemon *d)
+{
+	size_t i;
+
 	status_family(b, "anycast_healthd_prefix_sessions_carrying", "gauge",
 		      "Established BGP sessions advertising the prefix (absent while unknown).");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
@@ -735,6 +743,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 		status_printf(b, "} %d\n", d->prefixes[i].uncarried);
 	}
+}
+
+/* Per prefix and session: whether the session's export has the prefix
+ * (while known). */
+static void
+status_metrics_advertised(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, j;
+
 	status_family(b, "anycast_healthd_prefix_advertised", "gauge",
 		      "1 when the BGP session's export has the prefix, established or not "
 		      "(absent while unknown).");
@@ -936,7 +953,9 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
-	status_metrics_sessions(&b, d);
+	status_metrics_session_up(&b, d);
+	status_metrics_carrying(&b, d);
+	status_metrics_advertised(&b, d);
 	status_metrics_fleet(&b, d);
 	status_metrics_probes(&b, d);
 	if (d->lag != NULL) {
