@@ -214,6 +214,15 @@ status_json_router(const struct daemon *d)
 	return o;
 }
 
+/* The operator's overrides are safe on disk: the last save worked and the
+ * start restored them (or no file is configured).  The status document's
+ * overrides_file.ok and the anycast_healthd_overrides_file_ok gauge. */
+static bool
+status_overrides_ok(const struct daemon *d)
+{
+	return d->overrides_error[0] == '\0' && d->overrides_restore_error[0] == '\0';
+}
+
 /* Where the operator's overrides are kept, and whether that works. */
 static struct json_object *
 status_json_overrides_file(const struct daemon *d)
@@ -222,8 +231,7 @@ status_json_overrides_file(const struct daemon *d)
 
 	status_json_add(o, "path", d->cfg->api.admin_state_file ?
 			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
-	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0' &&
-							 d->overrides_restore_error[0] == '\0'));
+	status_json_add(o, "ok", json_object_new_boolean(status_overrides_ok(d)));
 	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
 			json_object_new_string(d->overrides_error) : NULL);
 	status_json_add(o, "restore_error", d->overrides_restore_error[0] != '\0' ?
@@ -703,12 +711,11 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 }
 
 /* The BGP sessions (bgp_sessions.h): per session whether it is
- * established, per prefix what carries it; the session series only while
- * the table is known, the uncarried warning always. */
+ * established (only while the table is known). */
 static void
-status_metrics_sessions(struct status_buf *b, const struct daemon *d)
+status_metrics_session_up(struct status_buf *b, const struct daemon *d)
 {
-	size_t i, j;
+	size_t i;
 
 	status_family(b, "anycast_healthd_bgp_session_up", "gauge",
 		      "1 when the router's BGP session is established (absent while the "
@@ -718,6 +725,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "session", d->sessions[i].name, false);
 		status_printf(b, "} %d\n", d->sessions[i].established);
 	}
+}
+
+/* Per prefix: how many established sessions carry it (while known), and
+ * the uncarried warning (always). */
+static void
+status_metrics_carrying(struct status_buf *b, const struct daemon *d)
+{
+	size_t i;
+
 	status_family(b, "anycast_healthd_prefix_sessions_carrying", "gauge",
 		      "Established BGP sessions advertising the prefix (absent while unknown).");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
@@ -735,6 +751,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 		status_printf(b, "} %d\n", d->prefixes[i].uncarried);
 	}
+}
+
+/* Per prefix and session: whether the session's export has the prefix
+ * (while known). */
+static void
+status_metrics_advertised(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, j;
+
 	status_family(b, "anycast_healthd_prefix_advertised", "gauge",
 		      "1 when the BGP session's export has the prefix, established or not "
 		      "(absent while unknown).");
@@ -907,6 +932,21 @@ status_metrics_fleet(struct status_buf *b, const struct daemon *d)
 				      "store (on-store-loss).", STATUS_FLEET_ALONE);
 }
 
+/* Whether the operator's overrides are safe on disk: the status document's
+ * overrides_file.ok as a gauge, so an alert can page on it.  0 while the last
+ * save failed (the overrides hold only until the daemon stops) or the start
+ * restored nothing from a damaged file (an earlier maintenance may be lost;
+ * that stays until the next start, as in the status); else 1, also when no
+ * file is configured. */
+static void
+status_metrics_overrides(struct status_buf *b, const struct daemon *d)
+{
+	status_family(b, "anycast_healthd_overrides_file_ok", "gauge",
+		      "0 while the operator's overrides could not be saved, or were not "
+		      "restored at start; 1 otherwise.");
+	status_printf(b, "anycast_healthd_overrides_file_ok %d\n", status_overrides_ok(d));
+}
+
 char *
 status_metrics(const struct daemon *d, double now)
 {
@@ -933,10 +973,13 @@ status_metrics(const struct daemon *d, double now)
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"ok\"} %lu\n", d->reloads);
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"refused\"} %lu\n",
 		      d->reloads_refused);
+	status_metrics_overrides(&b, d);
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
-	status_metrics_sessions(&b, d);
+	status_metrics_session_up(&b, d);
+	status_metrics_carrying(&b, d);
+	status_metrics_advertised(&b, d);
 	status_metrics_fleet(&b, d);
 	status_metrics_probes(&b, d);
 	if (d->lag != NULL) {
