@@ -15,6 +15,11 @@
  * `show bgp ipv4|ipv6 unicast P json`, report it, and re-assert the desired
  * state where bgpd differs.
  *
+ * After a read-back that found bgpd settled, `show bgp neighbors json` and
+ * each Established neighbor's `advertised-routes json` tell what every BGP
+ * session carries; the whole table goes to cb->sessions()
+ * (driver_sessions.h; the parsers are frr_sessions.c's).
+ *
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
