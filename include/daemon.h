@@ -69,6 +69,7 @@ struct prefix {
 };
 
 struct loop_lag;
+struct hooks_runner;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -93,6 +94,7 @@ struct daemon {
 	 * `now` instead (tests build daemons by hand). */
 	double (*monotonic)(void);
 	struct loop_lag *lag;		/* the loop's busy stretches; NULL in hand-built daemons */
+	struct hooks_runner *hooks;	/* state-change hooks; NULL in hand-built daemons */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */
@@ -108,13 +110,20 @@ void daemon_reload(struct daemon *d, struct config *cfg);
 /* Stop probing and apply the config's on-exit action.  Returns once the driver
  * has nothing in flight (or after timeout_s); true if everything was applied.
  * With on-exit drain this first runs the loop for the drains (see
- * daemon_exit_drain_s), then withdraws. */
+ * daemon_exit_drain_s), then withdraws.  The on-exit transitions are
+ * recorded like any other, and the hooks get them: once the router is done,
+ * the loop runs on for the hooks' queued records, at most
+ * daemon_exit_hooks_s(). */
 bool daemon_stop(struct daemon *d, double timeout_s);
 
 /* How long daemon_stop() will drain before withdrawing (on-exit drain: the
  * longest drain-time-s of the prefixes it would drain; 0 otherwise), so the
  * caller can ask systemd for the time. */
 double daemon_exit_drain_s(const struct daemon *d);
+
+/* How long daemon_stop() may then wait for the state-change hooks (the
+ * on-exit transitions run them too): see hooks_runner_finish_s(). */
+double daemon_exit_hooks_s(const struct daemon *d);
 
 /* A second stop signal while stopping: end an on-exit drain at once. */
 void daemon_stop_hurry(struct daemon *d);
