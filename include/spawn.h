@@ -16,7 +16,8 @@
  * 0, 1 and 2.  It makes its own group (setpgid(0, 0)) and the parent makes
  * it too, so a kill right after the fork reaches the whole group whichever
  * ran first.  When execve fails the child writes one line naming the
- * program and the errno to its stderr and exits 127, as a shell does.
+ * errno and the program to its stderr ("cannot execute (ENOENT):
+ * /usr/local/bin/x") and exits 127, as a shell does.
  *
  * Children are reaped with ev_child, which libev supports on the default
  * loop only: callers check ev_is_default_loop().

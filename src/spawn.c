@@ -22,14 +22,15 @@ struct spawn_reaper {
 	ev_child child;
 };
 
-/* In the child: "anycast-healthd: cannot execute PROG: ENAME" on stderr,
- * with write(2) only. */
+/* In the child: "cannot execute (ENAME): PROG" on stderr, with write(2)
+ * only.  The errno first: a reader that keeps the first 60 characters of a
+ * line (probe_output.h) keeps it. */
 static void
 spawn_child_say(const char *prog, int err)
 {
 	const char *name = strerrorname_np(err);
-	const char *parts[] = { "anycast-healthd: cannot execute ", prog, ": ",
-				name != NULL ? name : "error", "\n" };
+	const char *parts[] = { "cannot execute (", name != NULL ? name : "error", "): ", prog,
+				"\n" };
 	size_t i;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)

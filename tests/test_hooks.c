@@ -294,9 +294,9 @@ hooks_test_verdict(void **state)
 				       sizeof(buf)), HOOK_FAILED);
 	assert_string_equal(buf, "exit 2: curl: (7) refused");
 	assert_int_equal(hooks_verdict(W_EXITCODE(127, 0), false, 500,
-				       "anycast-healthd: cannot execute /nope: ENOENT", buf,
+				       "cannot execute (ENOENT): /nope", buf,
 				       sizeof(buf)), HOOK_FAILED);
-	assert_string_equal(buf, "exit 127: anycast-healthd: cannot execute /nope: ENOENT");
+	assert_string_equal(buf, "exit 127: cannot execute (ENOENT): /nope");
 	assert_int_equal(hooks_verdict(W_EXITCODE(0, 9), false, 500, "", buf, sizeof(buf)),
 			 HOOK_FAILED);
 	assert_string_equal(buf, "signal 9");

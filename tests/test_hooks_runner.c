@@ -241,7 +241,7 @@ hooks_runner_test_missing(void **state)
 	wait_runs(h->hooks[0], 1);
 	assert_int_equal(h->hooks[1]->results[HOOK_FAILED], 1);
 	assert_string_equal(h->hooks[1]->last.reason,
-			    "exit 127: anycast-healthd: cannot execute /nonexistent/hook: ENOENT");
+			    "exit 127: cannot execute (ENOENT): /nonexistent/hook");
 	assert_int_equal(h->hooks[0]->results[HOOK_OK], 1);
 	hooks_runner_free(r);
 	ev_timer_stop(EV_DEFAULT, &tick);

@@ -88,7 +88,7 @@ spawn_test_exec_fails(void **state)
 	(void)state;
 	st = run(ARGV("/nonexistent/hook"), NULL, true, out, sizeof(out));
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
-	assert_string_equal(out, "anycast-healthd: cannot execute /nonexistent/hook: ENOENT\n");
+	assert_string_equal(out, "cannot execute (ENOENT): /nonexistent/hook\n");
 }
 
 /* The child starts with an empty signal mask, whatever the daemon blocks. */
