@@ -121,9 +121,10 @@ slurp(const char *path)
 	return buf;
 }
 
-/* The pid of our child whose comm is `name`, 0 when none. */
+/* The pid of our child that leads its own process group (a hook's run:
+ * sh, or what sh exec'd), 0 when none. */
 static pid_t
-child_named(const char *name)
+child_group_leader(void)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
@@ -141,7 +142,7 @@ child_named(const char *name)
 		if ((fp = fopen(path, "r")) == NULL)
 			continue;
 		if (fscanf(fp, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 && ppid == getpid() &&
-		    strcmp(comm, name) == 0)
+		    getpgid(atoi(de->d_name)) == atoi(de->d_name))
 			found = atoi(de->d_name);
 		fclose(fp);
 	}
@@ -208,8 +209,8 @@ hooks_runner_test_hang(void **state)
 	wait_runs(h->hooks[0], 2);
 	assert_true(h->hooks[1]->running);
 	assert_int_equal(h->running, 1);
-	/* its process group: our child running sh (the hook's leader) */
-	group = child_named("sh");
+	/* its process group: the one our remaining child leads */
+	group = child_group_leader();
 	assert_true(group > 0);
 	wait_runs(h->hooks[1], 1);
 	assert_int_equal(h->hooks[1]->results[HOOK_TIMEOUT], 1);
