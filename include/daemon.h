@@ -6,6 +6,8 @@
  *       prefix depending on it --> [fleet guard] --> driver_set_desired
  *   driver read-back --> prefix actual state (logged when it changes)
  *       --> [the fleet's announcer key]
+ *   every transition --> daemon_event() --> the history ring and the hooks
+ *       (hooks_runner.h), the same record to both
  *
  * With a fleet section, a withdrawal of a prefix that may be announced goes
  * through the fleet guard (fleet/fleet.h): the router is told to withdraw
