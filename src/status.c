@@ -181,6 +181,15 @@ status_json_router(const struct daemon *d)
 	return o;
 }
 
+/* The operator's overrides are safe on disk: the last save worked and the
+ * start restored them (or no file is configured).  The status document's
+ * overrides_file.ok and the anycast_healthd_overrides_file_ok gauge. */
+static bool
+status_overrides_ok(const struct daemon *d)
+{
+	return d->overrides_error[0] == '\0' && d->overrides_restore_error[0] == '\0';
+}
+
 /* Where the operator's overrides are kept, and whether that works. */
 static struct json_object *
 status_json_overrides_file(const struct daemon *d)
@@ -189,8 +198,7 @@ status_json_overrides_file(const struct daemon *d)
 
 	status_json_add(o, "path", d->cfg->api.admin_state_file ?
 			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
-	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0' &&
-							 d->overrides_restore_error[0] == '\0'));
+	status_json_add(o, "ok", json_object_new_boolean(status_overrides_ok(d)));
 	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
 			json_object_new_string(d->overrides_error) : NULL);
 	status_json_add(o, "restore_error", d->overrides_restore_error[0] != '\0' ?
@@ -884,6 +892,21 @@ status_metrics_hooks(struct status_buf *b, const struct daemon *d)
 	status_printf(b, "anycast_healthd_hooks_running %zu\n", h->running);
 }
 
+/* Whether the operator's overrides are safe on disk: the status document's
+ * overrides_file.ok as a gauge, so an alert can page on it.  0 while the last
+ * save failed (the overrides hold only until the daemon stops) or the start
+ * restored nothing from a damaged file (an earlier maintenance may be lost;
+ * that stays until the next start, as in the status); else 1, also when no
+ * file is configured. */
+static void
+status_metrics_overrides(struct status_buf *b, const struct daemon *d)
+{
+	status_family(b, "anycast_healthd_overrides_file_ok", "gauge",
+		      "0 while the operator's overrides could not be saved, or were not "
+		      "restored at start; 1 otherwise.");
+	status_printf(b, "anycast_healthd_overrides_file_ok %d\n", status_overrides_ok(d));
+}
+
 char *
 status_metrics(const struct daemon *d, double now)
 {
@@ -910,6 +933,7 @@ status_metrics(const struct daemon *d, double now)
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"ok\"} %lu\n", d->reloads);
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"refused\"} %lu\n",
 		      d->reloads_refused);
+	status_metrics_overrides(&b, d);
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);

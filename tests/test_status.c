@@ -754,6 +754,39 @@ status_test_damped_service(void **state)
 	fixture_free(f);
 }
 
+/* The overrides file's gauge follows the status document's overrides_file.ok:
+ * 0 after a failed save or a failed restore at start, 1 otherwise. */
+static void
+status_test_metrics_overrides_file(void **state)
+{
+	static const char *const errors[] = { "save", "restore" };
+	struct fixture *f = fixture_new();
+	char *text;
+	size_t i;
+
+	(void)state;
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	for (i = 0; i < 2; i++) {
+		char *err = i == 0 ? f->d.overrides_error : f->d.overrides_restore_error;
+
+		snprintf(err, sizeof(f->d.overrides_error), "%s: Read-only file system", errors[i]);
+		text = status_metrics(&f->d, T0);
+		assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 0\n"));
+		free(text);
+		text = status_json(&f->d, T0);
+		assert_non_null(strstr(text, "\"ok\": false"));
+		free(text);
+		err[0] = '\0';
+	}
+	f->cfg.api.admin_state_file = NULL;	/* no file: nothing to fail */
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	fixture_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -775,6 +808,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_metrics_label_escaping),
 		cmocka_unit_test(status_test_json_router_down),
 		cmocka_unit_test(status_test_damped_service),
+		cmocka_unit_test(status_test_metrics_overrides_file),
 	};
 	const char *env = getenv("UPDATE_GOLDEN");
 
