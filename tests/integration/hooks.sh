@@ -131,7 +131,7 @@ snapshot() { SNAP=$(api /metrics); }
 snap() { awk -v s="$1" '$1 == s { print $2; exit }' <<<"$SNAP"; }
 snapshot; r0=$(snap "$RUNS"); n0=$(snap "$LAG_COUNT"); f0=$(snap "$LAG_FAST"); t0=$EPOCHREALTIME
 LOGMARK=$(daemon_log_lines)
-for i in 1 2 3 4; do kill -HUP "$PID_DAEMON"; wait_for_log 'reloaded ' 5000 "$LOGMARK"; LOGMARK=$(daemon_log_lines); done
+for _ in 1 2 3 4; do kill -HUP "$PID_DAEMON"; wait_for_log 'reloaded ' 5000 "$LOGMARK"; LOGMARK=$(daemon_log_lines); done
 check "3 four reloads: four records for the hanging hook, all timed out (within 20 s)" \
     "timeouts: $(metric 'anycast_healthd_hook_runs_total{hook="hang",result="timeout"}')" \
     wait_until 20000 metric_is 'anycast_healthd_hook_runs_total{hook="hang",result="timeout"}' 4
