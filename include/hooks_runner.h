@@ -35,7 +35,10 @@ struct hooks_runner *hooks_runner_create(struct ev_loop *loop, const struct conf
  * next reconfigure. */
 void hooks_runner_reconfigure(struct hooks_runner *r, const struct config *cfg);
 
-/* A transition record, as status_history_add() gets it.  Accepts r NULL. */
+/* A transition record, as status_history_add() gets it.  Every record
+ * counts in its sequence (ANYCAST_HEALTHD_SEQ), also one no hook runs on or
+ * made while there are no hooks: it numbers the records as the history's
+ * total does.  Accepts r NULL. */
 void hooks_runner_record(struct hooks_runner *r, double time, enum status_event_kind kind,
 			 const char *subject, const char *from, const char *to,
 			 const char *reason);

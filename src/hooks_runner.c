@@ -285,8 +285,12 @@ hooks_runner_record(struct hooks_runner *r, double time, enum status_event_kind 
 	const struct hook_state *full;
 	size_t dropped;
 
-	if (r == NULL || r->hooks.n == 0 || !ev_is_default_loop(r->loop))
+	if (r == NULL)
 		return;
+	if (r->hooks.n == 0 || !ev_is_default_loop(r->loop)) {
+		r->hooks.seq++;		/* SEQ counts every record, as the history does */
+		return;
+	}
 	snprintf(e.subject, sizeof(e.subject), "%s", subject ? subject : "");
 	snprintf(e.from, sizeof(e.from), "%s", from ? from : "");
 	snprintf(e.to, sizeof(e.to), "%s", to ? to : "");

@@ -304,6 +304,27 @@ hooks_runner_test_finish(void **state)
 	hooks_runner_free(r);
 }
 
+/* Records made while there are no hooks still count in SEQ. */
+static void
+hooks_runner_test_seq_without_hooks(void **state)
+{
+	struct fx *f = *state;
+	struct config none = { 0 };
+	struct hooks_runner *r;
+
+	tick_start();
+	none.hooks.max_running = 4;
+	r = hooks_runner_create(EV_DEFAULT, &none);
+	hooks_runner_record(r, 1.0, STATUS_EVENT_ROUTER, "router", "unreachable", "connected", "");
+	hooks_runner_record(r, 2.0, STATUS_EVENT_SERVICE, "pptp", "INIT", "UP", "ok");
+	hooks_runner_reconfigure(r, &f->cfg);
+	hooks_runner_record(r, 3.0, STATUS_EVENT_RELOAD, "config", "", "reloaded", "");
+	wait_runs(hooks_runner_hooks(r)->hooks[0], 1);
+	assert_string_equal(slurp(f->path), "3 record reload config ->reloaded gw-test\n");
+	hooks_runner_free(r);
+	ev_timer_stop(EV_DEFAULT, &tick);
+}
+
 /* A reload keeps the kept hook's queue and adds a new hook. */
 static void
 hooks_runner_test_reload(void **state)
@@ -340,6 +361,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(hooks_runner_test_bound, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(hooks_runner_test_finish, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(hooks_runner_test_reload, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(hooks_runner_test_seq_without_hooks, fx_setup,
+						fx_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
