@@ -205,7 +205,7 @@ api_drain()
 	fi
 	OUT=$DRAIN_OUT RC=$DRAIN_RC
 	check_ctl "$T 2 ... anycast-healthctl drain: ok, exit 0" 0 "^drain $API_PREFIX: ok" \
-	    "^$API_PREFIX +draining +[a-z]+ +drain, [0-9]+s left"
+	    "^$API_PREFIX +draining +[a-z]+ +[-0-9/]+ +drain, [0-9]+s left"
 	if [ -n "$DRAIN_SEEN" ]; then
 		ok "$T 2 ... the upstream saw GRACEFUL_SHUTDOWN (65535,0) and AS path 65001 65001 65001 ($DRAIN_SEEN ms after the drain)"
 	else
