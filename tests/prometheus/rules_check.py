@@ -10,6 +10,13 @@ promtool does not make.
                                         heading of RUNBOOK (GitHub's anchors)
   rules_check.py coverage RULES TESTS   every alert has a test case where it
                                         fires and one where it must not
+  rules_check.py realtest RULES SCRAPE [ALERT[/PREFIX]...]
+                                        a promtool test file that feeds
+                                        SCRAPE's samples of the rules' metrics
+                                        as constant series (instance
+                                        gw1:9180, job anycast-healthd) and
+                                        expects exactly those alerts firing
+                                        after 20 minutes
   rules_check.py self-test              the PromQL name extractor and the
                                         anchor maker on known input
 
@@ -134,6 +141,46 @@ def scrape_sample_names(path):
     return names
 
 
+def scrape_samples(path, names):
+    """(name, labels text, value) of SCRAPE's samples named in names."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$", line)
+            if m is None:
+                raise ValueError("%s: not a sample line: %r" % (path, line))
+            if m.group(1) in names:
+                out.append((m.group(1), (m.group(2) or "{}")[1:-1], m.group(3)))
+    return out
+
+
+def yaml_quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def real_test(rules_path, scrape_path, expected):
+    """The promtool test file of realtest (see the top)."""
+    samples = scrape_samples(scrape_path, set(rules_metric_names(rules_path)))
+    lines = ["rule_files:", "  - " + yaml_quote(rules_path), "evaluation_interval: 15s",
+             "tests:", "  - interval: 15s", "    input_series:"]
+    for name, labels, value in samples:
+        labels = (labels + "," if labels else "") + 'instance="gw1:9180",job="anycast-healthd"'
+        lines.append("      - series: " + yaml_quote("%s{%s}" % (name, labels)))
+        lines.append("        values: " + yaml_quote("%sx80" % value))
+    lines += ["    promql_expr_test:",
+              "      - expr: 'count by (alertname, prefix) (ALERTS{alertstate=\"firing\"})'",
+              "        eval_time: 20m",
+              "        exp_samples:" + ("" if expected else " []")]
+    for e in expected:
+        alert, _, prefix = e.partition("/")
+        labels = 'alertname="%s"' % alert + (',prefix="%s"' % prefix if prefix else "")
+        lines += ["          - labels: " + yaml_quote("{%s}" % labels), "            value: 1"]
+    return "\n".join(lines) + "\n"
+
+
 def github_anchor(heading):
     """GitHub's anchor for a Markdown heading's text: inline markup reduced
     to its text, lower case, every character but letters, digits, spaces,
@@ -256,6 +303,9 @@ def self_test():
 def main(argv):
     if len(argv) == 2 and argv[1] == "self-test":
         return self_test()
+    if len(argv) >= 4 and argv[1] == "realtest":
+        sys.stdout.write(real_test(argv[2], argv[3], argv[4:]))
+        return 0
     if len(argv) == 3 and argv[1] == "metrics":
         print("\n".join(rules_metric_names(argv[2])))
         return 0
