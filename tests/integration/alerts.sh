@@ -8,7 +8,8 @@
 # to a second, upstream, BIRD: both on 127.0.0.1 with their own ports and
 # control sockets in a temp dir, no namespace), a real etcd (one member on
 # free loopback ports: the fleet section, so the fleet guard's series exist)
-# and one exec probe whose answer the test switches with a file.
+# one exec probe whose answer the test switches with a file, and a capacity
+# probe that cannot run (its pptpd.conf is missing: ERROR at every run).
 #
 #   1  every metric family the rules use appears: /metrics passes `promtool
 #      check metrics`, and every metric name the rules' exprs select
@@ -18,6 +19,7 @@
 #      as constant series, fire exactly the expected alerts (so the rules'
 #      label matching holds on the daemon's real labels):
 #        healthy, session established       nothing
+#        a probe in ERROR at every run      AnycastProbeErrors
 #        upstream BIRD stopped              AnycastPrefixUncarried
 #        the only service DOWN              AnycastPrefixHeldByFleetGuard
 #        overrides file cannot be written   AnycastOverridesNotSaved
@@ -170,7 +172,10 @@ CONF
     "router": { "bird": { "control-socket": "$LAB/gw.ctl", "state-file": "$LAB/state.conf" },
                 "readback-interval-ms": 1000, "reconnect-max-ms": 500 },
     "service": [ { "name": "pptp", "interval-ms": 200, "timeout-ms": 150, "rise": 1, "fall": 1,
-        "probe": [ { "name": "up", "exec": { "command": ["/usr/bin/test", "-e", "$LAB/up"] } } ] } ],
+        "probe": [ { "name": "up", "exec": { "command": ["/usr/bin/test", "-e", "$LAB/up"] } } ] },
+                 { "name": "load",
+        "probe": [ { "name": "capacity", "interval-ms": 200, "timeout-ms": 100,
+                     "capacity": { "pidfile": "$LAB/live.pid", "pptpd-conf": "$LAB/no-pptpd.conf" } } ] } ],
     "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["pptp"], "min-announcers": 1,
                   "bird": { "protocol": "anycast4", "degraded-protocol": "anycast4_degraded" } } ],
     "on-exit": "withdraw",
@@ -200,6 +205,7 @@ for tool in promtool bird etcd curl python3; do
 	command -v "$tool" >/dev/null || fatal_setup "tools" "$tool not installed (tests/install-deps.sh)"
 done
 write_configs
+echo $$ > "$LAB/live.pid"	# a live pid for the capacity probe; its pptpd.conf is missing
 mkdir "$LAB/state"
 touch "$LAB/up"
 start_etcd || fatal_setup "etcd" "not healthy within 60 s: $(tail -3 "$LAB/etcd.log")"
@@ -241,14 +247,16 @@ check "a renamed metric in the rules is caught" "exit $rc, said: $out" \
 
 # ---- 2. the real series of a few states -> the alerts that fire ----
 
-# expect_alerts NAME ALERT[/PREFIX]...: the latest scrape, as constant
-# series, fires exactly these alerts.
+# expect_alerts NAME [--since EARLIER SECONDS] ALERT[/PREFIX]...: the latest
+# scrape, as constant series (counters growing at the rate since EARLIER with
+# --since), fires exactly these alerts.
 expect_alerts()
 {
 	local name=$1 file out
 	shift
 	file=$LAB/$(echo "$name" | tr -c 'a-z0-9\n' '-').test.yml
 	python3 "$CHECK" realtest "$RULES" "$LAB/state.prom" "$@" > "$file"
+	[ "${1:-}" = --since ] && shift 3
 	if out=$(promtool test rules "$file" 2>&1); then
 		ok "$name: fires ${*:-nothing}"
 	else
@@ -258,6 +266,21 @@ expect_alerts()
 
 scrape "$LAB/state.prom"
 expect_alerts "healthy, session established"
+
+# A probe that cannot run (the capacity probe without pptpd.conf: ERROR
+# pptpd-conf-missing at every run): its counters, at the rate seen between
+# two scrapes, fire the probe errors alert.
+cap_runs() { sed -n 's/^anycast_healthd_probe_runs_total{service="load",probe="capacity",kind="capacity"} //p' "$1"; }
+scrape "$LAB/before.prom"
+t0=$EPOCHREALTIME
+runs0=$(cap_runs "$LAB/before.prom")
+more_runs() { scrape "$LAB/state.prom" && [ "$(cap_runs "$LAB/state.prom")" -ge $((${runs0:-0} + 10)) ]; }
+if [ -n "$runs0" ] && wait_until 30 more_runs; then
+	dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+	expect_alerts "a probe in ERROR at every run" --since "$LAB/before.prom" "$dt" AnycastProbeErrors
+else
+	not_ok "a probe in ERROR at every run" "the capacity probe's runs did not grow by 10 within 30 s (from ${runs0:-none})"
+fi
 
 # The upstream goes away: no session carries the prefix.
 stop_bird up
