@@ -9,7 +9,8 @@
 # control sockets in a temp dir, no namespace), a real etcd (one member on
 # free loopback ports: the fleet section, so the fleet guard's series exist)
 # one exec probe whose answer the test switches with a file, and a capacity
-# probe that cannot run (its pptpd.conf is missing: ERROR at every run).
+# probe that cannot run (its pptpd.conf is missing: ERROR at every run, until
+# the test writes one).
 #
 #   1  every metric family the rules use appears: /metrics passes `promtool
 #      check metrics`, and every metric name the rules' exprs select
@@ -20,6 +21,8 @@
 #      label matching holds on the daemon's real labels):
 #        healthy, session established       nothing
 #        a probe in ERROR at every run      AnycastProbeErrors
+#        anycast4 disabled by hand, 4 times AnycastDriftRepairsRepeating
+#        BIRD config without anycast4       AnycastPrefixWithdrawnAtRouter
 #        upstream BIRD stopped              AnycastPrefixUncarried
 #        the only service DOWN              AnycastPrefixHeldByFleetGuard
 #        overrides file cannot be written   AnycastOverridesNotSaved
@@ -133,15 +136,18 @@ stop_bird()	# gw|up
 	rm -f "$LAB/$1.pid"
 }
 
-write_configs()
+# gw_conf yes|no: the gateway BIRD's config, with or without the anycast4
+# static protocol (a bad push that lost it).
+gw_conf()
 {
-	printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DEGRADED_OFF = 1;\n' > "$LAB/state.conf"
+	local anycast4=
+	[ "$1" = yes ] && anycast4='protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; route 192.0.2.1/32 blackhole; }'
 	cat > "$LAB/gw.conf" <<CONF
 include "$LAB/state.conf";
 log "$LAB/gw-bird.log" all;
 router id 192.0.2.254;
 protocol device {}
-protocol static anycast4 { disabled ANYCAST4_OFF; ipv4; route 192.0.2.1/32 blackhole; }
+$anycast4
 protocol static anycast4_degraded { disabled ANYCAST4_DEGRADED_OFF; ipv4 { preference 50; };
 	route 192.0.2.1/32 blackhole; }
 protocol bgp uppeer {
@@ -153,6 +159,12 @@ protocol bgp uppeer {
 	ipv4 { import none; export where proto = "anycast4" || proto = "anycast4_degraded"; };
 }
 CONF
+}
+
+write_configs()
+{
+	printf 'define ANYCAST4_OFF = 1;\ndefine ANYCAST4_DEGRADED_OFF = 1;\n' > "$LAB/state.conf"
+	gw_conf yes
 	cat > "$LAB/up.conf" <<CONF
 log "$LAB/up-bird.log" all;
 router id 192.0.2.253;
@@ -175,7 +187,7 @@ CONF
         "probe": [ { "name": "up", "exec": { "command": ["/usr/bin/test", "-e", "$LAB/up"] } } ] },
                  { "name": "load",
         "probe": [ { "name": "capacity", "interval-ms": 200, "timeout-ms": 100,
-                     "capacity": { "pidfile": "$LAB/live.pid", "pptpd-conf": "$LAB/no-pptpd.conf" } } ] } ],
+                     "capacity": { "pidfile": "$LAB/live.pid", "pptpd-conf": "$LAB/pptpd.conf" } } ] } ],
     "prefix": [ { "prefix": "192.0.2.1/32", "depends-on": ["pptp"], "min-announcers": 1,
                   "bird": { "protocol": "anycast4", "degraded-protocol": "anycast4_degraded" } } ],
     "on-exit": "withdraw",
@@ -281,6 +293,46 @@ if [ -n "$runs0" ] && wait_until 30 more_runs; then
 else
 	not_ok "a probe in ERROR at every run" "the capacity probe's runs did not grow by 10 within 30 s (from ${runs0:-none})"
 fi
+# pptpd.conf there: the capacity probe runs (UP), no more ERRORs.
+echo 'connections 100' > "$LAB/pptpd.conf"
+cap_up() { scrape "$LAB/state.prom" && grep -q '^anycast_healthd_probe_up{service="load",probe="capacity",kind="capacity"} 1$' "$LAB/state.prom"; }
+wait_until 30 cap_up || not_ok "the capacity probe with its pptpd.conf" "not UP within 30 s"
+
+# A hand at the router undoing the daemon, four times: each is repaired
+# at the next read-back (1 s here); the counter, at the rate seen, fires the
+# repeated drift alert.
+drift() { sed -n 's/^anycast_healthd_prefix_drift_repairs_total{prefix="192.0.2.1\/32"} //p' "$LAB/state.prom"; }
+repaired() { scrape "$LAB/state.prom" && [ "$(drift)" -gt "$1" ] && status_is "$healthy"; }
+scrape "$LAB/state.prom"
+cp "$LAB/state.prom" "$LAB/before.prom"
+t0=$EPOCHREALTIME
+fought=0
+for i in 1 2 3 4; do
+	n=$(drift)
+	birdc -s "$LAB/gw.ctl" disable anycast4 >/dev/null
+	wait_until 30 repaired "${n:-0}" && fought=$((fought + 1))
+done
+if [ $fought -eq 4 ]; then
+	dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+	expect_alerts "anycast4 disabled by hand, four times" --since "$LAB/before.prom" "$dt" \
+		AnycastDriftRepairsRepeating/192.0.2.1/32
+else
+	not_ok "anycast4 disabled by hand, four times" "repaired $fought times of 4 (30 s each)"
+fi
+
+# A push loses the anycast4 protocol from BIRD's config: the router answers,
+# and reads the prefix back unknown.
+gw_conf no
+birdc -s "$LAB/gw.ctl" configure >/dev/null
+if wait_until 30 status_is 'd["router"]["reachable"] and d["prefixes"][0]["actual"] == "unknown"' &&
+	scrape "$LAB/state.prom"; then
+	expect_alerts "BIRD without the anycast4 protocol" AnycastPrefixWithdrawnAtRouter/192.0.2.1/32
+else
+	not_ok "BIRD without the anycast4 protocol" "the prefix not read back unknown within 30 s"
+fi
+gw_conf yes
+birdc -s "$LAB/gw.ctl" configure >/dev/null
+wait_until 30 status_is "$healthy" || not_ok "anycast4 back in BIRD" "not announced within 30 s"
 
 # The upstream goes away: no session carries the prefix.
 stop_bird up
