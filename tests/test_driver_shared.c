@@ -502,16 +502,20 @@ teardown(void **state)
  */
 #define ROUTER_WAIT(secs)	((secs) * 4)
 
-/* Polling the router's own view every 100 ms while the loop runs. */
+/* Polling the router's own view every 100 ms while the loop runs.  The
+ * cached answer is for one state only: asked about another (a withdrawal
+ * right after an announce), the router is read again. */
 static bool
 router_is(struct sx *sx, enum route_state st)
 {
 	static double next;
 	static bool last;
+	static enum route_state last_st;
 
-	if (ev_time() < next)
+	if (ev_time() < next && st == last_st)
 		return last;
 	next = ev_time() + 0.1;
+	last_st = st;
 	last = sx->be->state(sx) == st;
 	return last;
 }
