@@ -83,16 +83,20 @@ wait_until()
 	done
 }
 
-# free_port: a TCP port no socket uses, below the kernel's ephemeral range
-# (32768-60999) so no outgoing connection takes it, and not handed out before.
+# free_port VAR: set VAR to a TCP port no socket uses, below the kernel's
+# ephemeral range (32768-60999) so no outgoing connection takes it, and not
+# handed out before.
+USED_PORTS=
 free_port()
 {
 	local p
 	while :; do
 		p=$((20000 + RANDOM % 12000))
-		case " ${USED_PORTS:-} " in *" $p "*) continue ;; esac
-		[ -z "$(ss -Htan "sport = :$p")" ] && { USED_PORTS="${USED_PORTS:-} $p"; echo $p; return; }
+		case " $USED_PORTS " in *" $p "*) continue ;; esac
+		[ -z "$(ss -Htan "sport = :$p")" ] && break
 	done
+	USED_PORTS="$USED_PORTS $p"
+	printf -v "$1" '%s' "$p"
 }
 
 # status_is PYEXPR: the daemon's /v1/status, as d, makes PYEXPR true.
@@ -111,11 +115,14 @@ admin() { curl -s -m 10 --unix-socket "$LAB/admin.sock" -X POST -d "$2" "http://
 
 # ---- the routers, the store, the daemon ----
 
-API_PORT=$(free_port)
-BGP_GW=$(free_port)
-BGP_UP=$(free_port)
-ETCD_URL=http://127.0.0.1:$(free_port)
-ETCD_PEER=http://127.0.0.1:$(free_port)
+API_PORT='' BGP_GW='' BGP_UP='' ETCD_PORT='' ETCD_PEER_PORT=''
+free_port API_PORT
+free_port BGP_GW
+free_port BGP_UP
+free_port ETCD_PORT
+free_port ETCD_PEER_PORT
+ETCD_URL=http://127.0.0.1:$ETCD_PORT
+ETCD_PEER=http://127.0.0.1:$ETCD_PEER_PORT
 
 start_gw_bird()
 {
@@ -307,7 +314,7 @@ scrape "$LAB/state.prom"
 cp "$LAB/state.prom" "$LAB/before.prom"
 t0=$EPOCHREALTIME
 fought=0
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	n=$(drift)
 	birdc -s "$LAB/gw.ctl" disable anycast4 >/dev/null
 	wait_until 30 repaired "${n:-0}" && fought=$((fought + 1))
