@@ -8,7 +8,8 @@
 #      a fleet (a real etcd started by the script)
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
-#      ipv6.sh (an IPv6 prefix beside the IPv4 one), bfd.sh (whole-gateway
+#      ipv6.sh (an IPv6 prefix beside the IPv4 one), sessions.sh (what each
+#      BGP session carries: isolated, filtered), bfd.sh (whole-gateway
 #      failure with BFD), page.sh (the status page in headless chromium),
 #      hooks.sh (the state-change hooks) and alerts.sh (the alerting rules
 #      against the real daemon's /metrics, real BIRD and etcd)
@@ -55,6 +56,7 @@ make -s -C build anycast-healthd anycast-healthctl
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/ipv6.sh build 2>&1 | tee build/ipv6.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/sessions.sh build 2>&1 | tee build/sessions.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 2>&1 | tee build/bfd.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/page.sh build 2>&1 | tee build/page.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/hooks.sh build 2>&1 | tee build/hooks.log
