@@ -10,6 +10,16 @@ promtool does not make.
                                         heading of RUNBOOK (GitHub's anchors)
   rules_check.py coverage RULES TESTS   every alert has a test case where it
                                         fires and one where it must not
+  rules_check.py realtest RULES SCRAPE [--since EARLIER SECONDS]
+                 [ALERT[/PREFIX]...]    a promtool test file that feeds
+                                        SCRAPE's samples of the rules' metrics
+                                        as series (instance gw1:9180, job
+                                        anycast-healthd) and expects exactly
+                                        those alerts firing after 20 minutes;
+                                        the series are constant, except the
+                                        counters with --since: they grow at
+                                        the rate seen from the scrape EARLIER,
+                                        taken SECONDS before
   rules_check.py self-test              the PromQL name extractor and the
                                         anchor maker on known input
 
@@ -134,6 +144,68 @@ def scrape_sample_names(path):
     return names
 
 
+def scrape_counters(path):
+    """The names of SCRAPE's counter families (its # TYPE lines)."""
+    with open(path) as f:
+        return {m.group(1) for m in (re.match(r"^# TYPE (\S+) counter$", l.strip()) for l in f) if m}
+
+
+def scrape_samples(path, names):
+    """(name, labels text, value) of SCRAPE's samples named in names."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$", line)
+            if m is None:
+                raise ValueError("%s: not a sample line: %r" % (path, line))
+            if m.group(1) in names:
+                out.append((m.group(1), (m.group(2) or "{}")[1:-1], m.group(3)))
+    return out
+
+
+def yaml_quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def series_values(name, labels, value, counters, earlier, seconds):
+    """promtool's notation for 80 samples 15 s apart: constant, or for a
+    counter of the earlier scrape, growing at the rate seen since it."""
+    before = earlier.get((name, labels)) if name in counters else None
+    if before is None or seconds <= 0:
+        return "%sx80" % value
+    step = (float(value) - float(before)) / seconds * 15
+    return "%s+%rx80" % (value, step)
+
+
+def real_test(rules_path, scrape_path, expected, earlier_path=None, seconds=0.0):
+    """The promtool test file of realtest (see the top)."""
+    names = set(rules_metric_names(rules_path))
+    samples = scrape_samples(scrape_path, names)
+    counters = scrape_counters(scrape_path)
+    earlier = {}
+    if earlier_path is not None:
+        earlier = {(n, l): v for n, l, v in scrape_samples(earlier_path, names)}
+    lines = ["rule_files:", "  - " + yaml_quote(rules_path), "evaluation_interval: 15s",
+             "tests:", "  - interval: 15s", "    input_series:"]
+    for name, labels, value in samples:
+        values = series_values(name, labels, value, counters, earlier, seconds)
+        labels = (labels + "," if labels else "") + 'instance="gw1:9180",job="anycast-healthd"'
+        lines.append("      - series: " + yaml_quote("%s{%s}" % (name, labels)))
+        lines.append("        values: " + yaml_quote(values))
+    lines += ["    promql_expr_test:",
+              "      - expr: 'count by (alertname, prefix) (ALERTS{alertstate=\"firing\"})'",
+              "        eval_time: 20m",
+              "        exp_samples:" + ("" if expected else " []")]
+    for e in expected:
+        alert, _, prefix = e.partition("/")
+        labels = 'alertname="%s"' % alert + (',prefix="%s"' % prefix if prefix else "")
+        lines += ["          - labels: " + yaml_quote("{%s}" % labels), "            value: 1"]
+    return "\n".join(lines) + "\n"
+
+
 def github_anchor(heading):
     """GitHub's anchor for a Markdown heading's text: inline markup reduced
     to its text, lower case, every character but letters, digits, spaces,
@@ -256,6 +328,12 @@ def self_test():
 def main(argv):
     if len(argv) == 2 and argv[1] == "self-test":
         return self_test()
+    if len(argv) >= 4 and argv[1] == "realtest":
+        if argv[4:5] == ["--since"] and len(argv) >= 7:
+            sys.stdout.write(real_test(argv[2], argv[3], argv[7:], argv[5], float(argv[6])))
+        else:
+            sys.stdout.write(real_test(argv[2], argv[3], argv[4:]))
+        return 0
     if len(argv) == 3 and argv[1] == "metrics":
         print("\n".join(rules_metric_names(argv[2])))
         return 0
