@@ -8,7 +8,8 @@
 #      a fleet (a real etcd started by the script)
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
-#      ipv6.sh (an IPv6 prefix beside the IPv4 one) and bfd.sh (whole-gateway
+#      ipv6.sh (an IPv6 prefix beside the IPv4 one), bird-sets.sh (BIRD's
+#      prefix-sets pattern) and bfd.sh (whole-gateway
 #      failure with BFD)
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
 #      the seed comes from the commit (replayable, and new with each change)
@@ -50,6 +51,7 @@ make -s -C build anycast-healthd anycast-healthctl
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/ipv6.sh build 2>&1 | tee build/ipv6.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bird-sets.sh build 2>&1 | tee build/bird-sets.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 2>&1 | tee build/bfd.log
 
 step "chaos: a seeded random fault sequence (real bird2, frr and pptpd)"
