@@ -16,7 +16,7 @@
 # bgpd's `show running-config` on its vty socket (no / all network lines).
 # Then the daemon's loop lag (its anycast_healthd_loop_lag_seconds
 # histogram from GET /metrics: p99 and max bucket) and its memory: RssAnon
-# with 1,000 prefixes, 200 prefixes and 40 services, so per prefix and per
+# with 1,000 prefixes, 200 prefixes and 40 services for each BIRD pattern, so per prefix and per
 # service.  No network namespace: the routers run with their own sockets in
 # a temp dir (bgpd with -Z -p 0 -P 0), the probes go to 127.0.0.1.
 #
@@ -267,11 +267,21 @@ for r in $routers; do
 	measure "$r" full 1000 >>"$results"
 	stop_router
 done
-# memory: the same daemon with fewer prefixes, then fewer services (BIRD)
-config 200 200 bird >"$work/config.json"; start_bird 200 bird
-rss200=$(measure bird rss 200); stop_router
-config 40 200 bird >"$work/config.json"; start_bird 200 bird
-rss40=$(measure bird rss 200); stop_router
+# memory: the same daemon with fewer prefixes, then fewer services (each
+# BIRD pattern measured above)
+mem=$work/memory
+: >"$mem"
+for r in $routers; do
+	case $r in bird*) ;; *) continue ;; esac
+	config 200 200 "$r" >"$work/config.json"; start_bird 200 "$r"
+	rss200=$(measure "$r" rss 200); stop_router
+	config 40 200 "$r" >"$work/config.json"; start_bird 200 "$r"
+	rss40=$(measure "$r" rss 200); stop_router
+	rss1000=$(grep "^LAG $r " "$results" | sed 's/.*rss=//')
+	awk -v r="$r" -v a="$rss1000" -v b="$rss200" -v c="$rss40" 'BEGIN {
+		printf "- memory (%s, RssAnon): %d kB with 200 services and 1,000 prefixes, %d kB with 200 prefixes, %d kB with 40 services and 200 prefixes: %.2f kB per prefix, %.2f kB per service\n",
+		    r, a, b, c, (a - b) / 800, (b - c) / 160 }' >>"$mem"
+done
 
 echo "| router | services fail / recover | fault -> last verdict (median / max) | last verdict -> router has all 1,000 (median / max) |"
 echo "|---|---|---:|---:|"
@@ -280,9 +290,6 @@ echo
 grep '^LAG' "$results" | while read -r _ r p99 it over worst rss; do
 	echo "- $r: loop lag ${p99#p99}, ${worst#worst} (${it#iterations=} loop iterations, ${over#over10ms=} over 10 ms); RssAnon ${rss#rss=} kB with 1,000 prefixes"
 done
-rss1000=$(grep '^LAG bird ' "$results" | sed 's/.*rss=//')
-awk -v a="$rss1000" -v b="$rss200" -v c="$rss40" 'BEGIN {
-	printf "- memory (BIRD, RssAnon): %d kB with 200 services and 1,000 prefixes, %d kB with 200 prefixes, %d kB with 40 services and 200 prefixes: %.2f kB per prefix, %.2f kB per service\n",
-	    a, b, c, (a - b) / 800, (b - c) / 160 }'
+cat "$mem"
 echo
 echo "(tests/bench/scale.sh $(basename "$daemon"), runs=$runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r))"
