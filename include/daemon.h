@@ -6,6 +6,9 @@
  *       prefix depending on it --> [fleet guard] --> driver_set_desired
  *   driver read-back --> prefix actual state (logged when it changes)
  *       --> [the fleet's announcer key]
+ *   driver session table --> sessions' states (changes logged), per prefix
+ *       the sessions advertising it and the "uncarried" warning
+ *       (bgp_sessions_uncarried; logged once as it starts and ends)
  *
  * With a fleet section, a withdrawal of a prefix that may be announced goes
  * through the fleet guard (fleet/fleet.h): the router is told to withdraw
@@ -20,8 +23,10 @@
 #define AHD_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <ev.h>
 
+#include "bgp_sessions.h"
 #include "config.h"
 #include "driver.h"
 #include "health.h"
@@ -66,6 +71,13 @@ struct prefix {
 	bool admin_force;		/* the override was forced past the fleet guard */
 	bool guarded;			/* a withdrawal is with the fleet guard (asked or held) */
 	bool exit_keep;			/* stopping: the guard held it, left announced */
+	/* What the router's BGP sessions carry (bgp_sessions.h), from the
+	 * driver's last session table */
+	bool sessions_known;		/* a table covered it since the connection came up */
+	uint32_t advertised;		/* bit i: daemon's sessions[i] advertises it */
+	unsigned carried;		/* established sessions advertising it */
+	bool uncarried;			/* wanted announced, carried by no established session */
+	double changed_mono;		/* monotonic: last desired or actual change (settle rule) */
 };
 
 struct loop_lag;
@@ -93,6 +105,11 @@ struct daemon {
 	 * `now` instead (tests build daemons by hand). */
 	double (*monotonic)(void);
 	struct loop_lag *lag;		/* the loop's busy stretches; NULL in hand-built daemons */
+	/* The router's BGP sessions as last read back.  Kept while unknown, so
+	 * the next table's state changes are logged against them. */
+	struct bgp_session sessions[BGP_SESSIONS_MAX];
+	size_t n_sessions;
+	bool sessions_known;		/* false from a lost connection until the next table */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */

@@ -21,6 +21,7 @@
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
 static bool daemon_can_drain(const struct daemon *d, const struct prefix *px);
 static bool daemon_route_serving(enum route_state r);
+static void daemon_prefix_watch(struct daemon *d, size_t idx, bool readback);
 
 /* Seconds on CLOCK_MONOTONIC: flap damping and the on-exit drain measure
  * time with it, so a step of the wall clock (NTP at boot) neither stretches
@@ -306,6 +307,8 @@ daemon_prefix_set(struct daemon *d, size_t idx, enum route_state st, const char 
 		}
 		px->desired = st;
 		px->since = ev_time();
+		px->changed_mono = d->monotonic();
+		daemon_prefix_watch(d, idx, false);
 	} else if (!force) {
 		return;
 	}
@@ -460,6 +463,107 @@ daemon_drain_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_drain_schedule(d);
 }
 
+/* ---- what the BGP sessions carry (bgp_sessions.h) ---- */
+
+/* Why a prefix's uncarried warning ended, for the log and the history. */
+static void
+daemon_prefix_carried_why(const struct daemon *d, const struct prefix *px, char *buf, size_t len)
+{
+	if (!px->sessions_known)
+		snprintf(buf, len, "BGP sessions unknown");
+	else if (px->carried > 0)
+		bgp_sessions_carriers(d->sessions, d->n_sessions, px->advertised, buf, len);
+	else if (!daemon_route_serving(px->desired) && px->desired != ROUTE_HELD)
+		snprintf(buf, len, "desired %s", route_state_names[px->desired]);
+	else
+		snprintf(buf, len, "router has it %s", route_state_names[px->actual]);
+}
+
+/* Take the uncarried answer for prefix `idx` again (on a session table when
+ * `readback`, else on a change of the prefix or of the table's knowledge);
+ * log and record it once as it starts and as it ends. */
+static void
+daemon_prefix_watch(struct daemon *d, size_t idx, bool readback)
+{
+	struct prefix *px = &d->prefixes[idx];
+	struct bgp_sessions_watch w = {
+		.wanted = daemon_route_serving(px->desired) || px->desired == ROUTE_HELD,
+		.serving = daemon_route_serving(px->actual),
+		.known = px->sessions_known,
+		.carried = px->carried,
+		.changed = px->changed_mono,
+		.uncarried = px->uncarried,
+	};
+	bool now = bgp_sessions_uncarried(&w, readback, d->monotonic());
+	char why[BGP_SESSIONS_MAX * (BGP_SESSION_NAME_MAX + BGP_SESSION_STATE_MAX + 4)];
+
+	if (now == px->uncarried)
+		return;
+	px->uncarried = now;
+	fleet_record_dirty(d->fleet);
+	if (now) {
+		bgp_sessions_describe(d->sessions, d->n_sessions, why, sizeof(why));
+		log_warnx("prefix %s: wanted announced but no established BGP session carries "
+			  "it (%s)", px->cfg->prefix, why);
+		daemon_event(d, STATUS_EVENT_SESSION, px->cfg->prefix, "carried", "uncarried", why);
+		return;
+	}
+	daemon_prefix_carried_why(d, px, why, sizeof(why));
+	if (px->carried > 0 && px->sessions_known)
+		log_info("prefix %s: carried again (%s)", px->cfg->prefix, why);
+	else
+		log_info("prefix %s: no longer warned uncarried (%s)", px->cfg->prefix, why);
+	daemon_event(d, STATUS_EVENT_SESSION, px->cfg->prefix, "uncarried", "carried", why);
+}
+
+/* Log and record each session whose state differs from the last table's
+ * (a new one: from "", one gone: to "gone"). */
+static void
+daemon_sessions_log_changes(struct daemon *d, const struct bgp_sessions *t)
+{
+	size_t i, n = t->n < BGP_SESSIONS_MAX ? t->n : BGP_SESSIONS_MAX;
+
+	for (i = 0; i < n; i++) {
+		const struct bgp_session *old = bgp_sessions_find(d->sessions, d->n_sessions,
+								  t->s[i].name);
+		const char *from = old != NULL ? old->state : "";
+
+		if (old != NULL && strcmp(old->state, t->s[i].state) == 0)
+			continue;
+		if (old == NULL)
+			log_info("session %s: %s", t->s[i].name, t->s[i].state);
+		else if (old->established && !t->s[i].established)
+			log_warnx("session %s: %s -> %s", t->s[i].name, from, t->s[i].state);
+		else
+			log_info("session %s: %s -> %s", t->s[i].name, from, t->s[i].state);
+		daemon_event(d, STATUS_EVENT_SESSION, t->s[i].name, from, t->s[i].state,
+			     old == NULL ? "new BGP session" : "BGP session state");
+	}
+	for (i = 0; i < d->n_sessions; i++) {
+		if (bgp_sessions_find(t->s, n, d->sessions[i].name) != NULL)
+			continue;
+		log_warnx("session %s: %s -> gone", d->sessions[i].name, d->sessions[i].state);
+		daemon_event(d, STATUS_EVENT_SESSION, d->sessions[i].name, d->sessions[i].state,
+			     "gone", "no longer in the router's configuration");
+	}
+}
+
+/* The connection went (or another router is configured): nothing is known
+ * of the sessions until the next table; every warning ends. */
+static void
+daemon_sessions_unknown(struct daemon *d)
+{
+	size_t i;
+
+	d->sessions_known = false;
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		d->prefixes[i].sessions_known = false;
+		d->prefixes[i].advertised = 0;
+		d->prefixes[i].carried = 0;
+		daemon_prefix_watch(d, i, false);
+	}
+}
+
 /* ---- driver callbacks ---- */
 
 static void
@@ -474,8 +578,10 @@ daemon_driver_actual_cb(void *arg, size_t index, enum route_state actual)
 	if (px->actual != actual) {
 		log_debug("%s: router has it %s", px->cfg->prefix, route_state_names[actual]);
 		fleet_record_dirty(d->fleet);
+		px->actual = actual;
+		px->changed_mono = d->monotonic();
+		daemon_prefix_watch(d, index, false);
 	}
-	px->actual = actual;
 	/* The announcer key follows what the router confirmed; unknown (the
 	 * connection lost) changes nothing: it may still announce. */
 	if (daemon_route_serving(actual))
@@ -502,6 +608,8 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 		log_info("router: connected");
 	else
 		log_warnx("router: unreachable (%s); health keeps being tracked", d->router_why);
+	if (!up)
+		daemon_sessions_unknown(d);
 }
 
 static void
@@ -516,10 +624,43 @@ daemon_driver_drift_cb(void *arg, size_t index, enum route_state found, enum rou
 		     route_state_names[found], route_state_names[wanted], "router differed: re-asserted");
 }
 
+static void
+daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	if (t == NULL || d->stopping)
+		return;
+	daemon_sessions_log_changes(d, t);
+	d->n_sessions = t->n < BGP_SESSIONS_MAX ? t->n : BGP_SESSIONS_MAX;
+	memcpy(d->sessions, t->s, d->n_sessions * sizeof(d->sessions[0]));
+	d->sessions_known = true;
+	if (t->n_prefixes != d->cfg->n_prefixes || t->advertised == NULL) {
+		/* read for the prefixes of before a reload: the next one counts */
+		log_debug("router: a session table of %zu prefixes for %zu: prefixes not taken",
+			  t->n_prefixes, d->cfg->n_prefixes);
+		return;
+	}
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct prefix *px = &d->prefixes[i];
+		unsigned carried = bgp_sessions_carrying(t, i);
+
+		if (!px->sessions_known || t->advertised[i] != px->advertised ||
+		    carried != px->carried)
+			fleet_record_dirty(d->fleet);
+		px->sessions_known = true;
+		px->advertised = t->advertised[i];
+		px->carried = carried;
+		daemon_prefix_watch(d, i, true);
+	}
+}
+
 static const struct driver_callbacks daemon_driver_callbacks = {
 	.actual = daemon_driver_actual_cb,
 	.connection = daemon_driver_connection_cb,
 	.drift = daemon_driver_drift_cb,
+	.sessions = daemon_driver_sessions_cb,
 };
 
 /* ---- the fleet (fleet.h) ---- */
@@ -560,6 +701,9 @@ daemon_fleet_record_cb(void *arg, struct fleet_record *r)
 		r->prefixes[i].held = px->desired == ROUTE_HELD;
 		r->prefixes[i].min_announcers = px->cfg->min_announcers;
 		r->prefixes[i].since = px->since;
+		r->prefixes[i].carried_known = px->sessions_known;
+		r->prefixes[i].carried = px->carried;
+		r->prefixes[i].uncarried = px->uncarried;
 		if (px->since > r->last_change)
 			r->last_change = px->since;
 	}
@@ -724,6 +868,7 @@ daemon_prefixes_init(struct daemon *d)
 		d->prefixes[i].desired = ROUTE_UNKNOWN;
 		d->prefixes[i].actual = ROUTE_UNKNOWN;
 		d->prefixes[i].since = ev_time();
+		d->prefixes[i].changed_mono = d->monotonic();
 		snprintf(d->prefixes[i].why, sizeof(d->prefixes[i].why), "no verdict yet");
 	}
 }
@@ -826,6 +971,8 @@ daemon_reload(struct daemon *d, struct config *cfg)
 		/* a new router: what it has is unknown until read back */
 		for (i = 0; i < cfg->n_prefixes; i++)
 			d->prefixes[i].actual = ROUTE_UNKNOWN;
+		daemon_sessions_unknown(d);
+		d->n_sessions = 0;	/* another router's sessions: none to compare */
 		if (driver_open(&d->driver, d->loop, cfg, &daemon_driver_callbacks, d) < 0)
 			log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	}

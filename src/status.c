@@ -37,6 +37,7 @@ const char *const status_event_kind_names[STATUS_EVENT__COUNT] = {
 	[STATUS_EVENT_ADMIN] = "admin",
 	[STATUS_EVENT_RELOAD] = "reload",
 	[STATUS_EVENT_FLEET] = "fleet",
+	[STATUS_EVENT_SESSION] = "session",
 };
 
 /* ---- history ring buffer ---- */
@@ -176,6 +177,28 @@ status_json_finish(struct json_object *root)
 	return out;
 }
 
+/* The router's BGP sessions as last read back; null while unknown. */
+static struct json_object *
+status_json_sessions(const struct daemon *d)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (!d->sessions_known)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < d->n_sessions; i++) {
+		struct json_object *o = json_object_new_object();
+
+		status_json_add(o, "name", json_object_new_string(d->sessions[i].name));
+		status_json_add(o, "state", json_object_new_string(d->sessions[i].state));
+		status_json_add(o, "established",
+				json_object_new_boolean(d->sessions[i].established));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *
 status_json_router(const struct daemon *d)
 {
@@ -187,6 +210,7 @@ status_json_router(const struct daemon *d)
 	status_json_add(o, "reachable", json_object_new_boolean(d->router_up));
 	status_json_add(o, "since", status_json_time(d->router_since));
 	status_json_add(o, "reason", json_object_new_string(d->router_why));
+	status_json_add(o, "sessions", status_json_sessions(d));
 	return o;
 }
 
@@ -325,8 +349,30 @@ status_json_fleet(const struct daemon *d)
 	return o;
 }
 
+/* What the BGP sessions carry of a prefix: the names of the sessions whose
+ * export has it, established or not, and how many established ones do
+ * (null while unknown), and the uncarried warning. */
+static void
+status_json_prefix_sessions(struct json_object *o, const struct daemon *d, const struct prefix *px)
+{
+	struct json_object *names = NULL;
+	size_t i;
+
+	if (px->sessions_known) {
+		names = json_object_new_array();
+		for (i = 0; i < d->n_sessions && i < BGP_SESSIONS_MAX; i++)
+			if (px->advertised & (UINT32_C(1) << i))
+				json_object_array_add(names,
+						      json_object_new_string(d->sessions[i].name));
+	}
+	status_json_add(o, "sessions", names);
+	status_json_add(o, "carried", px->sessions_known ?
+			json_object_new_uint64(px->carried) : NULL);
+	status_json_add(o, "uncarried", json_object_new_boolean(px->uncarried));
+}
+
 static struct json_object *
-status_json_prefix(const struct prefix *px)
+status_json_prefix(const struct daemon *d, const struct prefix *px)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *deps = json_object_new_array();
@@ -344,6 +390,7 @@ status_json_prefix(const struct prefix *px)
 	status_json_add(o, "admin_since", status_json_time(px->admin_since));
 	status_json_add(o, "drain_until", status_json_time(px->drain_until));
 	status_json_add(o, "drift_repairs", json_object_new_uint64(px->drift_repairs));
+	status_json_prefix_sessions(o, d, px);
 	return o;
 }
 
@@ -389,7 +436,7 @@ status_json(const struct daemon *d, double now)
 			json_object_array_add(services, status_json_service(d->services[i], now));
 	status_json_add(root, "services", services);
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
-		struct json_object *o = status_json_prefix(&d->prefixes[i]);
+		struct json_object *o = status_json_prefix(d, &d->prefixes[i]);
 
 		if (d->fleet != NULL)
 			status_json_prefix_fleet(o, d, i);
@@ -655,6 +702,54 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 	}
 }
 
+/* The BGP sessions (bgp_sessions.h): per session whether it is
+ * established, per prefix what carries it; the session series only while
+ * the table is known, the uncarried warning always. */
+static void
+status_metrics_sessions(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, j;
+
+	status_family(b, "anycast_healthd_bgp_session_up", "gauge",
+		      "1 when the router's BGP session is established (absent while the "
+		      "sessions are unknown).");
+	for (i = 0; d->sessions_known && i < d->n_sessions; i++) {
+		status_printf(b, "anycast_healthd_bgp_session_up{");
+		status_label(b, "session", d->sessions[i].name, false);
+		status_printf(b, "} %d\n", d->sessions[i].established);
+	}
+	status_family(b, "anycast_healthd_prefix_sessions_carrying", "gauge",
+		      "Established BGP sessions advertising the prefix (absent while unknown).");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		if (!d->prefixes[i].sessions_known)
+			continue;
+		status_printf(b, "anycast_healthd_prefix_sessions_carrying{");
+		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+		status_printf(b, "} %u\n", d->prefixes[i].carried);
+	}
+	status_family(b, "anycast_healthd_prefix_uncarried", "gauge",
+		      "1 while the prefix is wanted and read back announced but no established "
+		      "BGP session advertises it.");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		status_printf(b, "anycast_healthd_prefix_uncarried{");
+		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+		status_printf(b, "} %d\n", d->prefixes[i].uncarried);
+	}
+	status_family(b, "anycast_healthd_prefix_advertised", "gauge",
+		      "1 when the BGP session's export has the prefix, established or not "
+		      "(absent while unknown).");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+
+		for (j = 0; px->sessions_known && j < d->n_sessions && j < BGP_SESSIONS_MAX; j++) {
+			status_printf(b, "anycast_healthd_prefix_advertised{");
+			status_label(b, "prefix", px->cfg->prefix, false);
+			status_label(b, "session", d->sessions[j].name, true);
+			status_printf(b, "} %d\n", (px->advertised & (UINT32_C(1) << j)) != 0);
+		}
+	}
+}
+
 /* Stands in for a probe that could not be started: every series exists,
  * with zero counters, so dashboards need no special case. */
 static const struct probe status_no_probe;
@@ -841,6 +936,7 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
+	status_metrics_sessions(&b, d);
 	status_metrics_fleet(&b, d);
 	status_metrics_probes(&b, d);
 	if (d->lag != NULL) {

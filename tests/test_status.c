@@ -162,6 +162,26 @@ fixture_services(struct fixture *f)
 	f->svcs[1] = &f->svc[1];
 }
 
+/* Two BGP sessions, uppeer established and up2 Active; the IPv4 prefix is
+ * in both exports (carried by one), the IPv6 one (withdrawn) in none. */
+static void
+fixture_sessions(struct fixture *f)
+{
+	struct daemon *d = &f->d;
+
+	d->sessions_known = true;
+	d->n_sessions = 2;
+	snprintf(d->sessions[0].name, sizeof(d->sessions[0].name), "uppeer");
+	snprintf(d->sessions[0].state, sizeof(d->sessions[0].state), "Established");
+	d->sessions[0].established = true;
+	snprintf(d->sessions[1].name, sizeof(d->sessions[1].name), "up2");
+	snprintf(d->sessions[1].state, sizeof(d->sessions[1].state), "Active");
+	f->prefixes[0].sessions_known = true;
+	f->prefixes[0].advertised = 0x3;
+	f->prefixes[0].carried = 1;
+	f->prefixes[1].sessions_known = true;
+}
+
 static struct fixture *
 fixture_new(void)
 {
@@ -179,6 +199,7 @@ fixture_new(void)
 					  .actual = ROUTE_ANNOUNCED, .since = T0 + 60,
 					  .why = "maintenance (operator)", .drift_repairs = 2,
 					  .admin = ADMIN_MAINTENANCE, .admin_since = T0 + 60 };
+	fixture_sessions(f);
 	d->cfg = &f->cfg;
 	d->services = f->svcs;
 	d->prefixes = f->prefixes;
@@ -512,6 +533,78 @@ status_test_metrics_label_escaping(void **state)
 	fixture_free(f);
 }
 
+/* The session table unknown (connection lost): null in the status, no
+ * session series in the metrics but the uncarried one. */
+static void
+status_test_sessions_unknown(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *root, *router, *px;
+	char *text;
+
+	(void)state;
+	f->d.sessions_known = false;
+	f->prefixes[0].sessions_known = false;
+	f->prefixes[1].sessions_known = false;
+	text = status_json(&f->d, T0);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "router", &router));
+	assert_true(json_object_object_get_ex(router, "sessions", &px));
+	assert_null(px);
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 0);
+	assert_true(json_object_object_get_ex(px, "sessions", NULL));
+	assert_null(json_object_object_get(px, "sessions"));
+	assert_true(json_object_object_get_ex(px, "carried", NULL));
+	assert_null(json_object_object_get(px, "carried"));
+	assert_false(json_object_get_boolean(json_object_object_get(px, "uncarried")));
+	json_object_put(root);
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_null(strstr(text, "anycast_healthd_bgp_session_up{"));
+	assert_null(strstr(text, "anycast_healthd_prefix_sessions_carrying{"));
+	assert_null(strstr(text, "anycast_healthd_prefix_advertised{"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_uncarried{prefix=\"192.0.2.1/32\"} 0\n"));
+	free(text);
+	fixture_free(f);
+}
+
+/* An uncarried prefix: true in the status, 1 in the metrics, carried 0. */
+static void
+status_test_sessions_uncarried(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *root, *px, *names;
+	char *text;
+
+	(void)state;
+	f->d.sessions[0].established = false;
+	snprintf(f->d.sessions[0].state, sizeof(f->d.sessions[0].state), "Active");
+	f->prefixes[0].carried = 0;
+	f->prefixes[0].uncarried = true;
+	text = status_json(&f->d, T0);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 0);
+	assert_true(json_object_get_boolean(json_object_object_get(px, "uncarried")));
+	assert_int_equal(json_object_get_int(json_object_object_get(px, "carried")), 0);
+	assert_true(json_object_is_type(json_object_object_get(px, "carried"), json_type_int));
+	names = json_object_object_get(px, "sessions");
+	assert_int_equal(json_object_array_length(names), 2);	/* in the exports still */
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(names, 1)), "up2");
+	json_object_put(root);
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "anycast_healthd_prefix_uncarried{prefix=\"192.0.2.1/32\"} 1\n"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_sessions_carrying"
+			       "{prefix=\"192.0.2.1/32\"} 0\n"));
+	assert_non_null(strstr(text, "anycast_healthd_bgp_session_up{session=\"uppeer\"} 0\n"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_advertised{prefix=\"192.0.2.1/32\","
+			       "session=\"uppeer\"} 1\n"));
+	free(text);
+	fixture_free(f);
+}
+
 /* ---- with a fleet (the store: tests/support/fake_etcd.c) ---- */
 
 static void
@@ -701,6 +794,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_metrics_label_escaping),
 		cmocka_unit_test(status_test_json_router_down),
 		cmocka_unit_test(status_test_damped_service),
+		cmocka_unit_test(status_test_sessions_unknown),
+		cmocka_unit_test(status_test_sessions_uncarried),
 	};
 	const char *env = getenv("UPDATE_GOLDEN");
 
