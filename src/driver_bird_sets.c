@@ -23,6 +23,11 @@
  * refuses (an error anywhere in bird.conf: BIRD keeps its old config) is
  * logged with BIRD's words and retried with the same backoff.
  *
+ * With a sessions callback, every read-back is followed by a read of the
+ * BGP sessions (the contract of bgp_sessions.h, as driver_bird.c reads
+ * them): `show protocols` (its BGP rows), then `show route export NAME`
+ * per Established session, in windows, handed over whole.
+ *
  * The connection is driver_conn.c's; BIRD's banner is the handshake.
  */
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include "bird_sets.h"
 #include "driver_bird_sets.h"
 #include "driver_conn.h"
+#include "driver_sessions.h"
 #include "file_util.h"
 #include "log.h"
 #include "prefix_text.h"
@@ -47,17 +53,25 @@
 #define BIRD_SETS_CODE_ROUTE	1007
 /* A listing cut short by a `configure` (someone else's) */
 #define BIRD_SETS_CODE_STOPPED	8004
-/* configure + three shows per family, each well under 100 bytes. */
-#define BIRD_SETS_CMDS_MAX	(1 + 3 * BIRD_SETS_FAMILIES)
+/* Said by BIRD for `show route export` of a session that is not up. */
+#define BIRD_SETS_NO_TABLES	"No valid tables"
+#define BIRD_SETS_CODE_PROTO_LIST 1002
+/* A batch: configure + three shows per family, or `show protocols`, or a
+ * window of exports; each command well under BIRD_SETS_CMD_ROOM. */
+#define BIRD_SETS_CMDS_MAX	(BGP_SESSIONS_MAX + 1 + 3 * BIRD_SETS_FAMILIES)
 #define BIRD_SETS_CMD_ROOM	128
+/* BIRD's control input buffer is 1024 bytes (see driver_bird.c): a window
+ * of exports stays under it. */
+#define BIRD_SETS_WINDOW	1000
 #define BIRD_SETS_REASON_MAX	200
 
-enum bird_sets_cmd { BSC_NONE, BSC_CONFIGURE, BSC_SHOW };
+enum bird_sets_cmd { BSC_NONE, BSC_CONFIGURE, BSC_SHOW, BSC_PROTOCOLS, BSC_EXPORT };
 
 struct bird_sets_sent {
 	enum bird_sets_cmd cmd;
 	int family;
 	enum bird_sets_set set;		/* ANNOUNCED: the whole protocol */
+	size_t session;			/* BSC_EXPORT: index in the read's sessions */
 };
 
 struct bird_sets_prefix {
@@ -106,6 +120,14 @@ struct driver {
 	char configure_error[BIRD_SETS_REASON_MAX];	/* said once per text */
 	char show_error[BIRD_SETS_REASON_MAX];
 	unsigned file_writes, configures;
+
+	/* the BGP sessions' read (only with cb.sessions) */
+	struct driver_sessions sess;
+	bool sess_rows_due;		/* `show protocols` next */
+	bool sess_exports_due;		/* exports from sess_export_next on */
+	size_t sess_export_next;
+	bool sess_bad;			/* this read is spoilt: sess_why */
+	char sess_why[BIRD_SETS_REASON_MAX];
 };
 
 static void driver_bird_sets_pump(struct driver *d);
@@ -194,22 +216,26 @@ driver_bird_sets_write_initial_state(const struct config *cfg)
 /* ---- sending ---- */
 
 static void
-driver_bird_sets_append(struct driver *d, size_t *len, enum bird_sets_cmd cmd, int family,
-			enum bird_sets_set set)
+driver_bird_sets_append(struct driver *d, size_t *len, struct bird_sets_sent e)
 {
 	char *out = d->conn.wbuf + *len;
 	int n;
 
-	if (cmd == BSC_CONFIGURE)
+	if (e.cmd == BSC_CONFIGURE)
 		n = snprintf(out, BIRD_SETS_CMD_ROOM, "configure\n");
-	else if (set == BIRD_SETS_ANNOUNCED)
+	else if (e.cmd == BSC_PROTOCOLS)
+		n = snprintf(out, BIRD_SETS_CMD_ROOM, "show protocols\n");
+	else if (e.cmd == BSC_EXPORT)
+		n = snprintf(out, BIRD_SETS_CMD_ROOM, "show route export %s\n",
+			     d->sess.next.s[e.session].name);
+	else if (e.set == BIRD_SETS_ANNOUNCED)
 		n = snprintf(out, BIRD_SETS_CMD_ROOM, "show route protocol %s\n",
-			     bird_sets_protocol[family]);
+			     bird_sets_protocol[e.family]);
 	else
 		n = snprintf(out, BIRD_SETS_CMD_ROOM, "show route protocol %s where net ~ %s\n",
-			     bird_sets_protocol[family], bird_sets_name(set, family));
+			     bird_sets_protocol[e.family], bird_sets_name(e.set, e.family));
 	log_debug("bird: > %.*s", n - 1, out);
-	d->sent[d->n_sent++] = (struct bird_sets_sent){ .cmd = cmd, .family = family, .set = set };
+	d->sent[d->n_sent++] = e;
 	*len += (size_t)n;
 }
 
@@ -232,8 +258,139 @@ driver_bird_sets_append_readback(struct driver *d, size_t *len)
 		if (!d->has_family[f])
 			continue;
 		for (set = BIRD_SETS_ANNOUNCED; set < BIRD_SETS__COUNT; set++)
-			driver_bird_sets_append(d, len, BSC_SHOW, f, set);
+			driver_bird_sets_append(d, len, (struct bird_sets_sent){
+				.cmd = BSC_SHOW, .family = f, .set = set });
 	}
+}
+
+/* ---- BGP sessions ----
+ * Read after every read-back, when someone takes them (cb.sessions):
+ * `show protocols` (its BGP rows: the sessions), then `show route export
+ * NAME` per Established session in windows under BIRD_SETS_WINDOW bytes.
+ * A session not Established exports nothing, so it is not asked. */
+
+static void
+driver_bird_sets_sessions_bad(struct driver *d, const char *what, const char *text, size_t len)
+{
+	if (d->sess_bad)
+		return;
+	d->sess_bad = true;
+	snprintf(d->sess_why, sizeof(d->sess_why), "%s: \"%.*s\"", what,
+		 (int)(len > 80 ? 80 : len), text);
+}
+
+/* A read-back is done: the sessions are read next. */
+static void
+driver_bird_sets_sessions_start(struct driver *d)
+{
+	if (d->cb.sessions == NULL)
+		return;
+	driver_sessions_begin(&d->sess);
+	d->sess_bad = false;
+	d->sess_rows_due = true;
+	d->sess_exports_due = false;
+}
+
+static void
+driver_bird_sets_sessions_stop(struct driver *d)
+{
+	driver_sessions_abort(&d->sess);
+	d->sess_rows_due = d->sess_exports_due = false;
+}
+
+/* The read is over once its last export is answered: handed over whole,
+ * or not at all. */
+static void
+driver_bird_sets_sessions_end(struct driver *d)
+{
+	if (d->sess_exports_due || d->sess_rows_due || !d->sess.reading)
+		return;
+	if (d->sess_bad)
+		driver_sessions_fail(&d->sess, d->sess_why);
+	else
+		driver_sessions_publish(&d->sess, &d->cb, d->arg);
+}
+
+/* Appends `show protocols`, or the next window of exports; false when
+ * nothing of the read is due. */
+static bool
+driver_bird_sets_append_sessions(struct driver *d, size_t *len)
+{
+	if (d->sess_rows_due) {
+		d->sess_rows_due = false;
+		driver_bird_sets_append(d, len, (struct bird_sets_sent){ .cmd = BSC_PROTOCOLS });
+		return true;
+	}
+	if (!d->sess_exports_due)
+		return false;
+	for (; d->sess_export_next < d->sess.next.n; d->sess_export_next++) {
+		if (!d->sess.next.s[d->sess_export_next].established)
+			continue;
+		if (d->n_sent > 0 && *len + BIRD_SETS_CMD_ROOM > BIRD_SETS_WINDOW)
+			break;
+		driver_bird_sets_append(d, len, (struct bird_sets_sent){
+			.cmd = BSC_EXPORT, .session = d->sess_export_next });
+	}
+	if (d->sess_export_next == d->sess.next.n)
+		d->sess_exports_due = false;
+	if (d->n_sent > 0)
+		return true;
+	driver_bird_sets_sessions_end(d);	/* no session to ask */
+	return false;
+}
+
+/* A line of `show protocols` (a BGP row is a session) or of `show route
+ * export NAME` ("Table master4:", a net's first route, a blank-led other
+ * route of it). */
+static void
+driver_bird_sets_sessions_line(struct driver *d, const struct bird_sets_sent *e,
+			       const struct bird_reply_event *ev)
+{
+	char prefix[PREFIX_TEXT_MAX];
+	struct bgp_session row;
+	const char *why;
+	int rc;
+
+	if (!d->sess.reading)
+		return;
+	if (e->cmd == BSC_PROTOCOLS) {
+		if (ev->code != BIRD_SETS_CODE_PROTO_LIST)
+			return;
+		rc = bird_sessions_parse_row(ev->text, ev->len, &row, &why);
+		if (rc == 1)
+			driver_sessions_add(&d->sess, &row);
+		else if (rc == -1)
+			driver_bird_sets_sessions_bad(d, why, ev->text, ev->len);
+		return;
+	}
+	if (ev->len == 0 || ev->text[0] == ' ' || ev->text[0] == '\t' ||
+	    (strncmp(ev->text, "Table ", 6) == 0 && ev->text[ev->len - 1] == ':'))
+		return;
+	if (ev->code == BIRD_SETS_CODE_ROUTE &&
+	    bird_route_line_prefix(ev->text, ev->len, prefix, sizeof(prefix)))
+		driver_sessions_mark(&d->sess, e->session, prefix);
+	else
+		driver_bird_sets_sessions_bad(d, "bad `show route export` line", ev->text, ev->len);
+}
+
+/* The end of `show protocols` or of one export. */
+static void
+driver_bird_sets_sessions_final(struct driver *d, const struct bird_sets_sent *e,
+				const struct bird_reply_event *ev)
+{
+	if (!d->sess.reading)
+		return;
+	if (e->cmd == BSC_PROTOCOLS) {
+		if (bird_reply_is_error(ev->code))
+			driver_bird_sets_sessions_bad(d, "`show protocols` failed", ev->text, ev->len);
+		d->sess_exports_due = !d->sess_bad;
+		d->sess_export_next = 0;
+		if (d->sess_bad)
+			driver_sessions_fail(&d->sess, d->sess_why);
+		return;
+	}
+	if (bird_reply_is_error(ev->code) && strcmp(ev->text, BIRD_SETS_NO_TABLES) != 0)
+		driver_bird_sets_sessions_bad(d, "`show route export` failed", ev->text, ev->len);
 }
 
 /* True when some prefix waits to be applied and its backoff is over. */
@@ -267,7 +424,7 @@ driver_bird_sets_append_apply(struct driver *d, size_t *len)
 		p->sent = true;
 		p->retry.due = false;
 	}
-	driver_bird_sets_append(d, len, BSC_CONFIGURE, 0, BIRD_SETS_ANNOUNCED);
+	driver_bird_sets_append(d, len, (struct bird_sets_sent){ .cmd = BSC_CONFIGURE });
 	d->configures++;
 }
 
@@ -283,9 +440,12 @@ driver_bird_sets_pump(struct driver *d)
 		return;
 	if (!d->readback_first && driver_bird_sets_apply_due(d))
 		driver_bird_sets_append_apply(d, &len);
+	else if (!d->readback_first && driver_bird_sets_append_sessions(d, &len))
+		goto send;
 	else if (!d->readback_pending)
 		return;
 	driver_bird_sets_append_readback(d, &len);
+send:
 	d->next_reply = 0;
 	d->batch_generation = d->generation;
 	driver_conn_send(&d->conn, len);
@@ -393,6 +553,8 @@ driver_bird_sets_readback_done(struct driver *d)
 	for (i = 0; i < d->n_prefixes && gen == d->generation; i++)
 		if (d->cb.actual != NULL)
 			d->cb.actual(d->arg, i, d->prefixes[i].actual);
+	if (gen == d->generation && d->readback_ok)
+		driver_bird_sets_sessions_start(d);
 }
 
 static void
@@ -450,8 +612,10 @@ driver_bird_sets_final(struct driver *d, const struct bird_reply_event *ev)
 		driver_conn_ok(&d->conn);
 	if (s->cmd == BSC_CONFIGURE)
 		driver_bird_sets_configure_done(d, ev);
-	else
+	else if (s->cmd == BSC_SHOW)
 		driver_bird_sets_show_done(d, s, ev);
+	else
+		driver_bird_sets_sessions_final(d, s, ev);
 	if (!last) {
 		d->next_reply++;
 		driver_conn_start_timer(&d->conn);
@@ -459,6 +623,11 @@ driver_bird_sets_final(struct driver *d, const struct bird_reply_event *ev)
 	}
 	d->n_sent = d->next_reply = 0;
 	ev_timer_stop(d->loop, &d->conn.command_timer);
+	if (s->cmd == BSC_PROTOCOLS || s->cmd == BSC_EXPORT) {
+		driver_bird_sets_sessions_end(d);
+		driver_bird_sets_pump(d);
+		return;
+	}
 	if (d->show_error[0] != '\0' && d->readback_ok) {
 		log_info("bird: %s read back again", d->state_file);
 		d->show_error[0] = '\0';
@@ -518,6 +687,8 @@ driver_bird_sets_event_cb(void *arg, const struct bird_reply_event *ev)
 	if (ev->kind == BIRD_REPLY_LINE) {
 		if (d->sent[d->next_reply].cmd == BSC_SHOW)
 			driver_bird_sets_route_line(d, &d->sent[d->next_reply], ev);
+		else if (d->sent[d->next_reply].cmd != BSC_CONFIGURE)
+			driver_bird_sets_sessions_line(d, &d->sent[d->next_reply], ev);
 		return 0;
 	}
 	driver_bird_sets_final(d, ev);
@@ -544,6 +715,7 @@ driver_bird_sets_dropped(struct driver *d, const char *why)
 	ev_timer_stop(d->loop, &d->readback_timer);
 	d->n_sent = d->next_reply = 0;
 	d->readback_pending = false;
+	driver_bird_sets_sessions_stop(d);
 	for (i = 0; i < d->n_prefixes; i++) {
 		/* the next session's first read-back decides what to apply */
 		d->prefixes[i].apply_pending = false;
@@ -629,6 +801,7 @@ driver_bird_sets_create(struct ev_loop *loop, const struct config *cfg,
 		cfg->router.readback_interval_ms : 10000;
 	bird_reply_reset(&d->parser);
 	driver_bird_sets_load(d, cfg);
+	driver_sessions_init(&d->sess, "bird", cfg);
 	/* BIRD cannot start without the file; an existing one is BIRD's last
 	 * choice and stays until the first read-back. */
 	if (access(d->state_file, F_OK) != 0)
@@ -650,6 +823,8 @@ static void
 driver_bird_sets_reconfigure(struct driver *d, const struct config *cfg)
 {
 	driver_bird_sets_load(d, cfg);
+	driver_sessions_reconfigure(&d->sess, cfg);
+	d->sess_rows_due = d->sess_exports_due = false;
 	d->generation++;
 	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
@@ -718,6 +893,7 @@ driver_bird_sets_destroy(struct driver *d)
 	driver_conn_free(&d->conn);
 	ev_timer_stop(d->loop, &d->readback_timer);
 	prefix_text_index_free(&d->index);
+	driver_sessions_free(&d->sess);
 	driver_bird_sets_prefixes_free(d);
 	free(d->state_file);
 	free(d);

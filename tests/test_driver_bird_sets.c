@@ -52,6 +52,7 @@ struct fake {
 	enum route_state loaded[N_PREFIXES];
 	char log[MAX_LOG][200];
 	size_t n_log;
+	char bgp6[16];		/* uppeer6's Info word */
 };
 
 static void
@@ -128,6 +129,46 @@ fake_show(struct fake *f, const char *cmd)
 	fake_write(f, "0000 \n");
 }
 
+/* `show protocols`: the static protocols and two BGP sessions, uppeer
+ * (IPv4, Established) and uppeer6 (IPv6, in state `bgp6`). */
+static void
+fake_protocols(struct fake *f)
+{
+	char buf[200];
+
+	fake_write(f, "2002-Name       Proto      Table      State  Since         Info\n"
+		      "1002-anycast_sets4 Static     master4    up     12:00:00.000  \n"
+		      " anycast_sets6 Static     master6    up     12:00:00.000  \n"
+		      " uppeer     BGP        ---        up     12:00:01.000  Established   \n");
+	snprintf(buf, sizeof(buf), " uppeer6    BGP        ---        %-6s 12:00:01.000  %s\n",
+		 strcmp(f->bgp6, "Established") == 0 ? "up" : "start", f->bgp6);
+	fake_write(f, buf);
+	fake_write(f, "0000 \n");
+}
+
+/* `show route export NAME`: the session's family's routes BIRD has (its
+ * export filter takes them all). */
+static void
+fake_export(struct fake *f, const char *name)
+{
+	bool v6 = strcmp(name, "uppeer6") == 0;
+	char buf[200];
+	size_t i;
+
+	if (v6 && strcmp(f->bgp6, "Established") != 0) {
+		fake_write(f, "8001 No valid tables\n");
+		return;
+	}
+	for (i = 0; i < N_PREFIXES; i++) {
+		if ((i == 1) != v6 || f->loaded[i] == ROUTE_WITHDRAWN)
+			continue;
+		snprintf(buf, sizeof(buf), "1007-%-20s blackhole [anycast_sets%d 12:00:00.000] * (200)\n",
+			 prefix_text[i], v6 ? 6 : 4);
+		fake_write(f, buf);
+	}
+	fake_write(f, "0000 \n");
+}
+
 static void
 fake_command(struct fake *f, const char *cmd)
 {
@@ -138,6 +179,10 @@ fake_command(struct fake *f, const char *cmd)
 			      "8002 /etc/bird/bird.conf:12:3 syntax error, unexpected '}'\n");
 	else if (strcmp(cmd, "configure") == 0)
 		fake_configure(f);
+	else if (strcmp(cmd, "show protocols") == 0)
+		fake_protocols(f);
+	else if (strncmp(cmd, "show route export ", 18) == 0)
+		fake_export(f, cmd + 18);
 	else if (strncmp(cmd, "show route protocol anycast_sets", 32) != 0)
 		fake_write(f, "9001 syntax error\n");
 	else if (f->mode == FAKE_CUT_ONCE) {
@@ -255,6 +300,7 @@ setup(void **state)
 	fx->fake.loop = fx->loop;
 	fx->fake.lfd = fx->fake.cfd = -1;
 	fx->fake.state_file = fx->state_path;
+	snprintf(fx->fake.bgp6, sizeof(fx->fake.bgp6), "Active");
 	snprintf(fx->fake.path, sizeof(fx->fake.path), "%s/bird.ctl", fx->dir);
 	fx->cfg.router.control_socket = fx->fake.path;
 	capture_stderr(&fx->err, fx->dir);
@@ -512,6 +558,39 @@ bird_sets_test_wish_while_away(void **state)
 	assert_int_equal(fake_count(&fx->fake, "configure"), 1);
 }
 
+/* With a sessions callback: after each read-back `show protocols`, then
+ * the export of each Established session only; the table handed over says
+ * which session carries which prefix, and follows a change. */
+static void
+bird_sets_test_sessions(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n;
+
+	fx->fake.lfd = serve_unix(fx->loop, &fx->fake.accept_io, fx->fake.path, fake_accept_cb,
+				  &fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions >= 1);
+	assert_int_equal(fx->obs.sessions.n, 2);
+	assert_string_equal(fx->obs.sessions.s[0].name, "uppeer");
+	assert_true(fx->obs.sessions.s[0].established);
+	assert_false(fx->obs.sessions.s[1].established);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 0);
+	assert_int_equal(fake_count(&fx->fake, "show route export uppeer6"), 0);
+	n = fake_count(&fx->fake, "show protocols");
+	assert_int_equal(n, 1);
+
+	snprintf(fx->fake.bgp6, sizeof(fx->fake.bgp6), "Established");
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "up");
+	driver_set_desired(&fx->h, 1, ROUTE_DRAINING, "drain");
+	WAIT_UNTIL(fx, 2, driver_obs_carried(&fx->obs, 0) == 1 &&
+		   driver_obs_carried(&fx->obs, 1) == 1 && driver_idle(&fx->h));
+	assert_int_equal(fake_count(&fx->fake, "show route export uppeer6"), 1);
+	assert_int_equal(fx->obs.actual[1], ROUTE_DRAINING);
+	assert_int_equal(stderr_count(&fx->err, "cannot read the BGP sessions"), 0);
+}
+
 /* --init-bird-state: the sets, every prefix withdrawn; an existing file
  * is left alone. */
 static void
@@ -542,6 +621,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(bird_sets_test_foreign_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(bird_sets_test_wish_while_away, setup, teardown),
 		cmocka_unit_test_setup_teardown(bird_sets_test_initial_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(bird_sets_test_sessions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,8 @@
 #
 #   0  lab up (the gateway BIRD parses the shipped snippet); the config
 #      validates; --init-bird-state writes the sets, both prefixes absent
-#   1  healthy: both announced, AS path 65001, no community
+#   1  healthy: both announced, AS path 65001, no community; /v1/status
+#      says the session uppeer carries both (the BGP session read-back)
 #   2  health: pptpd SIGKILL -> both withdrawn; restart -> both announced
 #      (each change one state-file write and one `configure`: the BGP
 #      session stays up throughout)
@@ -58,6 +59,17 @@ plain() { attr_is "$1" BGP.as_path "$PLAIN" && attr_is "$1" BGP.community ""; }
 drained() { attr_is "$P1" BGP.as_path "$LONG" && attr_is "$P1" BGP.community "$GSHUT"; }
 desc() { echo "as_path '$(attr "$1" BGP.as_path)' community '$(attr "$1" BGP.community)'"; }
 p2_wait() { LAB_PREFIX=$P2 wait_for_upstream "$@"; }
+# carried: "N1 N2 SESSIONS" from /v1/status (each prefix's carried count,
+# the established sessions).
+carried()
+{
+	ip netns exec "$NS_GW" curl -s -m 5 http://127.0.0.1:9180/v1/status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = {p["prefix"]: p.get("carried") for p in d["prefixes"]}
+s = [x["name"] for x in (d["router"].get("sessions") or []) if x["established"]]
+print(c.get(sys.argv[1]), c.get(sys.argv[2]), " ".join(s))' "$P1" "$P2" 2>&1
+}
 configures_since() { tail -n +"$(($1 + 1))" "$LAB/daemon.log" | grep -c 'bird: > configure$'; }
 bgp_since() { gw_birdc show protocols uppeer | awk '$1 == "uppeer" { print $5 }'; }
 
@@ -171,6 +183,8 @@ main()
 	check "1 $P1 announced at the upstream" "not present within 15 s" wait_for_upstream present 15000
 	check "1 ... $P2 beside it" "not present" p2_wait present 3000
 	check "1 ... AS path $PLAIN, no community" "$(desc "$P1")" wait_until 3000 plain "$P1"
+	check "1 ... /v1/status: the session uppeer carries both" "$(carried)" \
+	    wait_until 5000 eval '[ "$(carried)" = "1 1 uppeer" ]'
 
 	# 2. health
 	expect_change "2 pptpd SIGKILL: $P1 withdrawn" absent 5000 pptpd_kill
