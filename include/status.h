@@ -4,6 +4,7 @@
  *
  *   status.c   the history ring buffer (pure) and the three renderers, which
  *              read a struct daemon and never change it
+ *   status_kinds.c  status_event_kind_names[], apart for the config loader
  *   api.c      serves them over HTTP (GET /v1/status, /v1/history, /metrics)
  *
  * Every word in the output (states, reasons, kinds) comes from the names

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "fleet/fleet.h"
 #include "fleet/fleet_guard.h"
+#include "hooks_runner.h"
 #include "log.h"
 #include "loop_lag.h"
 #include "override_file.h"
@@ -39,7 +40,11 @@ static void
 daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
 	     const char *from, const char *to, const char *reason)
 {
-	status_history_add(&d->history, ev_time(), kind, subject, from, to, reason);
+	double now = ev_time();
+
+	/* the hooks hear exactly what the history records */
+	status_history_add(&d->history, now, kind, subject, from, to, reason);
+	hooks_runner_record(d->hooks, now, kind, subject, from, to, reason);
 }
 
 /* ---- services ---- */
@@ -887,6 +892,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->started = ev_time();
 	d->router_since = ev_time();
 	status_history_init(&d->history, cfg->api.history_size);
+	d->hooks = hooks_runner_create(loop, cfg);
 	ev_timer_init(&d->drain_timer, daemon_drain_timer_cb, 0., 0.);
 	d->drain_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
@@ -938,6 +944,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	free(old);
 
 	d->cfg = cfg;
+	hooks_runner_reconfigure(d->hooks, cfg);
 	status_history_resize(&d->history, cfg->api.history_size);
 	daemon_prefixes_init(d);
 	for (i = 0; i < cfg->n_prefixes; i++) {
@@ -1047,6 +1054,19 @@ daemon_wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 }
 
+/* Stopping: tell the router `st` for prefix idx, recording the change. */
+static void
+daemon_stop_set(struct daemon *d, size_t idx, enum route_state st, const char *why)
+{
+	struct prefix *px = &d->prefixes[idx];
+
+	if (px->desired != st)
+		daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix, route_state_names[px->desired],
+			     route_state_names[st], why);
+	px->desired = st;
+	driver_set_desired(&d->driver, idx, st, why);
+}
+
 /* on-exit drain: each prefix that can is announced with GRACEFUL_SHUTDOWN
  * for its drain-time-s and withdrawn when that has passed, the loop running
  * meanwhile (the driver talks to the router, read-backs repair drift); the
@@ -1073,8 +1093,7 @@ daemon_stop_drain(struct daemon *d)
 		if (!daemon_exit_drains(d, px)) {
 			if (d->fleet != NULL)
 				continue;	/* daemon_stop's guarded withdrawal */
-			px->desired = ROUTE_WITHDRAWN;
-			driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+			daemon_stop_set(d, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 			continue;
 		}
 		left = daemon_exit_drain_left(px, wall);
@@ -1086,8 +1105,7 @@ daemon_stop_drain(struct daemon *d)
 			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
 				       route_state_names[px->desired],
 				       route_state_names[ROUTE_DRAINING], why);
-		px->desired = ROUTE_DRAINING;
-		driver_set_desired(&d->driver, i, ROUTE_DRAINING, why);
+		daemon_stop_set(d, i, ROUTE_DRAINING, why);
 		n++;
 	}
 	if (n == 0) {
@@ -1107,9 +1125,8 @@ daemon_stop_drain(struct daemon *d)
 				until[i] = 0;
 				if (d->fleet != NULL)
 					continue;	/* guarded in daemon_stop */
-				d->prefixes[i].desired = ROUTE_WITHDRAWN;
-				driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN,
-						   "anycast-healthd stopped (drained)");
+				daemon_stop_set(d, i, ROUTE_WITHDRAWN,
+						"anycast-healthd stopped (drained)");
 			} else if (next == 0 || until[i] < next) {
 				next = until[i];
 			}
@@ -1170,8 +1187,9 @@ daemon_stop_guarded(struct daemon *d, double timeout_s)
 	}
 }
 
-bool
-daemon_stop(struct daemon *d, double timeout_s)
+/* daemon_stop's part for the router. */
+static bool
+daemon_stop_router(struct daemon *d, double timeout_s)
 {
 	ev_tstamp deadline;
 	size_t i, n;
@@ -1193,8 +1211,7 @@ daemon_stop(struct daemon *d, double timeout_s)
 	for (i = 0, n = 0; i < d->cfg->n_prefixes; i++) {
 		if (d->prefixes[i].exit_keep)
 			continue;
-		d->prefixes[i].desired = ROUTE_WITHDRAWN;
-		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+		daemon_stop_set(d, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 		n++;
 	}
 	log_info("stopping: withdrawing %zu prefixes", n);
@@ -1211,6 +1228,23 @@ daemon_stop(struct daemon *d, double timeout_s)
 		return false;
 	}
 	return true;
+}
+
+/* The router first: hooks never delay the withdrawal; then the hooks run
+ * the on-exit transitions (and anything still queued), bounded. */
+bool
+daemon_stop(struct daemon *d, double timeout_s)
+{
+	bool clean = daemon_stop_router(d, timeout_s);
+
+	hooks_runner_finish(d->hooks);
+	return clean;
+}
+
+double
+daemon_exit_hooks_s(const struct daemon *d)
+{
+	return hooks_runner_finish_s(d->hooks);
 }
 
 /* ---- one-shot withdraw ---- */
@@ -1329,6 +1363,7 @@ daemon_free(struct daemon *d)
 	if (d->lag != NULL)
 		loop_lag_stop(d->lag, d->loop);
 	free(d->lag);
+	hooks_runner_free(d->hooks);	/* before the config its hooks point into */
 	free(d->services);
 	free(d->prefixes);
 	config_free(d->cfg);

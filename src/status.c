@@ -22,23 +22,13 @@
 
 #include "daemon.h"
 #include "fleet/fleet.h"
+#include "hooks_runner.h"
 #include "loop_lag.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
-
-const char *const status_event_kind_names[STATUS_EVENT__COUNT] = {
-	[STATUS_EVENT_SERVICE] = "service",
-	[STATUS_EVENT_PREFIX] = "prefix",
-	[STATUS_EVENT_ROUTER] = "router",
-	[STATUS_EVENT_DRIFT] = "drift",
-	[STATUS_EVENT_ADMIN] = "admin",
-	[STATUS_EVENT_RELOAD] = "reload",
-	[STATUS_EVENT_FLEET] = "fleet",
-	[STATUS_EVENT_SESSION] = "session",
-};
 
 /* ---- history ring buffer ---- */
 
@@ -214,6 +204,15 @@ status_json_router(const struct daemon *d)
 	return o;
 }
 
+/* The operator's overrides are safe on disk: the last save worked and the
+ * start restored them (or no file is configured).  The status document's
+ * overrides_file.ok and the anycast_healthd_overrides_file_ok gauge. */
+static bool
+status_overrides_ok(const struct daemon *d)
+{
+	return d->overrides_error[0] == '\0' && d->overrides_restore_error[0] == '\0';
+}
+
 /* Where the operator's overrides are kept, and whether that works. */
 static struct json_object *
 status_json_overrides_file(const struct daemon *d)
@@ -222,8 +221,7 @@ status_json_overrides_file(const struct daemon *d)
 
 	status_json_add(o, "path", d->cfg->api.admin_state_file ?
 			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
-	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0' &&
-							 d->overrides_restore_error[0] == '\0'));
+	status_json_add(o, "ok", json_object_new_boolean(status_overrides_ok(d)));
 	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
 			json_object_new_string(d->overrides_error) : NULL);
 	status_json_add(o, "restore_error", d->overrides_restore_error[0] != '\0' ?
@@ -394,6 +392,52 @@ status_json_prefix(const struct daemon *d, const struct prefix *px)
 	return o;
 }
 
+/* One state-change hook: running, queued, its results, its last run. */
+static struct json_object *
+status_json_hook(const struct hook_state *hs)
+{
+	struct json_object *o = json_object_new_object(), *runs = json_object_new_object();
+	struct json_object *last = NULL;
+	int r;
+
+	status_json_add(o, "name", json_object_new_string(hs->name));
+	status_json_add(o, "running", json_object_new_boolean(hs->running));
+	status_json_add(o, "queued", json_object_new_uint64(hs->count));
+	for (r = 0; r < HOOK_RESULT__COUNT; r++)
+		status_json_add(runs, hook_result_names[r], json_object_new_uint64(hs->results[r]));
+	status_json_add(o, "runs", runs);
+	if (hs->last.time > 0) {
+		last = json_object_new_object();
+		status_json_add(last, "result", json_object_new_string(hook_result_names[hs->last.result]));
+		status_json_add(last, "reason", json_object_new_string(hs->last.reason));
+		status_json_add(last, "time", status_json_time(hs->last.time));
+		status_json_add(last, "duration_s", status_json_number(hs->last.duration_s));
+	}
+	status_json_add(o, "last", last);
+	return o;
+}
+
+/* The hooks section; NULL (left out) without hooks. */
+static struct json_object *
+status_json_hooks(const struct daemon *d)
+{
+	const struct hooks *h = hooks_runner_hooks(d->hooks);
+	struct json_object *o, *list;
+	size_t i;
+
+	if (h == NULL || h->n == 0)
+		return NULL;
+	o = json_object_new_object();
+	list = json_object_new_array();
+	status_json_add(o, "max_running", json_object_new_uint64(h->max_running));
+	status_json_add(o, "running", json_object_new_uint64(h->running));
+	status_json_add(o, "queued", json_object_new_uint64(hooks_queued(h)));
+	for (i = 0; i < h->n; i++)
+		json_object_array_add(list, status_json_hook(h->hooks[i]));
+	status_json_add(o, "hooks", list);
+	return o;
+}
+
 static struct json_object *
 status_json_counters(const struct daemon *d)
 {
@@ -445,6 +489,8 @@ status_json(const struct daemon *d, double now)
 	status_json_add(root, "prefixes", prefixes);
 	if (d->fleet != NULL)
 		status_json_add(root, "fleet", status_json_fleet(d));
+	if (hooks_runner_hooks(d->hooks) != NULL && hooks_runner_hooks(d->hooks)->n > 0)
+		status_json_add(root, "hooks", status_json_hooks(d));
 	status_json_add(root, "overrides_file", status_json_overrides_file(d));
 	status_json_add(root, "counters", status_json_counters(d));
 	return status_json_finish(root);
@@ -703,12 +749,11 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 }
 
 /* The BGP sessions (bgp_sessions.h): per session whether it is
- * established, per prefix what carries it; the session series only while
- * the table is known, the uncarried warning always. */
+ * established (only while the table is known). */
 static void
-status_metrics_sessions(struct status_buf *b, const struct daemon *d)
+status_metrics_session_up(struct status_buf *b, const struct daemon *d)
 {
-	size_t i, j;
+	size_t i;
 
 	status_family(b, "anycast_healthd_bgp_session_up", "gauge",
 		      "1 when the router's BGP session is established (absent while the "
@@ -718,6 +763,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "session", d->sessions[i].name, false);
 		status_printf(b, "} %d\n", d->sessions[i].established);
 	}
+}
+
+/* Per prefix: how many established sessions carry it (while known), and
+ * the uncarried warning (always). */
+static void
+status_metrics_carrying(struct status_buf *b, const struct daemon *d)
+{
+	size_t i;
+
 	status_family(b, "anycast_healthd_prefix_sessions_carrying", "gauge",
 		      "Established BGP sessions advertising the prefix (absent while unknown).");
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
@@ -735,6 +789,15 @@ status_metrics_sessions(struct status_buf *b, const struct daemon *d)
 		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
 		status_printf(b, "} %d\n", d->prefixes[i].uncarried);
 	}
+}
+
+/* Per prefix and session: whether the session's export has the prefix
+ * (while known). */
+static void
+status_metrics_advertised(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, j;
+
 	status_family(b, "anycast_healthd_prefix_advertised", "gauge",
 		      "1 when the BGP session's export has the prefix, established or not "
 		      "(absent while unknown).");
@@ -907,6 +970,54 @@ status_metrics_fleet(struct status_buf *b, const struct daemon *d)
 				      "store (on-store-loss).", STATUS_FLEET_ALONE);
 }
 
+/* Only with hooks (docs/hooks.md). */
+static void
+status_metrics_hooks(struct status_buf *b, const struct daemon *d)
+{
+	const struct hooks *h = hooks_runner_hooks(d->hooks);
+	size_t i;
+	int r;
+
+	if (h == NULL || h->n == 0)
+		return;
+	status_family(b, "anycast_healthd_hook_runs_total", "counter",
+		      "Runs of the state-change hook by result; dropped: records its full queue "
+		      "(or the stop) dropped unrun.");
+	for (i = 0; i < h->n; i++) {
+		for (r = 0; r < HOOK_RESULT__COUNT; r++) {
+			status_printf(b, "anycast_healthd_hook_runs_total{");
+			status_label(b, "hook", h->hooks[i]->name, false);
+			status_label(b, "result", hook_result_names[r], true);
+			status_printf(b, "} %lu\n", h->hooks[i]->results[r]);
+		}
+	}
+	status_family(b, "anycast_healthd_hook_queued", "gauge",
+		      "Transition records waiting for the hook.");
+	for (i = 0; i < h->n; i++) {
+		status_printf(b, "anycast_healthd_hook_queued{");
+		status_label(b, "hook", h->hooks[i]->name, false);
+		status_printf(b, "} %zu\n", h->hooks[i]->count);
+	}
+	status_family(b, "anycast_healthd_hooks_running", "gauge",
+		      "Hook commands running now (at most hooks/max-running).");
+	status_printf(b, "anycast_healthd_hooks_running %zu\n", h->running);
+}
+
+/* Whether the operator's overrides are safe on disk: the status document's
+ * overrides_file.ok as a gauge, so an alert can page on it.  0 while the last
+ * save failed (the overrides hold only until the daemon stops) or the start
+ * restored nothing from a damaged file (an earlier maintenance may be lost;
+ * that stays until the next start, as in the status); else 1, also when no
+ * file is configured. */
+static void
+status_metrics_overrides(struct status_buf *b, const struct daemon *d)
+{
+	status_family(b, "anycast_healthd_overrides_file_ok", "gauge",
+		      "0 while the operator's overrides could not be saved, or were not "
+		      "restored at start; 1 otherwise.");
+	status_printf(b, "anycast_healthd_overrides_file_ok %d\n", status_overrides_ok(d));
+}
+
 char *
 status_metrics(const struct daemon *d, double now)
 {
@@ -933,11 +1044,15 @@ status_metrics(const struct daemon *d, double now)
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"ok\"} %lu\n", d->reloads);
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"refused\"} %lu\n",
 		      d->reloads_refused);
+	status_metrics_overrides(&b, d);
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
-	status_metrics_sessions(&b, d);
+	status_metrics_session_up(&b, d);
+	status_metrics_carrying(&b, d);
+	status_metrics_advertised(&b, d);
 	status_metrics_fleet(&b, d);
+	status_metrics_hooks(&b, d);
 	status_metrics_probes(&b, d);
 	if (d->lag != NULL) {
 		char lag[2048];

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "fake_etcd.h"
 #include "fleet/fleet.h"
+#include "hooks_runner.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -707,6 +708,77 @@ status_test_no_fleet(void **state)
 	fixture_free(f);
 }
 
+/* The hooks section and metrics: a run finished, one running, one queued. */
+static void
+status_test_hooks(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *argv[] = { (char *)(uintptr_t)"/bin/true", NULL };
+	struct hook_config hc[2] = {
+		{ .name = (char *)(uintptr_t)"page", .argv = argv, .argc = 1,
+		  .events = 1u << STATUS_EVENT_PREFIX, .timeout_ms = 500, .queue_size = 8 },
+		{ .name = (char *)(uintptr_t)"ticket", .argv = argv, .argc = 1,
+		  .events = (1u << STATUS_EVENT__COUNT) - 1, .timeout_ms = 500, .queue_size = 8 },
+	};
+	struct hooks *h;
+	struct hook_record rec;
+	char *text;
+
+	(void)state;
+	f->cfg.hooks = (struct hooks_config){ .hooks = hc, .n_hooks = 2, .max_running = 4 };
+	f->d.hooks = hooks_runner_create(EV_DEFAULT, &f->cfg);
+	/* no loop runs here: records queue, nothing forks */
+	hooks_runner_record(f->d.hooks, T0, STATUS_EVENT_PREFIX, "192.0.2.1/32", "announced",
+			    "withdrawn", "pptp DOWN");
+	hooks_runner_record(f->d.hooks, T0 + 1, STATUS_EVENT_PREFIX, "192.0.2.1/32", "withdrawn",
+			    "announced", "pptp UP");
+	h = (struct hooks *)(uintptr_t)hooks_runner_hooks(f->d.hooks);
+	hooks_done(h, hooks_next(h, &rec), HOOK_FAILED, "exit 2: no route to pager", T0 + 2, 0.25);
+	assert_non_null(hooks_next(h, &rec));	/* page's second record runs */
+	assert_non_null(hooks_next(h, &rec));	/* ticket's first; its second waits */
+	text = status_json(&f->d, T0 + 3);
+	assert_non_null(strstr(text, "\"hooks\": {\n    \"max_running\": 4,\n    \"running\": 2,\n"
+				     "    \"queued\": 1,\n"));
+	assert_non_null(strstr(text, "\"name\": \"page\",\n        \"running\": true,\n"
+				     "        \"queued\": 0,\n        \"runs\": {\n"
+				     "          \"ok\": 0,\n          \"failed\": 1,\n"
+				     "          \"timeout\": 0,\n          \"dropped\": 0\n        },\n"
+				     "        \"last\": {\n          \"result\": \"failed\",\n"
+				     "          \"reason\": \"exit 2: no route to pager\",\n"
+				     "          \"time\": \"2026-11-29T23:10:02Z\",\n"
+				     "          \"duration_s\": 0.25\n        }\n"));
+	assert_non_null(strstr(text, "\"name\": \"ticket\",\n        \"running\": true,\n"
+				     "        \"queued\": 1,\n"));
+	assert_non_null(strstr(text, "\"last\": null\n"));
+	free(text);
+	text = status_metrics(&f->d, T0 + 3);
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"page\",result=\"failed\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"ticket\",result=\"ok\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"ticket\",result=\"dropped\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_queued{hook=\"ticket\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hooks_running 2\n"));
+	free(text);
+	hooks_runner_free(f->d.hooks);
+	fixture_free(f);
+}
+
+/* Without hooks nothing of them shows. */
+static void
+status_test_no_hooks(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	text = status_json(&f->d, T0);
+	assert_null(strstr(text, "\"hooks\""));
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_null(strstr(text, "hook"));
+	free(text);
+	fixture_free(f);
+}
+
 static void
 status_test_json_router_down(void **state)
 {
@@ -775,6 +847,39 @@ status_test_damped_service(void **state)
 	fixture_free(f);
 }
 
+/* The overrides file's gauge follows the status document's overrides_file.ok:
+ * 0 after a failed save or a failed restore at start, 1 otherwise. */
+static void
+status_test_metrics_overrides_file(void **state)
+{
+	static const char *const errors[] = { "save", "restore" };
+	struct fixture *f = fixture_new();
+	char *text;
+	size_t i;
+
+	(void)state;
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	for (i = 0; i < 2; i++) {
+		char *err = i == 0 ? f->d.overrides_error : f->d.overrides_restore_error;
+
+		snprintf(err, sizeof(f->d.overrides_error), "%s: Read-only file system", errors[i]);
+		text = status_metrics(&f->d, T0);
+		assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 0\n"));
+		free(text);
+		text = status_json(&f->d, T0);
+		assert_non_null(strstr(text, "\"ok\": false"));
+		free(text);
+		err[0] = '\0';
+	}
+	f->cfg.api.admin_state_file = NULL;	/* no file: nothing to fail */
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	fixture_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -788,6 +893,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_json_golden),
 		cmocka_unit_test(status_test_fleet),
 		cmocka_unit_test(status_test_no_fleet),
+		cmocka_unit_test(status_test_hooks),
+		cmocka_unit_test(status_test_no_hooks),
 		cmocka_unit_test(status_test_history_json_golden),
 		cmocka_unit_test(status_test_history_json_empty),
 		cmocka_unit_test(status_test_metrics_golden),
@@ -796,6 +903,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_damped_service),
 		cmocka_unit_test(status_test_sessions_unknown),
 		cmocka_unit_test(status_test_sessions_uncarried),
+		cmocka_unit_test(status_test_metrics_overrides_file),
 	};
 	const char *env = getenv("UPDATE_GOLDEN");
 
