@@ -9,7 +9,8 @@
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
 #      ipv6.sh (an IPv6 prefix beside the IPv4 one), bird-sets.sh (BIRD's
-#      prefix-sets pattern), bfd.sh (whole-gateway failure with BFD), page.sh
+#      prefix-sets pattern), sessions.sh (what each BGP session carries:
+#      isolated, filtered), bfd.sh (whole-gateway failure with BFD), page.sh
 #      (the status page in headless chromium) and hooks.sh (the state-change
 #      hooks)
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
@@ -56,6 +57,7 @@ top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/ipv6.sh build 2>&1 | tee build/ipv6.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bird-sets.sh build 2>&1 | tee build/bird-sets.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/sessions.sh build 2>&1 | tee build/sessions.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 2>&1 | tee build/bfd.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/page.sh build 2>&1 | tee build/page.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/hooks.sh build 2>&1 | tee build/hooks.log
