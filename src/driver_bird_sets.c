@@ -428,24 +428,31 @@ driver_bird_sets_append_apply(struct driver *d, size_t *len)
 	d->configures++;
 }
 
-/* Sends the next batch when none is in flight: a new session's read-back
- * first, then the changes due (with their read-back), then a periodic
- * read-back. */
+/* The batch to send next, appended: a new session's read-back first, then
+ * the changes due (with their read-back), then the BGP sessions' read,
+ * then a periodic read-back.  False when nothing is due. */
+static bool
+driver_bird_sets_append_next(struct driver *d, size_t *len)
+{
+	if (!d->readback_first && driver_bird_sets_apply_due(d))
+		driver_bird_sets_append_apply(d, len);
+	else if (!d->readback_first && driver_bird_sets_append_sessions(d, len))
+		return true;
+	else if (!d->readback_pending)
+		return false;
+	driver_bird_sets_append_readback(d, len);
+	return true;
+}
+
+/* Sends the next batch when none is in flight. */
 static void
 driver_bird_sets_pump(struct driver *d)
 {
 	size_t len = 0;
 
-	if (d->conn.state != DRIVER_CONN_READY || d->n_sent > 0)
+	if (d->conn.state != DRIVER_CONN_READY || d->n_sent > 0 ||
+	    !driver_bird_sets_append_next(d, &len))
 		return;
-	if (!d->readback_first && driver_bird_sets_apply_due(d))
-		driver_bird_sets_append_apply(d, &len);
-	else if (!d->readback_first && driver_bird_sets_append_sessions(d, &len))
-		goto send;
-	else if (!d->readback_pending)
-		return;
-	driver_bird_sets_append_readback(d, &len);
-send:
 	d->next_reply = 0;
 	d->batch_generation = d->generation;
 	driver_conn_send(&d->conn, len);
