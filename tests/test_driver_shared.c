@@ -601,15 +601,14 @@ teardown(void **state)
 #define ROUTER_WAIT(secs)	((secs) * 4)
 
 /* Polling the router's own view every 100 ms while the loop runs.  The
- * answer kept is for one state only: a wait for another state asks the
- * router again (a withdraw waited for right after an announce must not get
- * the announce's "yes"). */
+ * cached answer is for one state only: asked about another (a withdrawal
+ * right after an announce), the router is read again. */
 static bool
 router_is(struct sx *sx, enum route_state st)
 {
 	static double next;
 	static bool last;
-	static enum route_state last_st = ROUTE_STATE__COUNT;
+	static enum route_state last_st;
 
 	if (ev_time() < next && st == last_st)
 		return last;
