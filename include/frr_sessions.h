@@ -17,19 +17,28 @@
 #define FRR_SESSIONS_AF_IPV4	0x1u	/* "ipv4Unicast" */
 #define FRR_SESSIONS_AF_IPV6	0x2u	/* "ipv6Unicast" */
 
+/* What `show bgp neighbors json` says of a neighbor beside its state. */
+struct frr_sessions_neighbor {
+	unsigned afs;			/* FRR_SESSIONS_AF_* */
+	/* "sentPrefixCounter" of ipv4Unicast [0] and ipv6Unicast [1]: how
+	 * many prefixes bgpd sends it (0 when bgpd does not say) */
+	unsigned long sent[2];
+};
+
 /*
  * `show bgp neighbors json`: one object, a member per neighbor, keyed by
  * the neighbor's address (or interface).  Fills t->s[] and t->n with the
  * first BGP_SESSIONS_MAX neighbors in bgpd's order: name = the key, state
- * = "bgpState", established when that is "Established"; afs[i] (an array
- * of BGP_SESSIONS_MAX) = the FRR_SESSIONS_AF_* bits of neighbor i; *more =
- * how many neighbors came after those.  t->advertised is not touched.
+ * = "bgpState", established when that is "Established"; info[i] (an
+ * array of BGP_SESSIONS_MAX) = neighbor i's address families and sent
+ * prefix counts; *more = how many neighbors came after those.  t->advertised is not touched.
  * Returns 0, or -1 with t->n 0 and *why: "bad-json" (not JSON, or not an
  * object), "bad-neighbor" (a member that is not an object), "no-state" (a
  * neighbor without a "bgpState" string), "name-too-long", "state-too-long".
  */
 int frr_sessions_parse_neighbors(const char *text, size_t len, struct bgp_sessions *t,
-				 unsigned *afs, size_t *more, const char **why);
+				 struct frr_sessions_neighbor *info, size_t *more,
+				 const char **why);
 
 /* Called with each advertised prefix, in prefix_text.h's canonical form. */
 typedef void (*frr_sessions_prefix_cb)(void *arg, const char *prefix);

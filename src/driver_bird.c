@@ -28,6 +28,10 @@
  * Without the twin (not configured, or BIRD lacks it) a state falls back:
  * degraded is announced plainly, draining is withdrawn.
  *
+ * The same `show protocols` gives the BGP sessions; one `show route export
+ * NAME` per Established one tells what it carries, and the whole table goes
+ * to cb->sessions() (driver_sessions.h; the parsers are bird_sessions.c's).
+ *
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is BIRD's banner, READY on "0001"; 8007 drops it.
  *

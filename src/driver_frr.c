@@ -15,6 +15,11 @@
  * `show bgp ipv4|ipv6 unicast P json`, report it, and re-assert the desired
  * state where bgpd differs.
  *
+ * After a read-back that found bgpd settled, `show bgp neighbors json` and
+ * each Established neighbor's `advertised-routes json` tell what every BGP
+ * session carries; the whole table goes to cb->sessions()
+ * (driver_sessions.h; the parsers are frr_sessions.c's).
+ *
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
@@ -64,6 +69,11 @@
 #define FRR_ADV_ROOM		(BGP_SESSION_NAME_MAX + 64)
 /* At most one query per neighbor and address family. */
 #define FRR_ADV_MAX		(2 * BGP_SESSIONS_MAX)
+/* A neighbor sent more prefixes than this in a family is not asked its
+ * advertised-routes: at ~350 bytes of JSON a prefix the reply would pass
+ * the vty parser's cap (FRR_VTY_TEXT_MAX, 1 MiB), and that drops the
+ * connection.  The read fails instead (said once). */
+#define FRR_ADV_ROUTES_MAX	2500
 
 enum frr_op {
 	FRR_OP_NONE,
@@ -180,7 +190,7 @@ struct driver {
 	 * family it has and the config uses. */
 	struct driver_sessions sess;
 	unsigned sess_families;		/* FRR_SESSIONS_AF_* of the config's prefixes */
-	unsigned sess_afs[BGP_SESSIONS_MAX];	/* per neighbor of the read */
+	struct frr_sessions_neighbor sess_info[BGP_SESSIONS_MAX];	/* per neighbor of the read */
 	bool sess_due;			/* a read is to start */
 	bool sess_adv_due;		/* its advertised-routes queries are to go */
 	bool sess_bad;			/* this read: a reply was not what it should be */
@@ -994,7 +1004,7 @@ driver_frr_neighbors_reply(struct driver *d, const struct frr_vty_event *ev)
 	if (ev->status != FRR_VTY_SUCCESS) {
 		driver_frr_status_text(why, sizeof(why), ev->status, ev->text);
 		driver_frr_sessions_bad(d, "`show bgp neighbors json` failed", why);
-	} else if (frr_sessions_parse_neighbors(ev->text, ev->len, &t, d->sess_afs, &more,
+	} else if (frr_sessions_parse_neighbors(ev->text, ev->len, &t, d->sess_info, &more,
 						&bad) == -1) {
 		driver_frr_sessions_bad(d, "bad `show bgp neighbors json` reply", bad);
 	}
@@ -1047,6 +1057,19 @@ driver_frr_advertised_reply(struct driver *d, const struct frr_vty_event *ev)
 	driver_frr_sessions_bad(d, what, why);
 }
 
+/* A neighbor sent too many prefixes to list: the read cannot be whole. */
+static void
+driver_frr_sessions_too_many(struct driver *d, const char *name, int family,
+			     unsigned long sent)
+{
+	char what[BGP_SESSION_NAME_MAX + 64], detail[96];
+
+	snprintf(what, sizeof(what), "neighbor %s is sent %lu %s prefixes", name, sent,
+		 driver_frr_afi(family));
+	snprintf(detail, sizeof(detail), "more than %d, too many to list", FRR_ADV_ROUTES_MAX);
+	driver_frr_sessions_bad(d, what, detail);
+}
+
 /* The advertised-routes queries of the read: one per Established
  * neighbor and family in use; how many bytes they take in wbuf. */
 static size_t
@@ -1068,8 +1091,13 @@ driver_frr_render_queries(struct driver *d)
 			unsigned af = f == 0 ? FRR_SESSIONS_AF_IPV4 : FRR_SESSIONS_AF_IPV6;
 			int family = f == 0 ? AF_INET : AF_INET6;
 
-			if (!(d->sess_afs[i] & d->sess_families & af))
+			if (!(d->sess_info[i].afs & d->sess_families & af))
 				continue;
+			if (d->sess_info[i].sent[f] > FRR_ADV_ROUTES_MAX) {
+				driver_frr_sessions_too_many(d, s->name, family,
+							     d->sess_info[i].sent[f]);
+				continue;
+			}
 			d->sess_query[d->sess_n_query++] = (struct frr_adv_query){ i, family };
 			len += (size_t)sprintf(d->conn.wbuf + len,
 					       "show bgp %s unicast neighbors %s advertised-routes json",
@@ -1108,7 +1136,7 @@ driver_frr_pump_sessions(struct driver *d)
 		return;
 	d->sess_adv_due = false;
 	len = driver_frr_render_queries(d);
-	if (d->sess_n_query == 0) {
+	if (d->sess_n_query == 0 || d->sess_bad) {
 		driver_frr_sessions_end(d);
 		return;
 	}

@@ -53,21 +53,40 @@ frr_sessions_string(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* The FRR_SESSIONS_AF_* bits of a neighbor's "addressFamilyInfo". */
-static unsigned
-frr_sessions_afs(struct json_object *nbr)
+/* The "sentPrefixCounter" of one address family's object (0 if none). */
+static unsigned long
+frr_sessions_sent(struct json_object *af)
 {
-	struct json_object *info, *v;
-	unsigned afs = 0;
+	struct json_object *v;
+	int64_t n;
 
+	if (!json_object_is_type(af, json_type_object) ||
+	    !json_object_object_get_ex(af, "sentPrefixCounter", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	n = json_object_get_int64(v);
+	return n > 0 ? (unsigned long)n : 0;
+}
+
+/* The address families of a neighbor's "addressFamilyInfo" and how many
+ * prefixes it is sent in each. */
+static void
+frr_sessions_afs(struct json_object *nbr, struct frr_sessions_neighbor *out)
+{
+	static const char *const names[2] = { "ipv4Unicast", "ipv6Unicast" };
+	static const unsigned bits[2] = { FRR_SESSIONS_AF_IPV4, FRR_SESSIONS_AF_IPV6 };
+	struct json_object *info, *v;
+
+	memset(out, 0, sizeof(*out));
 	if (!json_object_object_get_ex(nbr, "addressFamilyInfo", &info) ||
 	    !json_object_is_type(info, json_type_object))
-		return 0;
-	if (json_object_object_get_ex(info, "ipv4Unicast", &v))
-		afs |= FRR_SESSIONS_AF_IPV4;
-	if (json_object_object_get_ex(info, "ipv6Unicast", &v))
-		afs |= FRR_SESSIONS_AF_IPV6;
-	return afs;
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(info, names[i], &v))
+			continue;
+		out->afs |= bits[i];
+		out->sent[i] = frr_sessions_sent(v);
+	}
 }
 
 /* Copies s into out[size]; false when it does not fit. */
@@ -82,10 +101,10 @@ frr_sessions_copy(char *out, size_t size, const char *s)
 	return true;
 }
 
-/* One neighbor into *s and *afs; NULL, or why it cannot be. */
+/* One neighbor into *s and *info; NULL, or why it cannot be. */
 static const char *
 frr_sessions_neighbor(const char *name, struct json_object *nbr, struct bgp_session *s,
-		      unsigned *afs)
+		      struct frr_sessions_neighbor *info)
 {
 	const char *state;
 
@@ -98,18 +117,18 @@ frr_sessions_neighbor(const char *name, struct json_object *nbr, struct bgp_sess
 	if (!frr_sessions_copy(s->state, sizeof(s->state), state))
 		return "state-too-long";
 	s->established = strcmp(state, "Established") == 0;
-	*afs = frr_sessions_afs(nbr);
+	frr_sessions_afs(nbr, info);
 	return NULL;
 }
 
 int
 frr_sessions_parse_neighbors(const char *text, size_t len, struct bgp_sessions *t,
-			     unsigned *afs, size_t *more, const char **why)
+			     struct frr_sessions_neighbor *info, size_t *more, const char **why)
 {
 	struct json_object *root = frr_sessions_parse_object(text, len);
 	struct json_object_iterator it, end;
+	struct frr_sessions_neighbor a;
 	struct bgp_session s;
-	unsigned a;
 
 	t->n = 0;
 	*more = 0;
@@ -128,7 +147,7 @@ frr_sessions_parse_neighbors(const char *text, size_t len, struct bgp_sessions *
 			(*more)++;
 			continue;
 		}
-		afs[t->n] = a;
+		info[t->n] = a;
 		t->s[t->n++] = s;
 	}
 	json_object_put(root);

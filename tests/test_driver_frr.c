@@ -56,6 +56,7 @@ struct fake_nbr {
 	char state[16];
 	unsigned afs;
 	bool deny;
+	unsigned long sent;	/* its sentPrefixCounter in ipv4Unicast */
 };
 
 struct fake_net {
@@ -266,7 +267,7 @@ fake_nbr(struct fake *f, const char *name, const char *state, unsigned afs)
 static void
 fake_neighbors(struct fake *f)
 {
-	char buf[4096];
+	char buf[4096], v4[80];
 	size_t i, len = 0;
 
 	if (f->mode == FAKE_BAD_NEIGHBORS) {
@@ -274,15 +275,18 @@ fake_neighbors(struct fake *f)
 		return;
 	}
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "{\n");
-	for (i = 0; i < f->n_nbrs; i++)
+	for (i = 0; i < f->n_nbrs; i++) {
+		snprintf(v4, sizeof(v4), "      \"ipv4Unicast\":{\n        \"sentPrefixCounter\":%lu\n"
+			 "      }", f->nbrs[i].sent);
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 					"%s  \"%s\":{\n    \"remoteAs\":65000,\n"
 					"    \"bgpState\":\"%s\",\n    \"addressFamilyInfo\":{\n"
 					"%s%s%s    }\n  }", i ? ",\n" : "", f->nbrs[i].name,
 					f->nbrs[i].state,
-					f->nbrs[i].afs & 1 ? "      \"ipv4Unicast\":{\n      }" : "",
+					f->nbrs[i].afs & 1 ? v4 : "",
 					f->nbrs[i].afs == 3 ? ",\n" : "\n",
 					f->nbrs[i].afs & 2 ? "      \"ipv6Unicast\":{\n      }\n" : "");
+	}
 	snprintf(buf + len, sizeof(buf) - len, "\n}\n");
 	fake_reply(f, buf, 0);
 }
@@ -1662,6 +1666,32 @@ driver_frr_test_sessions_no_neighbor(void **state)
 	assert_int_equal(stderr_count(&fx->err, "cannot read"), 0);
 }
 
+/* A neighbor bgpd sends more prefixes than the reply cap allows to list:
+ * not asked, the read fails (said once), the connection stays. */
+static void
+driver_frr_test_sessions_too_many(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1)->sent = 5000;
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "show bgp neighbors json") >= 3);
+	assert_int_equal(fx->obs.n_sessions, 0);
+	assert_int_equal(fake_count(&fx->fake, "show bgp ipv4 unicast neighbors 10.99.0.2 "
+				    "advertised-routes json"), 0);
+	assert_int_equal(stderr_count(&fx->err, "frr: cannot read the BGP sessions: neighbor "
+				      "10.99.0.2 is sent 5000 ipv4 prefixes: more than 2500, too "
+				      "many to list; keeping the last ones"), 1);
+	assert_int_equal(fx->obs.n_down, 0);
+	fx->fake.nbrs[0].sent = 2500;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions >= 1);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+}
+
 /* Without the sessions callback nothing is asked about them. */
 static void
 driver_frr_test_sessions_not_wanted(void **state)
@@ -1739,6 +1769,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_no_neighbor, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_not_wanted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_too_many, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_reconfigure, setup,
 						teardown),

@@ -38,7 +38,7 @@ rec(const char *name, size_t *len)
 
 struct nbrs {
 	struct bgp_sessions t;
-	unsigned afs[BGP_SESSIONS_MAX];
+	struct frr_sessions_neighbor info[BGP_SESSIONS_MAX];
 	size_t more;
 	const char *why;
 };
@@ -47,7 +47,7 @@ static int
 parse_nbrs(const char *text, size_t len, struct nbrs *n)
 {
 	memset(n, 0, sizeof(*n));
-	return frr_sessions_parse_neighbors(text, len, &n->t, n->afs, &n->more, &n->why);
+	return frr_sessions_parse_neighbors(text, len, &n->t, n->info, &n->more, &n->why);
 }
 
 static void
@@ -73,9 +73,14 @@ frr_sessions_test_neighbors(void **state)
 	check_session(&n.t.s[0], "10.99.0.2", "Established", true);
 	check_session(&n.t.s[1], "10.99.0.9", "Active", false);
 	check_session(&n.t.s[2], "2001:db8:99::2", "Established", true);
-	assert_int_equal(n.afs[0], FRR_SESSIONS_AF_IPV4);
-	assert_int_equal(n.afs[1], FRR_SESSIONS_AF_IPV4);
-	assert_int_equal(n.afs[2], FRR_SESSIONS_AF_IPV6);
+	assert_int_equal(n.info[0].afs, FRR_SESSIONS_AF_IPV4);
+	assert_int_equal(n.info[1].afs, FRR_SESSIONS_AF_IPV4);
+	assert_int_equal(n.info[2].afs, FRR_SESSIONS_AF_IPV6);
+	/* sentPrefixCounter: 1 each to the Established ones, none said to 10.99.0.9 */
+	assert_int_equal(n.info[0].sent[0], 1);
+	assert_int_equal(n.info[0].sent[1], 0);
+	assert_int_equal(n.info[1].sent[0], 0);
+	assert_int_equal(n.info[2].sent[1], 1);
 	assert_null(n.t.advertised);
 }
 
@@ -116,7 +121,7 @@ frr_sessions_test_neighbors_many(void **state)
 	assert_int_equal(n.more, 5);
 	check_session(&n.t.s[0], "10.0.0.1", "Established", true);
 	check_session(&n.t.s[31], "10.0.31.1", "Connect", false);
-	assert_int_equal(n.afs[31], FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6);
+	assert_int_equal(n.info[31].afs, FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6);
 	free(text);
 }
 
@@ -145,7 +150,7 @@ frr_sessions_test_neighbors_hostile(void **state)
 	text = "{\"a\":{\"bgpState\":\"Idle\"}}\r\n \t";
 	assert_int_equal(parse_nbrs(text, strlen(text), &n), 0);
 	assert_int_equal(n.t.n, 1);
-	assert_int_equal(n.afs[0], 0);
+	assert_int_equal(n.info[0].afs, 0);
 	check_bad_nbrs("", "bad-json");
 	check_bad_nbrs("% Unknown command", "bad-json");
 	check_bad_nbrs("[]", "bad-json");
@@ -169,8 +174,21 @@ frr_sessions_test_neighbors_hostile(void **state)
 	/* addressFamilyInfo of the wrong type is no family, not an error */
 	text = "{\"a\":{\"bgpState\":\"Established\",\"addressFamilyInfo\":[\"ipv4Unicast\"]}}";
 	assert_int_equal(parse_nbrs(text, strlen(text), &n), 0);
-	assert_int_equal(n.afs[0], 0);
+	assert_int_equal(n.info[0].afs, 0);
 	assert_true(n.t.s[0].established);
+	/* sentPrefixCounter: a number, else 0 */
+	text = "{\"a\":{\"bgpState\":\"Established\",\"addressFamilyInfo\":{"
+	       "\"ipv4Unicast\":{\"sentPrefixCounter\":123456},"
+	       "\"ipv6Unicast\":{\"sentPrefixCounter\":\"7\"}}},"
+	       "\"b\":{\"bgpState\":\"Idle\",\"addressFamilyInfo\":{"
+	       "\"ipv4Unicast\":{\"sentPrefixCounter\":-5},\"ipv6Unicast\":3}}}";
+	assert_int_equal(parse_nbrs(text, strlen(text), &n), 0);
+	assert_int_equal(n.info[0].afs, FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6);
+	assert_int_equal(n.info[0].sent[0], 123456);
+	assert_int_equal(n.info[0].sent[1], 0);
+	assert_int_equal(n.info[1].afs, FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6);
+	assert_int_equal(n.info[1].sent[0], 0);
+	assert_int_equal(n.info[1].sent[1], 0);
 	/* only `len` bytes are read */
 	assert_int_equal(parse_nbrs("{}garbage", 2, &n), 0);
 }

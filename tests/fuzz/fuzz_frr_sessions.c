@@ -32,13 +32,13 @@ static void
 fuzz_neighbors(const char *text, size_t size)
 {
 	struct bgp_sessions t;
-	unsigned afs[BGP_SESSIONS_MAX];
+	struct frr_sessions_neighbor info[BGP_SESSIONS_MAX];
 	const char *why;
 	size_t more, i;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	rc = frr_sessions_parse_neighbors(text, size, &t, afs, &more, &why);
+	rc = frr_sessions_parse_neighbors(text, size, &t, info, &more, &why);
 	assert(rc == 0 || rc == -1);
 	assert((rc == -1) == (why != NULL));
 	assert(t.n <= BGP_SESSIONS_MAX);
@@ -47,7 +47,7 @@ fuzz_neighbors(const char *text, size_t size)
 	for (i = 0; i < t.n; i++) {
 		assert(strlen(t.s[i].name) < sizeof(t.s[i].name));
 		assert(t.s[i].established == (strcmp(t.s[i].state, "Established") == 0));
-		assert((afs[i] & ~(FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6)) == 0);
+		assert((info[i].afs & ~(FRR_SESSIONS_AF_IPV4 | FRR_SESSIONS_AF_IPV6)) == 0);
 	}
 }
 
