@@ -527,6 +527,8 @@ driver_bird_sets_judge(struct driver *d, size_t i, bool was_right)
 	    p->actual == p->desired) {
 		p->drift_logged = false;
 		if (p->actual != ROUTE_UNKNOWN)
+			p->apply_pending = false;	/* BIRD has it already */
+		if (p->actual != ROUTE_UNKNOWN)
 			driver_conn_retry_agreed(&d->conn, &p->retry, p->prefix, p->actual);
 		return;
 	}

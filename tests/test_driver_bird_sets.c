@@ -591,6 +591,24 @@ bird_sets_test_sessions(void **state)
 	assert_int_equal(stderr_count(&fx->err, "cannot read the BGP sessions"), 0);
 }
 
+/* A wish made while BIRD was away that BIRD turns out to have already
+ * (withdraw-all after a crash, BIRD restarted with the file): read back,
+ * agreed, no configure. */
+static void
+bird_sets_test_wish_already_there(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.loaded[0] = ROUTE_ANNOUNCED;
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_cb, &fx->obs), 0);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "up");
+	fx->fake.lfd = serve_unix(fx->loop, &fx->fake.accept_io, fx->fake.path, fake_accept_cb,
+				  &fx->fake);
+	WAIT_UNTIL(fx, 3, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	run_loop_for(fx->loop, 0.05);
+	assert_int_equal(fake_count(&fx->fake, "configure"), 0);
+}
+
 /* --init-bird-state: the sets, every prefix withdrawn; an existing file
  * is left alone. */
 static void
@@ -621,6 +639,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(bird_sets_test_foreign_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(bird_sets_test_wish_while_away, setup, teardown),
 		cmocka_unit_test_setup_teardown(bird_sets_test_initial_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(bird_sets_test_wish_already_there, setup, teardown),
 		cmocka_unit_test_setup_teardown(bird_sets_test_sessions, setup, teardown),
 	};
 

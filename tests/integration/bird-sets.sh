@@ -26,6 +26,8 @@
 #   6  a bird.conf error: `configure` fails, the daemon logs BIRD's words
 #      and retries; once bird.conf is fixed the pending change reaches the
 #      upstream without any other nudge
+#   7  on-exit withdraw; after a SIGKILL, `--withdraw-all` (the unit's
+#      ExecStopPost) takes both prefixes off the upstream
 # One line per check, then `N passed, N failed`; exit 1 on any failure.
 #
 # Usage (root): tests/integration/bird-sets.sh [BUILDDIR]; LAB_KEEP=1 keeps
@@ -284,6 +286,16 @@ main()
 
 	lab_stop_daemon
 	check "exit: on-exit withdraw takes both off the upstream" "still present" \
+	    eval 'wait_for_upstream absent 3000 && p2_wait absent 3000'
+
+	# 7. the unit's ExecStopPost after a crash
+	lab_start_daemon "$CONF" || not_ok "7 daemon starts again" "$(tail -n 5 "$LAB/daemon.log")"
+	check "7 daemon again: both announced" "not present" \
+	    eval 'wait_for_upstream present 15000 && p2_wait present 3000'
+	lab_kill_daemon
+	check "7 SIGKILL, then --withdraw-all (SERVICE_RESULT=signal) exits 0" "see the log" \
+	    ip netns exec "$NS_GW" env SERVICE_RESULT=signal "$DAEMON" --withdraw-all -c "$CONF"
+	check "7 ... both off the upstream" "still present" \
 	    eval 'wait_for_upstream absent 3000 && p2_wait absent 3000'
 	lab_down
 }
