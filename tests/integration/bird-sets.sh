@@ -126,7 +126,7 @@ write_daemon_conf()
 drift_by_configure()
 {
 	local out=$LAB/drift.$RANDOM pid t0 ta tp
-	GONE_MS= BACK_MS=
+	GONE_MS='' BACK_MS=''
 	sed "s|$LAB/gw/bird-state.conf|$LAB/gw/other-state.conf|" "$LAB/gw/bird.conf" >"$LAB/gw/other.conf"
 	# the sets withdrawing everything, as --init-bird-state writes them
 	ip netns exec "$NS_GW" "$DAEMON" --init-bird-state -c "$CONF.other" >/dev/null 2>&1
@@ -167,8 +167,11 @@ main()
 	check "0 config with pattern prefix-sets validates (-n)" \
 	    "$(ip netns exec "$NS_GW" "$DAEMON" -n -c "$CONF" 2>&1 | head -n 3)" \
 	    ip netns exec "$NS_GW" "$DAEMON" -n -c "$CONF"
-	check "0 --init-bird-state writes the sets" "$(ls -l "$LAB/gw" 2>&1 | head -n 3)" \
-	    ip netns exec "$NS_GW" "$DAEMON" --init-bird-state -c "$CONF"
+	check "0 --init-bird-state writes the sets, nothing announced" \
+	    "$(head -n 8 "$LAB/gw/bird-state.conf" 2>&1 | tr '\n' ' ')" \
+	    eval 'ip netns exec "$NS_GW" "$DAEMON" --init-bird-state -c "$CONF" &&
+		  grep -q "^define ANYCAST_ANNOUNCED4 = \[" "$LAB/gw/bird-state.conf" &&
+		  ! grep -q "^	192\.0\.2\." "$LAB/gw/bird-state.conf"'
 	if ! { gw_bird_start && wait_for_bgp 20000; }; then
 		not_ok "0 gateway BIRD with etc/bird-anycast-prefix-sets.conf, session up" \
 		    "$(tail -n 5 "$LAB/gw/bird.out" 2>/dev/null)"
