@@ -3,9 +3,11 @@
 # "prefix-sets") in the namespaced lab (tests/lab/lab.sh): the real daemon
 # against the real gateway BIRD running the shipped
 # etc/bird-anycast-prefix-sets.conf (one static protocol, anycast_sets4,
-# with two prefixes: 192.0.2.1/32 on pptp and cap, 192.0.2.2/32 on pptp),
-# every routing claim read at the UPSTREAM BIRD's RIB (ribwatch, `show
-# route all` for the attributes).
+# with two prefixes: 192.0.2.1/32 on pptp and cap, 192.0.2.2/32 on pptp;
+# its IPv6 block uncommented, anycast_sets6 with 2001:db8:a::1/128 on
+# pptp), every IPv4 routing claim read at the UPSTREAM BIRD's RIB
+# (ribwatch, `show route all` for the attributes); the IPv6 prefix (the
+# lab's session is IPv4) in the gateway BIRD's own table.
 #
 #   0  lab up (the gateway BIRD parses the shipped snippet); the config
 #      validates; --init-bird-state writes the sets, both prefixes absent
@@ -42,6 +44,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILDDIR=$1
 P1=192.0.2.1/32
 P2=192.0.2.2/32
+P6=2001:db8:a::1/128	# in the gateway BIRD's table only (the lab's session is IPv4)
 PLAIN="65001"
 LONG="65001 65001 65001"
 GSHUT="(65535,0)"
@@ -73,6 +76,9 @@ s = [x["name"] for x in (d["router"].get("sessions") or []) if x["established"]]
 print(c.get(sys.argv[1]), c.get(sys.argv[2]), " ".join(s))' "$P1" "$P2" 2>&1
 }
 configures_since() { tail -n +"$(($1 + 1))" "$LAB/daemon.log" | grep -c 'bird: > configure$'; }
+# gw_has6: the gateway BIRD's anycast_sets6 has the IPv6 prefix (its
+# import filter took it).
+gw_has6() { gw_birdc show route protocol anycast_sets6 2>/dev/null | grep -q "^$P6 "; }
 bgp_since() { gw_birdc show protocols uppeer | awk '$1 == "uppeer" { print $5 }'; }
 
 # The gateway's bird.conf: the shipped snippet with the lab's state file
@@ -82,8 +88,11 @@ gw_conf()
 	echo "log \"$LAB/gw/bird.log\" all;"
 	echo "router id $LAB_GW_ADDR;"
 	echo "protocol device { scan time 10; }"
+	# the IPv6 block uncommented (lines 80-99: the function and anycast_sets6)
 	sed -e "s|/run/anycast-healthd/bird-state.conf|$LAB/gw/bird-state.conf|" \
 	    -e "s|^\troute 192.0.2.1/32 blackhole;|&\n\troute $P2 blackhole;|" \
+	    -e '/^# function anycast_sets6_import()$/,/^# protocol static anycast_sets6 {$/s/^# \{0,1\}//' \
+	    -e '/^#\tipv6 { import where anycast_sets6_import(); };$/,/^# }$/s/^# \{0,1\}//' \
 	    "$top_srcdir/etc/bird-anycast-prefix-sets.conf"
 	cat <<-EOF
 	protocol bgp uppeer {
@@ -114,7 +123,8 @@ write_daemon_conf()
 	                     "capacity": { "pidfile": "$LAB/gw/pptpd.pid", "pptpd-conf": "$LAB/gw/pptpd.conf",
 	                                   "max-sessions": 1, "sessions-percent": 100 } } ] } ],
 	    "prefix": [ { "prefix": "$P1", "depends-on": ["pptp", "cap"], "drain-time-s": $DRAIN_S },
-	                { "prefix": "$P2", "depends-on": ["pptp"] } ],
+	                { "prefix": "$P2", "depends-on": ["pptp"] },
+	                { "prefix": "$P6", "depends-on": ["pptp"] } ],
 	    "api": { "admin-socket": "$LAB/gw/admin.sock", "admin-state-file": "$LAB/gw/admin-state.json" },
 	    "on-exit": "withdraw" } }
 	EOF
@@ -188,12 +198,17 @@ main()
 	check "1 $P1 announced at the upstream" "not present within 15 s" wait_for_upstream present 15000
 	check "1 ... $P2 beside it" "not present" p2_wait present 3000
 	check "1 ... AS path $PLAIN, no community" "$(desc "$P1")" wait_until 3000 plain "$P1"
+	check "1 ... $P6 in the gateway BIRD's anycast_sets6 (IPv6 sets)" "absent" wait_until 3000 gw_has6
 	check "1 ... /v1/status: the session uppeer carries both" "$(carried)" \
 	    wait_until 5000 eval '[ "$(carried)" = "1 1 uppeer" ]'
 
 	# 2. health
 	expect_change "2 pptpd SIGKILL: $P1 withdrawn" absent 5000 pptpd_kill
 	check "2 ... and $P2" "still present" p2_wait absent 3000
+	check "2 ... and $P6 from anycast_sets6" "still there" wait_until 3000 eval '! gw_has6'
+	check "2 ... the read-back agreed on $P6 each time (no re-assert, no retry)" \
+	    "$(grep -E "$P6: (BIRD|bird)" "$LAB/daemon.log" | head -n 2)" \
+	    eval '! grep -Eq "$P6: BIRD (has|reads back|accepted)" "$LAB/daemon.log"'
 	expect_change "2 pptpd restarted: $P1 announced" present 10000 pptpd_start
 	check "2 ... and $P2" "not present" p2_wait present 3000
 	check "2 ... the BGP session stayed up through the configures (since $since)" \
