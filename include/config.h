@@ -152,6 +152,9 @@ struct api_config {
 
 enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND_FRR, ROUTER_KIND__COUNT };
 extern const char *const router_kind_names[ROUTER_KIND__COUNT];	/* "bird", "frr" */
+/* router/bird/pattern: how bird.conf carries the prefixes (docs/bird.md). */
+enum bird_pattern { BIRD_PATTERN_PROTOCOLS, BIRD_PATTERN_PREFIX_SETS, BIRD_PATTERN__COUNT };
+extern const char *const bird_pattern_names[BIRD_PATTERN__COUNT];	/* "protocols", "prefix-sets" */
 
 struct router_config {
 	enum router_kind kind;
@@ -159,6 +162,7 @@ struct router_config {
 	 * frr: bgpd's vty socket, default /run/frr/bgpd.vty */
 	char *control_socket;
 	char *state_file;		/* bird only: default /run/anycast-healthd/bird-state.conf */
+	enum bird_pattern bird_pattern;	/* bird only: default protocols */
 	uint32_t frr_asn;		/* frr only: the `router bgp ASN` to configure under */
 	char *frr_degraded_route_map;	/* frr only, optional: `network P route-map X` when degraded */
 	char *frr_drain_route_map;	/* frr only, optional: `network P route-map X` when draining */

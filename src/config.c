@@ -70,6 +70,11 @@ const char *const router_kind_names[ROUTER_KIND__COUNT] = {
 	[ROUTER_KIND_FRR] = "frr",
 };
 
+const char *const bird_pattern_names[BIRD_PATTERN__COUNT] = {
+	[BIRD_PATTERN_PROTOCOLS] = "protocols",
+	[BIRD_PATTERN_PREFIX_SETS] = "prefix-sets",
+};
+
 const char *const on_drift_action_names[ON_DRIFT__COUNT] = {
 	[ON_DRIFT_WARN] = "warn",
 	[ON_DRIFT_DEGRADE] = "degrade",
@@ -444,6 +449,9 @@ config_bool(const struct lyd_node *parent, const char *name)
 	return s != NULL && strcmp(s, "true") == 0;
 }
 
+static int config_enum(const struct lyd_node *parent, const char *name,
+		       const char *const *names, int count, int dflt);
+
 static void
 config_build_router(struct config_load_ctx *lc, struct router_config *rc, const struct lyd_node *node)
 {
@@ -454,6 +462,8 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 	if ((bird = config_child(node, "bird")) != NULL) {
 		rc->control_socket = config_strdup(bird, "control-socket");
 		rc->state_file = config_strdup(bird, "state-file");
+		rc->bird_pattern = (enum bird_pattern)config_enum(bird, "pattern", bird_pattern_names,
+					       BIRD_PATTERN__COUNT, BIRD_PATTERN_PROTOCOLS);
 	} else if ((frr = config_child(node, "frr")) != NULL) {
 		rc->kind = ROUTER_KIND_FRR;
 		rc->control_socket = config_strdup(frr, "vty-socket");
@@ -686,7 +696,8 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 	pc->drain_time_s = config_u32(node, "drain-time-s", 0);
 	/* Present (default 1) only with a fleet section: the same 1 without. */
 	pc->min_announcers = config_u32(node, "min-announcers", 1);
-	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL) {
+	if (cfg->router.kind == ROUTER_KIND_BIRD && pc->bird_protocol == NULL &&
+	    cfg->router.bird_pattern == BIRD_PATTERN_PROTOCOLS) {
 		config_node_error(lc, node, "bird/protocol is required when the router is bird");
 		return;
 	}

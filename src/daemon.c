@@ -1384,7 +1384,9 @@ daemon_can_drain(const struct daemon *d, const struct prefix *px)
 {
 	if (d->cfg->router.kind == ROUTER_KIND_FRR)
 		return d->cfg->router.frr_drain_route_map != NULL;
-	return px->cfg->bird_drain_protocol != NULL;
+	/* prefix-sets: the snippet's filter drains every prefix */
+	return d->cfg->router.bird_pattern == BIRD_PATTERN_PREFIX_SETS ||
+	       px->cfg->bird_drain_protocol != NULL;
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "driver_bird_sets.h"
 #include "log.h"
 
 const char *const route_state_names[ROUTE_STATE__COUNT] = {
@@ -20,11 +21,12 @@ const char *const route_state_names[ROUTE_STATE__COUNT] = {
 };
 
 static const struct driver_ops *
-driver_ops_for(enum router_kind kind)
+driver_ops_for(const struct router_config *rc)
 {
-	switch (kind) {
+	switch (rc->kind) {
 	case ROUTER_KIND_BIRD:
-		return &driver_bird_ops;
+		return rc->bird_pattern == BIRD_PATTERN_PREFIX_SETS ? &driver_bird_sets_ops :
+								      &driver_bird_ops;
 	case ROUTER_KIND_FRR:
 		return &driver_frr_ops;
 	case ROUTER_KIND__COUNT:
@@ -37,7 +39,7 @@ int
 driver_open(struct driver_handle *h, struct ev_loop *loop, const struct config *cfg,
 	    const struct driver_callbacks *cb, void *arg)
 {
-	const struct driver_ops *ops = driver_ops_for(cfg->router.kind);
+	const struct driver_ops *ops = driver_ops_for(&cfg->router);
 
 	h->ops = NULL;
 	h->d = NULL;
@@ -103,6 +105,7 @@ driver_router_config_equal(const struct router_config *a, const struct router_co
 	return a->kind == b->kind &&
 	       config_str_equal(a->control_socket, b->control_socket) &&
 	       config_str_equal(a->state_file, b->state_file) &&
+	       a->bird_pattern == b->bird_pattern &&
 	       a->frr_asn == b->frr_asn &&
 	       config_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
 	       config_str_equal(a->frr_drain_route_map, b->frr_drain_route_map) &&

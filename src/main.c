@@ -12,6 +12,7 @@
 #include "api.h"
 #include "daemon.h"
 #include "driver_bird.h"
+#include "driver_bird_sets.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/anycast-healthd/anycast-healthd.json"
@@ -388,7 +389,9 @@ main(int argc, char **argv)
 	rc = 0;
 	if (print && config_print(cfg, stdout) < 0)
 		rc = 1;
-	if (init_state && driver_bird_write_initial_state(cfg) < 0)
+	if (init_state && (cfg->router.bird_pattern == BIRD_PATTERN_PREFIX_SETS ?
+			   driver_bird_sets_write_initial_state(cfg) :
+			   driver_bird_write_initial_state(cfg)) < 0)
 		rc = 1;
 	config_free(cfg);
 	return rc;

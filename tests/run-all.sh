@@ -8,11 +8,12 @@
 #      a fleet (a real etcd started by the script)
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
-#      ipv6.sh (an IPv6 prefix beside the IPv4 one), sessions.sh (what each
-#      BGP session carries: isolated, filtered), bfd.sh (whole-gateway
-#      failure with BFD), page.sh (the status page in headless chromium),
-#      hooks.sh (the state-change hooks) and alerts.sh (the alerting rules
-#      against the real daemon's /metrics, real BIRD and etcd)
+#      ipv6.sh (an IPv6 prefix beside the IPv4 one), bird-sets.sh (BIRD's
+#      prefix-sets pattern), sessions.sh (what each BGP session carries:
+#      isolated, filtered), bfd.sh (whole-gateway failure with BFD), page.sh
+#      (the status page in headless chromium), hooks.sh (the state-change
+#      hooks) and alerts.sh (the alerting rules against the real daemon's
+#      /metrics, real BIRD and etcd)
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
 #      the seed comes from the commit (replayable, and new with each change)
 #      unless CHAOS_SEED is set
@@ -56,6 +57,7 @@ make -s -C build anycast-healthd anycast-healthctl
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/ipv6.sh build 2>&1 | tee build/ipv6.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bird-sets.sh build 2>&1 | tee build/bird-sets.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/sessions.sh build 2>&1 | tee build/sessions.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 2>&1 | tee build/bfd.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/page.sh build 2>&1 | tee build/page.log
@@ -79,5 +81,8 @@ bash tests/integration/package.sh build 2>&1 | tee build/package.log
 # the valgrind cycle and distcheck as one check each (the "+ 2").
 count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
 last_pass() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -1; }
-ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) + $(last_pass build/ipv6.log) + $(last_pass build/bfd.log) + $(last_pass build/page.log) + $(last_pass build/hooks.log) + $(last_pass build/alerts.log) + $(last_pass build/chaos.log) + $(last_pass build/package.log) ))
+ipass=0
+for log in integration probes ipv6 bird-sets sessions bfd page hooks alerts chaos package; do
+	ipass=$(( ipass + $(last_pass "build/$log.log") ))
+done
 printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))

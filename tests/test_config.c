@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -936,6 +937,29 @@ config_test_names(void **state)
 	assert_string_equal(on_store_loss_action_names[ON_STORE_LOSS_DECIDE_ALONE], "decide-alone");
 	assert_string_equal(on_store_loss_action_names[ON_STORE_LOSS_KEEP_ANNOUNCING], "keep-announcing");
 	assert_non_null(strstr(config_yang_module, "module anycast-healthd"));
+	assert_string_equal(bird_pattern_names[BIRD_PATTERN_PROTOCOLS], "protocols");
+	assert_string_equal(bird_pattern_names[BIRD_PATTERN_PREFIX_SETS], "prefix-sets");
+}
+
+/* router/bird/pattern: protocols by default; prefix-sets needs no
+ * prefix/bird/protocol (one static protocol per family carries them all). */
+static void
+config_test_bird_pattern(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = config_load(TEST_SRCDIR "/tests/config/good/minimal.json", stderr);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->router.bird_pattern, BIRD_PATTERN_PROTOCOLS);
+	config_free(cfg);
+	cfg = config_load(TEST_SRCDIR "/tests/config/good/bird-prefix-sets.json", stderr);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->router.bird_pattern, BIRD_PATTERN_PREFIX_SETS);
+	assert_int_equal(cfg->n_prefixes, 3);
+	assert_null(cfg->prefixes[0].bird_protocol);
+	assert_int_equal(cfg->prefixes[2].family, AF_INET6);
+	config_free(cfg);
 }
 
 /* fast-interval-ms: 50 by default; the service's value is inherited by
@@ -1055,6 +1079,7 @@ main(void)
 		cmocka_unit_test(config_test_several_errors),
 		cmocka_unit_test(config_test_print),
 		cmocka_unit_test(config_test_free_null),
+		cmocka_unit_test(config_test_bird_pattern),
 		cmocka_unit_test(config_test_names),
 		cmocka_unit_test(config_test_damping_and_exit_drain),
 		cmocka_unit_test(config_test_fast_interval),

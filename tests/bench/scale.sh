@@ -3,27 +3,30 @@
 # have every change after the verdicts, against real BIRD and FRR.
 #
 # 200 services, each with one tcp probe (default timings) on one local
-# listener; 1,000 prefixes, five per service (BIRD: a static protocol each;
-# FRR: a `network` line each).  The listener is stopped (every probe is
+# listener; 1,000 prefixes, five per service (bird: a static protocol each;
+# bird-sets: BIRD with router/bird/pattern prefix-sets, one static protocol
+# whose import filter tests the state file's sets; FRR: a `network` line
+# each).  The listener is stopped (every probe is
 # refused: all services go DOWN) and started again (all UP).  For each
 # direction it prints the time from the fault to the last service verdict
 # (from the daemon's log, time-stamped as it is written) and from that last
 # verdict to the router having all 1,000 changes, read from the router
 # itself: BIRD's `show protocols` on its control socket (all p* down / up),
+# for bird-sets `show route protocol anycast_sets4 count` (0 / 1,000 routes),
 # bgpd's `show running-config` on its vty socket (no / all network lines).
 # Then the daemon's loop lag (its anycast_healthd_loop_lag_seconds
 # histogram from GET /metrics: p99 and max bucket) and its memory: RssAnon
-# with 1,000 prefixes, 200 prefixes and 40 services, so per prefix and per
+# with 1,000 prefixes, 200 prefixes and 40 services for each BIRD pattern, so per prefix and per
 # service.  No network namespace: the routers run with their own sockets in
 # a temp dir (bgpd with -Z -p 0 -P 0), the probes go to 127.0.0.1.
 #
 # Usage (root, for bgpd's user): tests/bench/scale.sh path/to/anycast-healthd
-# Environment: BENCH_SCALE_ROUTERS ("bird frr"), BENCH_SCALE_RUNS (3 per
+# Environment: BENCH_SCALE_ROUTERS ("bird bird-sets frr"), BENCH_SCALE_RUNS (3 per
 # router and direction), BENCH_SCALE_PORT (18321; the API on the next one),
 # BENCH_SCALE_KEEP=1 keeps the temp dir.  Per-run lines go to stderr.
 set -euo pipefail
 daemon=$(readlink -f "$1")
-routers=${BENCH_SCALE_ROUTERS:-bird frr}
+routers=${BENCH_SCALE_ROUTERS:-bird bird-sets frr}
 runs=${BENCH_SCALE_RUNS:-3}
 port=${BENCH_SCALE_PORT:-18321}
 work=$(mktemp -d /tmp/ahd-bench-scale.XXXXXX)
@@ -42,9 +45,10 @@ trap cleanup EXIT
 config() {
 	awk -v s="$1" -v n="$2" -v r="$3" -v w="$work" -v port="$port" 'BEGIN {
 		printf "{ \"anycast-healthd:anycast-healthd\": {\n"
-		if (r == "bird")
+		if (r == "bird" || r == "bird-sets")
 			printf "  \"router\": { \"bird\": { \"control-socket\": \"%s/bird.ctl\", " \
-			    "\"state-file\": \"%s/bird-state.conf\" } },\n", w, w
+			    "\"state-file\": \"%s/bird-state.conf\"%s } },\n", w, w,
+			    r == "bird-sets" ? ", \"pattern\": \"prefix-sets\"" : ""
 		else
 			printf "  \"router\": { \"frr\": { \"vty-socket\": \"%s/frr/bgpd.vty\", " \
 			    "\"asn\": 65001 } },\n", w
@@ -58,24 +62,36 @@ config() {
 			    i < s - 1 ? "," : ""
 		printf "  ],\n  \"prefix\": [\n"
 		for (i = 0; i < n; i++)
-			printf "    { \"prefix\": \"10.%d.%d.0/24\", \"depends-on\": [\"svc%d\"], " \
-			    "\"bird\": { \"protocol\": \"p%d\" } }%s\n", int(i / 256), i % 256,
-			    i % s, i, i < n - 1 ? "," : ""
+			printf "    { \"prefix\": \"10.%d.%d.0/24\", \"depends-on\": [\"svc%d\"]%s }%s\n",
+			    int(i / 256), i % 256, i % s,
+			    r == "bird" ? sprintf(", \"bird\": { \"protocol\": \"p%d\" }", i) : "",
+			    i < n - 1 ? "," : ""
 		printf "  ]\n} }\n"
 	}'
 }
 
-bird_conf() {	# N: bird.conf with N static protocols on stdout
-	awk -v n="$1" -v w="$work" 'BEGIN {
+bird_conf() {	# N PATTERN: bird.conf with N static protocols (or N routes) on stdout
+	awk -v n="$1" -v pat="$2" -v w="$work" 'BEGIN {
 		printf "router id 192.0.2.254;\ninclude \"%s/bird-state.conf\";\nprotocol device {}\n", w
+		if (pat == "bird-sets") {
+			print "function anycast_sets4_import() {"
+			print "\tif net ~ ANYCAST_DRAINING4 then { bgp_community.add((65535, 0)); return true; }"
+			print "\tif net ~ ANYCAST_DEGRADED4 then { bgp_path.prepend(65001); return true; }"
+			print "\treturn net ~ ANYCAST_ANNOUNCED4;\n}"
+			print "protocol static anycast_sets4 { ipv4 { import where anycast_sets4_import(); };"
+			for (i = 0; i < n; i++)
+				printf "\troute 10.%d.%d.0/24 blackhole;\n", int(i / 256), i % 256
+			print "}"
+			exit
+		}
 		for (i = 0; i < n; i++)
 			printf "protocol static p%d { disabled P%d_OFF; ipv4; " \
 			    "route 10.%d.%d.0/24 blackhole; }\n", i, i, int(i / 256), i % 256
 	}'
 }
 
-start_bird() {	# N
-	bird_conf "$1" >"$work/bird.conf"
+start_bird() {	# N PATTERN
+	bird_conf "$1" "$2" >"$work/bird.conf"
 	rm -f "$work/bird-state.conf"
 	"$daemon" --init-bird-state -c "$work/config.json"
 	bird -f -c "$work/bird.conf" -s "$work/bird.ctl" -P "$work/bird.pid" \
@@ -144,13 +160,20 @@ measure() {	# ROUTER MODE(full|rss) N_PREFIXES
 
 	def router_socket():
 	    s = socket.socket(socket.AF_UNIX)
-	    if router == "bird":
+	    if router.startswith("bird"):
 	        s.connect(work + "/bird.ctl"); s.recv(4096)
 	    else:
 	        s.connect(work + "/frr/bgpd.vty"); vty_cmd(s, "enable")
 	    return s
 
 	def announced(s):	# how many of the prefixes the router announces now
+	    if router == "bird-sets":
+	        out = bird_cmd(s, "show route protocol anycast_sets4 count")
+	        m = re.search(r"(\d+) of \d+ routes", out)
+	        if m is None and out.startswith("8004"):	# cut by the daemon's configure
+	            return -1
+	        if m is None: sys.exit("scale: bird-sets count: " + out)
+	        return int(m.group(1))
 	    if router == "bird":
 	        out = bird_cmd(s, "show protocols")
 	        return len(re.findall(r"(?m)^(?:1002-| )p\d+\s+Static\s+\S+\s+up\b", out))
@@ -237,15 +260,28 @@ results=$work/results
 : >"$results"
 for r in $routers; do
 	config 200 1000 "$r" >"$work/config.json"
-	if [ "$r" = bird ]; then start_bird 1000; else start_frr; fi
+	case $r in
+	bird*) start_bird 1000 "$r" ;;
+	*) start_frr ;;
+	esac
 	measure "$r" full 1000 >>"$results"
 	stop_router
 done
-# memory: the same daemon with fewer prefixes, then fewer services (BIRD)
-config 200 200 bird >"$work/config.json"; start_bird 200
-rss200=$(measure bird rss 200); stop_router
-config 40 200 bird >"$work/config.json"; start_bird 200
-rss40=$(measure bird rss 200); stop_router
+# memory: the same daemon with fewer prefixes, then fewer services (each
+# BIRD pattern measured above)
+mem=$work/memory
+: >"$mem"
+for r in $routers; do
+	case $r in bird*) ;; *) continue ;; esac
+	config 200 200 "$r" >"$work/config.json"; start_bird 200 "$r"
+	rss200=$(measure "$r" rss 200); stop_router
+	config 40 200 "$r" >"$work/config.json"; start_bird 200 "$r"
+	rss40=$(measure "$r" rss 200); stop_router
+	rss1000=$(grep "^LAG $r " "$results" | sed 's/.*rss=//')
+	awk -v r="$r" -v a="$rss1000" -v b="$rss200" -v c="$rss40" 'BEGIN {
+		printf "- memory (%s, RssAnon): %d kB with 200 services and 1,000 prefixes, %d kB with 200 prefixes, %d kB with 40 services and 200 prefixes: %.2f kB per prefix, %.2f kB per service\n",
+		    r, a, b, c, (a - b) / 800, (b - c) / 160 }' >>"$mem"
+done
 
 echo "| router | services fail / recover | fault -> last verdict (median / max) | last verdict -> router has all 1,000 (median / max) |"
 echo "|---|---|---:|---:|"
@@ -254,9 +290,6 @@ echo
 grep '^LAG' "$results" | while read -r _ r p99 it over worst rss; do
 	echo "- $r: loop lag ${p99#p99}, ${worst#worst} (${it#iterations=} loop iterations, ${over#over10ms=} over 10 ms); RssAnon ${rss#rss=} kB with 1,000 prefixes"
 done
-rss1000=$(grep '^LAG bird' "$results" | sed 's/.*rss=//')
-awk -v a="$rss1000" -v b="$rss200" -v c="$rss40" 'BEGIN {
-	printf "- memory (BIRD, RssAnon): %d kB with 200 services and 1,000 prefixes, %d kB with 200 prefixes, %d kB with 40 services and 200 prefixes: %.2f kB per prefix, %.2f kB per service\n",
-	    a, b, c, (a - b) / 800, (b - c) / 160 }'
+cat "$mem"
 echo
 echo "(tests/bench/scale.sh $(basename "$daemon"), runs=$runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r))"
