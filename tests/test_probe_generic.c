@@ -12,9 +12,10 @@
  * alive (the test is a child subreaper, so the commands' own children come
  * back to it and count too).
  *
- * Also the scheduler's timing (probe.c), through tcp probes: the regular
- * start-to-start schedule, the fast runs of a transition (probe_set_fast)
- * and probe_run_now(), asserted on the armed timer, never on the clock.
+ * Also the scheduler's timing (probe.c), through tcp and http probes: the
+ * regular start-to-start schedule, the fast runs of a transition
+ * (probe_set_fast), the second run beside a late one and probe_run_now(),
+ * asserted on the armed timers and the order of events, never on the clock.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* accept4, memmem */
@@ -41,6 +42,7 @@
 #include <unistd.h>
 #include <ev.h>
 
+#include "health.h"
 #include "probe.h"
 #include "support/probe_harness.h"
 
@@ -166,6 +168,10 @@ struct t {
 	char *argv[8];
 	bool fast_in_report;		/* schedule_report() sets the probe fast */
 	ev_tstamp started[4], ended[4];	/* per report: the run's start and end */
+	ev_tstamp second_ended[4];	/* per report: the second instance's last end */
+	unsigned long runs[4];		/* per report: p->runs */
+	struct health_check hc;		/* fed by schedule_report() */
+	int transitions;		/* ... and how often its state changed */
 };
 
 /* No child of ours is left, alive or zombie (WNOWAIT: look, do not reap). */
@@ -869,7 +875,11 @@ schedule_report(struct probe *p, const struct probe_report *r, void *arg)
 	if (i < 4) {
 		t->started[i] = p->run_started;
 		t->ended[i] = p->run_ended;
+		t->second_ended[i] = p->second ? p->second->run_ended : 0;
+		t->runs[i] = p->runs;
 	}
+	if (health_check_update(&t->hc, r, false))
+		t->transitions++;
 	probe_harness_report(p, r, &t->h);
 	if (t->fast_in_report)
 		probe_set_fast(p, true);
@@ -999,11 +1009,46 @@ probe_generic_test_schedule_fast_never_later(void **state)
 	assert_armed(t, t->h.probe->regular_due);
 }
 
-/* A fast run still gets its full timeout, and the next one is armed only
- * after it ended: fast 50 ms against a 300 ms timeout never overlaps, the
- * next run follows the timed-out one at once. */
+/* A run that is late (here at the fast interval: no answer yet to go by)
+ * gets one second run beside it; each keeps its full timeout.  Against a
+ * port that drops SYNs both time out, 50 ms apart instead of 300: a hung
+ * server fails `fall` 2 runs in one timeout after the late point. */
 static void
-probe_generic_test_schedule_fast_full_timeout(void **state)
+probe_generic_test_schedule_late_second_run(void **state)
+{
+	struct t *t = *state;
+	struct probe *p;
+	struct blackhole bh;
+
+	blackhole_open(&bh);
+	tcp_config(t, "127.0.0.1", bh.port);
+	t->h.cfg.timeout_ms = 300;
+	t->h.cfg.fast_interval_ms = 50;
+	p = t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(p);
+	assert_non_null(p->second);
+	run_until(&t->h, &p->running);
+	assert_true(ev_is_active(&p->late_timer));
+	assert_true(fabs(ev_timer_remaining(t->h.loop, &p->late_timer) - 0.05) < 1e-6);
+	run_until(&t->h, &p->second->running);
+	assert_true(p->running);	/* beside the late run, not after it */
+	assert_int_equal(p->overlaps, 1);
+	assert_int_equal(p->runs, 2);
+	run_until_reports(&t->h, 2);
+	blackhole_close(&bh);
+	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
+	assert_true(t->h.report.latency_ms >= 300);	/* the second's full timeout */
+	assert_int_equal(t->runs[1], 2);		/* no third run in between */
+	assert_true(t->second_ended[1] > t->ended[0]);
+	assert_int_equal(p->results[PROBE_DOWN], 2);
+	assert_armed(t, p->regular_due);		/* not fast: the regular run */
+}
+
+/* A scheduled run due while the second run is active waits for its end:
+ * in a transition the run after a timed-out one would start at once, but
+ * starts only when the second run has ended too. */
+static void
+probe_generic_test_schedule_late_next_waits(void **state)
 {
 	struct t *t = *state;
 	struct blackhole bh;
@@ -1014,14 +1059,124 @@ probe_generic_test_schedule_fast_full_timeout(void **state)
 	t->h.cfg.fast_interval_ms = 50;
 	t->fast_in_report = true;
 	schedule_run(t);
-	assert_true(t->ended[0] >= t->started[0] + 0.3);
-	assert_armed(t, t->ended[0]);
-	run_until_reports(&t->h, 2);
+	assert_true(t->h.probe->second->running);
+	run_until_reports(&t->h, 3);
 	blackhole_close(&bh);
-	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
-	assert_true(t->h.report.latency_ms >= 300);
-	assert_true(t->started[1] >= t->ended[0]);
-	assert_armed(t, t->ended[1]);
+	/* report 2 was the second run's; report 3 the next scheduled run's */
+	assert_true(t->started[2] >= t->second_ended[1]);
+	assert_true(t->started[2] > t->started[1]);
+}
+
+static const char http_ok_slow[] =
+	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+
+/* An HTTP server that answers nobody until two requests are in, then both:
+ * the first run answers late (after the second one started beside it) but
+ * within its timeout. */
+struct slow_web {
+	struct ev_loop *loop;
+	int lfd;
+	uint16_t port;
+	ev_io accept_io;
+	ev_io conn_io[2];
+	int n_conn, n_asked;
+};
+
+static void
+slow_web_conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct slow_web *w = io->data;
+	char buf[4096];
+	int i;
+
+	(void)revents;
+	if (recv(io->fd, buf, sizeof(buf), 0) <= 0 || memmem(buf, sizeof(buf), "\r\n\r\n", 4) == NULL)
+		return;
+	ev_io_stop(loop, io);
+	if (++w->n_asked < 2)
+		return;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(send(w->conn_io[i].fd, http_ok_slow, sizeof(http_ok_slow) - 1,
+				      MSG_NOSIGNAL), (ssize_t)sizeof(http_ok_slow) - 1);
+		close(w->conn_io[i].fd);
+	}
+}
+
+static void
+slow_web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct slow_web *w = io->data;
+	int fd;
+
+	(void)revents;
+	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	assert_true(w->n_conn < 2);
+	ev_io_init(&w->conn_io[w->n_conn], slow_web_conn_cb, fd, EV_READ);
+	w->conn_io[w->n_conn].data = w;
+	ev_io_start(loop, &w->conn_io[w->n_conn]);
+	w->n_conn++;
+}
+
+/* A slow but healthy server: the late run and the second run beside it
+ * both end UP, so a check settled UP at rise 3 fall 2 does not move (a
+ * late run is not a failed one), and the late answer raises the next late
+ * point to twice its latency. */
+static void
+probe_generic_test_schedule_late_but_healthy(void **state)
+{
+	struct t *t = *state;
+	struct slow_web w = { .loop = t->h.loop };
+	struct probe_report up = { .result = PROBE_UP, .reason = "ok" };
+	int i;
+
+	w.lfd = listen_loopback(&w.port);
+	ev_io_init(&w.accept_io, slow_web_accept_cb, w.lfd, EV_READ);
+	w.accept_io.data = &w;
+	ev_io_start(t->h.loop, &w.accept_io);
+	snprintf(t->url, sizeof(t->url), "http://127.0.0.1:%u/", w.port);
+	t->h.cfg.kind = PROBE_KIND_HTTP;
+	t->h.cfg.u.http.url = t->url;
+	t->h.cfg.u.http.expect_status = 200;
+	t->h.cfg.timeout_ms = 2000;
+	t->h.cfg.fast_interval_ms = 50;
+	health_check_init(&t->hc, 3, 2);
+	for (i = 0; i < 3; i++)
+		health_check_update(&t->hc, &up, false);
+	assert_int_equal(t->hc.state, HEALTH_UP);
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	run_until_reports(&t->h, 2);
+	ev_io_stop(t->h.loop, &w.accept_io);
+	close(w.lfd);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_int_equal(t->h.probe->results[PROBE_UP], 2);
+	assert_int_equal(t->h.probe->overlaps, 1);
+	assert_int_equal(t->hc.state, HEALTH_UP);
+	assert_int_equal(t->transitions, 0);
+	assert_true(probe_sched_answer_max(&t->h.probe->answers) >= 50);
+	assert_true(probe_sched_late_ms(&t->h.probe->answers, 50, 2000) >= 100);
+}
+
+/* Only kinds that can run twice at once get a second instance, and only
+ * with fast runs on. */
+static void
+probe_generic_test_schedule_late_which_kinds(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 0;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_null(t->h.probe->second);
+	probe_destroy(t->h.probe);
+	exec_config(t, (const char *[]){ "/bin/true", NULL });
+	t->h.cfg.fast_interval_ms = 50;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	assert_null(t->h.probe->second);
 }
 
 /* probe_run_now(): a run at the next iteration when idle, nothing when a
@@ -1105,7 +1260,10 @@ main(void)
 		T(schedule_fast_ends),
 		T(schedule_fast_zero_is_off),
 		T(schedule_fast_never_later),
-		T(schedule_fast_full_timeout),
+		T(schedule_late_second_run),
+		T(schedule_late_next_waits),
+		T(schedule_late_but_healthy),
+		T(schedule_late_which_kinds),
 		T(schedule_run_now),
 	};
 #undef T
