@@ -14,8 +14,11 @@
  * the first run started late, instead of one timeout per run; a slow but
  * healthy one answers both runs UP (a late run is not a failed one).  No
  * second run while the probe answers as fast as it did (nothing extra in
- * steady state), and none when the late point would not come before the
- * timeout (a server that is merely slower than usual answers first).
+ * steady state), none when the late point would not come before the
+ * timeout (a server that is merely slower than usual answers first), and
+ * none when the previous run did not answer: lateness is news only after
+ * an answer, and a server that stays down costs no more than one run per
+ * interval.
  */
 #ifndef AHD_PROBE_SCHED_H
 #define AHD_PROBE_SCHED_H
@@ -39,9 +42,9 @@ void probe_sched_answer(struct probe_answers *a, double ms);
 double probe_sched_answer_max(const struct probe_answers *a);
 
 /* How long (ms) a run may go on before it is late, or 0 when no second run
- * is to start: fast_ms is 0 (fast runs off), or the late point is not
- * before timeout_ms. */
-double probe_sched_late_ms(const struct probe_answers *a, uint32_t fast_ms,
+ * is to start: the previous run did not answer (`answered` false), fast_ms
+ * is 0 (fast runs off), or the late point is not before timeout_ms. */
+double probe_sched_late_ms(const struct probe_answers *a, bool answered, uint32_t fast_ms,
 			   uint32_t timeout_ms);
 
 /* Where the schedule stands when no run is active. */

@@ -30,11 +30,12 @@ probe_sched_answer_max(const struct probe_answers *a)
 }
 
 double
-probe_sched_late_ms(const struct probe_answers *a, uint32_t fast_ms, uint32_t timeout_ms)
+probe_sched_late_ms(const struct probe_answers *a, bool answered, uint32_t fast_ms,
+		    uint32_t timeout_ms)
 {
 	double late = PROBE_SCHED_LATE_FACTOR * probe_sched_answer_max(a);
 
-	if (fast_ms == 0)
+	if (!answered || fast_ms == 0)
 		return 0;
 	if (late < fast_ms)
 		late = fast_ms;

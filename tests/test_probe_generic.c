@@ -167,9 +167,9 @@ struct t {
 	char path[PATH_MAX];
 	char *argv[8];
 	bool fast_in_report;		/* schedule_report() sets the probe fast */
-	ev_tstamp started[4], ended[4];	/* per report: the run's start and end */
-	ev_tstamp second_ended[4];	/* per report: the second instance's last end */
-	unsigned long runs[4];		/* per report: p->runs */
+	ev_tstamp started[8], ended[8];	/* per report: the run's start and end */
+	ev_tstamp second_ended[8];	/* per report: the second instance's last end */
+	unsigned long runs[8];		/* per report: p->runs */
 	struct health_check hc;		/* fed by schedule_report() */
 	int transitions;		/* ... and how often its state changed */
 };
@@ -872,7 +872,7 @@ schedule_report(struct probe *p, const struct probe_report *r, void *arg)
 	struct t *t = arg;
 	int i = t->h.n_reports;
 
-	if (i < 4) {
+	if (i < 8) {
 		t->started[i] = p->run_started;
 		t->ended[i] = p->run_ended;
 		t->second_ended[i] = p->second ? p->second->run_ended : 0;
@@ -1009,39 +1009,164 @@ probe_generic_test_schedule_fast_never_later(void **state)
 	assert_armed(t, t->h.probe->regular_due);
 }
 
-/* A run that is late (here at the fast interval: no answer yet to go by)
- * gets one second run beside it; each keeps its full timeout.  Against a
- * port that drops SYNs both time out, 50 ms apart instead of 300: a hung
- * server fails `fall` 2 runs in one timeout after the late point. */
+/* An HTTP server that answers the first `answer_first` requests at once,
+ * then holds the others: with `answer_together`, until that many are held,
+ * then answers them all (a slow but healthy server); without, never (a hung
+ * one).  Connections the client closes are closed; the held ones at stop. */
+#define HOLD_MAX 8
+
+struct hold_web {
+	struct ev_loop *loop;
+	int lfd;
+	uint16_t port;
+	ev_io accept_io;
+	ev_io conn_io[HOLD_MAX];
+	char req[HOLD_MAX][1024];
+	size_t req_len[HOLD_MAX];
+	int n_conn, n_asked;
+	int answer_first, answer_together;
+	int held[HOLD_MAX], n_held;
+};
+
+static const char http_ok_short[] =
+	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+
+static void
+hold_web_answer(int fd)
+{
+	assert_int_equal(send(fd, http_ok_short, sizeof(http_ok_short) - 1, MSG_NOSIGNAL),
+			 (ssize_t)sizeof(http_ok_short) - 1);
+	close(fd);
+}
+
+/* A whole request is in on connection i: answer it or hold it. */
+static void
+hold_web_asked(struct hold_web *w, int i)
+{
+	int fd = w->conn_io[i].fd, k;
+
+	if (++w->n_asked <= w->answer_first) {
+		hold_web_answer(fd);
+		return;
+	}
+	w->held[w->n_held++] = fd;
+	if (w->answer_together == 0 || w->n_held < w->answer_together)
+		return;
+	for (k = 0; k < w->n_held; k++)
+		hold_web_answer(w->held[k]);
+	w->n_held = 0;
+}
+
+static void
+hold_web_conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct hold_web *w = io->data;
+	int i = (int)(io - w->conn_io);
+	ssize_t n;
+
+	(void)revents;
+	n = recv(io->fd, w->req[i] + w->req_len[i], sizeof(w->req[i]) - w->req_len[i], 0);
+	if (n <= 0) {
+		ev_io_stop(loop, io);
+		close(io->fd);
+		return;
+	}
+	w->req_len[i] += (size_t)n;
+	if (memmem(w->req[i], w->req_len[i], "\r\n\r\n", 4) == NULL)
+		return;
+	ev_io_stop(loop, io);
+	hold_web_asked(w, i);
+}
+
+static void
+hold_web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct hold_web *w = io->data;
+	int fd;
+
+	(void)revents;
+	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	assert_true(w->n_conn < HOLD_MAX);
+	ev_io_init(&w->conn_io[w->n_conn], hold_web_conn_cb, fd, EV_READ);
+	w->conn_io[w->n_conn].data = w;
+	ev_io_start(loop, &w->conn_io[w->n_conn]);
+	w->n_conn++;
+}
+
+/* Start it and point the fixture's http probe at it (fast interval 50 ms). */
+static void
+hold_web_start(struct t *t, struct hold_web *w, int answer_first, int answer_together)
+{
+	memset(w, 0, sizeof(*w));
+	w->loop = t->h.loop;
+	w->answer_first = answer_first;
+	w->answer_together = answer_together;
+	w->lfd = listen_loopback(&w->port);
+	ev_io_init(&w->accept_io, hold_web_accept_cb, w->lfd, EV_READ);
+	w->accept_io.data = w;
+	ev_io_start(w->loop, &w->accept_io);
+	snprintf(t->url, sizeof(t->url), "http://127.0.0.1:%u/", w->port);
+	t->h.cfg.kind = PROBE_KIND_HTTP;
+	t->h.cfg.u.http.url = t->url;
+	t->h.cfg.u.http.expect_status = 200;
+	t->h.cfg.timeout_ms = 300;
+	t->h.cfg.fast_interval_ms = 50;
+}
+
+static void
+hold_web_stop(struct hold_web *w)
+{
+	int i;
+
+	for (i = 0; i < w->n_held; i++)
+		close(w->held[i]);
+	w->n_held = 0;
+	ev_io_stop(w->loop, &w->accept_io);
+	close(w->lfd);
+}
+
+/* A run that is late (the first answer took a few ms: late at the fast
+ * interval, 50 ms) gets one second run beside it; each keeps its full
+ * timeout.  Against a server that stopped answering both time out, 50 ms
+ * apart instead of 300: a hung server fails `fall` 2 runs in about one
+ * timeout.  The run after them, whose previous run did not answer, gets no
+ * second run. */
 static void
 probe_generic_test_schedule_late_second_run(void **state)
 {
 	struct t *t = *state;
+	struct hold_web w;
 	struct probe *p;
-	struct blackhole bh;
 
-	blackhole_open(&bh);
-	tcp_config(t, "127.0.0.1", bh.port);
-	t->h.cfg.timeout_ms = 300;
-	t->h.cfg.fast_interval_ms = 50;
-	p = t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
-	assert_non_null(p);
+	hold_web_start(t, &w, 1, 0);
+	schedule_run(t);
+	p = t->h.probe;
+	assert_report(&t->h, PROBE_UP, "ok");
 	assert_non_null(p->second);
+	assert_true(probe_sched_answer_max(&p->answers) < 25);
+	probe_run_now(p);
 	run_until(&t->h, &p->running);
 	assert_true(ev_is_active(&p->late_timer));
 	assert_true(fabs(ev_timer_remaining(t->h.loop, &p->late_timer) - 0.05) < 1e-6);
 	run_until(&t->h, &p->second->running);
 	assert_true(p->running);	/* beside the late run, not after it */
 	assert_int_equal(p->overlaps, 1);
-	assert_int_equal(p->runs, 2);
-	run_until_reports(&t->h, 2);
-	blackhole_close(&bh);
-	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
+	assert_int_equal(p->runs, 3);
+	run_until_reports(&t->h, 3);
+	assert_report(&t->h, PROBE_DOWN, "http-timeout");
 	assert_true(t->h.report.latency_ms >= 300);	/* the second's full timeout */
-	assert_int_equal(t->runs[1], 2);		/* no third run in between */
-	assert_true(t->second_ended[1] > t->ended[0]);
+	assert_int_equal(t->runs[2], 3);		/* no run in between */
+	assert_true(t->second_ended[2] > t->ended[1]);
 	assert_int_equal(p->results[PROBE_DOWN], 2);
 	assert_armed(t, p->regular_due);		/* not fast: the regular run */
+	probe_run_now(p);
+	run_until(&t->h, &p->running);
+	assert_false(ev_is_active(&p->late_timer));
+	run_until_reports(&t->h, 4);
+	assert_int_equal(p->overlaps, 1);
+	hold_web_stop(&w);
 }
 
 /* A scheduled run due while the second run is active waits for its end:
@@ -1051,72 +1176,18 @@ static void
 probe_generic_test_schedule_late_next_waits(void **state)
 {
 	struct t *t = *state;
-	struct blackhole bh;
+	struct hold_web w;
 
-	blackhole_open(&bh);
-	tcp_config(t, "127.0.0.1", bh.port);
-	t->h.cfg.timeout_ms = 300;
-	t->h.cfg.fast_interval_ms = 50;
+	hold_web_start(t, &w, 1, 0);
 	t->fast_in_report = true;
-	schedule_run(t);
-	assert_true(t->h.probe->second->running);
-	run_until_reports(&t->h, 3);
-	blackhole_close(&bh);
-	/* report 2 was the second run's; report 3 the next scheduled run's */
-	assert_true(t->started[2] >= t->second_ended[1]);
-	assert_true(t->started[2] > t->started[1]);
-}
-
-static const char http_ok_slow[] =
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-
-/* An HTTP server that answers nobody until two requests are in, then both:
- * the first run answers late (after the second one started beside it) but
- * within its timeout. */
-struct slow_web {
-	struct ev_loop *loop;
-	int lfd;
-	uint16_t port;
-	ev_io accept_io;
-	ev_io conn_io[2];
-	int n_conn, n_asked;
-};
-
-static void
-slow_web_conn_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct slow_web *w = io->data;
-	char buf[4096];
-	int i;
-
-	(void)revents;
-	if (recv(io->fd, buf, sizeof(buf), 0) <= 0 || memmem(buf, sizeof(buf), "\r\n\r\n", 4) == NULL)
-		return;
-	ev_io_stop(loop, io);
-	if (++w->n_asked < 2)
-		return;
-	for (i = 0; i < 2; i++) {
-		assert_int_equal(send(w->conn_io[i].fd, http_ok_slow, sizeof(http_ok_slow) - 1,
-				      MSG_NOSIGNAL), (ssize_t)sizeof(http_ok_slow) - 1);
-		close(w->conn_io[i].fd);
-	}
-}
-
-static void
-slow_web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct slow_web *w = io->data;
-	int fd;
-
-	(void)revents;
-	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	assert_true(w->n_conn < 2);
-	ev_io_init(&w->conn_io[w->n_conn], slow_web_conn_cb, fd, EV_READ);
-	w->conn_io[w->n_conn].data = w;
-	ev_io_start(loop, &w->conn_io[w->n_conn]);
-	w->n_conn++;
+	schedule_run(t);	/* UP; fast from now on */
+	run_until(&t->h, &t->h.probe->second->running);
+	run_until_reports(&t->h, 4);
+	hold_web_stop(&w);
+	/* report 2 was the late run's, 3 the second run's, 4 the next one's */
+	assert_int_equal(t->runs[2], 3);
+	assert_true(t->started[3] >= t->second_ended[2]);
+	assert_true(t->started[3] > t->started[2]);
 }
 
 /* A slow but healthy server: the late run and the second run beside it
@@ -1127,36 +1198,26 @@ static void
 probe_generic_test_schedule_late_but_healthy(void **state)
 {
 	struct t *t = *state;
-	struct slow_web w = { .loop = t->h.loop };
+	struct hold_web w;
 	struct probe_report up = { .result = PROBE_UP, .reason = "ok" };
 	int i;
 
-	w.lfd = listen_loopback(&w.port);
-	ev_io_init(&w.accept_io, slow_web_accept_cb, w.lfd, EV_READ);
-	w.accept_io.data = &w;
-	ev_io_start(t->h.loop, &w.accept_io);
-	snprintf(t->url, sizeof(t->url), "http://127.0.0.1:%u/", w.port);
-	t->h.cfg.kind = PROBE_KIND_HTTP;
-	t->h.cfg.u.http.url = t->url;
-	t->h.cfg.u.http.expect_status = 200;
-	t->h.cfg.timeout_ms = 2000;
-	t->h.cfg.fast_interval_ms = 50;
+	hold_web_start(t, &w, 1, 2);
 	health_check_init(&t->hc, 3, 2);
 	for (i = 0; i < 3; i++)
 		health_check_update(&t->hc, &up, false);
 	assert_int_equal(t->hc.state, HEALTH_UP);
-	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
-	assert_non_null(t->h.probe);
-	run_until_reports(&t->h, 2);
-	ev_io_stop(t->h.loop, &w.accept_io);
-	close(w.lfd);
+	schedule_run(t);
+	probe_run_now(t->h.probe);
+	run_until_reports(&t->h, 3);
+	hold_web_stop(&w);
 	assert_report(&t->h, PROBE_UP, "ok");
-	assert_int_equal(t->h.probe->results[PROBE_UP], 2);
+	assert_int_equal(t->h.probe->results[PROBE_UP], 3);
 	assert_int_equal(t->h.probe->overlaps, 1);
 	assert_int_equal(t->hc.state, HEALTH_UP);
 	assert_int_equal(t->transitions, 0);
 	assert_true(probe_sched_answer_max(&t->h.probe->answers) >= 50);
-	assert_true(probe_sched_late_ms(&t->h.probe->answers, 50, 2000) >= 100);
+	assert_true(probe_sched_late_ms(&t->h.probe->answers, true, 50, 2000) >= 100);
 }
 
 /* Only kinds that can run twice at once get a second instance, and only

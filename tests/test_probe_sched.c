@@ -64,11 +64,11 @@ probe_sched_test_late_twice_the_longest(void **state)
 	const double ms[] = { 8, 31, 12 };
 
 	(void)state;
-	assert_float_equal(probe_sched_late_ms(&a, 50, 300), 50, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 50, 0);
 	probe_sched_answer(&a, 10);
-	assert_float_equal(probe_sched_late_ms(&a, 50, 300), 50, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 50, 0);
 	answers(&a, ms, 3);
-	assert_float_equal(probe_sched_late_ms(&a, 50, 300), 62, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 62, 0);
 }
 
 /* No second run when the late point is not before the timeout: a server
@@ -81,11 +81,11 @@ probe_sched_test_late_not_before_timeout(void **state)
 
 	(void)state;
 	probe_sched_answer(&a, 149);
-	assert_float_equal(probe_sched_late_ms(&a, 50, 300), 298, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 298, 0);
 	probe_sched_answer(&a, 150);
-	assert_float_equal(probe_sched_late_ms(&a, 50, 300), 0, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 0, 0);
 	/* the fast interval itself past the timeout */
-	assert_float_equal(probe_sched_late_ms(&(struct probe_answers){ 0 }, 300, 300), 0, 0);
+	assert_float_equal(probe_sched_late_ms(&(struct probe_answers){ 0 }, true, 300, 300), 0, 0);
 }
 
 /* fast-interval-ms 0 turns late runs off with the fast ones. */
@@ -96,7 +96,20 @@ probe_sched_test_late_off(void **state)
 
 	(void)state;
 	probe_sched_answer(&a, 10);
-	assert_float_equal(probe_sched_late_ms(&a, 0, 300), 0, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 0, 300), 0, 0);
+}
+
+/* No second run after a run that did not answer: a server that stays down
+ * or hung gets one run per interval, as before. */
+static void
+probe_sched_test_late_only_after_an_answer(void **state)
+{
+	struct probe_answers a = { 0 };
+
+	(void)state;
+	probe_sched_answer(&a, 10);
+	assert_float_equal(probe_sched_late_ms(&a, false, 50, 300), 0, 0);
+	assert_float_equal(probe_sched_late_ms(&a, true, 50, 300), 50, 0);
 }
 
 /* Not in a transition: the regular time. */
@@ -140,6 +153,7 @@ main(void)
 		cmocka_unit_test(probe_sched_test_late_twice_the_longest),
 		cmocka_unit_test(probe_sched_test_late_not_before_timeout),
 		cmocka_unit_test(probe_sched_test_late_off),
+		cmocka_unit_test(probe_sched_test_late_only_after_an_answer),
 		cmocka_unit_test(probe_sched_test_next_regular),
 		cmocka_unit_test(probe_sched_test_next_fast),
 	};
