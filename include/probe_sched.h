@@ -6,7 +6,11 @@
  * them with plain numbers.
  *
  * Late runs.  A probe remembers how long its last PROBE_SCHED_ANSWERS
- * answered runs (UP or DEGRADED) took.  A run that has gone on for twice
+ * answers took: runs that answered (UP or DEGRADED) right after a run that
+ * answered too, so the server's usual answer time.  The first answer after
+ * a failure is not one: a pptpd resumed after a stop, or restarted, first
+ * works through the connections queued meanwhile, and one such answer
+ * would hold the late point up for the next 16 runs.  A run that has gone on for twice
  * the longest of them, and at least fast_interval_ms, is late: a healthy
  * server would have answered by now, so the service is suspect and a second
  * run starts beside the late one (probe.c), whose result counts like any
@@ -28,24 +32,25 @@
 
 #define PROBE_SCHED_ANSWERS 16	/* answered runs remembered: 8 s at 500 ms */
 
-/* The latencies of the last answered runs: a ring, all zero = none yet. */
+/* A probe's recent answers: a ring, all zero = none yet. */
 struct probe_answers {
 	double ms[PROBE_SCHED_ANSWERS];
 	unsigned int n;		/* filled, up to PROBE_SCHED_ANSWERS */
 	unsigned int next;	/* where the next one goes */
+	bool answered;		/* the last run answered */
 };
 
-/* Remember one answered run's latency (ms; negative counts as 0). */
-void probe_sched_answer(struct probe_answers *a, double ms);
+/* A run ended: it answered (UP or DEGRADED) after ms (negative counts as
+ * 0), or not.  Remembered when the run before answered too. */
+void probe_sched_result(struct probe_answers *a, bool answered, double ms);
 
 /* The longest remembered answer (ms), 0 when none. */
 double probe_sched_answer_max(const struct probe_answers *a);
 
 /* How long (ms) a run may go on before it is late, or 0 when no second run
- * is to start: the previous run did not answer (`answered` false), fast_ms
- * is 0 (fast runs off), or the late point is not before timeout_ms. */
-double probe_sched_late_ms(const struct probe_answers *a, bool answered, uint32_t fast_ms,
-			   uint32_t timeout_ms);
+ * is to start: the previous run did not answer, fast_ms is 0 (fast runs
+ * off), or the late point is not before timeout_ms. */
+double probe_sched_late_ms(const struct probe_answers *a, uint32_t fast_ms, uint32_t timeout_ms);
 
 /* Where the schedule stands when no run is active. */
 struct probe_sched_state {

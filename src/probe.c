@@ -78,8 +78,9 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 	p->results[result]++;
 	if (!immediate)
 		probe_observe_latency(p, latency_ms);
-	if (!immediate && (result == PROBE_UP || result == PROBE_DEGRADED))
-		probe_sched_answer(&p->answers, latency_ms);
+	if (!immediate)
+		probe_sched_result(&p->answers, result == PROBE_UP || result == PROBE_DEGRADED,
+				   latency_ms);
 	if (result == PROBE_DOWN || result == PROBE_ERROR)
 		p->failures++;
 	if (p->report)
@@ -192,13 +193,6 @@ probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	probe_finish(p, PROBE_DOWN, reason, detail);
 }
 
-/* Did the previous run answer (UP or DEGRADED)? */
-static bool
-probe_answered(const struct probe *p)
-{
-	return p->last.result == PROBE_UP || p->last.result == PROBE_DEGRADED;
-}
-
 /* Mark a run of p (either instance) active and arm its timeout. */
 static void
 probe_begin(struct probe *p)
@@ -225,8 +219,8 @@ probe_start(struct probe *p, ev_tstamp due)
 		p->regular_due = p->run_started;
 	probe_arm(p, p->regular_due);
 	if (p->second != NULL)
-		late_ms = probe_sched_late_ms(&p->answers, probe_answered(p),
-					      p->cfg->fast_interval_ms, p->cfg->timeout_ms);
+		late_ms = probe_sched_late_ms(&p->answers, p->cfg->fast_interval_ms,
+					      p->cfg->timeout_ms);
 	if (late_ms > 0) {
 		ev_timer_set(&p->late_timer, late_ms / 1000.0, 0.);
 		ev_timer_start(p->loop, &p->late_timer);

@@ -9,8 +9,13 @@
 #define PROBE_SCHED_LATE_FACTOR 2.0
 
 void
-probe_sched_answer(struct probe_answers *a, double ms)
+probe_sched_result(struct probe_answers *a, bool answered, double ms)
 {
+	bool after_answer = a->answered;
+
+	a->answered = answered;
+	if (!answered || !after_answer)
+		return;
 	a->ms[a->next] = ms > 0 ? ms : 0;
 	a->next = (a->next + 1) % PROBE_SCHED_ANSWERS;
 	if (a->n < PROBE_SCHED_ANSWERS)
@@ -30,12 +35,11 @@ probe_sched_answer_max(const struct probe_answers *a)
 }
 
 double
-probe_sched_late_ms(const struct probe_answers *a, bool answered, uint32_t fast_ms,
-		    uint32_t timeout_ms)
+probe_sched_late_ms(const struct probe_answers *a, uint32_t fast_ms, uint32_t timeout_ms)
 {
 	double late = PROBE_SCHED_LATE_FACTOR * probe_sched_answer_max(a);
 
-	if (!answered || fast_ms == 0)
+	if (!a->answered || fast_ms == 0)
 		return 0;
 	if (late < fast_ms)
 		late = fast_ms;
