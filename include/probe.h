@@ -132,7 +132,7 @@ struct probe {
 	struct probe_report last;	/* the last delivered result */
 	double last_time;		/* wall clock of the last result, 0 if none */
 	unsigned long runs, failures;	/* counters for the status (runs: both instances') */
-	unsigned long overlaps;		/* second runs started beside a late one */
+	unsigned long second_runs;	/* runs started beside a late one */
 	struct probe_answers answers;	/* recent answered runs' latencies */
 	unsigned long results[PROBE_RESULT__COUNT];	/* results delivered, by kind */
 	/* latency of completed runs (not events): cumulative-free per-bucket

@@ -257,7 +257,7 @@ probe_late_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	log_debug("probe %s: run late after %.0f ms, a second run starts beside it",
 		  p->cfg->name, (ev_now(loop) - p->run_started) * 1000.0);
-	p->overlaps++;
+	p->second_runs++;
 	p->runs++;
 	probe_begin(second);
 	second->ops->start(second);	/* may call probe_done() before returning */

@@ -1152,7 +1152,7 @@ probe_generic_test_schedule_late_second_run(void **state)
 	assert_true(fabs(ev_timer_remaining(t->h.loop, &p->late_timer) - 0.05) < 1e-6);
 	run_until(&t->h, &p->second->running);
 	assert_true(p->running);	/* beside the late run, not after it */
-	assert_int_equal(p->overlaps, 1);
+	assert_int_equal(p->second_runs, 1);
 	assert_int_equal(p->runs, 3);
 	run_until_reports(&t->h, 3);
 	assert_report(&t->h, PROBE_DOWN, "http-timeout");
@@ -1165,7 +1165,7 @@ probe_generic_test_schedule_late_second_run(void **state)
 	run_until(&t->h, &p->running);
 	assert_false(ev_is_active(&p->late_timer));
 	run_until_reports(&t->h, 4);
-	assert_int_equal(p->overlaps, 1);
+	assert_int_equal(p->second_runs, 1);
 	hold_web_stop(&w);
 }
 
@@ -1213,7 +1213,7 @@ probe_generic_test_schedule_late_but_healthy(void **state)
 	hold_web_stop(&w);
 	assert_report(&t->h, PROBE_UP, "ok");
 	assert_int_equal(t->h.probe->results[PROBE_UP], 3);
-	assert_int_equal(t->h.probe->overlaps, 1);
+	assert_int_equal(t->h.probe->second_runs, 1);
 	assert_int_equal(t->hc.state, HEALTH_UP);
 	assert_int_equal(t->transitions, 0);
 	assert_true(probe_sched_answer_max(&t->h.probe->answers) >= 50);
