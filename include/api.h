@@ -3,7 +3,8 @@
  * loop (no thread touches daemon state).
  *
  *   listener          GET                               POST (admin verbs)
- *   TCP (read-only)   /v1/status /v1/history /metrics   403
+ *   TCP (read-only)   / (the status page, HTML)         403
+ *                     /v1/status /v1/history /metrics
  *                     /healthz /v1/fleet (503 without a fleet)
  *   admin Unix socket the same                          /v1/drain /v1/maintenance
  *   (0660, group                                        /v1/resume /v1/reload
@@ -13,7 +14,8 @@
  * Admin request body: {"prefix": "192.0.2.1/32"} or {"all": true}, and
  * "force": true past the fleet guard (reload:
  * empty or {}; parsed by api_body.c).  Answers are JSON; errors are
- * {"error": "text"} with a 4xx code.  Header size, query arguments, body
+ * {"error": "text"} with a 4xx code; the status page is status_page.html,
+ * built into the daemon (status_page.h).  Header size, query arguments, body
  * size, connection count and connection time are limited (config api,
  * docs/api.md "Limits").
  */

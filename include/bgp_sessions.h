@@ -10,7 +10,8 @@
  *   daemon.c       keeps the last table; a prefix wanted announced that no
  *                  established session advertises is "uncarried" (logged once,
  *                  recorded in the history, shown by status, metrics, CLI, fleet)
- *   bgp_sessions.c the pure questions asked of a table (bgp_sessions_carrying)
+ *   bgp_sessions.c the pure questions asked of a table (bgp_sessions_carrying,
+ *                  bgp_sessions_uncarried, the words for the log and the CLI)
  *
  * The driver reads the sessions back on the read-back schedule and after every
  * applied change, and hands the whole table to cb->sessions() (driver.h).
@@ -50,5 +51,42 @@ struct bgp_sessions {
 /* How many established sessions advertise prefix `index` (0 when index is
  * out of range). */
 unsigned bgp_sessions_carrying(const struct bgp_sessions *t, size_t index);
+
+/*
+ * The "uncarried" warning of one prefix (docs/design.md, "Sessions"): the
+ * prefix is wanted announced (desired announced, degraded, draining or
+ * held), the router reads it back announced, degraded or draining, the
+ * table is known, and no established session advertises it.  A read-back
+ * taken less than BGP_SESSIONS_SETTLE_S after the prefix's last desired or
+ * actual change may not see the export yet: it cannot start the warning
+ * (the next one decides), though anything that ends it ends it at once.
+ */
+#define BGP_SESSIONS_SETTLE_S	1.0
+
+struct bgp_sessions_watch {
+	bool wanted;		/* desired announced, degraded, draining or held */
+	bool serving;		/* read back announced, degraded or draining */
+	bool known;		/* a session table covers the prefix */
+	unsigned carried;	/* bgp_sessions_carrying() of that table */
+	double changed;		/* clock of the last desired or actual change */
+	bool uncarried;		/* the answer so far */
+};
+
+/* The new answer; `readback`: asked on a session table taken at `now` (the
+ * same clock as `changed`), not on a change of the prefix. */
+bool bgp_sessions_uncarried(const struct bgp_sessions_watch *w, bool readback, double now);
+
+/* "uppeer: Active, up2: Established" ("no BGP session" when n is 0) into
+ * buf, truncated to len; returns the length written. */
+size_t bgp_sessions_describe(const struct bgp_session *s, size_t n, char *buf, size_t len);
+
+/* The names of the established sessions whose bit is set in `advertised`,
+ * ", " between them ("" when none); returns the length written. */
+size_t bgp_sessions_carriers(const struct bgp_session *s, size_t n, uint32_t advertised,
+			     char *buf, size_t len);
+
+/* The session called `name` among s[0..n), or NULL. */
+const struct bgp_session *bgp_sessions_find(const struct bgp_session *s, size_t n,
+					    const char *name);
 
 #endif

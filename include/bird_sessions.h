@@ -3,7 +3,8 @@
  * (no I/O, no allocation; fuzzed by tests/fuzz/fuzz_bird_sessions.c):
  * the BGP rows of `show protocols` and the prefixes of a `show route` reply
  * (`show route export NAME` for the sessions, and any other route listing
- * the BIRD driver reads).  driver_bird.c feeds the reply lines bird_reply.c
+ * the BIRD driver reads).  Prefixes come out in prefix_text.h's canonical
+ * form.  driver_bird.c feeds the reply lines bird_reply.c
  * frames; the code is not part of `text`.
  */
 #ifndef AHD_BIRD_SESSIONS_H
@@ -17,13 +18,27 @@
 /*
  * The prefix a `show route` table entry line starts with (code 1007, e.g.
  * "192.0.2.1/32         unicast [anycast4 12:00:00.000] * (200)"), written
- * to `out` in the canonical text form (inet_ntop of the network, "/LEN"):
+ * to `out` in the canonical text form (inet_ntop of the network, "/LEN",
+ * prefix_text_canon()):
  * returns true.  A line that starts with a blank (another route of the same
  * network, a `via`/`dev` continuation), "Table master4:", and anything that
  * is not ADDRESS/LEN return false.  `text` need not be NUL-terminated.
  */
 bool bird_route_line_prefix(const char *text, size_t len, char *out, size_t outlen);
 
-/* (The `show protocols` BGP row parser is declared here too.) */
+/*
+ * One row of `show protocols` (the text of a 1002 line or of its " "
+ * continuation; columns Name Proto Table State Since Info, split on
+ * whitespace since a long name shifts the rest).  A BGP protocol's row
+ * fills *s: its name, its state word (the Info column's first word,
+ * "Established", "Active", "Connect", ...; "Error" for "Error: ..."; the
+ * State column, e.g. "down", when there is no Info) and established (Info is "Established"): 1.
+ * Another protocol's row: 0.  Fewer than four columns, or a name or state
+ * word too long for struct bgp_session: -1 with *why "too-few-columns",
+ * "name-too-long" or "state-too-long".  The Since column is skipped as the
+ * words of digits and ":.-/" that follow State (BIRD's time formats).
+ */
+int bird_sessions_parse_row(const char *text, size_t len, struct bgp_session *s,
+			    const char **why);
 
 #endif

@@ -196,6 +196,24 @@ struct fleet_config {
 	size_t n_fingerprint_files;
 };
 
+/* One state-change hook (docs/hooks.md): a command run for each transition
+ * record of the kinds it asks for. */
+struct hook_config {
+	char *name;
+	char **argv;			/* argv[0] is an absolute path; NULL-terminated */
+	size_t argc;
+	uint32_t events;		/* bit (1 << kind) per status_event_kind it runs on */
+	uint32_t timeout_ms;		/* then SIGTERM to its group, SIGKILL 1 s later; default 10000 */
+	uint32_t queue_size;		/* records waiting at most; default 64 */
+};
+
+/* The optional hooks section. */
+struct hooks_config {
+	struct hook_config *hooks;	/* n_hooks; NULL when none */
+	size_t n_hooks;
+	uint32_t max_running;		/* children at once across hooks; default 4 */
+};
+
 struct config {
 	char *path;			/* the file it came from */
 	struct router_config router;
@@ -206,6 +224,7 @@ struct config {
 	enum on_exit_action on_exit;
 	struct api_config api;
 	struct fleet_config fleet;
+	struct hooks_config hooks;
 
 	/* Private to config.c. */
 	char *effective_json;		/* config_print's text, printed by libyang at load */

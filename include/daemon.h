@@ -6,6 +6,11 @@
  *       prefix depending on it --> [fleet guard] --> driver_set_desired
  *   driver read-back --> prefix actual state (logged when it changes)
  *       --> [the fleet's announcer key]
+ *   driver session table --> sessions' states (changes logged), per prefix
+ *       the sessions advertising it and the "uncarried" warning
+ *       (bgp_sessions_uncarried; logged once as it starts and ends)
+ *   every transition --> daemon_event() --> the history ring and the hooks
+ *       (hooks_runner.h), the same record to both
  *
  * With a fleet section, a withdrawal of a prefix that may be announced goes
  * through the fleet guard (fleet/fleet.h): the router is told to withdraw
@@ -20,8 +25,10 @@
 #define AHD_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <ev.h>
 
+#include "bgp_sessions.h"
 #include "config.h"
 #include "driver.h"
 #include "health.h"
@@ -66,9 +73,17 @@ struct prefix {
 	bool admin_force;		/* the override was forced past the fleet guard */
 	bool guarded;			/* a withdrawal is with the fleet guard (asked or held) */
 	bool exit_keep;			/* stopping: the guard held it, left announced */
+	/* What the router's BGP sessions carry (bgp_sessions.h), from the
+	 * driver's last session table */
+	bool sessions_known;		/* a table covered it since the connection came up */
+	uint32_t advertised;		/* bit i: daemon's sessions[i] advertises it */
+	unsigned carried;		/* established sessions advertising it */
+	bool uncarried;			/* wanted announced, carried by no established session */
+	double changed_mono;		/* monotonic: last desired or actual change (settle rule) */
 };
 
 struct loop_lag;
+struct hooks_runner;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -93,6 +108,12 @@ struct daemon {
 	 * `now` instead (tests build daemons by hand). */
 	double (*monotonic)(void);
 	struct loop_lag *lag;		/* the loop's busy stretches; NULL in hand-built daemons */
+	/* The router's BGP sessions as last read back.  Kept while unknown, so
+	 * the next table's state changes are logged against them. */
+	struct bgp_session sessions[BGP_SESSIONS_MAX];
+	size_t n_sessions;
+	bool sessions_known;		/* false from a lost connection until the next table */
+	struct hooks_runner *hooks;	/* state-change hooks; NULL in hand-built daemons */
 };
 
 /* Seconds on CLOCK_MONOTONIC. */
@@ -108,13 +129,20 @@ void daemon_reload(struct daemon *d, struct config *cfg);
 /* Stop probing and apply the config's on-exit action.  Returns once the driver
  * has nothing in flight (or after timeout_s); true if everything was applied.
  * With on-exit drain this first runs the loop for the drains (see
- * daemon_exit_drain_s), then withdraws. */
+ * daemon_exit_drain_s), then withdraws.  The on-exit transitions are
+ * recorded like any other, and the hooks get them: once the router is done,
+ * the loop runs on for the hooks' queued records, at most
+ * daemon_exit_hooks_s(). */
 bool daemon_stop(struct daemon *d, double timeout_s);
 
 /* How long daemon_stop() will drain before withdrawing (on-exit drain: the
  * longest drain-time-s of the prefixes it would drain; 0 otherwise), so the
  * caller can ask systemd for the time. */
 double daemon_exit_drain_s(const struct daemon *d);
+
+/* How long daemon_stop() may then wait for the state-change hooks (the
+ * on-exit transitions run them too): see hooks_runner_finish_s(). */
+double daemon_exit_hooks_s(const struct daemon *d);
 
 /* A second stop signal while stopping: end an on-exit drain at once. */
 void daemon_stop_hurry(struct daemon *d);

@@ -4,6 +4,7 @@
  *
  *   status.c   the history ring buffer (pure) and the three renderers, which
  *              read a struct daemon and never change it
+ *   status_kinds.c  status_event_kind_names[], apart for the config loader
  *   api.c      serves them over HTTP (GET /v1/status, /v1/history, /metrics)
  *
  * Every word in the output (states, reasons, kinds) comes from the names
@@ -24,15 +25,17 @@ enum status_event_kind {
 	STATUS_EVENT_ADMIN,	/* drain, maintenance, resume */
 	STATUS_EVENT_RELOAD,	/* config reloaded or refused */
 	STATUS_EVENT_FLEET,	/* the fleet's store became reachable or unreachable */
+	STATUS_EVENT_SESSION,	/* a BGP session's state, or a prefix carried or not */
 	STATUS_EVENT__COUNT
 };
-/* "service", "prefix", "router", "drift", "admin", "reload", "fleet" */
+/* "service", "prefix", "router", "drift", "admin", "reload", "fleet",
+ * "session" */
 extern const char *const status_event_kind_names[STATUS_EVENT__COUNT];
 
 struct status_event {
 	double time;			/* wall clock, seconds since the epoch */
 	enum status_event_kind kind;
-	char subject[64];		/* service name, prefix, "router", "config" */
+	char subject[64];		/* service name, prefix, "router", "config", session name */
 	char from[24];			/* old state word ("" when none) */
 	char to[24];			/* new state word */
 	char reason[128];

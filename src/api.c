@@ -15,6 +15,8 @@
  *          (SO_PEERCRED, then the peer's groups in /proc/PID/status)
  *
  * The renderers live in status.c; this file only routes, checks and answers.
+ * GET / answers the status page built into the daemon (status_page.h), one
+ * response made at start with its Content-Security-Policy.
  * A reload runs outside MHD_run(): the request is suspended, an ev_timer
  * calls the reload callback, then the request is resumed with the answer.
  * So the callback may even stop this api (a changed api section) safely.
@@ -44,6 +46,7 @@
 #include "log.h"
 #include "proc_status.h"
 #include "status.h"
+#include "status_page.h"
 
 #define API_BODY_MAX		4096		/* admin request bodies; larger: 413 */
 #define API_CONN_MEMORY		(16 * 1024)	/* per connection: see docs/api.md, Limits */
@@ -52,9 +55,10 @@
 #define API_PROC_STATUS_MAX	(1024 * 1024)	/* /proc/PID/status: 65536 groups fit */
 #define API_JSON		"application/json"
 #define API_METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define API_PAGE_TYPE		"text/html; charset=utf-8"
 
 enum api_endpoint {
-	API_STATUS, API_HISTORY, API_METRICS, API_HEALTHZ, API_FLEET,
+	API_PAGE, API_STATUS, API_HISTORY, API_METRICS, API_HEALTHZ, API_FLEET,
 	API_DRAIN, API_MAINTENANCE, API_RESUME, API_RELOAD,
 	API_ENDPOINT__COUNT
 };
@@ -64,6 +68,7 @@ static const struct api_route {
 	bool admin;			/* POST on the admin socket; else GET/HEAD */
 	enum daemon_admin_verb verb;	/* admin verbs but reload */
 } api_routes[API_ENDPOINT__COUNT] = {
+	[API_PAGE] = { "/", false, 0 },
 	[API_STATUS] = { "/v1/status", false, 0 },
 	[API_HISTORY] = { "/v1/history", false, 0 },
 	[API_METRICS] = { "/metrics", false, 0 },
@@ -137,6 +142,7 @@ struct api {
 	struct api_request *reloading;	/* whose reload callback is running */
 	bool *stopped;			/* set by api_stop() during that callback */
 	char mhd_error[256];		/* MHD's last message, for start failures */
+	struct MHD_Response *page;	/* GET /: built once, NULL if it failed */
 };
 
 /* ---- answers ---- */
@@ -171,6 +177,18 @@ api_conn_deadline(struct MHD_Connection *c, struct api_listener *l, bool next_re
 		ac->deadline = next_request ? ev_now(l->api->loop) + l->request_timeout_s : 0;
 }
 
+/* Queue resp (not taken) as the request's answer. */
+static enum MHD_Result
+api_queue(struct api_request *r, unsigned int code, struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	api_conn_deadline(r->c, r->l, false);
+	ret = MHD_queue_response(r->c, code, resp);
+	r->answered = ret == MHD_YES;
+	return ret;
+}
+
 static enum MHD_Result
 api_answer(struct api_request *r, unsigned int code, const char *type, char *text,
 	   const char *allow)
@@ -178,7 +196,6 @@ api_answer(struct api_request *r, unsigned int code, const char *type, char *tex
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	api_conn_deadline(r->c, r->l, false);
 	if (text == NULL) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		type = API_JSON;
@@ -195,9 +212,8 @@ api_answer(struct api_request *r, unsigned int code, const char *type, char *tex
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(r->c, code, resp);
+	ret = api_queue(r, code, resp);
 	MHD_destroy_response(resp);
-	r->answered = ret == MHD_YES;
 	return ret;
 }
 
@@ -258,6 +274,11 @@ api_get(struct api_request *r)
 	char *end;
 
 	switch (r->endpoint) {
+	case API_PAGE:
+		if (r->l->api->page == NULL)
+			return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 "the status page has no Content-Security-Policy (see the log)");
+		return api_queue(r, MHD_HTTP_OK, r->l->api->page);
 	case API_STATUS:
 		return api_answer(r, MHD_HTTP_OK, API_JSON, status_json(d, ev_time()), NULL);
 	case API_HISTORY:
@@ -1077,6 +1098,37 @@ api_start_admin(struct api *a, const struct api_config *cfg)
 	return 0;
 }
 
+/* ---- the status page ---- */
+
+/*
+ * GET /: the page built into the daemon, one response shared by every
+ * request (MHD counts its users).  no-cache: a browser revalidates, so a
+ * restarted daemon's new page is seen at once; the data comes from
+ * /v1/status and /v1/history, fetched by the page itself.
+ */
+static struct MHD_Response *
+api_page_response(void)
+{
+	char csp[STATUS_PAGE_CSP_MAX];
+	struct MHD_Response *resp;
+
+	if (status_page_csp(status_page_html, csp, sizeof(csp)) < 0) {
+		log_warnx("api: the status page has no inline script or style to allow: "
+			  "GET / answers 500");
+		return NULL;
+	}
+	resp = MHD_create_response_from_buffer(status_page_html_len,
+					       (void *)(uintptr_t)status_page_html,
+					       MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, API_PAGE_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, csp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+	return resp;
+}
+
 /* ---- public ---- */
 
 struct api *
@@ -1092,6 +1144,7 @@ api_start(struct ev_loop *loop, struct daemon *d, const struct api_config *cfg,
 	a->reload_arg = reload_arg;
 	ev_timer_init(&a->reload_timer, api_reload_cb, 0., 0.);
 	a->reload_timer.data = a;
+	a->page = api_page_response();
 	if (cfg->listen_port != 0)
 		started += api_start_tcp(a, cfg) == 0;
 	started += api_start_admin(a, cfg) == 0;
@@ -1134,6 +1187,8 @@ api_stop(struct api *a)
 	if (a->socket_path != NULL)
 		unlink(a->socket_path);
 	free(a->socket_path);
+	if (a->page != NULL)
+		MHD_destroy_response(a->page);
 	free(a);
 }
 

@@ -7,7 +7,8 @@
  * default; this file then checks what the schema cannot say comfortably
  * (timeout < interval after inheritance, reconnect-min <= reconnect-max,
  * BIRD protocols present and mapping to distinct state constants, the
- * fleet's endpoints and timeouts, its node defaulting to the host name) and
+ * fleet's endpoints and timeouts, its node defaulting to the host name, a
+ * hook's command and the event kinds it names) and
  * copies the tree into structs, so no other module ever sees libyang.  A fresh
  * libyang context per load keeps a failed reload from touching anything the
  * running config uses.
@@ -30,6 +31,7 @@
 #include "file_util.h"
 #include "log.h"
 #include "pptp_wire.h"
+#include "status.h"
 
 #define CONFIG_MODULE	"anycast-healthd"
 #define CONFIG_MAX_SIZE	(16 * 1024 * 1024)	/* a config is a few KiB */
@@ -913,6 +915,75 @@ config_build_fleet_parts(struct config_load_ctx *lc, struct config *cfg, const s
 		config_build_drift(&cfg->services[i++], n, &cfg->fleet);
 }
 
+/* "service, prefix, ...": the kinds a hook's event may name. */
+static void
+config_event_kinds(char *buf, size_t len)
+{
+	size_t used = 0;
+	int k, n;
+
+	buf[0] = '\0';
+	for (k = 0; k < STATUS_EVENT__COUNT && used < len; k++) {
+		n = snprintf(buf + used, len - used, "%s%s", k ? ", " : "", status_event_kind_names[k]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+/* A hook's event leaf-list as a bit mask of status_event_kind; every kind
+ * when absent. */
+static uint32_t
+config_hook_events(struct config_load_ctx *lc, const struct lyd_node *node)
+{
+	const struct lyd_node *n;
+	uint32_t mask = 0;
+	char kinds[256];
+	int k;
+
+	_Static_assert(STATUS_EVENT__COUNT <= 32, "hook_config.events is 32 bits");
+	CONFIG_FOR_EACH(node, "event", n) {
+		for (k = 0; k < STATUS_EVENT__COUNT; k++)
+			if (strcmp(lyd_get_value(n), status_event_kind_names[k]) == 0)
+				break;
+		if (k < STATUS_EVENT__COUNT) {
+			mask |= 1u << k;
+			continue;
+		}
+		config_event_kinds(kinds, sizeof(kinds));
+		config_node_error(lc, n, "unknown event kind \"%s\" (one of: %s)", lyd_get_value(n), kinds);
+	}
+	return config_child(node, "event") != NULL ? mask : (1u << STATUS_EVENT__COUNT) - 1;
+}
+
+static void
+config_build_hook(struct config_load_ctx *lc, struct hook_config *hc, const struct lyd_node *node)
+{
+	hc->name = config_strdup(node, "name");
+	hc->argv = config_strdup_list(node, "command", &hc->argc);
+	hc->events = config_hook_events(lc, node);
+	hc->timeout_ms = config_u32(node, "timeout-ms", 10000);
+	hc->queue_size = config_u32(node, "queue-size", 64);
+	/* No shell and no PATH search: the program is named exactly. */
+	if (hc->argc > 0 && hc->argv[0][0] != '/')
+		config_node_error(lc, node, "command: the program \"%s\" must be an absolute path",
+		    hc->argv[0]);
+}
+
+static void
+config_build_hooks(struct config_load_ctx *lc, struct hooks_config *hc, const struct lyd_node *top)
+{
+	const struct lyd_node *hooks = config_child(top, "hooks"), *n;
+	size_t i = 0;
+
+	hc->max_running = 4;
+	if (hooks == NULL)
+		return;
+	hc->max_running = config_u32(hooks, "max-running", 4);
+	hc->n_hooks = config_count(hooks, "hook");
+	hc->hooks = xcalloc(hc->n_hooks ? hc->n_hooks : 1, sizeof(*hc->hooks));
+	CONFIG_FOR_EACH(hooks, "hook", n)
+		config_build_hook(lc, &hc->hooks[i++], n);
+}
+
 static void
 config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_node *top)
 {
@@ -940,6 +1011,7 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 
 	config_build_api(&cfg->api, config_child(top, "api"));
 	config_build_fleet_parts(lc, cfg, top);
+	config_build_hooks(lc, &cfg->hooks, top);
 	on_exit = config_str(top, "on-exit");
 	cfg->on_exit = ON_EXIT_WITHDRAW;
 	for (i = 0; on_exit != NULL && i < ON_EXIT__COUNT; i++)
@@ -1214,6 +1286,16 @@ config_free_fleet(struct fleet_config *fc)
 	config_free_list(fc->fingerprint_files, fc->n_fingerprint_files);
 }
 
+static void
+config_free_hooks(struct hooks_config *hc)
+{
+	for (size_t i = 0; i < hc->n_hooks; i++) {
+		free(hc->hooks[i].name);
+		config_free_list(hc->hooks[i].argv, hc->hooks[i].argc);
+	}
+	free(hc->hooks);
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -1254,6 +1336,7 @@ config_free(struct config *cfg)
 	}
 	free(cfg->prefixes);
 	config_free_fleet(&cfg->fleet);
+	config_free_hooks(&cfg->hooks);
 	free(cfg->effective_json);
 	free(cfg);
 }

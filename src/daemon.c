@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "fleet/fleet.h"
 #include "fleet/fleet_guard.h"
+#include "hooks_runner.h"
 #include "log.h"
 #include "loop_lag.h"
 #include "override_file.h"
@@ -21,6 +22,7 @@
 static void daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool force);
 static bool daemon_can_drain(const struct daemon *d, const struct prefix *px);
 static bool daemon_route_serving(enum route_state r);
+static void daemon_prefix_watch(struct daemon *d, size_t idx, bool readback);
 
 /* Seconds on CLOCK_MONOTONIC: flap damping and the on-exit drain measure
  * time with it, so a step of the wall clock (NTP at boot) neither stretches
@@ -38,7 +40,11 @@ static void
 daemon_event(struct daemon *d, enum status_event_kind kind, const char *subject,
 	     const char *from, const char *to, const char *reason)
 {
-	status_history_add(&d->history, ev_time(), kind, subject, from, to, reason);
+	double now = ev_time();
+
+	/* the hooks hear exactly what the history records */
+	status_history_add(&d->history, now, kind, subject, from, to, reason);
+	hooks_runner_record(d->hooks, now, kind, subject, from, to, reason);
 }
 
 /* ---- services ---- */
@@ -306,6 +312,8 @@ daemon_prefix_set(struct daemon *d, size_t idx, enum route_state st, const char 
 		}
 		px->desired = st;
 		px->since = ev_time();
+		px->changed_mono = d->monotonic();
+		daemon_prefix_watch(d, idx, false);
 	} else if (!force) {
 		return;
 	}
@@ -460,6 +468,107 @@ daemon_drain_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_drain_schedule(d);
 }
 
+/* ---- what the BGP sessions carry (bgp_sessions.h) ---- */
+
+/* Why a prefix's uncarried warning ended, for the log and the history. */
+static void
+daemon_prefix_carried_why(const struct daemon *d, const struct prefix *px, char *buf, size_t len)
+{
+	if (!px->sessions_known)
+		snprintf(buf, len, "BGP sessions unknown");
+	else if (px->carried > 0)
+		bgp_sessions_carriers(d->sessions, d->n_sessions, px->advertised, buf, len);
+	else if (!daemon_route_serving(px->desired) && px->desired != ROUTE_HELD)
+		snprintf(buf, len, "desired %s", route_state_names[px->desired]);
+	else
+		snprintf(buf, len, "router has it %s", route_state_names[px->actual]);
+}
+
+/* Take the uncarried answer for prefix `idx` again (on a session table when
+ * `readback`, else on a change of the prefix or of the table's knowledge);
+ * log and record it once as it starts and as it ends. */
+static void
+daemon_prefix_watch(struct daemon *d, size_t idx, bool readback)
+{
+	struct prefix *px = &d->prefixes[idx];
+	struct bgp_sessions_watch w = {
+		.wanted = daemon_route_serving(px->desired) || px->desired == ROUTE_HELD,
+		.serving = daemon_route_serving(px->actual),
+		.known = px->sessions_known,
+		.carried = px->carried,
+		.changed = px->changed_mono,
+		.uncarried = px->uncarried,
+	};
+	bool now = bgp_sessions_uncarried(&w, readback, d->monotonic());
+	char why[BGP_SESSIONS_MAX * (BGP_SESSION_NAME_MAX + BGP_SESSION_STATE_MAX + 4)];
+
+	if (now == px->uncarried)
+		return;
+	px->uncarried = now;
+	fleet_record_dirty(d->fleet);
+	if (now) {
+		bgp_sessions_describe(d->sessions, d->n_sessions, why, sizeof(why));
+		log_warnx("prefix %s: wanted announced but no established BGP session carries "
+			  "it (%s)", px->cfg->prefix, why);
+		daemon_event(d, STATUS_EVENT_SESSION, px->cfg->prefix, "carried", "uncarried", why);
+		return;
+	}
+	daemon_prefix_carried_why(d, px, why, sizeof(why));
+	if (px->carried > 0 && px->sessions_known)
+		log_info("prefix %s: carried again (%s)", px->cfg->prefix, why);
+	else
+		log_info("prefix %s: no longer warned uncarried (%s)", px->cfg->prefix, why);
+	daemon_event(d, STATUS_EVENT_SESSION, px->cfg->prefix, "uncarried", "carried", why);
+}
+
+/* Log and record each session whose state differs from the last table's
+ * (a new one: from "", one gone: to "gone"). */
+static void
+daemon_sessions_log_changes(struct daemon *d, const struct bgp_sessions *t)
+{
+	size_t i, n = t->n < BGP_SESSIONS_MAX ? t->n : BGP_SESSIONS_MAX;
+
+	for (i = 0; i < n; i++) {
+		const struct bgp_session *old = bgp_sessions_find(d->sessions, d->n_sessions,
+								  t->s[i].name);
+		const char *from = old != NULL ? old->state : "";
+
+		if (old != NULL && strcmp(old->state, t->s[i].state) == 0)
+			continue;
+		if (old == NULL)
+			log_info("session %s: %s", t->s[i].name, t->s[i].state);
+		else if (old->established && !t->s[i].established)
+			log_warnx("session %s: %s -> %s", t->s[i].name, from, t->s[i].state);
+		else
+			log_info("session %s: %s -> %s", t->s[i].name, from, t->s[i].state);
+		daemon_event(d, STATUS_EVENT_SESSION, t->s[i].name, from, t->s[i].state,
+			     old == NULL ? "new BGP session" : "BGP session state");
+	}
+	for (i = 0; i < d->n_sessions; i++) {
+		if (bgp_sessions_find(t->s, n, d->sessions[i].name) != NULL)
+			continue;
+		log_warnx("session %s: %s -> gone", d->sessions[i].name, d->sessions[i].state);
+		daemon_event(d, STATUS_EVENT_SESSION, d->sessions[i].name, d->sessions[i].state,
+			     "gone", "no longer in the router's configuration");
+	}
+}
+
+/* The connection went (or another router is configured): nothing is known
+ * of the sessions until the next table; every warning ends. */
+static void
+daemon_sessions_unknown(struct daemon *d)
+{
+	size_t i;
+
+	d->sessions_known = false;
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		d->prefixes[i].sessions_known = false;
+		d->prefixes[i].advertised = 0;
+		d->prefixes[i].carried = 0;
+		daemon_prefix_watch(d, i, false);
+	}
+}
+
 /* ---- driver callbacks ---- */
 
 static void
@@ -474,8 +583,10 @@ daemon_driver_actual_cb(void *arg, size_t index, enum route_state actual)
 	if (px->actual != actual) {
 		log_debug("%s: router has it %s", px->cfg->prefix, route_state_names[actual]);
 		fleet_record_dirty(d->fleet);
+		px->actual = actual;
+		px->changed_mono = d->monotonic();
+		daemon_prefix_watch(d, index, false);
 	}
-	px->actual = actual;
 	/* The announcer key follows what the router confirmed; unknown (the
 	 * connection lost) changes nothing: it may still announce. */
 	if (daemon_route_serving(actual))
@@ -502,6 +613,8 @@ daemon_driver_connection_cb(void *arg, bool up, const char *why)
 		log_info("router: connected");
 	else
 		log_warnx("router: unreachable (%s); health keeps being tracked", d->router_why);
+	if (!up)
+		daemon_sessions_unknown(d);
 }
 
 static void
@@ -516,10 +629,43 @@ daemon_driver_drift_cb(void *arg, size_t index, enum route_state found, enum rou
 		     route_state_names[found], route_state_names[wanted], "router differed: re-asserted");
 }
 
+static void
+daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	if (t == NULL || d->stopping)
+		return;
+	daemon_sessions_log_changes(d, t);
+	d->n_sessions = t->n < BGP_SESSIONS_MAX ? t->n : BGP_SESSIONS_MAX;
+	memcpy(d->sessions, t->s, d->n_sessions * sizeof(d->sessions[0]));
+	d->sessions_known = true;
+	if (t->n_prefixes != d->cfg->n_prefixes || t->advertised == NULL) {
+		/* read for the prefixes of before a reload: the next one counts */
+		log_debug("router: a session table of %zu prefixes for %zu: prefixes not taken",
+			  t->n_prefixes, d->cfg->n_prefixes);
+		return;
+	}
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		struct prefix *px = &d->prefixes[i];
+		unsigned carried = bgp_sessions_carrying(t, i);
+
+		if (!px->sessions_known || t->advertised[i] != px->advertised ||
+		    carried != px->carried)
+			fleet_record_dirty(d->fleet);
+		px->sessions_known = true;
+		px->advertised = t->advertised[i];
+		px->carried = carried;
+		daemon_prefix_watch(d, i, true);
+	}
+}
+
 static const struct driver_callbacks daemon_driver_callbacks = {
 	.actual = daemon_driver_actual_cb,
 	.connection = daemon_driver_connection_cb,
 	.drift = daemon_driver_drift_cb,
+	.sessions = daemon_driver_sessions_cb,
 };
 
 /* ---- the fleet (fleet.h) ---- */
@@ -560,6 +706,9 @@ daemon_fleet_record_cb(void *arg, struct fleet_record *r)
 		r->prefixes[i].held = px->desired == ROUTE_HELD;
 		r->prefixes[i].min_announcers = px->cfg->min_announcers;
 		r->prefixes[i].since = px->since;
+		r->prefixes[i].carried_known = px->sessions_known;
+		r->prefixes[i].carried = px->carried;
+		r->prefixes[i].uncarried = px->uncarried;
 		if (px->since > r->last_change)
 			r->last_change = px->since;
 	}
@@ -724,6 +873,7 @@ daemon_prefixes_init(struct daemon *d)
 		d->prefixes[i].desired = ROUTE_UNKNOWN;
 		d->prefixes[i].actual = ROUTE_UNKNOWN;
 		d->prefixes[i].since = ev_time();
+		d->prefixes[i].changed_mono = d->monotonic();
 		snprintf(d->prefixes[i].why, sizeof(d->prefixes[i].why), "no verdict yet");
 	}
 }
@@ -742,6 +892,7 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->started = ev_time();
 	d->router_since = ev_time();
 	status_history_init(&d->history, cfg->api.history_size);
+	d->hooks = hooks_runner_create(loop, cfg);
 	ev_timer_init(&d->drain_timer, daemon_drain_timer_cb, 0., 0.);
 	d->drain_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
@@ -793,6 +944,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	free(old);
 
 	d->cfg = cfg;
+	hooks_runner_reconfigure(d->hooks, cfg);
 	status_history_resize(&d->history, cfg->api.history_size);
 	daemon_prefixes_init(d);
 	for (i = 0; i < cfg->n_prefixes; i++) {
@@ -826,6 +978,8 @@ daemon_reload(struct daemon *d, struct config *cfg)
 		/* a new router: what it has is unknown until read back */
 		for (i = 0; i < cfg->n_prefixes; i++)
 			d->prefixes[i].actual = ROUTE_UNKNOWN;
+		daemon_sessions_unknown(d);
+		d->n_sessions = 0;	/* another router's sessions: none to compare */
 		if (driver_open(&d->driver, d->loop, cfg, &daemon_driver_callbacks, d) < 0)
 			log_warnx("router: cannot start the %s driver", router_kind_names[cfg->router.kind]);
 	}
@@ -900,6 +1054,19 @@ daemon_wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 }
 
+/* Stopping: tell the router `st` for prefix idx, recording the change. */
+static void
+daemon_stop_set(struct daemon *d, size_t idx, enum route_state st, const char *why)
+{
+	struct prefix *px = &d->prefixes[idx];
+
+	if (px->desired != st)
+		daemon_event(d, STATUS_EVENT_PREFIX, px->cfg->prefix, route_state_names[px->desired],
+			     route_state_names[st], why);
+	px->desired = st;
+	driver_set_desired(&d->driver, idx, st, why);
+}
+
 /* on-exit drain: each prefix that can is announced with GRACEFUL_SHUTDOWN
  * for its drain-time-s and withdrawn when that has passed, the loop running
  * meanwhile (the driver talks to the router, read-backs repair drift); the
@@ -926,8 +1093,7 @@ daemon_stop_drain(struct daemon *d)
 		if (!daemon_exit_drains(d, px)) {
 			if (d->fleet != NULL)
 				continue;	/* daemon_stop's guarded withdrawal */
-			px->desired = ROUTE_WITHDRAWN;
-			driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+			daemon_stop_set(d, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 			continue;
 		}
 		left = daemon_exit_drain_left(px, wall);
@@ -939,8 +1105,7 @@ daemon_stop_drain(struct daemon *d)
 			log_transition(LOG_SUBJECT_PREFIX, px->cfg->prefix,
 				       route_state_names[px->desired],
 				       route_state_names[ROUTE_DRAINING], why);
-		px->desired = ROUTE_DRAINING;
-		driver_set_desired(&d->driver, i, ROUTE_DRAINING, why);
+		daemon_stop_set(d, i, ROUTE_DRAINING, why);
 		n++;
 	}
 	if (n == 0) {
@@ -960,9 +1125,8 @@ daemon_stop_drain(struct daemon *d)
 				until[i] = 0;
 				if (d->fleet != NULL)
 					continue;	/* guarded in daemon_stop */
-				d->prefixes[i].desired = ROUTE_WITHDRAWN;
-				driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN,
-						   "anycast-healthd stopped (drained)");
+				daemon_stop_set(d, i, ROUTE_WITHDRAWN,
+						"anycast-healthd stopped (drained)");
 			} else if (next == 0 || until[i] < next) {
 				next = until[i];
 			}
@@ -1023,8 +1187,9 @@ daemon_stop_guarded(struct daemon *d, double timeout_s)
 	}
 }
 
-bool
-daemon_stop(struct daemon *d, double timeout_s)
+/* daemon_stop's part for the router. */
+static bool
+daemon_stop_router(struct daemon *d, double timeout_s)
 {
 	ev_tstamp deadline;
 	size_t i, n;
@@ -1046,8 +1211,7 @@ daemon_stop(struct daemon *d, double timeout_s)
 	for (i = 0, n = 0; i < d->cfg->n_prefixes; i++) {
 		if (d->prefixes[i].exit_keep)
 			continue;
-		d->prefixes[i].desired = ROUTE_WITHDRAWN;
-		driver_set_desired(&d->driver, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
+		daemon_stop_set(d, i, ROUTE_WITHDRAWN, "anycast-healthd stopped");
 		n++;
 	}
 	log_info("stopping: withdrawing %zu prefixes", n);
@@ -1064,6 +1228,23 @@ daemon_stop(struct daemon *d, double timeout_s)
 		return false;
 	}
 	return true;
+}
+
+/* The router first: hooks never delay the withdrawal; then the hooks run
+ * the on-exit transitions (and anything still queued), bounded. */
+bool
+daemon_stop(struct daemon *d, double timeout_s)
+{
+	bool clean = daemon_stop_router(d, timeout_s);
+
+	hooks_runner_finish(d->hooks);
+	return clean;
+}
+
+double
+daemon_exit_hooks_s(const struct daemon *d)
+{
+	return hooks_runner_finish_s(d->hooks);
 }
 
 /* ---- one-shot withdraw ---- */
@@ -1182,6 +1363,7 @@ daemon_free(struct daemon *d)
 	if (d->lag != NULL)
 		loop_lag_stop(d->lag, d->loop);
 	free(d->lag);
+	hooks_runner_free(d->hooks);	/* before the config its hooks point into */
 	free(d->services);
 	free(d->prefixes);
 	config_free(d->cfg);

@@ -28,6 +28,10 @@
  * Without the twin (not configured, or BIRD lacks it) a state falls back:
  * degraded is announced plainly, draining is withdrawn.
  *
+ * The same `show protocols` gives the BGP sessions; one `show route export
+ * NAME` per Established one tells what it carries, and the whole table goes
+ * to cb->sessions() (driver_sessions.h; the parsers are bird_sessions.c's).
+ *
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is BIRD's banner, READY on "0001"; 8007 drops it.
  *
@@ -54,9 +58,11 @@
 #include <unistd.h>
 
 #include "bird_reply.h"
+#include "bird_sessions.h"
 #include "bird_state.h"
 #include "driver_bird.h"
 #include "driver_conn.h"
+#include "driver_sessions.h"
 #include "file_util.h"
 #include "log.h"
 
@@ -81,6 +87,7 @@ enum bird_cmd {
 	BIRD_CMD_SHOW,		/* show protocols */
 	BIRD_CMD_ENABLE,
 	BIRD_CMD_DISABLE,
+	BIRD_CMD_EXPORT,	/* show route export NAME: a BGP session's routes */
 	BIRD_CMD__COUNT
 };
 static const char *const bird_cmd_names[BIRD_CMD__COUNT] = {
@@ -88,7 +95,12 @@ static const char *const bird_cmd_names[BIRD_CMD__COUNT] = {
 	[BIRD_CMD_SHOW] = "show protocols",
 	[BIRD_CMD_ENABLE] = "enable",
 	[BIRD_CMD_DISABLE] = "disable",
+	[BIRD_CMD_EXPORT] = "show route export",
 };
+/* BIRD's answer to `show route export NAME` for a protocol whose channels
+ * are all down (a BGP session not Established): it exports nothing. */
+#define BIRD_NO_VALID_TABLES	"No valid tables"
+#define BIRD_CODE_ROUTE_LIST	1007
 
 /* The protocols of a prefix, in order of preference (the snippet gives the
  * twins lower preferences, so with several up the first one's route wins). */
@@ -146,7 +158,7 @@ struct bird_prefix {
 /* One command of the batch in flight, in the order of the replies. */
 struct bird_sent {
 	enum bird_cmd cmd;
-	size_t index;			/* the prefix (enable, disable) */
+	size_t index;			/* the prefix (enable, disable); the session (export) */
 	enum bird_leg leg;		/* which of its protocols */
 };
 
@@ -197,9 +209,24 @@ struct driver {
 	bool readback_first;		/* a new session: read back before any change */
 
 	bool file_warned;		/* said once that the state file cannot be written */
+
+	/* The BGP sessions (only with cb.sessions): `show protocols` gives the
+	 * sessions, then one `show route export NAME` per Established one
+	 * what it advertises (driver_sessions.h). */
+	struct driver_sessions sess;
+	bool sess_bad;			/* this read: a reply was not what it should be */
+	char sess_why[BIRD_REASON_MAX];	/* ... what was wrong */
+	bool sess_exports_due;		/* the read's exports are to be asked */
+	size_t sess_export_next;	/* the first session not asked yet */
+	size_t sess_exports_left;	/* exports asked and not answered */
+	bool sess_after_change;		/* a change was confirmed: read the exports again */
 };
 
 static void driver_bird_pump(struct driver *d);
+static bool driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t index,
+			       enum bird_leg leg);
+static void driver_bird_send_batch(struct driver *d, size_t len);
+static void driver_bird_sessions_stop(struct driver *d);
 
 /* ---- names and text ---- */
 
@@ -647,6 +674,7 @@ driver_bird_dropped(struct driver *d, const char *why)
 	d->inflight = BIRD_CMD_NONE;
 	d->n_sent = d->next_reply = 0;
 	d->readback_pending = false;
+	driver_bird_sessions_stop(d);
 	/* A new session may be a new BIRD: its first disagreement is drift
 	 * again, not a retry of what this one took. */
 	for (i = 0; i < d->n_prefixes; i++) {
@@ -681,6 +709,180 @@ driver_bird_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	driver_bird_pump(d);
 }
 
+/* ---- BGP sessions ----
+ * Read only when someone takes them (cb.sessions).  A read is `show
+ * protocols` (its BGP rows: the sessions), then `show route export NAME`
+ * for each Established session, in windows like any batch; after a
+ * confirmed change, the exports alone again (a static protocol going up or
+ * down changes no session state).  A session not Established exports
+ * nothing (BIRD answers "No valid tables"), so it is not asked. */
+
+static bool
+driver_bird_sessions_wanted(const struct driver *d)
+{
+	return d->cb.sessions != NULL;
+}
+
+/* The read under way is spoilt: `what` was wrong (the first thing said). */
+static void
+driver_bird_sessions_bad(struct driver *d, const char *what, const char *detail,
+			 const char *text, size_t len)
+{
+	if (d->sess_bad)
+		return;
+	d->sess_bad = true;
+	snprintf(d->sess_why, sizeof(d->sess_why), "%s (%s): \"%.*s\"", what, detail,
+		 (int)(len > 80 ? 80 : len), text);
+}
+
+static void
+driver_bird_sessions_begin(struct driver *d)
+{
+	if (!driver_bird_sessions_wanted(d))
+		return;
+	driver_sessions_begin(&d->sess);
+	d->sess_bad = false;
+	d->sess_exports_due = false;
+	d->sess_export_next = d->sess_exports_left = 0;
+}
+
+/* The connection is gone: the read under way with it. */
+static void
+driver_bird_sessions_stop(struct driver *d)
+{
+	driver_sessions_abort(&d->sess);
+	d->sess_exports_due = d->sess_after_change = false;
+	d->sess_exports_left = 0;
+}
+
+/* A `show protocols` row: a BGP one is a session. */
+static void
+driver_bird_sessions_row(struct driver *d, const struct bird_reply_event *ev)
+{
+	struct bgp_session s;
+	const char *why;
+	int rc;
+
+	if (!d->sess.reading)
+		return;
+	rc = bird_sessions_parse_row(ev->text, ev->len, &s, &why);
+	if (rc == 1)
+		driver_sessions_add(&d->sess, &s);
+	else if (rc == -1)
+		driver_bird_sessions_bad(d, "bad `show protocols` row", why, ev->text, ev->len);
+}
+
+/* `show protocols` is in: its sessions' exports are next. */
+static void
+driver_bird_sessions_rows_done(struct driver *d)
+{
+	if (!d->sess.reading)
+		return;
+	if (d->sess_bad) {
+		driver_sessions_fail(&d->sess, d->sess_why);
+		return;
+	}
+	d->sess_exports_due = true;
+	d->sess_export_next = 0;
+}
+
+/* A line of `show route export NAME`: "Table master4:", a net's first
+ * route (its prefix), another route of it (a blank first), a blank line. */
+static void
+driver_bird_export_line(struct driver *d, const struct bird_reply_event *ev)
+{
+	char prefix[PREFIX_TEXT_MAX];
+
+	if (!d->sess.reading)
+		return;
+	if (ev->code != BIRD_CODE_ROUTE_LIST) {
+		driver_bird_sessions_bad(d, "unexpected line in `show route export`",
+					 "not a route list", ev->text, ev->len);
+		return;
+	}
+	if (ev->len == 0 || ev->text[0] == ' ' || ev->text[0] == '\t' ||
+	    (strncmp(ev->text, "Table ", 6) == 0 && ev->text[ev->len - 1] == ':'))
+		return;
+	if (bird_route_line_prefix(ev->text, ev->len, prefix, sizeof(prefix)))
+		driver_sessions_mark(&d->sess, d->inflight_index, prefix);
+	else
+		driver_bird_sessions_bad(d, "bad `show route export` line", "no prefix",
+					 ev->text, ev->len);
+}
+
+/* The read is over once every export is answered: handed over whole, or
+ * not at all. */
+static void
+driver_bird_sessions_end(struct driver *d)
+{
+	if (d->sess_exports_left > 0 || d->sess_exports_due)
+		return;
+	if (d->sess_bad)
+		driver_sessions_fail(&d->sess, d->sess_why);
+	else
+		driver_sessions_publish(&d->sess, &d->cb, d->arg);
+}
+
+static void
+driver_bird_export_done(struct driver *d, const struct bird_reply_event *ev)
+{
+	char what[BIRD_NAME_MAX + 32];
+
+	if (d->sess_exports_left > 0)
+		d->sess_exports_left--;
+	if (!d->sess.reading)
+		return;
+	if (bird_reply_is_error(ev->code) && strcmp(ev->text, BIRD_NO_VALID_TABLES) != 0) {
+		snprintf(what, sizeof(what), "`show route export %s` failed",
+			 d->inflight_index < d->sess.next.n ?
+			 d->sess.next.s[d->inflight_index].name : "?");
+		driver_bird_sessions_bad(d, what, "error", ev->text, ev->len);
+	}
+	driver_bird_sessions_end(d);
+}
+
+/* The exports to ask: those of the read under way, or (after a change)
+ * those of the sessions last read. */
+static void
+driver_bird_sessions_after_change(struct driver *d)
+{
+	if (!d->sess_after_change || d->sess.reading)
+		return;
+	d->sess_after_change = false;
+	if (!driver_bird_sessions_wanted(d) || !driver_sessions_begin_again(&d->sess))
+		return;
+	d->sess_bad = false;
+	d->sess_exports_due = true;
+	d->sess_export_next = d->sess_exports_left = 0;
+}
+
+/* Sends the next window of exports if some are due; true when it went. */
+static bool
+driver_bird_pump_sessions(struct driver *d)
+{
+	size_t len = 0;
+
+	driver_bird_sessions_after_change(d);
+	if (!d->sess_exports_due)
+		return false;
+	for (; d->sess_export_next < d->sess.next.n; d->sess_export_next++) {
+		if (!d->sess.next.s[d->sess_export_next].established)
+			continue;
+		if (!driver_bird_append(d, &len, BIRD_CMD_EXPORT, d->sess_export_next,
+					BIRD_LEG_MAIN))
+			break;
+		d->sess_exports_left++;
+	}
+	if (d->sess_export_next == d->sess.next.n)
+		d->sess_exports_due = false;
+	if (d->n_sent > 0) {
+		driver_bird_send_batch(d, len);
+		return true;
+	}
+	driver_bird_sessions_end(d);	/* no session to ask */
+	return false;
+}
+
 /* ---- sending ---- */
 
 /* Loads the command answered next (sent[next_reply]) into inflight_*. */
@@ -710,7 +912,8 @@ static bool
 driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t index,
 		   enum bird_leg leg)
 {
-	struct bird_prefix *p = cmd == BIRD_CMD_SHOW ? NULL : &d->prefixes[index];
+	bool proto = cmd == BIRD_CMD_ENABLE || cmd == BIRD_CMD_DISABLE;
+	struct bird_prefix *p = proto ? &d->prefixes[index] : NULL;
 	char *out = d->conn.wbuf + *len;
 	const char *name = p == NULL ? "" : p->leg[leg].name;
 	enum bird_leg l;
@@ -719,6 +922,9 @@ driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t inde
 
 	if (cmd == BIRD_CMD_SHOW)
 		n = snprintf(out, BIRD_CMD_ROOM, "show protocols\n");
+	else if (cmd == BIRD_CMD_EXPORT)
+		n = snprintf(out, BIRD_CMD_ROOM, "show route export %s\n",
+			     d->sess.next.s[index].name);
 	else if (cmd == BIRD_CMD_ENABLE)
 		n = snprintf(out, BIRD_CMD_ROOM, "enable %s\n", name);
 	else if (p->why[0] != '\0')
@@ -727,10 +933,12 @@ driver_bird_append(struct driver *d, size_t *len, enum bird_cmd cmd, size_t inde
 		n = snprintf(out, BIRD_CMD_ROOM, "disable %s\n", name);
 	if (d->n_sent > 0 && *len + (size_t)n > BIRD_PIPELINE_MAX)
 		return false;
-	if (cmd == BIRD_CMD_SHOW)
+	if (cmd == BIRD_CMD_SHOW) {
 		for (i = 0; i < d->n_prefixes; i++)
 			for (l = 0; l < BIRD_LEG__COUNT; l++)
 				d->prefixes[i].leg[l].seen = false;
+		driver_bird_sessions_begin(d);
+	}
 	log_debug("bird: > %.*s", n - 1, out);
 	d->sent[d->n_sent++] = (struct bird_sent){ .cmd = cmd, .index = index, .leg = leg };
 	*len += (size_t)n;
@@ -791,8 +999,8 @@ driver_bird_append_step(struct driver *d, size_t *len, size_t i)
 
 /*
  * Sends the next batch if none is in flight: the read-back of a new session
- * first, then changes (one step per prefix, all in one write), then a
- * periodic read-back.  Changes go before the periodic read-back: a BIRD
+ * first, then changes (one step per prefix, all in one write), then the
+ * BGP sessions' exports, then a periodic read-back.  Changes go before the periodic read-back: a BIRD
  * slower to answer it than readback-interval-ms would otherwise never get
  * the re-assert.  The state file is brought in line first, so a
  * `configure` racing with us sees the new choice.
@@ -815,6 +1023,8 @@ driver_bird_pump(struct driver *d)
 		driver_bird_send_batch(d, len);
 		return;
 	}
+	if (driver_bird_pump_sessions(d))
+		return;
 	driver_bird_pump_readback(d);
 }
 
@@ -1027,6 +1237,8 @@ driver_bird_apply_done(struct driver *d, enum bird_cmd cmd, int code, const char
 		p->drift_logged = false;
 		driver_conn_retry_reset(&p->retry);
 	}
+	/* what the sessions carry has changed: ask their exports again */
+	d->sess_after_change = true;
 	log_info("%s: %s in BIRD", driver_bird_name(p), route_state_names[p->actual]);
 	if (d->cb.actual != NULL)
 		d->cb.actual(d->arg, d->inflight_index, p->actual);
@@ -1048,6 +1260,11 @@ driver_bird_reply_line(struct driver *d, const struct bird_reply_event *ev)
 		if (ev->code == BIRD_CODE_PROTO_LIST &&
 		    bird_reply_parse_protocol(ev->text, ev->len, &row) == 0)
 			driver_bird_seen(d, &row);
+		if (ev->code == BIRD_CODE_PROTO_LIST)
+			driver_bird_sessions_row(d, ev);
+		return;
+	case BIRD_CMD_EXPORT:
+		driver_bird_export_line(d, ev);
 		return;
 	case BIRD_CMD_ENABLE:
 		if (ev->code == BIRD_CODE_ENABLED || ev->code == BIRD_CODE_ALREADY_ENABLED)
@@ -1103,10 +1320,17 @@ driver_bird_reply_final(struct driver *d, const struct bird_reply_event *ev)
 	if (!bird_reply_is_error(ev->code))
 		driver_conn_ok(&d->conn);
 	if (cmd == BIRD_CMD_SHOW) {
-		if (bird_reply_is_error(ev->code))
+		if (bird_reply_is_error(ev->code)) {
 			log_warnx("bird: show protocols failed: %04d %s", ev->code, ev->text);
-		else if (driver_bird_show_is_list(d, ev))
+			driver_sessions_fail(&d->sess, "`show protocols` failed");
+		} else if (driver_bird_show_is_list(d, ev)) {
+			driver_bird_sessions_rows_done(d);
 			driver_bird_readback_done(d);
+		} else {
+			driver_sessions_fail(&d->sess, "`show protocols` gave no protocol list");
+		}
+	} else if (cmd == BIRD_CMD_EXPORT) {
+		driver_bird_export_done(d, ev);
 	} else {
 		driver_bird_apply_done(d, cmd, ev->code, ev->text);
 	}
@@ -1201,12 +1425,13 @@ static const struct driver_conn_ops driver_bird_conn_ops = {
 
 /* ---- driver_ops ---- */
 
-/* Room for a batch of one command per prefix (or a read-back).  Only grows:
- * a batch in flight for a longer list keeps its entries. */
+/* Room for a batch of one command per prefix, or a read-back, or one
+ * export per BGP session.  Only grows: a batch in flight for a longer list
+ * keeps its entries. */
 static void
 driver_bird_size_buffers(struct driver *d)
 {
-	size_t cap = d->n_prefixes + 1;
+	size_t cap = (d->n_prefixes > BGP_SESSIONS_MAX ? d->n_prefixes : BGP_SESSIONS_MAX) + 1;
 
 	if (cap <= d->sent_cap)
 		return;
@@ -1259,6 +1484,7 @@ driver_bird_create(struct ev_loop *loop, const struct config *cfg,
 	driver_conn_init(&d->conn, loop, &driver_bird_conn_ops, d, &d->cb, arg, &cfg->router,
 			 cfg->router.control_socket);
 	driver_bird_size_buffers(d);
+	driver_sessions_init(&d->sess, "bird", cfg);
 	return d;
 }
 
@@ -1277,6 +1503,8 @@ driver_bird_reconfigure(struct driver *d, const struct config *cfg)
 	d->generation++;
 	driver_bird_index_names(d);
 	driver_bird_size_buffers(d);
+	driver_sessions_reconfigure(&d->sess, cfg);
+	d->sess_exports_due = false;
 	driver_bird_sync_file(d);
 	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
@@ -1357,6 +1585,7 @@ driver_bird_destroy(struct driver *d)
 	ev_timer_stop(d->loop, &d->readback_timer);
 	free(d->names);
 	free(d->sent);
+	driver_sessions_free(&d->sess);
 	driver_bird_prefixes_free(d->prefixes, d->n_prefixes);
 	free(d->state_file);
 	free(d);

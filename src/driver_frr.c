@@ -15,6 +15,11 @@
  * `show bgp ipv4|ipv6 unicast P json`, report it, and re-assert the desired
  * state where bgpd differs.
  *
+ * After a read-back that found bgpd settled, `show bgp neighbors json` and
+ * each Established neighbor's `advertised-routes json` tell what every BGP
+ * session carries; the whole table goes to cb->sessions()
+ * (driver_sessions.h; the parsers are frr_sessions.c's).
+ *
  * The connection (connect, backoff, reports) is driver_conn.c's; its
  * handshake here is `enable`, READY once bgpd answers it with status 0.
  *
@@ -39,6 +44,8 @@
 
 #include "driver_conn.h"
 #include "driver_frr.h"
+#include "driver_sessions.h"
+#include "frr_sessions.h"
 #include "frr_vty.h"
 #include "log.h"
 
@@ -58,12 +65,23 @@
 /* ... and is asked again this often meanwhile: an apply is confirmed by the
  * first read-back that shows it, as soon as bgpd has carried it out. */
 #define FRR_CONFIRM_STEP_S	0.05
+/* One advertised-routes query of a neighbor, with its NUL. */
+#define FRR_ADV_ROOM		(BGP_SESSION_NAME_MAX + 64)
+/* At most one query per neighbor and address family. */
+#define FRR_ADV_MAX		(2 * BGP_SESSIONS_MAX)
+/* A neighbor sent more prefixes than this in a family is not asked its
+ * advertised-routes: at ~350 bytes of JSON a prefix the reply would pass
+ * the vty parser's cap (FRR_VTY_TEXT_MAX, 1 MiB), and that drops the
+ * connection.  The read fails instead (said once). */
+#define FRR_ADV_ROUTES_MAX	2500
 
 enum frr_op {
 	FRR_OP_NONE,
 	FRR_OP_ENABLE,
 	FRR_OP_READBACK,	/* show bgp ... json, one per valid prefix */
 	FRR_OP_APPLY,		/* the due prefixes' configure transaction */
+	FRR_OP_NEIGHBORS,	/* show bgp neighbors json */
+	FRR_OP_ADVERTISED,	/* ... advertised-routes json, per neighbor and family */
 	FRR_OP__COUNT
 };
 static const char *const frr_op_names[FRR_OP__COUNT] = {
@@ -71,6 +89,15 @@ static const char *const frr_op_names[FRR_OP__COUNT] = {
 	[FRR_OP_ENABLE] = "enable",
 	[FRR_OP_READBACK] = "read-back",
 	[FRR_OP_APPLY] = "apply",
+	[FRR_OP_NEIGHBORS] = "neighbors",
+	[FRR_OP_ADVERTISED] = "advertised-routes",
+};
+
+/* One advertised-routes query: which neighbor (in the read's table), which
+ * address family. */
+struct frr_adv_query {
+	size_t session;
+	int family;
 };
 
 struct frr_prefix {
@@ -156,9 +183,28 @@ struct driver {
 	unsigned transactions;		/* apply batches written, for the tests */
 	bool readback_pending;
 	bool readback_first;		/* a new session: read back before any change */
+
+	/* The BGP sessions (only with cb.sessions), read after every settled
+	 * read-back (driver_sessions.h): `show bgp neighbors json`, then the
+	 * advertised-routes of each Established neighbor in each address
+	 * family it has and the config uses. */
+	struct driver_sessions sess;
+	unsigned sess_families;		/* FRR_SESSIONS_AF_* of the config's prefixes */
+	struct frr_sessions_neighbor sess_info[BGP_SESSIONS_MAX];	/* per neighbor of the read */
+	bool sess_due;			/* a read is to start */
+	bool sess_adv_due;		/* its advertised-routes queries are to go */
+	bool sess_bad;			/* this read: a reply was not what it should be */
+	char sess_why[2 * FRR_REASON_MAX];
+	struct frr_adv_query sess_query[FRR_ADV_MAX];	/* reply i answers query i */
+	size_t sess_n_query;
 };
 
 static void driver_frr_pump(struct driver *d);
+static void driver_frr_pump_sessions(struct driver *d);
+static void driver_frr_neighbors_reply(struct driver *d, const struct frr_vty_event *ev);
+static void driver_frr_advertised_reply(struct driver *d, const struct frr_vty_event *ev);
+static void driver_frr_sessions_end(struct driver *d);
+static void driver_frr_sessions_families(struct driver *d);
 
 /* ---- names and text ---- */
 
@@ -374,6 +420,8 @@ driver_frr_dropped(struct driver *d, const char *why)
 	ev_timer_stop(d->loop, &d->settle_timer);
 	d->inflight = FRR_OP_NONE;
 	d->readback_pending = false;
+	driver_sessions_abort(&d->sess);
+	d->sess_due = d->sess_adv_due = false;
 	/* bgpd may restart while we are away: what we configured may be gone. */
 	for (i = 0; i < d->n_prefixes; i++) {
 		d->prefixes[i].apply_pending = false;
@@ -429,6 +477,7 @@ driver_frr_send_readback(struct driver *d)
 		for (i = 0; i < d->n_prefixes; i++)
 			if (d->cb.actual != NULL)
 				d->cb.actual(d->arg, i, ROUTE_UNKNOWN);
+		d->sess_due = d->cb.sessions != NULL;
 		return;
 	}
 	driver_frr_send(d, FRR_OP_READBACK, len, n);
@@ -542,7 +591,8 @@ driver_frr_pump_readback(struct driver *d)
 
 /*
  * Sends the next batch if nothing is in flight: the read-back of a new
- * session first, then changes, then a periodic read-back.  Changes go
+ * session first, then changes, then a periodic read-back, then the BGP
+ * sessions.  Changes go
  * before the periodic read-back: a bgpd slower to answer it than
  * readback-interval-ms would otherwise never get the re-assert.
  */
@@ -555,7 +605,9 @@ driver_frr_pump(struct driver *d)
 		return;
 	if (driver_frr_send_apply(d))
 		return;
-	driver_frr_pump_readback(d);
+	if (driver_frr_pump_readback(d))
+		return;
+	driver_frr_pump_sessions(d);
 }
 
 /* The ev_prepare watcher: what this iteration's set_desired() calls
@@ -676,14 +728,18 @@ driver_frr_readback_done(struct driver *d)
 		d->readback_pending = true;	/* the prefix list changed under it */
 		return;
 	}
+	/* the sessions once bgpd shows what we applied */
+	d->sess_due = d->cb.sessions != NULL;
 	for (i = 0; i < d->n_prefixes; i++) {
 		struct frr_prefix *p = &d->prefixes[i];
 		enum route_state want = driver_frr_effective(d, p->desired);
 		bool was_right = p->actual == want;
 
 		/* keep what we applied until bgpd has settled */
-		if (driver_frr_unsettled(d, p))
+		if (driver_frr_unsettled(d, p)) {
+			d->sess_due = false;
 			continue;
+		}
 		p->actual = p->seen ? p->seen_state : ROUTE_UNKNOWN;
 		if (want == ROUTE_UNKNOWN || p->actual == ROUTE_UNKNOWN || p->actual == want) {
 			p->drift_logged = false;
@@ -802,6 +858,8 @@ driver_frr_batch_done(struct driver *d)
 	d->conn.wlen = d->conn.woff = 0;
 	if (op == FRR_OP_READBACK)
 		driver_frr_readback_done(d);
+	if (op == FRR_OP_ADVERTISED)
+		driver_frr_sessions_end(d);
 	if (op != FRR_OP_APPLY || !d->batch_failed)
 		driver_conn_ok(&d->conn);
 }
@@ -855,6 +913,12 @@ driver_frr_event_cb(void *arg, const struct frr_vty_event *ev)
 	case FRR_OP_APPLY:
 		driver_frr_apply_reply(d, ev);
 		break;
+	case FRR_OP_NEIGHBORS:
+		driver_frr_neighbors_reply(d, ev);
+		break;
+	case FRR_OP_ADVERTISED:
+		driver_frr_advertised_reply(d, ev);
+		break;
 	case FRR_OP_NONE:
 	default:
 		driver_conn_drop(&d->conn, "protocol-error: unsolicited-reply");
@@ -897,6 +961,188 @@ static const struct driver_conn_ops driver_frr_conn_ops = {
 	.retry = driver_frr_pump,
 };
 
+/* ---- BGP sessions ----
+ * Read only when someone takes them (cb.sessions), after every read-back
+ * that found bgpd settled (after connect, periodic, and the one that
+ * confirms an apply).  A neighbor not Established advertises nothing, so
+ * it is not asked; nor is a family the neighbor lacks or no config prefix
+ * is in.  bgpd's "No such neighbor" (the neighbor went away between the
+ * two questions) counts as nothing advertised; any other odd reply spoils
+ * the read, and the last table stays. */
+
+/* The address families of the config's prefixes. */
+static void
+driver_frr_sessions_families(struct driver *d)
+{
+	d->sess_families = 0;
+	for (size_t i = 0; i < d->n_prefixes; i++)
+		if (d->prefixes[i].valid)
+			d->sess_families |= d->prefixes[i].family == AF_INET6 ?
+				FRR_SESSIONS_AF_IPV6 : FRR_SESSIONS_AF_IPV4;
+}
+
+/* The read under way is spoilt: `what` was wrong (the first thing said). */
+static void
+driver_frr_sessions_bad(struct driver *d, const char *what, const char *detail)
+{
+	if (d->sess_bad)
+		return;
+	d->sess_bad = true;
+	snprintf(d->sess_why, sizeof(d->sess_why), "%.150s: %.199s", what, detail);
+}
+
+static void
+driver_frr_neighbors_reply(struct driver *d, const struct frr_vty_event *ev)
+{
+	struct bgp_sessions t;
+	size_t more = 0;
+	const char *bad = NULL;
+	char why[FRR_REASON_MAX];
+
+	if (!d->sess.reading)
+		return;
+	if (ev->status != FRR_VTY_SUCCESS) {
+		driver_frr_status_text(why, sizeof(why), ev->status, ev->text);
+		driver_frr_sessions_bad(d, "`show bgp neighbors json` failed", why);
+	} else if (frr_sessions_parse_neighbors(ev->text, ev->len, &t, d->sess_info, &more,
+						&bad) == -1) {
+		driver_frr_sessions_bad(d, "bad `show bgp neighbors json` reply", bad);
+	}
+	if (d->sess_bad) {
+		driver_sessions_fail(&d->sess, d->sess_why);
+		return;
+	}
+	for (size_t i = 0; i < t.n; i++)
+		driver_sessions_add(&d->sess, &t.s[i]);
+	d->sess.ignored = more;
+	d->sess_adv_due = true;
+}
+
+struct frr_mark {
+	struct driver *d;
+	size_t session;
+};
+
+static void
+driver_frr_mark_cb(void *arg, const char *prefix)
+{
+	struct frr_mark *m = arg;
+
+	driver_sessions_mark(&m->d->sess, m->session, prefix);
+}
+
+static void
+driver_frr_advertised_reply(struct driver *d, const struct frr_vty_event *ev)
+{
+	const struct frr_adv_query *q;
+	struct frr_mark m;
+	const char *bad = NULL;
+	char why[FRR_REASON_MAX], what[BGP_SESSION_NAME_MAX + 48];
+	int rc;
+
+	if (!d->sess.reading || d->replies_got >= d->sess_n_query)
+		return;
+	q = &d->sess_query[d->replies_got];
+	m = (struct frr_mark){ .d = d, .session = q->session };
+	snprintf(what, sizeof(what), "`... neighbors %s advertised-routes json` (%s)",
+		 d->sess.next.s[q->session].name, driver_frr_afi(q->family));
+	rc = frr_sessions_parse_advertised(ev->text, ev->len, driver_frr_mark_cb, &m, &bad);
+	if (rc == 0 && ev->status == FRR_VTY_SUCCESS)
+		return;
+	if (rc == 1 && ev->status == FRR_VTY_WARNING) {
+		log_debug("frr: %s: no such neighbor or family", what);
+		return;
+	}
+	driver_frr_status_text(why, sizeof(why), ev->status, rc == -1 ? bad : "");
+	driver_frr_sessions_bad(d, what, why);
+}
+
+/* A neighbor sent too many prefixes to list: the read cannot be whole. */
+static void
+driver_frr_sessions_too_many(struct driver *d, const char *name, int family,
+			     unsigned long sent)
+{
+	char what[BGP_SESSION_NAME_MAX + 64], detail[96];
+
+	snprintf(what, sizeof(what), "neighbor %s is sent %lu %s prefixes", name, sent,
+		 driver_frr_afi(family));
+	snprintf(detail, sizeof(detail), "more than %d, too many to list", FRR_ADV_ROUTES_MAX);
+	driver_frr_sessions_bad(d, what, detail);
+}
+
+/* The advertised-routes queries of the read: one per Established
+ * neighbor and family in use; how many bytes they take in wbuf. */
+static size_t
+driver_frr_render_queries(struct driver *d)
+{
+	size_t len = 0;
+
+	d->sess_n_query = 0;
+	for (size_t i = 0; i < d->sess.next.n; i++) {
+		const struct bgp_session *s = &d->sess.next.s[i];
+
+		if (!s->established)
+			continue;
+		if (!driver_frr_name_ok(s->name)) {
+			driver_frr_sessions_bad(d, "neighbor name not usable in a command", s->name);
+			continue;
+		}
+		for (int f = 0; f < 2; f++) {
+			unsigned af = f == 0 ? FRR_SESSIONS_AF_IPV4 : FRR_SESSIONS_AF_IPV6;
+			int family = f == 0 ? AF_INET : AF_INET6;
+
+			if (!(d->sess_info[i].afs & d->sess_families & af))
+				continue;
+			if (d->sess_info[i].sent[f] > FRR_ADV_ROUTES_MAX) {
+				driver_frr_sessions_too_many(d, s->name, family,
+							     d->sess_info[i].sent[f]);
+				continue;
+			}
+			d->sess_query[d->sess_n_query++] = (struct frr_adv_query){ i, family };
+			len += (size_t)sprintf(d->conn.wbuf + len,
+					       "show bgp %s unicast neighbors %s advertised-routes json",
+					       driver_frr_afi(family), s->name) + 1;
+		}
+	}
+	return len;
+}
+
+/* The read is whole once every advertised-routes reply is in. */
+static void
+driver_frr_sessions_end(struct driver *d)
+{
+	if (d->sess_bad)
+		driver_sessions_fail(&d->sess, d->sess_why);
+	else
+		driver_sessions_publish(&d->sess, &d->cb, d->arg);
+}
+
+/* Sends the sessions' next question if one is due. */
+static void
+driver_frr_pump_sessions(struct driver *d)
+{
+	static const char neighbors[] = "show bgp neighbors json";
+	size_t len;
+
+	if (d->sess_due) {
+		d->sess_due = d->sess_adv_due = false;
+		driver_sessions_begin(&d->sess);
+		d->sess_bad = false;
+		memcpy(d->conn.wbuf, neighbors, sizeof(neighbors));
+		driver_frr_send(d, FRR_OP_NEIGHBORS, sizeof(neighbors), 1);
+		return;
+	}
+	if (!d->sess_adv_due)
+		return;
+	d->sess_adv_due = false;
+	len = driver_frr_render_queries(d);
+	if (d->sess_n_query == 0 || d->sess_bad) {
+		driver_frr_sessions_end(d);
+		return;
+	}
+	driver_frr_send(d, FRR_OP_ADVERTISED, len, d->sess_n_query);
+}
+
 /* ---- driver_ops ---- */
 
 /* Room for the read-back batch of every prefix, or one apply batch.  realloc
@@ -904,7 +1150,8 @@ static const struct driver_conn_ops driver_frr_conn_ops = {
 static void
 driver_frr_size_buffers(struct driver *d)
 {
-	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * FRR_LINE_ROOM;
+	size_t wsize = FRR_VTY_COMMAND_MAX + (d->n_prefixes + 1) * FRR_LINE_ROOM +
+		FRR_ADV_MAX * FRR_ADV_ROOM;
 	size_t cap = d->n_prefixes + FRR_FRAME_COMMANDS;
 
 	d->conn.wbuf = realloc(d->conn.wbuf, wsize);
@@ -937,6 +1184,8 @@ driver_frr_create(struct ev_loop *loop, const struct config *cfg,
 	d->prefixes = driver_frr_prefixes_build(cfg, NULL, 0);
 	d->n_prefixes = cfg->n_prefixes;
 	driver_frr_size_buffers(d);
+	driver_sessions_init(&d->sess, "frr", cfg);
+	driver_frr_sessions_families(d);
 
 	ev_timer_init(&d->readback_timer, driver_frr_readback_cb, 0., 0.);
 	ev_timer_init(&d->settle_timer, driver_frr_readback_cb, 0., 0.);
@@ -961,6 +1210,9 @@ driver_frr_reconfigure(struct driver *d, const struct config *cfg)
 	/* A batch in flight for the old list is ignored when it completes
 	 * (generation) and read back again. */
 	driver_frr_size_buffers(d);
+	driver_sessions_reconfigure(&d->sess, cfg);
+	driver_frr_sessions_families(d);
+	d->sess_adv_due = false;
 	if (d->conn.state == DRIVER_CONN_READY) {
 		d->readback_pending = true;
 		driver_frr_pump(d);
@@ -1031,6 +1283,7 @@ driver_frr_destroy(struct driver *d)
 	ev_timer_stop(d->loop, &d->readback_timer);
 	ev_timer_stop(d->loop, &d->settle_timer);
 	frr_vty_free(&d->parser);
+	driver_sessions_free(&d->sess);
 	driver_frr_prefixes_free(d->prefixes, d->n_prefixes);
 	free(d->order);
 	free(d->apply);

@@ -239,7 +239,7 @@ main_run(const char *config_path)
 	uint64_t watchdog_usec = 0;
 	double tick = 1.0;
 	bool clean;
-	double drain_s;
+	double drain_s, hooks_s;
 
 	cfg = config_load(config_path, stderr);
 	if (cfg == NULL)
@@ -284,10 +284,16 @@ main_run(const char *config_path)
 	api_stop(ms.api);
 	ms.api = NULL;
 	drain_s = daemon_exit_drain_s(ms.daemon);
+	hooks_s = daemon_exit_hooks_s(ms.daemon);
 	if (drain_s > 0) {
 		/* systemd's TimeoutStopSec would cut the drain: ask for its time. */
 		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=draining %.0f s before withdrawing",
-			   (unsigned long long)((drain_s + STOP_TIMEOUT_S + 2) * 1e6), drain_s);
+			   (unsigned long long)((drain_s + hooks_s + STOP_TIMEOUT_S + 2) * 1e6),
+			   drain_s);
+	} else if (hooks_s > 0) {
+		/* nor the wait for the hooks of the on-exit transitions */
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
+			   (unsigned long long)((hooks_s + STOP_TIMEOUT_S + 2) * 1e6));
 	}
 	clean = daemon_stop(ms.daemon, STOP_TIMEOUT_S);
 	daemon_free(ms.daemon);

@@ -25,29 +25,25 @@
  * Anything still left in the command's process group then is killed, so
  * no probe leaves processes behind.
  *
- * Children are reaped with ev_child, which libev only supports on the
- * default loop (the daemon's loop is ev_default_loop; init() refuses any
- * other).  After a timeout the killed child is handed to a small
- * self-freeing reaper so the next run starts clean and no zombie is left.
+ * Starting, killing and reaping the child is spawn.c's, shared with the
+ * hooks.  Children are reaped with ev_child, which libev only supports on
+ * the default loop (the daemon's loop is ev_default_loop; init() refuses
+ * any other).  After a timeout the killed child is handed to spawn_reap()
+ * so the next run starts clean and no zombie is left.
  *
  * probe_done() may free the probe (the report callback can destroy it), so
  * every path that calls it does so last.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* strerrorname_np, close_range, pipe2 */
-#endif
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "probe.h"
 #include "probe_output.h"
+#include "spawn.h"
 
 /* On exit, read at most this many more chunks looking for the first line. */
 #define PROBE_EXEC_DRAIN_MAX	16
@@ -62,55 +58,7 @@ struct probe_exec {
 	char reason[PROBE_REASON_MAX];
 };
 
-/* Waits for a child killed at timeout, then frees itself. */
-struct probe_exec_reaper {
-	ev_child child;
-};
-
-/* ---- the child ---- */
-
-/* Between fork and execv: async-signal-safe calls only. */
-static void __attribute__((noreturn))
-probe_exec_child(char *const argv[], int devnull, int out)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int sig;
-
-	(void)setpgid(0, 0);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &dfl, NULL);	/* fails harmlessly for KILL, STOP */
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	/* above 2 first, in case the daemon runs with stdio closed */
-	out = fcntl(out, F_DUPFD, 3);
-	devnull = fcntl(devnull, F_DUPFD, 3);
-	if (out < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 ||
-	    dup2(devnull, 2) < 0)
-		_exit(127);
-	(void)close_range(3, ~0U, 0);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
 /* ---- helpers ---- */
-
-/* "fork-eagain": errno names are stable, strerror text is not. */
-static const char *
-probe_exec_errno_reason(struct probe_exec *pe, const char *prefix, int err)
-{
-	const char *name = strerrorname_np(err);
-	size_t i;
-
-	if (name == NULL)
-		snprintf(pe->reason, sizeof(pe->reason), "%s-errno-%d", prefix, err);
-	else
-		snprintf(pe->reason, sizeof(pe->reason), "%s-%s", prefix, name);
-	for (i = 0; pe->reason[i] != '\0'; i++)
-		if (pe->reason[i] >= 'A' && pe->reason[i] <= 'Z')
-			pe->reason[i] = (char)(pe->reason[i] - 'A' + 'a');
-	return pe->reason;
-}
 
 static void
 probe_exec_close_out(struct probe_exec *pe)
@@ -150,30 +98,16 @@ probe_exec_reset(struct probe_exec *pe)
 	probe_output_line_reset(&pe->line);
 }
 
-static void
-probe_exec_reaper_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	(void)revents;
-	ev_child_stop(loop, w);
-	free(w->data);
-}
-
 /* Kill the run's whole process group and let a reaper collect the child. */
 static void
 probe_exec_kill(struct probe_exec *pe)
 {
-	struct probe_exec_reaper *r;
-
 	if (pe->pid <= 0)
 		return;
-	(void)kill(-pe->pid, SIGKILL);
-	(void)kill(pe->pid, SIGKILL);	/* in case it never made its group */
-	r = xcalloc(1, sizeof(*r));
-	ev_child_init(&r->child, probe_exec_reaper_cb, pe->pid, 0);
-	r->child.data = r;
+	spawn_kill_group(pe->pid, SIGKILL);
 	/* no loop iteration in between: the exit status cannot be missed */
 	ev_child_stop(pe->probe->loop, &pe->child);
-	ev_child_start(pe->probe->loop, &r->child);
+	spawn_reap(pe->probe->loop, pe->pid);
 	probe_exec_reset(pe);
 }
 
@@ -245,49 +179,21 @@ static void
 probe_exec_start(struct probe *p)
 {
 	struct probe_exec *pe = p->priv;
-	int fds[2] = { -1, -1 }, devnull = -1, err;
-	const char *reason;
+	const char *step;
 	pid_t pid;
 
 	probe_exec_kill(pe);	/* nothing is left of a run; be safe */
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		reason = probe_exec_errno_reason(pe, "pipe", errno);
-		goto fail;
-	}
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (devnull < 0) {
-		reason = probe_exec_errno_reason(pe, "devnull", errno);
-		goto fail;
-	}
-	pid = fork();
+	pid = spawn_start(PROBE_CFG(p, exec)->argv, NULL, false, &pe->out_fd, &step);
 	if (pid < 0) {
-		reason = probe_exec_errno_reason(pe, "fork", errno);
-		goto fail;
+		probe_done(p, PROBE_ERROR, spawn_errno_reason(pe->reason, sizeof(pe->reason),
+							      step, errno));
+		return;
 	}
-	if (pid == 0)
-		probe_exec_child(PROBE_CFG(p, exec)->argv, devnull, fds[1]);
-	/* both sides set the group, so cancel() can kill it whoever runs first */
-	if (setpgid(pid, pid) < 0 && errno != EACCES)
-		log_debug("probe %s: setpgid %d: %s", p->cfg->name, (int)pid, strerror(errno));
-	close(fds[1]);
-	close(devnull);
 	pe->pid = pid;
-	pe->out_fd = fds[0];
-	err = fcntl(pe->out_fd, F_GETFL);
-	(void)fcntl(pe->out_fd, F_SETFL, (err < 0 ? 0 : err) | O_NONBLOCK);
 	ev_io_set(&pe->out_io, pe->out_fd, EV_READ);
 	ev_io_start(p->loop, &pe->out_io);
 	ev_child_set(&pe->child, pid, 0);
 	ev_child_start(p->loop, &pe->child);
-	return;
-fail:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (devnull >= 0)
-		close(devnull);
-	probe_done(p, PROBE_ERROR, reason);
 }
 
 static const char *

@@ -22,22 +22,13 @@
 
 #include "daemon.h"
 #include "fleet/fleet.h"
+#include "hooks_runner.h"
 #include "loop_lag.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
-
-const char *const status_event_kind_names[STATUS_EVENT__COUNT] = {
-	[STATUS_EVENT_SERVICE] = "service",
-	[STATUS_EVENT_PREFIX] = "prefix",
-	[STATUS_EVENT_ROUTER] = "router",
-	[STATUS_EVENT_DRIFT] = "drift",
-	[STATUS_EVENT_ADMIN] = "admin",
-	[STATUS_EVENT_RELOAD] = "reload",
-	[STATUS_EVENT_FLEET] = "fleet",
-};
 
 /* ---- history ring buffer ---- */
 
@@ -176,6 +167,28 @@ status_json_finish(struct json_object *root)
 	return out;
 }
 
+/* The router's BGP sessions as last read back; null while unknown. */
+static struct json_object *
+status_json_sessions(const struct daemon *d)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (!d->sessions_known)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < d->n_sessions; i++) {
+		struct json_object *o = json_object_new_object();
+
+		status_json_add(o, "name", json_object_new_string(d->sessions[i].name));
+		status_json_add(o, "state", json_object_new_string(d->sessions[i].state));
+		status_json_add(o, "established",
+				json_object_new_boolean(d->sessions[i].established));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *
 status_json_router(const struct daemon *d)
 {
@@ -187,7 +200,17 @@ status_json_router(const struct daemon *d)
 	status_json_add(o, "reachable", json_object_new_boolean(d->router_up));
 	status_json_add(o, "since", status_json_time(d->router_since));
 	status_json_add(o, "reason", json_object_new_string(d->router_why));
+	status_json_add(o, "sessions", status_json_sessions(d));
 	return o;
+}
+
+/* The operator's overrides are safe on disk: the last save worked and the
+ * start restored them (or no file is configured).  The status document's
+ * overrides_file.ok and the anycast_healthd_overrides_file_ok gauge. */
+static bool
+status_overrides_ok(const struct daemon *d)
+{
+	return d->overrides_error[0] == '\0' && d->overrides_restore_error[0] == '\0';
 }
 
 /* Where the operator's overrides are kept, and whether that works. */
@@ -198,8 +221,7 @@ status_json_overrides_file(const struct daemon *d)
 
 	status_json_add(o, "path", d->cfg->api.admin_state_file ?
 			json_object_new_string(d->cfg->api.admin_state_file) : NULL);
-	status_json_add(o, "ok", json_object_new_boolean(d->overrides_error[0] == '\0' &&
-							 d->overrides_restore_error[0] == '\0'));
+	status_json_add(o, "ok", json_object_new_boolean(status_overrides_ok(d)));
 	status_json_add(o, "error", d->overrides_error[0] != '\0' ?
 			json_object_new_string(d->overrides_error) : NULL);
 	status_json_add(o, "restore_error", d->overrides_restore_error[0] != '\0' ?
@@ -326,8 +348,30 @@ status_json_fleet(const struct daemon *d)
 	return o;
 }
 
+/* What the BGP sessions carry of a prefix: the names of the sessions whose
+ * export has it, established or not, and how many established ones do
+ * (null while unknown), and the uncarried warning. */
+static void
+status_json_prefix_sessions(struct json_object *o, const struct daemon *d, const struct prefix *px)
+{
+	struct json_object *names = NULL;
+	size_t i;
+
+	if (px->sessions_known) {
+		names = json_object_new_array();
+		for (i = 0; i < d->n_sessions && i < BGP_SESSIONS_MAX; i++)
+			if (px->advertised & (UINT32_C(1) << i))
+				json_object_array_add(names,
+						      json_object_new_string(d->sessions[i].name));
+	}
+	status_json_add(o, "sessions", names);
+	status_json_add(o, "carried", px->sessions_known ?
+			json_object_new_uint64(px->carried) : NULL);
+	status_json_add(o, "uncarried", json_object_new_boolean(px->uncarried));
+}
+
 static struct json_object *
-status_json_prefix(const struct prefix *px)
+status_json_prefix(const struct daemon *d, const struct prefix *px)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *deps = json_object_new_array();
@@ -345,6 +389,53 @@ status_json_prefix(const struct prefix *px)
 	status_json_add(o, "admin_since", status_json_time(px->admin_since));
 	status_json_add(o, "drain_until", status_json_time(px->drain_until));
 	status_json_add(o, "drift_repairs", json_object_new_uint64(px->drift_repairs));
+	status_json_prefix_sessions(o, d, px);
+	return o;
+}
+
+/* One state-change hook: running, queued, its results, its last run. */
+static struct json_object *
+status_json_hook(const struct hook_state *hs)
+{
+	struct json_object *o = json_object_new_object(), *runs = json_object_new_object();
+	struct json_object *last = NULL;
+	int r;
+
+	status_json_add(o, "name", json_object_new_string(hs->name));
+	status_json_add(o, "running", json_object_new_boolean(hs->running));
+	status_json_add(o, "queued", json_object_new_uint64(hs->count));
+	for (r = 0; r < HOOK_RESULT__COUNT; r++)
+		status_json_add(runs, hook_result_names[r], json_object_new_uint64(hs->results[r]));
+	status_json_add(o, "runs", runs);
+	if (hs->last.time > 0) {
+		last = json_object_new_object();
+		status_json_add(last, "result", json_object_new_string(hook_result_names[hs->last.result]));
+		status_json_add(last, "reason", json_object_new_string(hs->last.reason));
+		status_json_add(last, "time", status_json_time(hs->last.time));
+		status_json_add(last, "duration_s", status_json_number(hs->last.duration_s));
+	}
+	status_json_add(o, "last", last);
+	return o;
+}
+
+/* The hooks section; NULL (left out) without hooks. */
+static struct json_object *
+status_json_hooks(const struct daemon *d)
+{
+	const struct hooks *h = hooks_runner_hooks(d->hooks);
+	struct json_object *o, *list;
+	size_t i;
+
+	if (h == NULL || h->n == 0)
+		return NULL;
+	o = json_object_new_object();
+	list = json_object_new_array();
+	status_json_add(o, "max_running", json_object_new_uint64(h->max_running));
+	status_json_add(o, "running", json_object_new_uint64(h->running));
+	status_json_add(o, "queued", json_object_new_uint64(hooks_queued(h)));
+	for (i = 0; i < h->n; i++)
+		json_object_array_add(list, status_json_hook(h->hooks[i]));
+	status_json_add(o, "hooks", list);
 	return o;
 }
 
@@ -390,7 +481,7 @@ status_json(const struct daemon *d, double now)
 			json_object_array_add(services, status_json_service(d->services[i], now));
 	status_json_add(root, "services", services);
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
-		struct json_object *o = status_json_prefix(&d->prefixes[i]);
+		struct json_object *o = status_json_prefix(d, &d->prefixes[i]);
 
 		if (d->fleet != NULL)
 			status_json_prefix_fleet(o, d, i);
@@ -399,6 +490,8 @@ status_json(const struct daemon *d, double now)
 	status_json_add(root, "prefixes", prefixes);
 	if (d->fleet != NULL)
 		status_json_add(root, "fleet", status_json_fleet(d));
+	if (hooks_runner_hooks(d->hooks) != NULL && hooks_runner_hooks(d->hooks)->n > 0)
+		status_json_add(root, "hooks", status_json_hooks(d));
 	status_json_add(root, "overrides_file", status_json_overrides_file(d));
 	status_json_add(root, "counters", status_json_counters(d));
 	return status_json_finish(root);
@@ -656,6 +749,71 @@ status_metrics_prefixes(struct status_buf *b, const struct daemon *d)
 	}
 }
 
+/* The BGP sessions (bgp_sessions.h): per session whether it is
+ * established (only while the table is known). */
+static void
+status_metrics_session_up(struct status_buf *b, const struct daemon *d)
+{
+	size_t i;
+
+	status_family(b, "anycast_healthd_bgp_session_up", "gauge",
+		      "1 when the router's BGP session is established (absent while the "
+		      "sessions are unknown).");
+	for (i = 0; d->sessions_known && i < d->n_sessions; i++) {
+		status_printf(b, "anycast_healthd_bgp_session_up{");
+		status_label(b, "session", d->sessions[i].name, false);
+		status_printf(b, "} %d\n", d->sessions[i].established);
+	}
+}
+
+/* Per prefix: how many established sessions carry it (while known), and
+ * the uncarried warning (always). */
+static void
+status_metrics_carrying(struct status_buf *b, const struct daemon *d)
+{
+	size_t i;
+
+	status_family(b, "anycast_healthd_prefix_sessions_carrying", "gauge",
+		      "Established BGP sessions advertising the prefix (absent while unknown).");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		if (!d->prefixes[i].sessions_known)
+			continue;
+		status_printf(b, "anycast_healthd_prefix_sessions_carrying{");
+		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+		status_printf(b, "} %u\n", d->prefixes[i].carried);
+	}
+	status_family(b, "anycast_healthd_prefix_uncarried", "gauge",
+		      "1 while the prefix is wanted and read back announced but no established "
+		      "BGP session advertises it.");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		status_printf(b, "anycast_healthd_prefix_uncarried{");
+		status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+		status_printf(b, "} %d\n", d->prefixes[i].uncarried);
+	}
+}
+
+/* Per prefix and session: whether the session's export has the prefix
+ * (while known). */
+static void
+status_metrics_advertised(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, j;
+
+	status_family(b, "anycast_healthd_prefix_advertised", "gauge",
+		      "1 when the BGP session's export has the prefix, established or not "
+		      "(absent while unknown).");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+
+		for (j = 0; px->sessions_known && j < d->n_sessions && j < BGP_SESSIONS_MAX; j++) {
+			status_printf(b, "anycast_healthd_prefix_advertised{");
+			status_label(b, "prefix", px->cfg->prefix, false);
+			status_label(b, "session", d->sessions[j].name, true);
+			status_printf(b, "} %d\n", (px->advertised & (UINT32_C(1) << j)) != 0);
+		}
+	}
+}
+
 /* Stands in for a probe that could not be started: every series exists,
  * with zero counters, so dashboards need no special case. */
 static const struct probe status_no_probe;
@@ -813,6 +971,54 @@ status_metrics_fleet(struct status_buf *b, const struct daemon *d)
 				      "store (on-store-loss).", STATUS_FLEET_ALONE);
 }
 
+/* Only with hooks (docs/hooks.md). */
+static void
+status_metrics_hooks(struct status_buf *b, const struct daemon *d)
+{
+	const struct hooks *h = hooks_runner_hooks(d->hooks);
+	size_t i;
+	int r;
+
+	if (h == NULL || h->n == 0)
+		return;
+	status_family(b, "anycast_healthd_hook_runs_total", "counter",
+		      "Runs of the state-change hook by result; dropped: records its full queue "
+		      "(or the stop) dropped unrun.");
+	for (i = 0; i < h->n; i++) {
+		for (r = 0; r < HOOK_RESULT__COUNT; r++) {
+			status_printf(b, "anycast_healthd_hook_runs_total{");
+			status_label(b, "hook", h->hooks[i]->name, false);
+			status_label(b, "result", hook_result_names[r], true);
+			status_printf(b, "} %lu\n", h->hooks[i]->results[r]);
+		}
+	}
+	status_family(b, "anycast_healthd_hook_queued", "gauge",
+		      "Transition records waiting for the hook.");
+	for (i = 0; i < h->n; i++) {
+		status_printf(b, "anycast_healthd_hook_queued{");
+		status_label(b, "hook", h->hooks[i]->name, false);
+		status_printf(b, "} %zu\n", h->hooks[i]->count);
+	}
+	status_family(b, "anycast_healthd_hooks_running", "gauge",
+		      "Hook commands running now (at most hooks/max-running).");
+	status_printf(b, "anycast_healthd_hooks_running %zu\n", h->running);
+}
+
+/* Whether the operator's overrides are safe on disk: the status document's
+ * overrides_file.ok as a gauge, so an alert can page on it.  0 while the last
+ * save failed (the overrides hold only until the daemon stops) or the start
+ * restored nothing from a damaged file (an earlier maintenance may be lost;
+ * that stays until the next start, as in the status); else 1, also when no
+ * file is configured. */
+static void
+status_metrics_overrides(struct status_buf *b, const struct daemon *d)
+{
+	status_family(b, "anycast_healthd_overrides_file_ok", "gauge",
+		      "0 while the operator's overrides could not be saved, or were not "
+		      "restored at start; 1 otherwise.");
+	status_printf(b, "anycast_healthd_overrides_file_ok %d\n", status_overrides_ok(d));
+}
+
 char *
 status_metrics(const struct daemon *d, double now)
 {
@@ -839,10 +1045,15 @@ status_metrics(const struct daemon *d, double now)
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"ok\"} %lu\n", d->reloads);
 	status_printf(&b, "anycast_healthd_reloads_total{result=\"refused\"} %lu\n",
 		      d->reloads_refused);
+	status_metrics_overrides(&b, d);
 	status_metrics_services(&b, d);
 	status_metrics_damping(&b, d, now);
 	status_metrics_prefixes(&b, d);
+	status_metrics_session_up(&b, d);
+	status_metrics_carrying(&b, d);
+	status_metrics_advertised(&b, d);
 	status_metrics_fleet(&b, d);
+	status_metrics_hooks(&b, d);
 	status_metrics_probes(&b, d);
 	if (d->lag != NULL) {
 		char lag[2048];

@@ -8,12 +8,17 @@
 #      a fleet (a real etcd started by the script)
 #   5. the integration suites in network namespaces (real bird2, frr and pptpd):
 #      run.sh (+ fate.sh, api.sh, fleet.sh: etcd and three gateways), probes.sh,
-#      ipv6.sh (an IPv6 prefix beside the IPv4 one) and bfd.sh (whole-gateway
-#      failure with BFD)
+#      ipv6.sh (an IPv6 prefix beside the IPv4 one), sessions.sh (what each
+#      BGP session carries: isolated, filtered), bfd.sh (whole-gateway
+#      failure with BFD), page.sh (the status page in headless chromium) and
+#      hooks.sh (the state-change hooks)
 #   6. a short seeded random fault sequence (chaos.sh) on BIRD and on FRR;
 #      the seed comes from the commit (replayable, and new with each change)
 #      unless CHAOS_SEED is set
 #   7. make distcheck
+#   8. the Debian package (tests/integration/package.sh): built from the
+#      release tarball with dpkg-buildpackage, lintian-clean, installed with
+#      dpkg -i, checked, purged
 # Each step prints its own results; the script stops at the first failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,12 +50,15 @@ make -s -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 step "valgrind: start / reload / stop"
 bash tests/valgrind-cycle.sh build/anycast-healthd
 
-step "integration (network namespaces, real bird2, frr and pptpd)"
+step "integration (network namespaces, real bird2, frr and pptpd; chromium)"
 make -s -C build anycast-healthd anycast-healthctl
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/ipv6.sh build 2>&1 | tee build/ipv6.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/sessions.sh build 2>&1 | tee build/sessions.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 2>&1 | tee build/bfd.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/page.sh build 2>&1 | tee build/page.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/hooks.sh build 2>&1 | tee build/hooks.log
 
 step "chaos: a seeded random fault sequence (real bird2, frr and pptpd)"
 seed=$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1)
@@ -61,10 +69,13 @@ step "distcheck"
 make -s -C build distcheck >/dev/null
 echo "distcheck: ok"
 
+step "Debian package: build, lintian, dpkg -i, purge"
+bash tests/integration/package.sh build 2>&1 | tee build/package.log
+
 # One closing line over everything that ran: automake's counts of the unit and
 # golden suites (plain and sanitized), the integration suite's own line, and
 # the valgrind cycle and distcheck as one check each (the "+ 2").
 count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
 last_pass() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -1; }
-ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) + $(last_pass build/ipv6.log) + $(last_pass build/bfd.log) + $(last_pass build/chaos.log) ))
+ipass=$(( $(last_pass build/integration.log) + $(last_pass build/probes.log) + $(last_pass build/ipv6.log) + $(last_pass build/bfd.log) + $(last_pass build/page.log) + $(last_pass build/hooks.log) + $(last_pass build/chaos.log) + $(last_pass build/package.log) ))
 printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "override_file.h"
 #include "proc_status.h"
+#include "status_page.h"
 
 #define PREFIX "192.0.2.1/32"
 #define TIMEOUT_S 2		/* connection-timeout-s */
@@ -549,6 +550,106 @@ api_test_wrong_method(void **state)
 	rp = get(VIA_ADMIN, "/v1/maintenance");
 	assert_non_null(strstr(rp.head, "Allow: POST"));
 	assert_error(&rp, 405, "/v1/maintenance: use POST");
+}
+
+/* ---- the status page (GET /) ---- */
+
+/* The value of header `name` in rp's head (static), or NULL. */
+static const char *
+header(const struct reply *rp, const char *name)
+{
+	static char value[1024];
+	char key[128];
+	const char *p, *end;
+
+	snprintf(key, sizeof(key), "\r\n%s: ", name);
+	if ((p = strstr(rp->head, key)) == NULL)
+		return NULL;
+	p += strlen(key);
+	end = strstr(p, "\r\n");
+	snprintf(value, sizeof(value), "%.*s", end ? (int)(end - p) : (int)strlen(p), p);
+	return value;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+/* The route and its headers; the CSP names the served page's script and
+ * style (status_page_csp is checked against known hashes in
+ * test_status_page.c). */
+static void
+api_test_page(void **state)
+{
+	struct req rq = { .via = VIA_TCP, .method = "HEAD", .path = "/" };
+	struct reply rp = get(VIA_TCP, "/");
+	char csp[STATUS_PAGE_CSP_MAX];
+
+	(void)state;
+	assert_int_equal(rp.code, 200);
+	assert_string_equal(header(&rp, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(header(&rp, "Cache-Control"), "no-cache");
+	assert_string_equal(header(&rp, "X-Content-Type-Options"), "nosniff");
+	assert_int_equal(status_page_csp(rp.body, csp, sizeof(csp)), 0);
+	assert_string_equal(header(&rp, "Content-Security-Policy"), csp);
+	assert_non_null(strstr(csp, "default-src 'none'; script-src 'sha256-"));
+	assert_non_null(strstr(csp, "; connect-src 'self';"));
+	assert_string_equal(rp.body, status_page_html);
+	reply_free(&rp);
+
+	rp = request(&rq);
+	assert_int_equal(rp.code, 200);
+	assert_string_equal(header(&rp, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(rp.body, "");
+	reply_free(&rp);
+
+	rq.method = "POST";
+	rp = request(&rq);
+	assert_non_null(strstr(rp.head, "Allow: GET, HEAD"));
+	assert_error(&rp, 405, "/: use GET");
+	rp = get(VIA_TCP, "/index.html");
+	assert_error(&rp, 404, "no such endpoint: /index.html");
+}
+
+/*
+ * What the served page may hold: under STATUS_PAGE_MAX bytes, ASCII, no URL
+ * leaving the daemon (no scheme, no protocol-relative "//", no src/href/url()
+ * at all: the data comes from fetch() of relative URLs), one script and one
+ * style block (what the CSP hashes), and no way to turn data into markup.
+ */
+static void
+api_test_page_content(void **state)
+{
+	static const char *const never[] = {
+		"http:", "https:", "//", "src=", "href=", "url(", "@import", "<link", "<iframe",
+		"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+		"Function(", "DOMParser", "createContextualFragment",
+	};
+	struct reply rp = get(VIA_TCP, "/");
+	size_t i, len = strlen(rp.body);
+
+	(void)state;
+	assert_int_equal(rp.code, 200);
+	assert_int_equal(len, status_page_html_len);
+	assert_true(len < STATUS_PAGE_MAX);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)rp.body[i] >= 0x80 || rp.body[i] == '\0')
+			fail_msg("byte %zu of the page is 0x%02x: keep it ASCII", i,
+				 (unsigned char)rp.body[i]);
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (strstr(rp.body, never[i]) != NULL)
+			fail_msg("the page holds \"%s\"", never[i]);
+	assert_int_equal(count(rp.body, "<script"), 1);
+	assert_int_equal(count(rp.body, "<style"), 1);
+	assert_non_null(strstr(rp.body, "get(\"v1/status\")"));
+	assert_non_null(strstr(rp.body, "get(\"v1/history\")"));
+	reply_free(&rp);
 }
 
 /* ---- admin verbs ---- */
@@ -1397,6 +1498,8 @@ main(void)
 		cmocka_unit_test(api_test_history),
 		cmocka_unit_test(api_test_not_found),
 		cmocka_unit_test(api_test_wrong_method),
+		cmocka_unit_test(api_test_page),
+		cmocka_unit_test(api_test_page_content),
 		cmocka_unit_test(api_test_admin_over_tcp),
 		cmocka_unit_test(api_test_bad_json),
 		cmocka_unit_test(api_test_body_parse),

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "status.h"
 
 #ifndef TEST_SRCDIR
 #define TEST_SRCDIR "."
@@ -824,6 +825,52 @@ config_test_fleet_absent(void **state)
 	free(errors);
 }
 
+/* The hooks section into structs: argv, the event mask (every kind when
+ * absent), the defaults; none without the section. */
+static void
+config_test_hooks(void **state)
+{
+	static const char text[] =
+		"{ \"anycast-healthd:anycast-healthd\": {"
+		" \"router\": { \"bird\": {} },"
+		" \"service\": [ { \"name\": \"pptp\", \"probe\": [ { \"name\": \"c\", \"pptp-control\": {} } ] } ],"
+		" \"prefix\": [ { \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"], \"bird\": { \"protocol\": \"anycast4\" } } ],"
+		" \"hooks\": { \"max-running\": 2, \"hook\": ["
+		"   { \"name\": \"page\", \"command\": [\"/usr/local/sbin/page\", \"--team\", \"vpn\"],"
+		"     \"event\": [\"prefix\", \"router\"], \"timeout-ms\": 1500 },"
+		"   { \"name\": \"all\", \"command\": [\"/bin/true\"] } ] } } }";
+	char *errors;
+	struct config *cfg = parse_bytes(text, strlen(text), &errors);
+	const struct hook_config *h;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(cfg->hooks.max_running, 2);
+	assert_int_equal(cfg->hooks.n_hooks, 2);
+	h = &cfg->hooks.hooks[0];
+	assert_string_equal(h->name, "page");
+	assert_int_equal(h->argc, 3);
+	assert_string_equal(h->argv[0], "/usr/local/sbin/page");
+	assert_string_equal(h->argv[2], "vpn");
+	assert_null(h->argv[3]);
+	assert_int_equal(h->events, (1u << STATUS_EVENT_PREFIX) | (1u << STATUS_EVENT_ROUTER));
+	assert_int_equal(h->timeout_ms, 1500);
+	assert_int_equal(h->queue_size, 64);
+	h = &cfg->hooks.hooks[1];
+	assert_int_equal(h->events, (1u << STATUS_EVENT__COUNT) - 1);
+	assert_int_equal(h->timeout_ms, 10000);
+	config_free(cfg);
+	free(errors);
+	cfg = parse_bytes(minimal_json, strlen(minimal_json), &errors);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->hooks.n_hooks, 0);
+	assert_null(cfg->hooks.hooks);
+	assert_int_equal(cfg->hooks.max_running, 4);
+	assert_null(strstr(cfg->effective_json, "hooks"));
+	config_free(cfg);
+	free(errors);
+}
+
 /* A host name that is no node name is refused, naming it. */
 static void
 config_test_fleet_bad_host_name(void **state)
@@ -1012,6 +1059,7 @@ main(void)
 		cmocka_unit_test(config_test_damping_and_exit_drain),
 		cmocka_unit_test(config_test_fast_interval),
 		cmocka_unit_test(config_test_probe_equal),
+		cmocka_unit_test(config_test_hooks),
 		cmocka_unit_test(config_test_fifo_refused),
 		cmocka_unit_test(config_test_directory_refused),
 		cmocka_unit_test(config_test_nul_byte),

@@ -148,6 +148,81 @@ ctl_render_test_status_color(void **state)
 	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
 }
 
+/* A prefix no established BGP session carries: its CARRIED cell, the "!"
+ * line naming every session with its state, exit 1. */
+static void
+ctl_render_test_status_uncarried(void **state)
+{
+	(void)state;
+	status_golden("status-uncarried.json", "status-uncarried.out", &plain, CTL_EXIT_DEGRADED);
+}
+
+/* Uncarried with no session at all (every BGP protocol removed), and a
+ * daemon too old to say: no line, no column value. */
+static void
+ctl_render_test_status_uncarried_no_sessions(void **state)
+{
+	static const char *const docs[] = {
+		"{\"router\": {\"reachable\": true, \"sessions\": []}, \"services\": [],"
+		" \"prefixes\": [{\"prefix\": \"192.0.2.1/32\", \"desired\": \"announced\","
+		" \"actual\": \"announced\", \"sessions\": [], \"carried\": 0, \"uncarried\": true}]}",
+		"{\"router\": {\"reachable\": true}, \"services\": [],"
+		" \"prefixes\": [{\"prefix\": \"192.0.2.1/32\", \"desired\": \"announced\","
+		" \"actual\": \"announced\"}]}",
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *doc = json_tokener_parse(docs[i]);
+
+		assert_non_null(doc);
+		assert_int_equal(ctl_render_status(capture_start(&c), doc, &no_clock),
+				 i == 0 ? CTL_EXIT_DEGRADED : CTL_EXIT_OK);
+		text = capture_end(&c);
+		if (i == 0) {
+			assert_non_null(strstr(text, "\n192.0.2.1/32  announced  announced  0/0 "));
+			assert_non_null(strstr(text, "! 192.0.2.1/32: wanted announced, carried by no "
+					       "established BGP session (no BGP session)\n"));
+		} else {
+			assert_non_null(strstr(text, "\n192.0.2.1/32  announced  announced  -  "));
+			assert_null(strstr(text, "carried by no"));
+		}
+		free(text);
+		json_object_put(doc);
+	}
+}
+
+/* The fleet check flags a gateway with an uncarried prefix, exit 1. */
+static void
+ctl_render_test_fleet_uncarried(void **state)
+{
+	struct json_object *gw1 = fixture_json("status-uncarried.json");
+	struct json_object *gw2 = fixture_json("fleet-gw2.json");
+	const struct ctl_fleet_gateway gw[] = {
+		{ .url = "http://gw1:9180", .status = gw1 },
+		{ .url = "http://gw2:9180", .status = gw2 },
+	};
+	struct capture c;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_DEGRADED);
+	text = capture_end(&c);
+	assert_string_equal(text,
+		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32          2001:db8::1/128\n"
+		"http://gw1:9180  gw1   reachable  1/1 UP    announced, 1 session  announced, 0 sessions\n"
+		"http://gw2:9180  gw2   reachable  1/1 UP    announced             degraded\n"
+		"\n"
+		"! http://gw1:9180: 2001:db8::1/128: wanted announced, carried by no established BGP "
+		"session (uppeer: Active, up2: Established)\n"
+		"fleet: 2 gateways, 0 unreachable, 0 prefixes in disagreement, 1 uncarried\n");
+	free(text);
+	json_object_put(gw1);
+	json_object_put(gw2);
+}
+
 /* With a fleet: the fleet line, held prefixes, the store and drift. */
 static void
 ctl_render_test_status_fleet(void **state)
@@ -340,9 +415,9 @@ ctl_render_test_fleet_agree(void **state)
 	assert_int_equal(ctl_render_fleet(capture_start(&c), gw, 2, &plain), CTL_EXIT_OK);
 	text = capture_end(&c);
 	assert_string_equal(text,
-		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32  2001:db8::1/128\n"
-		"http://gw1:9180  gw1   reachable  1/1 UP    announced     announced\n"
-		"http://gw2:9180  gw2   reachable  1/1 UP    announced     degraded\n"
+		"GATEWAY          HOST  ROUTER     SERVICES  192.0.2.1/32           2001:db8::1/128\n"
+		"http://gw1:9180  gw1   reachable  1/1 UP    announced, 2 sessions  announced, 1 session\n"
+		"http://gw2:9180  gw2   reachable  1/1 UP    announced              degraded\n"
 		"\n"
 		"fleet: 2 gateways agree on 2 prefixes\n");
 	free(text);
@@ -610,6 +685,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ctl_render_test_status_healthy),
 		cmocka_unit_test(ctl_render_test_status_degraded),
+		cmocka_unit_test(ctl_render_test_status_uncarried),
+		cmocka_unit_test(ctl_render_test_status_uncarried_no_sessions),
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),
 		cmocka_unit_test(ctl_render_test_status_fleet),
@@ -621,6 +698,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_prefixes_admin),
 		cmocka_unit_test(ctl_render_test_fleet_disagree),
 		cmocka_unit_test(ctl_render_test_fleet_agree),
+		cmocka_unit_test(ctl_render_test_fleet_uncarried),
 		cmocka_unit_test(ctl_render_test_fleet_all_down),
 		cmocka_unit_test(ctl_render_test_fleet_view_healthy),
 		cmocka_unit_test(ctl_render_test_fleet_view_outage),

@@ -49,11 +49,23 @@ enum fake_mode {
 	FAKE_OTHER_REPLY,	/* answers `show protocols` as if it were `enable anycast4` */
 	FAKE_ANSWER_CLOSE,	/* answers the first command, then closes */
 	FAKE_NO_ACK,		/* enable/disable: `0000` alone, nothing changes */
+	FAKE_BAD_EXPORT,	/* `show route export` lists a line that is no route */
+	FAKE_EXPORT_ERROR,	/* `show route export` fails with 8001 */
+	FAKE_BAD_BGP_ROW,	/* a BGP row of `show protocols` has two columns */
+	FAKE_CLOSE_EXPORT,	/* closes on the first `show route export` */
 };
 
+/* A protocol: a static one (route: the prefix it originates while up)
+ * or a BGP one (bgp: its Info word, e.g. "Established"; families: 4, 6
+ * or 46, the channels it exports; deny: its export filter rejects all). */
 struct fake_proto {
-	char name[32];
+	char name[48];
 	char state[16];
+	char route[48];
+	bool bgp;
+	char info[16];
+	int families;
+	bool deny;
 };
 
 struct fake {
@@ -65,7 +77,7 @@ struct fake {
 	size_t in_len;
 	enum fake_mode mode;
 	bool split;		/* write replies one byte at a time */
-	struct fake_proto protos[32];
+	struct fake_proto protos[48];
 	size_t n_protos;
 	char log[MAX_LOG][300];	/* received commands */
 	size_t n_log;
@@ -118,6 +130,29 @@ fake_set(struct fake *f, const char *name, const char *state)
 	snprintf(p->state, sizeof(p->state), "%s", state);
 }
 
+/* A static protocol that originates `route` while up. */
+static void
+fake_static(struct fake *f, const char *name, const char *state, const char *route)
+{
+	fake_set(f, name, state);
+	snprintf(fake_find(f, name)->route, sizeof(f->protos[0].route), "%s", route);
+}
+
+/* A BGP protocol whose Info is `info` ("" when down), exporting the
+ * statics' routes of `families` (4, 6, 46). */
+static void
+fake_bgp(struct fake *f, const char *name, const char *info, int families)
+{
+	struct fake_proto *p;
+
+	fake_set(f, name, info[0] == '\0' ? "down" : strcmp(info, "Established") == 0 ?
+		 "up" : "start");
+	p = fake_find(f, name);
+	p->bgp = true;
+	p->families = families;
+	snprintf(p->info, sizeof(p->info), "%s", info);
+}
+
 /* True when the fake has protocol `name` in `state`. */
 static bool
 fake_is(struct fake *f, const char *name, const char *state)
@@ -161,6 +196,69 @@ fake_toggle(struct fake *f, const char *arg, bool enable)
 	fake_write(f, buf);
 }
 
+/* One table of `show route export`: the up statics' routes of a family,
+ * as BIRD 2.0.12 lists them ("Table master4:" first, a blank line between
+ * two tables); *first: nothing written yet. */
+static void
+fake_export_table(struct fake *f, bool v6, bool *first)
+{
+	char buf[300];
+	bool heading = false;
+	size_t i;
+
+	for (i = 0; i < f->n_protos; i++) {
+		const struct fake_proto *p = &f->protos[i];
+
+		if (p->route[0] == '\0' || strcmp(p->state, "up") != 0 ||
+		    (strchr(p->route, ':') != NULL) != v6)
+			continue;
+		if (!heading) {
+			snprintf(buf, sizeof(buf), "%sTable master%c:\n",
+				 *first ? "1007-" : " \n ", v6 ? '6' : '4');
+			fake_write(f, buf);
+			*first = false;
+			heading = true;
+		}
+		snprintf(buf, sizeof(buf), " %-20s blackhole [%s 22:33:34.831] * (200)\n",
+			 p->route, p->name);
+		fake_write(f, buf);
+		/* a second route of the same net, as a twin would add */
+		fake_write(f, "                      blackhole [twin 22:33:34.831] (50)\n");
+	}
+}
+
+static void
+fake_export(struct fake *f, const char *name)
+{
+	struct fake_proto *p = fake_find(f, name);
+	bool first = true;
+
+	if (f->mode == FAKE_CLOSE_EXPORT) {
+		fake_close_client(f);
+		return;
+	}
+	if (p == NULL) {
+		fake_write(f, "9001 syntax error, unexpected CF_SYM_UNDEFINED, "
+			      "expecting CF_SYM_KNOWN or TABLE\n");
+		return;
+	}
+	if (!p->bgp || strcmp(p->state, "up") != 0) {
+		fake_write(f, "9001 No valid tables\n");
+		return;
+	}
+	if (f->mode == FAKE_EXPORT_ERROR) {
+		fake_write(f, "8001 Network not found\n");
+		return;
+	}
+	if (f->mode == FAKE_BAD_EXPORT)
+		fake_write(f, "1007-Table master4:\n this is no route\n");
+	if (!p->deny && (p->families == 4 || p->families == 46))
+		fake_export_table(f, false, &first);
+	if (!p->deny && (p->families == 6 || p->families == 46))
+		fake_export_table(f, true, &first);
+	fake_write(f, "0000 \n");
+}
+
 static void
 fake_command(struct fake *f, const char *cmd)
 {
@@ -202,11 +300,24 @@ fake_command(struct fake *f, const char *cmd)
 	} else if (strcmp(cmd, "show protocols") == 0) {
 		fake_write(f, "2002-Name       Proto      Table      State  Since         Info\n");
 		for (i = 0; i < f->n_protos; i++) {
-			snprintf(buf, sizeof(buf), "%s%-10s Static     master4    %-6s 22:33:34.831  \n",
-				 i == 0 ? "1002-" : " ", f->protos[i].name, f->protos[i].state);
+			if (f->protos[i].bgp && f->mode == FAKE_BAD_BGP_ROW)
+				snprintf(buf, sizeof(buf), "%s%s BGP\n", i == 0 ? "1002-" : " ",
+					 f->protos[i].name);
+			else if (f->protos[i].bgp)
+				snprintf(buf, sizeof(buf),
+					 "%s%-10s BGP        ---        %-6s 22:33:34.831  %-13s\n",
+					 i == 0 ? "1002-" : " ", f->protos[i].name,
+					 f->protos[i].state, f->protos[i].info);
+			else
+				snprintf(buf, sizeof(buf),
+					 "%s%-10s Static     master4    %-6s 22:33:34.831  \n",
+					 i == 0 ? "1002-" : " ", f->protos[i].name,
+					 f->protos[i].state);
 			fake_write(f, buf);
 		}
 		fake_write(f, "0000 \n");
+	} else if (strncmp(cmd, "show route export ", 18) == 0) {
+		fake_export(f, cmd + 18);
 	} else if (strncmp(cmd, "enable ", 7) == 0) {
 		fake_toggle(f, cmd + 7, true);
 	} else if (strncmp(cmd, "disable ", 8) == 0) {
@@ -1616,6 +1727,255 @@ driver_bird_test_real_bird(void **state)
 	assert_string_equal(bird_proto_state(sock, "anycast4"), "down");
 }
 
+/* ---- BGP sessions ---- */
+
+/* Fake with anycast4 up (192.0.2.1/32), anycast6 down (2001:db8::1/128),
+ * the IPv4 session uppeer and the IPv6 session uppeer6 Established, and
+ * downpeer disabled; the driver with the sessions callback, read back. */
+static void
+start_sessions(struct fixture *fx)
+{
+	fake_set(&fx->fake, "device1", "up");
+	fake_static(&fx->fake, "anycast4", "up", "192.0.2.1/32");
+	fake_static(&fx->fake, "anycast6", "down", "2001:db8::1/128");
+	fake_bgp(&fx->fake, "uppeer", "Established", 4);
+	fake_bgp(&fx->fake, "uppeer6", "Established", 6);
+	fake_bgp(&fx->fake, "downpeer", "", 46);
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions >= 1);
+}
+
+static void
+check_obs_session(const struct fixture *fx, size_t i, const char *name, const char *state,
+		  bool established)
+{
+	assert_true(i < fx->obs.sessions.n);
+	assert_string_equal(fx->obs.sessions.s[i].name, name);
+	assert_string_equal(fx->obs.sessions.s[i].state, state);
+	assert_int_equal(fx->obs.sessions.s[i].established, established);
+}
+
+/* The read-back of a new connection: `show protocols`, then the export of
+ * each Established BGP session (not of downpeer), then one table. */
+static void
+driver_bird_test_sessions_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	assert_int_equal(fx->obs.n_sessions, 1);
+	assert_int_equal(fx->fake.n_log, 3);
+	assert_string_equal(fx->fake.log[0], "show protocols");
+	assert_string_equal(fx->fake.log[1], "show route export uppeer");
+	assert_string_equal(fx->fake.log[2], "show route export uppeer6");
+	assert_int_equal(fx->obs.sessions.n, 3);
+	assert_int_equal(fx->obs.sessions.n_prefixes, N_PREFIXES);
+	check_obs_session(fx, 0, "uppeer", "Established", true);
+	check_obs_session(fx, 1, "uppeer6", "Established", true);
+	check_obs_session(fx, 2, "downpeer", "down", false);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(fx->obs.advertised[1], 0);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 1);
+	assert_int_equal(driver_obs_carried(&fx->obs, 1), 0);
+	/* the table came after the prefixes' states */
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(stderr_count(&fx->err, "sessions"), 0);
+}
+
+/* A confirmed change: the exports are asked again (no `show protocols`),
+ * and the table has the prefix on the session that exports it. */
+static void
+driver_bird_test_sessions_after_change(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 2);
+	assert_int_equal(fx->fake.n_log, 6);
+	assert_string_equal(fx->fake.log[3], "enable anycast6");
+	assert_string_equal(fx->fake.log[4], "show route export uppeer");
+	assert_string_equal(fx->fake.log[5], "show route export uppeer6");
+	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(fx->obs.advertised[1], 1u << 1);
+	assert_int_equal(driver_obs_carried(&fx->obs, 1), 1);
+	/* withdrawn: carried by none */
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 3);
+	assert_int_equal(fx->obs.advertised[0], 0);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 0);
+	assert_int_equal(fake_count(&fx->fake, "show protocols"), 1);
+	run_loop_for(fx->loop, 0.1);
+	assert_int_equal(fx->obs.n_sessions, 3);
+}
+
+/* The periodic read-back: a session gone to Active (not asked, carries
+ * nothing), an export filter that rejects the prefix. */
+static void
+driver_bird_test_sessions_isolated(void **state)
+{
+	struct fixture *fx = *state;
+	int n;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_sessions(fx);
+	fake_bgp(&fx->fake, "uppeer", "Active", 4);
+	n = fx->obs.n_sessions;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions > n + 1);
+	check_obs_session(fx, 0, "uppeer", "Active", false);
+	assert_int_equal(fx->obs.advertised[0], 0);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 0);
+	fake_bgp(&fx->fake, "uppeer", "Established", 4);
+	WAIT_UNTIL(fx, 2, driver_obs_carried(&fx->obs, 0) == 1);
+	fake_find(&fx->fake, "uppeer")->deny = true;
+	WAIT_UNTIL(fx, 2, fx->obs.advertised[0] == 0);
+	check_obs_session(fx, 0, "uppeer", "Established", true);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 0);
+	assert_int_equal(fx->obs.n_down, 0);
+}
+
+/* A reply that is not what it should be: said once, the last table stays
+ * (no callback), the connection stays; a good read later is said too. */
+static void
+sessions_malformed(struct fixture *fx, enum fake_mode mode, const char *line)
+{
+	int n;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_sessions(fx);
+	n = fx->obs.n_sessions;
+	fx->fake.mode = mode;
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "show protocols") >= 4);
+	assert_int_equal(fx->obs.n_sessions, n);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(stderr_count(&fx->err, line), 1);
+	assert_int_equal(fx->obs.n_down, 0);
+	assert_true(driver_connected(&fx->h));
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions > n);
+	assert_int_equal(stderr_count(&fx->err, "bird: BGP sessions read back again"), 1);
+}
+
+static void
+driver_bird_test_sessions_bad_export(void **state)
+{
+	sessions_malformed(*state, FAKE_BAD_EXPORT,
+			   "bird: cannot read the BGP sessions: bad `show route export` line "
+			   "(no prefix): \"this is no route\"; keeping the last ones");
+}
+
+static void
+driver_bird_test_sessions_export_error(void **state)
+{
+	sessions_malformed(*state, FAKE_EXPORT_ERROR,
+			   "bird: cannot read the BGP sessions: `show route export uppeer` failed "
+			   "(error): \"Network not found\"; keeping the last ones");
+}
+
+static void
+driver_bird_test_sessions_bad_row(void **state)
+{
+	struct fixture *fx = *state;
+
+	sessions_malformed(fx, FAKE_BAD_BGP_ROW,
+			   "bird: cannot read the BGP sessions: bad `show protocols` row "
+			   "(too-few-columns): \"uppeer BGP\"; keeping the last ones");
+	/* the prefixes' read-back went on meanwhile */
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+}
+
+/* The connection lost in the middle of a read: nothing handed over; the
+ * next connection reads them whole. */
+static void
+driver_bird_test_sessions_lost(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_CLOSE_EXPORT;
+	fake_set(&fx->fake, "device1", "up");
+	fake_static(&fx->fake, "anycast4", "up", "192.0.2.1/32");
+	fake_bgp(&fx->fake, "uppeer", "Established", 4);
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fx->obs.n_down >= 1);
+	assert_int_equal(fx->obs.n_sessions, 0);
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 1);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(stderr_count(&fx->err, "cannot read the BGP sessions"), 0);
+}
+
+/* 40 Established sessions with long names: the first 32 are taken (the
+ * rest said once), their exports go in windows BIRD's buffer takes. */
+static void
+driver_bird_test_sessions_many(void **state)
+{
+	struct fixture *fx = *state;
+	char name[48];
+	int i;
+
+	fake_set(&fx->fake, "device1", "up");
+	fake_static(&fx->fake, "anycast4", "up", "192.0.2.1/32");
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "a_rather_long_upstream_session_name_%02d", i);
+		fake_bgp(&fx->fake, name, "Established", 4);
+	}
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 5, fx->obs.n_sessions == 1);
+	assert_int_equal(fx->obs.sessions.n, BGP_SESSIONS_MAX);
+	assert_string_equal(fx->obs.sessions.s[31].name,
+			    "a_rather_long_upstream_session_name_31");
+	assert_int_equal(fx->obs.advertised[0], UINT32_MAX);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), BGP_SESSIONS_MAX);
+	assert_int_equal(fake_count(&fx->fake, "show route export "), BGP_SESSIONS_MAX);
+	assert_true(fx->fake.most_bytes <= 1000);
+	assert_int_equal(stderr_count(&fx->err, "bird: 8 BGP sessions beyond the first 32 "
+				      "are ignored"), 1);
+}
+
+/* Without the sessions callback nothing is asked about them. */
+static void
+driver_bird_test_sessions_not_wanted(void **state)
+{
+	struct fixture *fx = *state;
+
+	fake_set(&fx->fake, "device1", "up");
+	fake_static(&fx->fake, "anycast4", "down", "192.0.2.1/32");
+	fake_bgp(&fx->fake, "uppeer", "Established", 4);
+	fake_listen(&fx->fake);
+	open_driver(fx);
+	WAIT_UNTIL(fx, 2, fx->obs.n_actual[0] >= 1);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	run_loop_for(fx->loop, 0.1);
+	assert_int_equal(fake_count(&fx->fake, "show route"), 0);
+	assert_int_equal(fx->fake.n_log, 2);
+}
+
+/* A reconfigure resizes the table: the next one has the new prefix list. */
+static void
+driver_bird_test_sessions_reconfigure(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	assert_int_equal(fx->obs.sessions.n_prefixes, 2);
+	fx->cfg.prefixes = &fx->prefixes[1];
+	fx->cfg.n_prefixes = 1;
+	fake_static(&fx->fake, "anycast6", "up", "2001:db8::1/128");
+	driver_reconfigure(&fx->h, &fx->cfg);
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 2);
+	assert_int_equal(fx->obs.sessions.n_prefixes, 1);
+	/* index 0 is 2001:db8::1/128 now, on uppeer6 */
+	assert_int_equal(fx->obs.advertised[0], 1u << 1);
+}
+
 int
 main(void)
 {
@@ -1651,6 +2011,21 @@ main(void)
 		cmocka_unit_test(driver_bird_test_sanitize),
 		cmocka_unit_test_setup_teardown(driver_bird_test_front, setup, teardown),
 		cmocka_unit_test_setup_teardown(driver_bird_test_real_bird, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_after_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_isolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_bad_export, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_export_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_bad_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_not_wanted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_bird_test_sessions_reconfigure, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("driver_bird", tests, NULL, NULL);

@@ -44,6 +44,19 @@ enum fake_mode {
 	FAKE_BAD_JSON,		/* show answers non-JSON with status 0 */
 	FAKE_IGNORE_NETWORK,	/* `network P` answered status 0, P never shows */
 	FAKE_ANSWER_CLOSE,	/* answers `enable` and one read-back, then closes */
+	FAKE_BAD_NEIGHBORS,	/* `show bgp neighbors json` answers non-JSON */
+	FAKE_BAD_ADVERTISED,	/* advertised-routes lists a key that is no prefix */
+	FAKE_NO_NEIGHBOR,	/* advertised-routes: bgpd's "No such neighbor" */
+};
+
+/* A BGP neighbor: its state, the address families it has (FRR_SESSIONS_AF_*
+ * bits: 1 ipv4, 2 ipv6), and whether its outbound route-map denies all. */
+struct fake_nbr {
+	char name[64];
+	char state[16];
+	unsigned afs;
+	bool deny;
+	unsigned long sent;	/* its sentPrefixCounter in ipv4Unicast */
 };
 
 struct fake_net {
@@ -83,6 +96,8 @@ struct fake {
 	ev_timer delay_timer;
 	double network_at[64];		/* when each `network` came */
 	size_t n_networks;
+	struct fake_nbr nbrs[8];
+	size_t n_nbrs;
 };
 
 static void
@@ -229,6 +244,90 @@ fake_show(struct fake *f, const char *prefix)
 	fake_reply(f, buf, 0);
 }
 
+static struct fake_nbr *
+fake_nbr(struct fake *f, const char *name, const char *state, unsigned afs)
+{
+	struct fake_nbr *n = NULL;
+	size_t i;
+
+	for (i = 0; i < f->n_nbrs && n == NULL; i++)
+		if (strcmp(f->nbrs[i].name, name) == 0)
+			n = &f->nbrs[i];
+	if (n == NULL) {
+		assert_true(f->n_nbrs < 8);
+		n = &f->nbrs[f->n_nbrs++];
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	}
+	snprintf(n->state, sizeof(n->state), "%s", state);
+	n->afs = afs;
+	return n;
+}
+
+/* `show bgp neighbors json`, as bgpd 8.4 writes it, cut to what matters. */
+static void
+fake_neighbors(struct fake *f)
+{
+	char buf[4096], v4[80];
+	size_t i, len = 0;
+
+	if (f->mode == FAKE_BAD_NEIGHBORS) {
+		fake_reply(f, "% BGP instance not found\n", 0);
+		return;
+	}
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "{\n");
+	for (i = 0; i < f->n_nbrs; i++) {
+		snprintf(v4, sizeof(v4), "      \"ipv4Unicast\":{\n        \"sentPrefixCounter\":%lu\n"
+			 "      }", f->nbrs[i].sent);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s  \"%s\":{\n    \"remoteAs\":65000,\n"
+					"    \"bgpState\":\"%s\",\n    \"addressFamilyInfo\":{\n"
+					"%s%s%s    }\n  }", i ? ",\n" : "", f->nbrs[i].name,
+					f->nbrs[i].state,
+					f->nbrs[i].afs & 1 ? v4 : "",
+					f->nbrs[i].afs == 3 ? ",\n" : "\n",
+					f->nbrs[i].afs & 2 ? "      \"ipv6Unicast\":{\n      }\n" : "");
+	}
+	snprintf(buf + len, sizeof(buf) - len, "\n}\n");
+	fake_reply(f, buf, 0);
+}
+
+/* `show bgp AFI unicast neighbors NAME advertised-routes json`: the
+ * networks of that family, unless the neighbor is not Established or its
+ * route-map denies them. */
+static void
+fake_advertised(struct fake *f, const char *afi, const char *name)
+{
+	const struct fake_nbr *n = NULL;
+	unsigned af = strcmp(afi, "ipv6") == 0 ? 2 : 1;
+	char buf[2048];
+	size_t i, len = 0, count = 0;
+
+	for (i = 0; i < f->n_nbrs; i++)
+		if (strcmp(f->nbrs[i].name, name) == 0)
+			n = &f->nbrs[i];
+	if (f->mode == FAKE_NO_NEIGHBOR || n == NULL || !(n->afs & af)) {
+		fake_reply(f, "{ \"warning\": \"No such neighbor or address family\" }\n", 1);
+		return;
+	}
+	len += (size_t)snprintf(buf, sizeof(buf), "{\n  \"advertisedRoutes\":{\n");
+	for (i = 0; i < 4; i++) {
+		const struct fake_net *net = &f->nets[i];
+
+		if (!net->used || n->deny || strcmp(n->state, "Established") != 0 ||
+		    (strchr(net->prefix, ':') != NULL) != (af == 2))
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s    \"%s\":{\n      \"network\":\"%s\"\n    }",
+					count++ ? ",\n" : "", net->prefix, net->prefix);
+	}
+	if (f->mode == FAKE_BAD_ADVERTISED)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s    \"default\":{}",
+					count ? ",\n" : "");
+	snprintf(buf + len, sizeof(buf) - len, "\n  },\n  \"totalPrefixCounter\":%zu\n}\n",
+		 count);
+	fake_reply(f, buf, 0);
+}
+
 static void
 fake_command(struct fake *f, const char *cmd)
 {
@@ -258,6 +357,11 @@ fake_command(struct fake *f, const char *cmd)
 		}
 		f->enabled = true;
 		fake_reply(f, "", 0);
+	} else if (strcmp(cmd, "show bgp neighbors json") == 0) {
+		fake_neighbors(f);
+	} else if (sscanf(cmd, "show bgp %63s unicast neighbors %63s advertised-routes json",
+			  a, b) == 2) {
+		fake_advertised(f, a, b);
 	} else if (sscanf(cmd, "show bgp %63s unicast %63s json", a, b) == 2) {
 		fake_show(f, b);
 		f->delayed = f->show_delay > 0;
@@ -1407,6 +1511,217 @@ driver_frr_test_bad_prefix(void **state)
 	assert_int_equal(fake_count(&fx->fake, "end"), 0);
 }
 
+/* ---- BGP sessions ---- */
+
+/* Neighbors 10.99.0.2 (IPv4, Established), 10.99.0.9 (IPv4, Active) and
+ * 2001:db8:99::2 (IPv6, Established), 192.0.2.1/32 announced; the driver
+ * with the sessions callback, read back. */
+static void
+start_sessions(struct fixture *fx)
+{
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1);
+	fake_nbr(&fx->fake, "10.99.0.9", "Active", 1);
+	fake_nbr(&fx->fake, "2001:db8:99::2", "Established", 2);
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions >= 1);
+}
+
+static void
+check_obs_session(const struct fixture *fx, size_t i, const char *name, const char *state,
+		  bool established)
+{
+	assert_true(i < fx->obs.sessions.n);
+	assert_string_equal(fx->obs.sessions.s[i].name, name);
+	assert_string_equal(fx->obs.sessions.s[i].state, state);
+	assert_int_equal(fx->obs.sessions.s[i].established, established);
+}
+
+/* After the read-back: the neighbors, then the advertised-routes of each
+ * Established one in each family it has (not of 10.99.0.9, not IPv6 of
+ * 10.99.0.2), then one table. */
+static void
+driver_frr_test_sessions_readback(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	assert_int_equal(fx->obs.n_sessions, 1);
+	assert_int_equal(fx->fake.n_log, 6);
+	assert_string_equal(fx->fake.log[3], "show bgp neighbors json");
+	assert_string_equal(fx->fake.log[4],
+			    "show bgp ipv4 unicast neighbors 10.99.0.2 advertised-routes json");
+	assert_string_equal(fx->fake.log[5],
+			    "show bgp ipv6 unicast neighbors 2001:db8:99::2 advertised-routes json");
+	assert_int_equal(fx->obs.sessions.n, 3);
+	assert_int_equal(fx->obs.sessions.n_prefixes, N_PREFIXES);
+	check_obs_session(fx, 0, "10.99.0.2", "Established", true);
+	check_obs_session(fx, 1, "10.99.0.9", "Active", false);
+	check_obs_session(fx, 2, "2001:db8:99::2", "Established", true);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(fx->obs.advertised[1], 0);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 1);
+	assert_int_equal(fx->obs.actual[0], ROUTE_ANNOUNCED);
+	assert_int_equal(stderr_count(&fx->err, "sessions"), 0);
+}
+
+/* An apply: confirmed by its read-back, then the sessions again. */
+static void
+driver_frr_test_sessions_after_change(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	driver_set_desired(&fx->h, 1, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 2);
+	assert_int_equal(fx->obs.actual[1], ROUTE_ANNOUNCED);
+	assert_int_equal(fx->obs.advertised[1], 1u << 2);
+	assert_int_equal(driver_obs_carried(&fx->obs, 1), 1);
+	assert_int_equal(fake_count(&fx->fake, "show bgp neighbors json"), 2);
+	driver_set_desired(&fx->h, 0, ROUTE_WITHDRAWN, "pptp DOWN");
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 3);
+	assert_int_equal(fx->obs.advertised[0], 0);
+	assert_int_equal(driver_obs_carried(&fx->obs, 0), 0);
+	run_loop_for(fx->loop, 0.1);
+	assert_int_equal(fx->obs.n_sessions, 3);
+}
+
+/* The periodic read-back: a neighbor shut down (Idle: not asked, carries
+ * nothing), an outbound route-map that denies the prefix. */
+static void
+driver_frr_test_sessions_isolated(void **state)
+{
+	struct fixture *fx = *state;
+	int n;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_sessions(fx);
+	fake_nbr(&fx->fake, "10.99.0.2", "Idle", 1);
+	n = fx->obs.n_sessions;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions > n + 1);
+	check_obs_session(fx, 0, "10.99.0.2", "Idle", false);
+	assert_int_equal(fx->obs.advertised[0], 0);
+	assert_int_equal(fake_count(&fx->fake, "show bgp ipv4 unicast neighbors 10.99.0.2 "
+				    "advertised-routes json"), 1);
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1);
+	WAIT_UNTIL(fx, 2, driver_obs_carried(&fx->obs, 0) == 1);
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1)->deny = true;
+	WAIT_UNTIL(fx, 2, fx->obs.advertised[0] == 0);
+	check_obs_session(fx, 0, "10.99.0.2", "Established", true);
+	assert_int_equal(fx->obs.n_down, 0);
+}
+
+/* A reply that is not what it should be: said once, the last table stays,
+ * the connection stays; the next good read is said. */
+static void
+sessions_malformed(struct fixture *fx, enum fake_mode mode, const char *line)
+{
+	int n;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	start_sessions(fx);
+	n = fx->obs.n_sessions;
+	fx->fake.mode = mode;
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "show bgp neighbors json") >= 4);
+	assert_int_equal(fx->obs.n_sessions, n);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(stderr_count(&fx->err, line), 1);
+	assert_int_equal(fx->obs.n_down, 0);
+	assert_true(driver_connected(&fx->h));
+	fx->fake.mode = FAKE_NORMAL;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions > n);
+	assert_int_equal(stderr_count(&fx->err, "frr: BGP sessions read back again"), 1);
+}
+
+static void
+driver_frr_test_sessions_bad_neighbors(void **state)
+{
+	sessions_malformed(*state, FAKE_BAD_NEIGHBORS,
+			   "frr: cannot read the BGP sessions: bad `show bgp neighbors json` "
+			   "reply: bad-json; keeping the last ones");
+}
+
+static void
+driver_frr_test_sessions_bad_advertised(void **state)
+{
+	sessions_malformed(*state, FAKE_BAD_ADVERTISED,
+			   "frr: cannot read the BGP sessions: `... neighbors 10.99.0.2 "
+			   "advertised-routes json` (ipv4): status-0 (success): bad-prefix; "
+			   "keeping the last ones");
+}
+
+/* bgpd's "No such neighbor" (it went away between the two questions):
+ * nothing advertised, no complaint. */
+static void
+driver_frr_test_sessions_no_neighbor(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fake.mode = FAKE_NO_NEIGHBOR;
+	start_sessions(fx);
+	assert_int_equal(fx->obs.sessions.n, 3);
+	assert_int_equal(fx->obs.advertised[0], 0);
+	assert_int_equal(stderr_count(&fx->err, "cannot read"), 0);
+}
+
+/* A neighbor bgpd sends more prefixes than the reply cap allows to list:
+ * not asked, the read fails (said once), the connection stays. */
+static void
+driver_frr_test_sessions_too_many(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->cfg.router.readback_interval_ms = 50;
+	fake_network(&fx->fake, "192.0.2.1/32", NULL);
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1)->sent = 5000;
+	fake_listen(&fx->fake);
+	assert_int_equal(driver_open(&fx->h, fx->loop, &fx->cfg, &driver_obs_sessions_cb,
+				     &fx->obs), 0);
+	WAIT_UNTIL(fx, 2, fake_count(&fx->fake, "show bgp neighbors json") >= 3);
+	assert_int_equal(fx->obs.n_sessions, 0);
+	assert_int_equal(fake_count(&fx->fake, "show bgp ipv4 unicast neighbors 10.99.0.2 "
+				    "advertised-routes json"), 0);
+	assert_int_equal(stderr_count(&fx->err, "frr: cannot read the BGP sessions: neighbor "
+				      "10.99.0.2 is sent 5000 ipv4 prefixes: more than 2500, too "
+				      "many to list; keeping the last ones"), 1);
+	assert_int_equal(fx->obs.n_down, 0);
+	fx->fake.nbrs[0].sent = 2500;
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions >= 1);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+}
+
+/* Without the sessions callback nothing is asked about them. */
+static void
+driver_frr_test_sessions_not_wanted(void **state)
+{
+	struct fixture *fx = *state;
+
+	fake_nbr(&fx->fake, "10.99.0.2", "Established", 1);
+	start_normal(fx);
+	driver_set_desired(&fx->h, 0, ROUTE_ANNOUNCED, "pptp UP");
+	WAIT_UNTIL(fx, 2, fx->obs.actual[0] == ROUTE_ANNOUNCED && driver_idle(&fx->h));
+	run_loop_for(fx->loop, 0.1);
+	assert_int_equal(fake_count(&fx->fake, "show bgp neighbors json"), 0);
+}
+
+/* A reconfigure resizes the table, and asks only the families in use. */
+static void
+driver_frr_test_sessions_reconfigure(void **state)
+{
+	struct fixture *fx = *state;
+
+	start_sessions(fx);
+	fx->cfg.n_prefixes = 1;		/* 192.0.2.1/32 alone: IPv4 only */
+	driver_reconfigure(&fx->h, &fx->cfg);
+	WAIT_UNTIL(fx, 2, fx->obs.n_sessions == 2);
+	assert_int_equal(fx->obs.sessions.n_prefixes, 1);
+	assert_int_equal(fx->obs.advertised[0], 1u << 0);
+	assert_int_equal(fake_count(&fx->fake, "show bgp ipv6 unicast neighbors 2001:db8:99::2 "
+				    "advertised-routes json"), 1);
+}
+
 int
 main(void)
 {
@@ -1443,6 +1758,22 @@ main(void)
 		cmocka_unit_test_setup_teardown(driver_frr_test_answer_then_close, setup, teardown),
 		cmocka_unit_test(driver_frr_test_text),
 		cmocka_unit_test_setup_teardown(driver_frr_test_bad_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_after_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_isolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_bad_neighbors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_bad_advertised, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_no_neighbor, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_not_wanted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_too_many, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(driver_frr_test_sessions_reconfigure, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("driver_frr", tests, NULL, NULL);

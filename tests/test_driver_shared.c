@@ -7,7 +7,9 @@
  * restart or a change made by hand (and say so through cb->drift), carry a
  * degraded and a draining state, and apply once a missing router shows up.
  * The drain case also proves that the router really attaches the
- * GRACEFUL_SHUTDOWN community (65535:0) to the drained route.  Every case here
+ * GRACEFUL_SHUTDOWN community (65535:0) to the drained route; the sessions
+ * case that the router takes the session read-back's commands and that its
+ * answers are read as the router's own tools show them.  Every case here
  * checks that with the router's own tools (birdc, vtysh), not with what the
  * driver reports.
  *
@@ -63,6 +65,11 @@ struct backend {
 	void (*boot)(struct sx *sx);		/* what a reboot leaves before the router starts */
 	enum route_state (*state)(struct sx *sx);	/* the router's own view */
 	void (*hand)(struct sx *sx, enum route_state st);	/* an operator's change */
+	/* a BGP session to a peer that is not there: added at the router,
+	 * its name as the driver reports it */
+	const char *(*add_session)(struct sx *sx);
+	/* the router's own word for that session's state ("" if unknown) */
+	const char *(*session_state)(struct sx *sx);
 };
 
 struct obs {
@@ -72,6 +79,12 @@ struct obs {
 	char why[160];
 	int n_drift;
 	enum route_state drift_found, drift_wanted;
+	/* cb->sessions (the sessions case only) */
+	int n_sessions;
+	size_t sessions_n;
+	struct bgp_session session0;
+	uint32_t advertised0;
+	size_t n_prefixes;
 };
 
 struct shared_case;
@@ -275,6 +288,47 @@ bird_hand(struct sx *sx, enum route_state st)
 	run_cmd(cmd);
 }
 
+/* A BGP protocol whose peer is not there; ports of its own (127.0.0.1 is
+ * shared with whatever else runs here, BGP's 179 is not used). */
+static const char *
+bird_add_session(struct sx *sx)
+{
+	char conf[200], cmd[300];
+	int port = 20000 + (int)(getpid() % 20000);
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/bird.conf", sx->dir);
+	f = fopen(conf, "a");
+	assert_non_null(f);
+	fprintf(f, "protocol bgp upx { local 127.0.0.1 port %d as %d; "
+		"neighbor 127.0.0.2 port %d as 65000; multihop; connect retry time 1; "
+		"ipv4 { import none; export all; }; }\n", port, ASN, port + 1);
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), BIRDC_BIN " -s '%s' configure", sx->sock);
+	assert_non_null(strstr(run_cmd(cmd), "Reconfigured"));
+	return "upx";
+}
+
+/* The Info word of upx's row (the State word when there is none). */
+static const char *
+bird_session_state(struct sx *sx)
+{
+	static char word[6][64];
+	char cmd[300];
+	const char *out, *line;
+	int n;
+
+	snprintf(cmd, sizeof(cmd), BIRDC_BIN " -s '%s' show protocols upx", sx->sock);
+	out = run_cmd(cmd);
+	for (line = out; line != NULL && *line != '\0'; line = strchr(line, '\n'), line += line != NULL) {
+		n = sscanf(line, "%63s %63s %63s %63s %63s %63s", word[0], word[1], word[2],
+			   word[3], word[4], word[5]);
+		if (n >= 4 && strcmp(word[0], "upx") == 0)
+			return n == 6 ? word[5] : word[3];
+	}
+	return "";
+}
+
 /* ---- frr ---- */
 
 static bool
@@ -380,9 +434,32 @@ frr_hand(struct sx *sx, enum route_state st)
 		usleep(20000);
 }
 
+/* A neighbor that is not there (bgpd runs with -p 0: nobody connects in). */
+static const char *
+frr_add_session(struct sx *sx)
+{
+	vtysh(sx, "-c 'conf t' -c 'router bgp 65001' -c 'neighbor 127.0.0.2 remote-as 65000'");
+	return "127.0.0.2";
+}
+
+static const char *
+frr_session_state(struct sx *sx)
+{
+	static char state[64];
+	const char *out = vtysh(sx, "-c 'show bgp neighbors 127.0.0.2 json'");
+	const char *p = strstr(out, "\"bgpState\":\"");
+
+	state[0] = '\0';
+	if (p != NULL)
+		sscanf(p + strlen("\"bgpState\":\""), "%63[^\"]", state);
+	return state;
+}
+
 static const struct backend backends[] = {
-	{ "bird", bird_usable, bird_configure, bird_start, bird_boot, bird_state, bird_hand },
-	{ "frr", frr_usable, frr_configure, frr_start, frr_boot, frr_state, frr_hand },
+	{ "bird", bird_usable, bird_configure, bird_start, bird_boot, bird_state, bird_hand,
+	  bird_add_session, bird_session_state },
+	{ "frr", frr_usable, frr_configure, frr_start, frr_boot, frr_state, frr_hand,
+	  frr_add_session, frr_session_state },
 };
 #define N_BACKENDS	(sizeof(backends) / sizeof(backends[0]))
 
@@ -421,10 +498,31 @@ obs_drift(void *arg, size_t index, enum route_state found, enum route_state want
 	o->drift_wanted = wanted;
 }
 
+static void
+obs_sessions(void *arg, const struct bgp_sessions *t)
+{
+	struct obs *o = arg;
+
+	o->n_sessions++;
+	o->sessions_n = t->n;
+	o->n_prefixes = t->n_prefixes;
+	memset(&o->session0, 0, sizeof(o->session0));
+	if (t->n > 0)
+		o->session0 = t->s[0];
+	o->advertised0 = t->n_prefixes > 0 ? t->advertised[0] : 0;
+}
+
 static const struct driver_callbacks obs_cb = {
 	.actual = obs_actual,
 	.connection = obs_connection,
 	.drift = obs_drift,
+};
+
+static const struct driver_callbacks obs_sessions_cb = {
+	.actual = obs_actual,
+	.connection = obs_connection,
+	.drift = obs_drift,
+	.sessions = obs_sessions,
 };
 
 struct shared_case {
@@ -502,16 +600,20 @@ teardown(void **state)
  */
 #define ROUTER_WAIT(secs)	((secs) * 4)
 
-/* Polling the router's own view every 100 ms while the loop runs. */
+/* Polling the router's own view every 100 ms while the loop runs.  The
+ * cached answer is for one state only: asked about another (a withdrawal
+ * right after an announce), the router is read again. */
 static bool
 router_is(struct sx *sx, enum route_state st)
 {
 	static double next;
 	static bool last;
+	static enum route_state last_st;
 
-	if (ev_time() < next)
+	if (ev_time() < next && st == last_st)
 		return last;
 	next = ev_time() + 0.1;
+	last_st = st;
 	last = sx->be->state(sx) == st;
 	return last;
 }
@@ -750,6 +852,39 @@ case_router_killed(struct sx *sx)
 	WAIT_APPLIED(sx, ROUTE_ANNOUNCED);
 }
 
+/*
+ * The session read against the real router: a BGP session whose peer is
+ * not there is read back with the router's own state word, not
+ * established, carrying nothing; a table comes after the read-back and
+ * after an applied change; the router took every command (no "cannot
+ * read" line).
+ */
+static void
+case_sessions(struct sx *sx)
+{
+	const char *name = sx->be->add_session(sx);
+	int n;
+
+	assert_int_equal(driver_open(&sx->h, sx->loop, &sx->cfg, &obs_sessions_cb, &sx->obs), 0);
+	WAIT_UNTIL(sx, ROUTER_WAIT(5), sx->obs.n_sessions >= 1 && sx->obs.sessions_n == 1);
+	assert_string_equal(sx->obs.session0.name, name);
+	assert_false(sx->obs.session0.established);
+	assert_true(sx->obs.session0.state[0] != '\0');
+	assert_string_not_equal(sx->obs.session0.state, "Established");
+	assert_string_not_equal(sx->be->session_state(sx), "Established");
+	assert_int_equal(sx->obs.n_prefixes, 1);
+	assert_int_equal(sx->obs.advertised0, 0);
+	/* the state word is the router's own (it may move between reads) */
+	WAIT_UNTIL(sx, ROUTER_WAIT(5),
+		   strcmp(sx->obs.session0.state, sx->be->session_state(sx)) == 0);
+	n = sx->obs.n_sessions;
+	announce(sx);
+	WAIT_UNTIL(sx, ROUTER_WAIT(5), sx->obs.n_sessions > n);
+	assert_int_equal(sx->obs.advertised0, 0);
+	assert_false(sx->obs.session0.established);
+	assert_int_equal(stderr_count(&sx->err, "cannot read the BGP sessions"), 0);
+}
+
 static const struct shared_case cases[] = {
 	{ "unknown_changes_nothing", case_unknown },
 	{ "announce", case_announce },
@@ -760,6 +895,7 @@ static const struct shared_case cases[] = {
 	{ "drain", case_drain },
 	{ "socket_missing", case_socket_missing },
 	{ "router_killed", case_router_killed },
+	{ "sessions", case_sessions },
 };
 #define N_CASES	(sizeof(cases) / sizeof(cases[0]))
 

@@ -91,16 +91,6 @@ gw_start(struct gw *g)
 	live[n_live++] = g;
 }
 
-/* Run the loop until the fake store has answered everything. */
-static void
-settle(void)
-{
-	int i;
-
-	for (i = 0; i < 10000 && !fake_etcd_idle(); i++)
-		ev_run(loop, EVRUN_NOWAIT);
-	assert_true(fake_etcd_idle());
-}
 
 static void
 wake_cb(struct ev_loop *l, ev_timer *w, int revents)
@@ -126,6 +116,21 @@ run_until(bool (*cond)(void *), void *arg, double limit)
 		ev_run(loop, EVRUN_ONCE);
 	ev_timer_stop(loop, &t);
 	return cond(arg);
+}
+
+/* Run the loop until the fake store has answered everything (at most 10 s:
+ * a bound on a hang; a count of loop passes ran out on a busy machine). */
+static bool
+store_idle(void *arg)
+{
+	(void)arg;
+	return fake_etcd_idle();
+}
+
+static void
+settle(void)
+{
+	assert_true(run_until(store_idle, NULL, 10));
 }
 
 static bool

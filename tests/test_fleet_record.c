@@ -27,7 +27,7 @@ static const char example[] =
 	"\"store\":{\"alone\":false},"
 	"\"services\":[{\"name\":\"pptp\",\"verdict\":\"up\",\"reason\":\"ok\"}],"
 	"\"prefixes\":[{\"prefix\":\"192.0.2.1/32\",\"desired\":\"announced\",\"actual\":\"announced\",\"held\":false,"
-	"\"min_announcers\":1,\"since\":1764671990.5}],"
+	"\"min_announcers\":1,\"since\":1764671990.5,\"carried\":2,\"uncarried\":false}],"
 	"\"fingerprints\":[{\"name\":\"config\",\"hmac\":\"" HEX_A "\"},"
 	"{\"name\":\"/etc/ppp/chap-secrets\",\"hmac\":\"" HEX_B "\"}]}";
 
@@ -36,7 +36,7 @@ fill_example(struct fleet_record *r)
 {
 	static struct fleet_record_service services[] = { { "pptp", "up", "ok" } };
 	static struct fleet_record_prefix prefixes[] = {
-		{ "192.0.2.1/32", "announced", "announced", false, 1, 1764671990.5 },
+		{ "192.0.2.1/32", "announced", "announced", false, 1, 1764671990.5, true, 2, false },
 	};
 	static struct fleet_record_fingerprint fps[] = {
 		{ "config", HEX_A }, { "/etc/ppp/chap-secrets", HEX_B },
@@ -79,8 +79,8 @@ fleet_record_test_round_trip(void **state)
 		{ "pptp", "DEGRADED", "capacity: sessions 95% >= 90%" }, { "dns", "down", "" },
 	};
 	static struct fleet_record_prefix prefixes[] = {
-		{ "192.0.2.1/32", "held", "degraded", true, 2, 0 },
-		{ "2001:db8::1/128", "withdrawn", "withdrawn", false, 0, 1764672000 },
+		{ "192.0.2.1/32", "held", "degraded", true, 2, 0, true, 0, true },
+		{ "2001:db8::1/128", "withdrawn", "withdrawn", false, 0, 1764672000, false, 0, false },
 	};
 	static struct fleet_record_fingerprint fps[] = {
 		{ "config", HEX_B }, { "/etc/ppp/chap-secrets", "absent" }, { "/etc/pptpd.conf", "unreadable" },
@@ -116,7 +116,12 @@ fleet_record_test_round_trip(void **state)
 		assert_int_equal(back.prefixes[i].held, prefixes[i].held);
 		assert_int_equal(back.prefixes[i].min_announcers, prefixes[i].min_announcers);
 		assert_true(back.prefixes[i].since == prefixes[i].since);
+		assert_int_equal(back.prefixes[i].carried_known, prefixes[i].carried_known);
+		assert_int_equal(back.prefixes[i].carried, prefixes[i].carried);
+		assert_int_equal(back.prefixes[i].uncarried, prefixes[i].uncarried);
 	}
+	assert_non_null(strstr(text, "\"carried\":0,\"uncarried\":true}"));
+	assert_non_null(strstr(text, "\"carried\":null,\"uncarried\":false}"));
 	assert_int_equal(back.n_fingerprints, 3);
 	assert_string_equal(back.fingerprints[1].hmac, "absent");
 	assert_string_equal(back.fingerprints[2].name, "/etc/pptpd.conf");
@@ -174,6 +179,35 @@ fleet_record_test_unknown_fields(void **state)
 	assert_true(r.updated == 1764672000.0);
 	assert_int_equal(r.n_prefixes, 1);
 	assert_true(r.prefixes[0].since == 5.0);
+	fleet_record_clear(&r);
+}
+
+/* A record from a writer that knows nothing of BGP sessions: no "carried"
+ * (unknown), no "uncarried" (false); "carried": null is unknown too. */
+static void
+fleet_record_test_without_carried(void **state)
+{
+	static const char old[] =
+		"{\"node\":\"gw1\",\"version\":\"0.9.0\",\"updated\":1,\"last_change\":0,"
+		"\"router\":{\"kind\":\"bird\",\"reachable\":true},\"store\":{\"alone\":false},"
+		"\"services\":[],\"prefixes\":[{\"prefix\":\"192.0.2.1/32\",\"desired\":\"announced\","
+		"\"actual\":\"announced\",\"held\":false,\"min_announcers\":1,\"since\":5},"
+		"{\"prefix\":\"192.0.2.2/32\",\"desired\":\"announced\",\"actual\":\"announced\","
+		"\"held\":false,\"min_announcers\":1,\"since\":5,\"carried\":null,\"uncarried\":true}],"
+		"\"fingerprints\":[]}";
+	struct fleet_record r;
+	char err[256], *text;
+
+	(void)state;
+	assert_int_equal(fleet_record_decode(old, strlen(old), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n_prefixes, 2);
+	assert_false(r.prefixes[0].carried_known);
+	assert_false(r.prefixes[0].uncarried);
+	assert_false(r.prefixes[1].carried_known);
+	assert_true(r.prefixes[1].uncarried);
+	text = fleet_record_encode(&r);
+	assert_non_null(strstr(text, "\"since\":5.0,\"carried\":null,\"uncarried\":false}"));
+	free(text);
 	fleet_record_clear(&r);
 }
 
@@ -240,9 +274,17 @@ static const char *const hostile_edits[][3] = {
 	{ "\"min_announcers\":1", "\"min_announcers\":99999999999999999999999",
 	  "prefixes[0].min_announcers: out of range 0..4294967295" },
 	{ "\"min_announcers\":1", "\"min_announcers\":1.5", "prefixes[0].min_announcers: a number, not an integer" },
-	{ "\"since\":1764671990.5}", "\"since\":1e400}", "prefixes[0].since: not a time (finite, not negative)" },
+	{ "\"since\":1764671990.5,", "\"since\":1e400,", "prefixes[0].since: not a time (finite, not negative)" },
+	{ "\"carried\":2", "\"carried\":\"2\"", "prefixes[0].carried: a string, not an integer or null" },
+	{ "\"carried\":2", "\"carried\":2.5", "prefixes[0].carried: a number, not an integer or null" },
+	{ "\"carried\":2", "\"carried\":true", "prefixes[0].carried: a boolean, not an integer or null" },
+	{ "\"carried\":2", "\"carried\":-1", "prefixes[0].carried: out of range 0..1024" },
+	{ "\"carried\":2", "\"carried\":1025", "prefixes[0].carried: out of range 0..1024" },
+	{ "\"carried\":2", "\"carried\":99999999999999999999999", "prefixes[0].carried: out of range 0..1024" },
+	{ "\"uncarried\":false", "\"uncarried\":0", "prefixes[0].uncarried: a number, not a boolean" },
+	{ "\"uncarried\":false", "\"uncarried\":null", "prefixes[0].uncarried: null, not a boolean" },
 	{ "\"prefix\":\"192.0.2.1/32\"", "\"prefix\":\"192.0.2.1/32;\"", "prefixes[0].prefix: byte 12 (0x3b) is not allowed here" },
-	{ "\"since\":1764671990.5}]", "\"since\":1764671990.5},{\"prefix\":\"192.0.2.1/32\",\"desired\":\"held\","
+	{ "\"uncarried\":false}]", "\"uncarried\":false},{\"prefix\":\"192.0.2.1/32\",\"desired\":\"held\","
 	  "\"actual\":\"degraded\",\"held\":true,\"min_announcers\":1,\"since\":1}]", "prefixes[1]: the same as prefixes[0]" },
 	{ "{\"name\":\"config\"", "{\"name\":\"/etc/ppp/chap-secrets\"", "fingerprints[1]: the same as fingerprints[0]" },
 	{ "\"hmac\":\"" HEX_A "\"", "\"hmac\":\"" HEX_A "0\"", "fingerprints[0].hmac: 65 bytes long, not 1..64" },
@@ -253,7 +295,7 @@ static const char *const hostile_edits[][3] = {
 	{ "{\"name\":\"config\",", "{\"name\":\"\",", "fingerprints[0].name: 0 bytes long, not 1..4095" },
 	{ "\"store\":{\"alone\":false}", "\"store\":{\"alone\":false,\"deep\":[[[[[[[[1]]]]]]]]}",
 	  "not JSON: nesting too deep at offset 162" },
-	{ "{\"node\"", "[{\"node\"", "not JSON: unexpected end at offset 560" },
+	{ "{\"node\"", "[{\"node\"", "not JSON: unexpected end at offset 590" },
 };
 
 static void
@@ -345,6 +387,7 @@ main(void)
 		cmocka_unit_test(fleet_record_test_round_trip),
 		cmocka_unit_test(fleet_record_test_times),
 		cmocka_unit_test(fleet_record_test_unknown_fields),
+		cmocka_unit_test(fleet_record_test_without_carried),
 		cmocka_unit_test(fleet_record_test_hostile),
 		cmocka_unit_test(fleet_record_test_not_a_record),
 		cmocka_unit_test(fleet_record_test_list_bound),

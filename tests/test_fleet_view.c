@@ -39,7 +39,7 @@ gw_init(struct gw *g, const char *node, const char *verdict, const char *desired
 	memset(g, 0, sizeof(*g));
 	g->svc = (struct fleet_record_service){ "pptp", (char *)(uintptr_t)verdict, "ok" };
 	g->pfx = (struct fleet_record_prefix){ P1, (char *)(uintptr_t)desired, (char *)(uintptr_t)actual,
-					       strcmp(desired, "held") == 0, 1, 100 };
+					       strcmp(desired, "held") == 0, 1, 100, false, 0, false };
 	g->fp[0] = (struct fleet_record_fingerprint){ "config", HEX_A };
 	g->fp[1] = (struct fleet_record_fingerprint){ CHAP, (char *)(uintptr_t)chap };
 	g->r.node = (char *)(uintptr_t)node;
@@ -249,6 +249,8 @@ fleet_view_test_json_exact(void **state)
 	gw_init(&g[0], "gw2", "down", "held", "degraded", HEX_B);
 	g[0].pfx.min_announcers = 2;
 	gw_init(&g[1], "gw1", "up", "announced", "announced", HEX_A);
+	g[1].pfx.carried_known = true;	/* no established session carries it */
+	g[1].pfx.uncarried = true;
 	recs = records(g, 2);
 	v = fleet_view_json("lab", "gw1", &store, recs, 2, ann, 3);
 	assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -259,22 +261,23 @@ fleet_view_test_json_exact(void **state)
 	    "\"router\":{\"kind\":\"bird\",\"reachable\":true},\"store\":{\"alone\":false},"
 	    "\"services\":[{\"name\":\"pptp\",\"verdict\":\"up\",\"reason\":\"ok\"}],"
 	    "\"prefixes\":[{\"prefix\":\"192.0.2.1/32\",\"desired\":\"announced\",\"actual\":\"announced\","
-	    "\"held\":false,\"min_announcers\":1,\"since\":100.0}],"
+	    "\"held\":false,\"min_announcers\":1,\"since\":100.0,\"carried\":0,\"uncarried\":true}],"
 	    "\"fingerprints\":[{\"name\":\"config\",\"hmac\":\"" HEX_A "\"},{\"name\":\"" CHAP "\",\"hmac\":\"" HEX_A "\"}],"
 	    "\"drift\":[\"" CHAP "\"]},"
 	    "{\"node\":\"gw2\",\"version\":\"0.9.0\",\"updated\":200.0,\"last_change\":100.0,"
 	    "\"router\":{\"kind\":\"bird\",\"reachable\":true},\"store\":{\"alone\":false},"
 	    "\"services\":[{\"name\":\"pptp\",\"verdict\":\"down\",\"reason\":\"ok\"}],"
 	    "\"prefixes\":[{\"prefix\":\"192.0.2.1/32\",\"desired\":\"held\",\"actual\":\"degraded\","
-	    "\"held\":true,\"min_announcers\":2,\"since\":100.0}],"
+	    "\"held\":true,\"min_announcers\":2,\"since\":100.0,\"carried\":null,\"uncarried\":false}],"
 	    "\"fingerprints\":[{\"name\":\"config\",\"hmac\":\"" HEX_A "\"},{\"name\":\"" CHAP "\",\"hmac\":\"" HEX_B "\"}],"
 	    "\"drift\":[\"" CHAP "\"]}],"
 	    "\"prefixes\":["
 	    "{\"prefix\":\"192.0.2.1/32\",\"min_announcers\":2,"
 	    "\"announcers\":[{\"node\":\"gw1\",\"state\":\"announced\"},{\"node\":\"gw2\",\"state\":\"held\"}],"
-	    "\"disagree\":false},"
+	    "\"disagree\":false,\"uncarried\":[\"gw1\"]},"
 	    "{\"prefix\":\"198.51.100.1/32\",\"min_announcers\":null,"
-	    "\"announcers\":[{\"node\":\"gw2\",\"state\":\"announced\"}],\"disagree\":false}],"
+	    "\"announcers\":[{\"node\":\"gw2\",\"state\":\"announced\"}],\"disagree\":false,"
+	    "\"uncarried\":[]}],"
 	    "\"drift\":[{\"name\":\"" CHAP "\",\"majority\":null,\"differ\":[\"gw1\",\"gw2\"]}]}");
 	json_object_put(v);
 	free(recs);

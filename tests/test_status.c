@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "fake_etcd.h"
 #include "fleet/fleet.h"
+#include "hooks_runner.h"
 #include "status.h"
 
 #ifndef PACKAGE_VERSION
@@ -163,6 +164,26 @@ fixture_services(struct fixture *f)
 	f->svcs[1] = &f->svc[1];
 }
 
+/* Two BGP sessions, uppeer established and up2 Active; the IPv4 prefix is
+ * in both exports (carried by one), the IPv6 one (withdrawn) in none. */
+static void
+fixture_sessions(struct fixture *f)
+{
+	struct daemon *d = &f->d;
+
+	d->sessions_known = true;
+	d->n_sessions = 2;
+	snprintf(d->sessions[0].name, sizeof(d->sessions[0].name), "uppeer");
+	snprintf(d->sessions[0].state, sizeof(d->sessions[0].state), "Established");
+	d->sessions[0].established = true;
+	snprintf(d->sessions[1].name, sizeof(d->sessions[1].name), "up2");
+	snprintf(d->sessions[1].state, sizeof(d->sessions[1].state), "Active");
+	f->prefixes[0].sessions_known = true;
+	f->prefixes[0].advertised = 0x3;
+	f->prefixes[0].carried = 1;
+	f->prefixes[1].sessions_known = true;
+}
+
 static struct fixture *
 fixture_new(void)
 {
@@ -180,6 +201,7 @@ fixture_new(void)
 					  .actual = ROUTE_ANNOUNCED, .since = T0 + 60,
 					  .why = "maintenance (operator)", .drift_repairs = 2,
 					  .admin = ADMIN_MAINTENANCE, .admin_since = T0 + 60 };
+	fixture_sessions(f);
 	d->cfg = &f->cfg;
 	d->services = f->svcs;
 	d->prefixes = f->prefixes;
@@ -513,6 +535,78 @@ status_test_metrics_label_escaping(void **state)
 	fixture_free(f);
 }
 
+/* The session table unknown (connection lost): null in the status, no
+ * session series in the metrics but the uncarried one. */
+static void
+status_test_sessions_unknown(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *root, *router, *px;
+	char *text;
+
+	(void)state;
+	f->d.sessions_known = false;
+	f->prefixes[0].sessions_known = false;
+	f->prefixes[1].sessions_known = false;
+	text = status_json(&f->d, T0);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "router", &router));
+	assert_true(json_object_object_get_ex(router, "sessions", &px));
+	assert_null(px);
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 0);
+	assert_true(json_object_object_get_ex(px, "sessions", NULL));
+	assert_null(json_object_object_get(px, "sessions"));
+	assert_true(json_object_object_get_ex(px, "carried", NULL));
+	assert_null(json_object_object_get(px, "carried"));
+	assert_false(json_object_get_boolean(json_object_object_get(px, "uncarried")));
+	json_object_put(root);
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_null(strstr(text, "anycast_healthd_bgp_session_up{"));
+	assert_null(strstr(text, "anycast_healthd_prefix_sessions_carrying{"));
+	assert_null(strstr(text, "anycast_healthd_prefix_advertised{"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_uncarried{prefix=\"192.0.2.1/32\"} 0\n"));
+	free(text);
+	fixture_free(f);
+}
+
+/* An uncarried prefix: true in the status, 1 in the metrics, carried 0. */
+static void
+status_test_sessions_uncarried(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *root, *px, *names;
+	char *text;
+
+	(void)state;
+	f->d.sessions[0].established = false;
+	snprintf(f->d.sessions[0].state, sizeof(f->d.sessions[0].state), "Active");
+	f->prefixes[0].carried = 0;
+	f->prefixes[0].uncarried = true;
+	text = status_json(&f->d, T0);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 0);
+	assert_true(json_object_get_boolean(json_object_object_get(px, "uncarried")));
+	assert_int_equal(json_object_get_int(json_object_object_get(px, "carried")), 0);
+	assert_true(json_object_is_type(json_object_object_get(px, "carried"), json_type_int));
+	names = json_object_object_get(px, "sessions");
+	assert_int_equal(json_object_array_length(names), 2);	/* in the exports still */
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(names, 1)), "up2");
+	json_object_put(root);
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "anycast_healthd_prefix_uncarried{prefix=\"192.0.2.1/32\"} 1\n"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_sessions_carrying"
+			       "{prefix=\"192.0.2.1/32\"} 0\n"));
+	assert_non_null(strstr(text, "anycast_healthd_bgp_session_up{session=\"uppeer\"} 0\n"));
+	assert_non_null(strstr(text, "anycast_healthd_prefix_advertised{prefix=\"192.0.2.1/32\","
+			       "session=\"uppeer\"} 1\n"));
+	free(text);
+	fixture_free(f);
+}
+
 /* ---- with a fleet (the store: tests/support/fake_etcd.c) ---- */
 
 static void
@@ -615,6 +709,77 @@ status_test_no_fleet(void **state)
 	fixture_free(f);
 }
 
+/* The hooks section and metrics: a run finished, one running, one queued. */
+static void
+status_test_hooks(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *argv[] = { (char *)(uintptr_t)"/bin/true", NULL };
+	struct hook_config hc[2] = {
+		{ .name = (char *)(uintptr_t)"page", .argv = argv, .argc = 1,
+		  .events = 1u << STATUS_EVENT_PREFIX, .timeout_ms = 500, .queue_size = 8 },
+		{ .name = (char *)(uintptr_t)"ticket", .argv = argv, .argc = 1,
+		  .events = (1u << STATUS_EVENT__COUNT) - 1, .timeout_ms = 500, .queue_size = 8 },
+	};
+	struct hooks *h;
+	struct hook_record rec;
+	char *text;
+
+	(void)state;
+	f->cfg.hooks = (struct hooks_config){ .hooks = hc, .n_hooks = 2, .max_running = 4 };
+	f->d.hooks = hooks_runner_create(EV_DEFAULT, &f->cfg);
+	/* no loop runs here: records queue, nothing forks */
+	hooks_runner_record(f->d.hooks, T0, STATUS_EVENT_PREFIX, "192.0.2.1/32", "announced",
+			    "withdrawn", "pptp DOWN");
+	hooks_runner_record(f->d.hooks, T0 + 1, STATUS_EVENT_PREFIX, "192.0.2.1/32", "withdrawn",
+			    "announced", "pptp UP");
+	h = (struct hooks *)(uintptr_t)hooks_runner_hooks(f->d.hooks);
+	hooks_done(h, hooks_next(h, &rec), HOOK_FAILED, "exit 2: no route to pager", T0 + 2, 0.25);
+	assert_non_null(hooks_next(h, &rec));	/* page's second record runs */
+	assert_non_null(hooks_next(h, &rec));	/* ticket's first; its second waits */
+	text = status_json(&f->d, T0 + 3);
+	assert_non_null(strstr(text, "\"hooks\": {\n    \"max_running\": 4,\n    \"running\": 2,\n"
+				     "    \"queued\": 1,\n"));
+	assert_non_null(strstr(text, "\"name\": \"page\",\n        \"running\": true,\n"
+				     "        \"queued\": 0,\n        \"runs\": {\n"
+				     "          \"ok\": 0,\n          \"failed\": 1,\n"
+				     "          \"timeout\": 0,\n          \"dropped\": 0\n        },\n"
+				     "        \"last\": {\n          \"result\": \"failed\",\n"
+				     "          \"reason\": \"exit 2: no route to pager\",\n"
+				     "          \"time\": \"2026-11-29T23:10:02Z\",\n"
+				     "          \"duration_s\": 0.25\n        }\n"));
+	assert_non_null(strstr(text, "\"name\": \"ticket\",\n        \"running\": true,\n"
+				     "        \"queued\": 1,\n"));
+	assert_non_null(strstr(text, "\"last\": null\n"));
+	free(text);
+	text = status_metrics(&f->d, T0 + 3);
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"page\",result=\"failed\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"ticket\",result=\"ok\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_runs_total{hook=\"ticket\",result=\"dropped\"} 0\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hook_queued{hook=\"ticket\"} 1\n"));
+	assert_non_null(strstr(text, "\nanycast_healthd_hooks_running 2\n"));
+	free(text);
+	hooks_runner_free(f->d.hooks);
+	fixture_free(f);
+}
+
+/* Without hooks nothing of them shows. */
+static void
+status_test_no_hooks(void **state)
+{
+	struct fixture *f = fixture_new();
+	char *text;
+
+	(void)state;
+	text = status_json(&f->d, T0);
+	assert_null(strstr(text, "\"hooks\""));
+	free(text);
+	text = status_metrics(&f->d, T0);
+	assert_null(strstr(text, "hook"));
+	free(text);
+	fixture_free(f);
+}
+
 static void
 status_test_json_router_down(void **state)
 {
@@ -683,6 +848,39 @@ status_test_damped_service(void **state)
 	fixture_free(f);
 }
 
+/* The overrides file's gauge follows the status document's overrides_file.ok:
+ * 0 after a failed save or a failed restore at start, 1 otherwise. */
+static void
+status_test_metrics_overrides_file(void **state)
+{
+	static const char *const errors[] = { "save", "restore" };
+	struct fixture *f = fixture_new();
+	char *text;
+	size_t i;
+
+	(void)state;
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	for (i = 0; i < 2; i++) {
+		char *err = i == 0 ? f->d.overrides_error : f->d.overrides_restore_error;
+
+		snprintf(err, sizeof(f->d.overrides_error), "%s: Read-only file system", errors[i]);
+		text = status_metrics(&f->d, T0);
+		assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 0\n"));
+		free(text);
+		text = status_json(&f->d, T0);
+		assert_non_null(strstr(text, "\"ok\": false"));
+		free(text);
+		err[0] = '\0';
+	}
+	f->cfg.api.admin_state_file = NULL;	/* no file: nothing to fail */
+	text = status_metrics(&f->d, T0);
+	assert_non_null(strstr(text, "\nanycast_healthd_overrides_file_ok 1\n"));
+	free(text);
+	fixture_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -696,12 +894,17 @@ main(int argc, char **argv)
 		cmocka_unit_test(status_test_json_golden),
 		cmocka_unit_test(status_test_fleet),
 		cmocka_unit_test(status_test_no_fleet),
+		cmocka_unit_test(status_test_hooks),
+		cmocka_unit_test(status_test_no_hooks),
 		cmocka_unit_test(status_test_history_json_golden),
 		cmocka_unit_test(status_test_history_json_empty),
 		cmocka_unit_test(status_test_metrics_golden),
 		cmocka_unit_test(status_test_metrics_label_escaping),
 		cmocka_unit_test(status_test_json_router_down),
 		cmocka_unit_test(status_test_damped_service),
+		cmocka_unit_test(status_test_sessions_unknown),
+		cmocka_unit_test(status_test_sessions_uncarried),
+		cmocka_unit_test(status_test_metrics_overrides_file),
 	};
 	const char *env = getenv("UPDATE_GOLDEN");
 

@@ -5,7 +5,10 @@
 # the API answering status/metrics/admin requests, a good reload that also
 # restarts the API listeners, a refused (broken) reload, a reload refused
 # because the config path is a FIFO, and SIGTERM with on-exit drain (1 s of
-# GRACEFUL_SHUTDOWN, then the withdrawal).
+# GRACEFUL_SHUTDOWN, then the withdrawal); state-change hooks all along: one
+# recording the records, one hanging (killed: SIGTERM ignored, SIGKILL), one
+# whose command does not exist, kept across the reloads, and the on-exit
+# withdrawal's record run before the exit.
 # 2. With a fleet section against a real etcd (Debian's /usr/bin/etcd, one
 # member on free loopback ports, data in the temp dir, waited for on its
 # /health): the fleet joining (lease, gateway record, announcer key); the
@@ -68,7 +71,13 @@ write_config() {	# $1 = interval-ms, $2 = API TCP port (0 = none)
                   "bird": { "protocol": "anycast4", "drain-protocol": "anycast4_drain" } } ],
     "on-exit": "drain",
     "api": { "admin-socket": "$work/admin.sock", "admin-state-file": "$work/admin-state.json",
-             "listen-port": $2, "admin-group": "root" } } }
+             "listen-port": $2, "admin-group": "root" },
+    "hooks": { "max-running": 2, "hook": [
+        { "name": "record", "event": ["prefix", "admin", "reload"],
+          "command": ["/bin/sh", "-c", "echo \"\$ANYCAST_HEALTHD_KIND \$ANYCAST_HEALTHD_SUBJECT \$ANYCAST_HEALTHD_NEW\" >> $work/hook-records"] },
+        { "name": "hang", "event": ["admin"], "timeout-ms": 200,
+          "command": ["/bin/sh", "-c", "trap '' TERM; exec /bin/sleep 600"] },
+        { "name": "missing", "event": ["reload"], "command": ["/nonexistent/hook"] } ] } } }
 CONF
 }
 api() {	# METHOD PATH [BODY]: one request on the admin socket, body to stdout
@@ -109,6 +118,10 @@ wait_for 120 "/v1/status did not answer" status_has '"prefixes"'
 expect "/metrics did not answer" '^anycast_healthd_service_state' "$(api GET /metrics)"
 expect "maintenance refused" '"maintenance"' "$(api POST /v1/maintenance '{"all": true}')"
 api POST /v1/resume '{"all": true}' >/dev/null
+# The hooks: the recording one ran for the operator's records, the
+# hanging one was killed (SIGTERM ignored: SIGKILL after the grace).
+wait_for 120 "no hook record of the maintenance" grep -q "^admin 192.0.2.1/32 maintenance" "$work/hook-records"
+wait_for 120 "the hanging hook was not killed" logged "hook hang: still running 1 s after SIGTERM: SIGKILL"
 write_config 300 "$port"
 expect "API reload refused" reloaded "$(api POST /v1/reload '{}')"
 history_answers() { grep -q '"events"' <<<"$(curl -s -m 10 "http://127.0.0.1:$port/v1/history" || true)"; }
@@ -138,6 +151,8 @@ grep -q 'not reloading' "$work/daemon.log" || { echo "valgrind-cycle: broken rel
 grep -q 'cannot read: a FIFO, not a regular file' "$work/daemon.log" || { echo "valgrind-cycle: FIFO reload not refused"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'reloaded' "$work/daemon.log" || { echo "valgrind-cycle: good reload not applied"; tail -30 "$work/daemon.log"; exit 1; }
 grep -q 'on-exit drain of 1 prefixes' "$work/daemon.log" || { echo "valgrind-cycle: no on-exit drain"; tail -30 "$work/daemon.log"; exit 1; }
+grep -q 'hook missing: failed (exit 127: cannot execute (ENOENT): /nonexistent/hook)' "$work/daemon.log" || { echo "valgrind-cycle: the missing hook did not fail"; tail -30 "$work/daemon.log"; exit 1; }
+grep -q '^prefix 192.0.2.1/32 withdrawn' "$work/hook-records" || { echo "valgrind-cycle: the on-exit withdrawal did not reach the hook"; cat "$work/hook-records"; exit 1; }
 echo "valgrind-cycle: no leaks or errors over start, reload, refused reload, stop"
 
 # ---- 2. the same daemon with a fleet section, against a real etcd ----

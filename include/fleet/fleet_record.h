@@ -25,6 +25,13 @@ struct fleet_record_prefix {
 	bool held;			/* kept announcing by the fleet guard */
 	unsigned min_announcers;
 	double since;			/* unix seconds */
+	/* what its router's BGP sessions carry (docs/design.md, "Sessions"):
+	 * "carried": a number, or null while unknown (false here; also for a
+	 * writer too old to say); "uncarried": the gateway's warning (absent
+	 * from an old writer: false) */
+	bool carried_known;
+	unsigned carried;		/* established sessions advertising it */
+	bool uncarried;			/* wanted announced, carried by no established session */
 };
 
 struct fleet_record_fingerprint {

@@ -276,6 +276,28 @@ since_text(char *buf, size_t len, const char *time, const struct ctl_render_opts
 
 /* ---- status ---- */
 
+/* "! 192.0.2.1/32: wanted announced, carried by no established BGP session
+ * (uppeer: Active)": every session of the router with its state, as the
+ * daemon logs it; "! WHO: 192.0.2.1/32: ..." in the fleet check. */
+static void
+status_uncarried_line(FILE *out, const char *who, const struct json_object *p,
+		      const struct json_object *sessions)
+{
+	size_t n = alen(sessions);
+
+	fprintf(out, "! %s%s%s: wanted announced, carried by no established BGP session (",
+		who != NULL ? who : "", who != NULL ? ": " : "", str_of(p, "prefix", "-"));
+	if (n == 0)
+		fprintf(out, "no BGP session");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(sessions, i);
+
+		fprintf(out, "%s%s: %s", i > 0 ? ", " : "", str_of(s, "name", "-"),
+			str_of(s, "state", "?"));
+	}
+	fprintf(out, ")\n");
+}
+
 /* Each reason the gateway is not healthy, printed as "! ..." when out is
  * not NULL.  Returns how many. */
 static int
@@ -318,6 +340,11 @@ status_problems(FILE *out, const struct json_object *doc)
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
 		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
 
+		if (bool_of(p, "uncarried")) {
+			if (out != NULL)
+				status_uncarried_line(out, NULL, p, member(router, "sessions"));
+			n++;
+		}
 		if (strcmp(desired, "held") == 0 || bool_of(p, "held")) {
 			if (out != NULL)
 				fprintf(out, "! prefix %s is held by the fleet guard (%s)\n",
@@ -448,16 +475,36 @@ status_render_services(FILE *out, const struct json_object *services,
 	table_free(&pt);
 }
 
-int
-ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct ctl_render_opts *o)
+/* The CARRIED cell: established sessions advertising the prefix, of the
+ * router's sessions when the document has them ("1/2"); "-" while unknown. */
+static void
+prefix_carried_cell(struct table *t, size_t col, const struct json_object *p,
+		    const struct json_object *sessions)
 {
-	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "ADMIN", "SINCE", "WHY" };
+	double carried;
+
+	if (!num_of(p, "carried", &carried))
+		table_set(t, col, NULL, "-");
+	else if (sessions != NULL && json_object_is_type(sessions, json_type_array))
+		table_set(t, col, bool_of(p, "uncarried") ? COLOR_RED : NULL, "%.0f/%zu", carried,
+			  alen(sessions));
+	else
+		table_set(t, col, bool_of(p, "uncarried") ? COLOR_RED : NULL, "%.0f", carried);
+}
+
+/* The prefix table; `sessions`: the router's (router.sessions), or NULL. */
+static int
+prefix_table(FILE *out, const struct json_object *prefixes, const struct json_object *sessions,
+	     const struct ctl_render_opts *o)
+{
+	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "CARRIED", "ADMIN",
+					    "SINCE", "WHY" };
 	struct table t;
 	char since[64], age[32];
 
 	if (prefixes == NULL || !json_object_is_type(prefixes, json_type_array))
 		return -1;
-	table_init(&t, 6);
+	table_init(&t, 7);
 	table_header(&t, head);
 	for (size_t i = 0; i < alen(prefixes); i++) {
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
@@ -470,22 +517,29 @@ ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct 
 		table_set(&t, 0, NULL, "%s", str_of(p, "prefix", "-"));
 		table_set(&t, 1, color_for(desired), "%s", desired);
 		table_set(&t, 2, color_for(actual), "%s", actual);
+		prefix_carried_cell(&t, 3, p, sessions);
 		if (until != NULL && o->now > 0 && t_until >= 0 && t_until > o->now) {
 			ctl_render_age(age, sizeof(age), t_until - o->now);
-			table_set(&t, 3, color_for(admin), "%s, %s left", admin, age);
+			table_set(&t, 4, color_for(admin), "%s, %s left", admin, age);
 		} else if (until != NULL && !(o->now > 0 && t_until >= 0)) {
-			table_set(&t, 3, color_for(admin), "%s until %s", admin, until);
+			table_set(&t, 4, color_for(admin), "%s until %s", admin, until);
 		} else {
-			table_set(&t, 3, strcmp(admin, "none") != 0 ? color_for(admin) : NULL,
+			table_set(&t, 4, strcmp(admin, "none") != 0 ? color_for(admin) : NULL,
 				  "%s", admin);
 		}
 		since_text(since, sizeof(since), str_of(p, "since", NULL), o);
-		table_set(&t, 4, NULL, "%s", since);
-		table_set(&t, 5, NULL, "%s", str_of(p, "why", "-"));
+		table_set(&t, 5, NULL, "%s", since);
+		table_set(&t, 6, NULL, "%s", str_of(p, "why", "-"));
 	}
 	table_print(out, &t, o->color);
 	table_free(&t);
 	return 0;
+}
+
+int
+ctl_render_prefixes(FILE *out, const struct json_object *prefixes, const struct ctl_render_opts *o)
+{
+	return prefix_table(out, prefixes, NULL, o);
 }
 
 int
@@ -501,7 +555,7 @@ ctl_render_status(FILE *out, const struct json_object *doc, const struct ctl_ren
 	fputc('\n', out);
 	status_render_services(out, array_of(doc, "services"), o);
 	fputc('\n', out);
-	ctl_render_prefixes(out, array_of(doc, "prefixes"), o);
+	prefix_table(out, array_of(doc, "prefixes"), member(member(doc, "router"), "sessions"), o);
 
 	counters = member(doc, "counters");
 	if (counters != NULL && num_of(counters, "service_transitions", &v[0]) &&
@@ -687,13 +741,18 @@ fleet_row(struct table *t, const struct ctl_fleet_gateway *g, const char **prefi
 	for (size_t i = 0; i < np; i++) {
 		struct json_object *p = fleet_find_prefix(g->status, prefixes[i]);
 		const char *actual = str_of(p, "actual", "-"), *admin = str_of(p, "admin", "none");
+		char carried[32] = "";
+		double c;
 
+		if (route_is_announced(actual) && num_of(p, "carried", &c))
+			snprintf(carried, sizeof(carried), ", %.0f session%s", c, c == 1 ? "" : "s");
 		if (p == NULL)
 			table_set(t, 4 + i, NULL, "-");
 		else if (strcmp(admin, "none") != 0)
-			table_set(t, 4 + i, color_for(actual), "%s (%s)", actual, admin);
+			table_set(t, 4 + i, color_for(actual), "%s%s (%s)", actual, carried, admin);
 		else
-			table_set(t, 4 + i, color_for(actual), "%s", actual);
+			table_set(t, 4 + i, bool_of(p, "uncarried") ? COLOR_RED : color_for(actual),
+				  "%s%s", actual, carried);
 	}
 }
 
@@ -741,12 +800,31 @@ fleet_flag_prefix(FILE *out, const struct ctl_fleet_gateway *gw, size_t n, const
 	return 1;
 }
 
+/* "! URL: PREFIX: wanted announced, carried by no established BGP session
+ * (...)" for each uncarried prefix of a gateway; returns how many. */
+static size_t
+fleet_flag_uncarried(FILE *out, const struct ctl_fleet_gateway *g)
+{
+	struct json_object *prefixes = array_of(g->status, "prefixes");
+	size_t n = 0;
+
+	for (size_t i = 0; i < alen(prefixes); i++) {
+		struct json_object *p = json_object_array_get_idx(prefixes, i);
+
+		if (!bool_of(p, "uncarried"))
+			continue;
+		status_uncarried_line(out, g->url, p, member(member(g->status, "router"), "sessions"));
+		n++;
+	}
+	return n;
+}
+
 int
 ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
 		 const struct ctl_render_opts *o)
 {
 	const char **prefixes;
-	size_t np, down = 0, disagree = 0;
+	size_t np, down = 0, disagree = 0, uncarried = 0;
 	struct table t;
 
 	np = fleet_collect_prefixes(gw, n, &prefixes);
@@ -766,6 +844,8 @@ ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
 	fputc('\n', out);
 	for (size_t i = 0; i < np; i++)
 		disagree += (size_t)fleet_flag_prefix(out, gw, n, prefixes[i]);
+	for (size_t g = 0; g < n; g++)
+		uncarried += fleet_flag_uncarried(out, &gw[g]);
 	for (size_t g = 0; g < n; g++) {
 		if (gw[g].status != NULL)
 			continue;
@@ -779,9 +859,12 @@ ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
 		fprintf(out, "fleet: no gateway answered\n");
 		return CTL_EXIT_UNREACHABLE;
 	}
-	if (down > 0 || disagree > 0) {
-		fprintf(out, "fleet: %zu gateway%s, %zu unreachable, %zu prefix%s in disagreement\n",
+	if (down > 0 || disagree > 0 || uncarried > 0) {
+		fprintf(out, "fleet: %zu gateway%s, %zu unreachable, %zu prefix%s in disagreement",
 			n, n == 1 ? "" : "s", down, disagree, disagree == 1 ? "" : "es");
+		if (uncarried > 0)
+			fprintf(out, ", %zu uncarried", uncarried);
+		fputc('\n', out);
 		return CTL_EXIT_DEGRADED;
 	}
 	fprintf(out, "fleet: %zu gateway%s agree on %zu prefix%s\n", n, n == 1 ? "" : "s",
@@ -1004,9 +1087,15 @@ view_row(struct table *t, const struct json_object *gw, struct view_cols *v,
 			up++;
 	table_set(t, 2, up == ns ? color_for("UP") : color_for("DOWN"), "%zu/%zu up", up, ns);
 	for (size_t i = 0; i < v->prefixes.n; i++) {
-		word = view_prefix_cell(cell, sizeof(cell),
-					find_by(gw, "prefixes", "prefix", v->prefixes.v[i]));
-		table_set(t, col++, color_for(word), "%s", cell);
+		struct json_object *p = find_by(gw, "prefixes", "prefix", v->prefixes.v[i]);
+		double carried;
+
+		word = view_prefix_cell(cell, sizeof(cell), p);
+		if (route_is_announced(str_of(p, "actual", "")) && num_of(p, "carried", &carried))
+			table_set(t, col++, bool_of(p, "uncarried") ? COLOR_RED : color_for(word),
+				  "%s, %.0f session%s", cell, carried, carried == 1 ? "" : "s");
+		else
+			table_set(t, col++, color_for(word), "%s", cell);
 	}
 	for (size_t k = 0; k < v->fps.n; k++) {
 		bool drifted = array_has(gw, "drift", v->fps.v[k]);
@@ -1052,7 +1141,8 @@ view_flag_store(FILE *out, const struct json_object *doc, const struct ctl_rende
 	return 1;
 }
 
-/* Deciding alone, router unreachable, a prefix the others carry and it lacks. */
+/* Deciding alone, router unreachable, a prefix the others carry and it
+ * lacks, a prefix it wants announced that no BGP session of its carries. */
 static int
 view_flag_gateway(FILE *out, const struct json_object *gw, const struct names *prefixes)
 {
@@ -1069,10 +1159,16 @@ view_flag_gateway(FILE *out, const struct json_object *gw, const struct names *p
 		n++;
 	}
 	for (size_t i = 0; i < prefixes->n; i++) {
-		if (find_by(gw, "prefixes", "prefix", prefixes->v[i]) != NULL)
-			continue;
-		fprintf(out, "! %s: does not carry %s\n", node, prefixes->v[i]);
-		n++;
+		struct json_object *p = find_by(gw, "prefixes", "prefix", prefixes->v[i]);
+
+		if (p == NULL) {
+			fprintf(out, "! %s: does not carry %s\n", node, prefixes->v[i]);
+			n++;
+		} else if (bool_of(p, "uncarried")) {
+			fprintf(out, "! %s: %s: wanted announced, carried by no established BGP "
+				"session\n", node, prefixes->v[i]);
+			n++;
+		}
 	}
 	return n;
 }

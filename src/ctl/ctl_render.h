@@ -31,7 +31,8 @@ enum ctl_exit { CTL_EXIT_OK = 0, CTL_EXIT_DEGRADED = 1, CTL_EXIT_UNREACHABLE = 2
 
 /*
  * The health verdict of a status document: CTL_EXIT_OK when every service is
- * UP and every prefix is wanted announced and read back announced;
+ * UP and every prefix is wanted announced, read back announced and not
+ * "uncarried" (no established BGP session advertising it);
  * CTL_EXIT_DEGRADED otherwise (or when the router is unreachable); -1 when
  * the document is malformed.
  */
@@ -55,9 +56,11 @@ struct ctl_fleet_gateway {
 };
 
 /*
- * The gateway x prefix table and a flag line for each prefix the gateways
- * disagree on (announced on some, not on others) and for each unreachable
- * gateway.  Returns CTL_EXIT_OK, CTL_EXIT_DEGRADED (a flag line was printed)
+ * The gateway x prefix table (a cell: what the router reads back, with the
+ * number of established BGP sessions carrying it while announced) and a
+ * flag line for each prefix the gateways disagree on (announced on some,
+ * not on others), for each prefix a gateway wants announced that none of
+ * its BGP sessions carries, and for each unreachable gateway.  Returns CTL_EXIT_OK, CTL_EXIT_DEGRADED (a flag line was printed)
  * or CTL_EXIT_UNREACHABLE (no gateway answered).
  */
 int ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
@@ -67,10 +70,12 @@ int ctl_render_fleet(FILE *out, const struct ctl_fleet_gateway *gw, size_t n,
  * The fleet as the local daemon's store mirror shows it (GET /v1/fleet,
  * docs/api.md): a head line, one row per gateway (router, services, each
  * prefix's state with "held", short fingerprints with "*" on a drifted one,
- * last change), then a "! ..." line for each thing worth a look: the store
+ * last change; an announced prefix with the number of BGP sessions carrying
+ * it), then a "! ..." line for each thing worth a look: the store
  * unreachable, a gateway missing (this one, an `expect`ed node, or one with
  * an announcer key but no record), a gateway deciding alone, a router
- * unreachable, a prefix a gateway does not carry, a prefix held by the
+ * unreachable, a prefix a gateway does not carry, a prefix a gateway wants
+ * announced that no established BGP session carries, a prefix held by the
  * fleet guard, gateways disagreeing, a fingerprint differing from the
  * fleet's majority.  Returns CTL_EXIT_OK, CTL_EXIT_DEGRADED (a line was
  * flagged), or -1 printing nothing when doc has no "gateways" array.

@@ -29,6 +29,7 @@
 #define FLEET_RECORD_MAX_TEXT	(4 * 1024 * 1024)
 #define FLEET_RECORD_MAX_LIST	1024		/* services, prefixes, fingerprints */
 #define FLEET_RECORD_MAX_DEPTH	8		/* the format nests 3 deep */
+#define FLEET_RECORD_MAX_CARRIED	1024	/* BGP sessions carrying a prefix */
 #define FLEET_RECORD_JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* ---- encode ---- */
@@ -79,6 +80,9 @@ fleet_record_prefix_json(const struct fleet_record_prefix *p)
 	json_object_object_add(o, "held", json_object_new_boolean(p->held));
 	json_object_object_add(o, "min_announcers", json_object_new_int64(p->min_announcers));
 	json_object_object_add(o, "since", fleet_record_time(p->since));
+	json_object_object_add(o, "carried", p->carried_known ?
+			       json_object_new_int64(p->carried) : NULL);
+	json_object_object_add(o, "uncarried", json_object_new_boolean(p->uncarried));
 	return o;
 }
 
@@ -302,6 +306,40 @@ fleet_record_unsigned(struct fleet_record_dec *d, struct json_object *o, const c
 	return 0;
 }
 
+/* The optional "carried": absent or null (unknown, or an older writer),
+ * or an integer 0..FLEET_RECORD_MAX_CARRIED. */
+static int
+fleet_record_carried(struct fleet_record_dec *d, struct json_object *o, const char *parent,
+		     struct fleet_record_prefix *p)
+{
+	struct json_object *v;
+	char where[160];
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, "carried", &v) || v == NULL)
+		return 0;
+	fleet_record_where(where, sizeof(where), parent, "carried");
+	if (!json_object_is_type(v, json_type_int))
+		return fleet_record_fail(d, "%s: %s, not an integer or null", where,
+		    fleet_record_type_words[json_object_get_type(v)]);
+	n = json_object_get_int64(v);
+	if (n < 0 || n > FLEET_RECORD_MAX_CARRIED)
+		return fleet_record_fail(d, "%s: out of range 0..%d", where, FLEET_RECORD_MAX_CARRIED);
+	p->carried_known = true;
+	p->carried = (unsigned)n;
+	return 0;
+}
+
+/* The optional "uncarried": absent (an older writer) is false. */
+static int
+fleet_record_uncarried(struct fleet_record_dec *d, struct json_object *o, const char *parent,
+		       struct fleet_record_prefix *p)
+{
+	if (!json_object_object_get_ex(o, "uncarried", NULL))
+		return 0;
+	return fleet_record_bool(d, o, parent, "uncarried", &p->uncarried);
+}
+
 static const struct fleet_record_field
 	fr_node = { "node", FR_NODE, 1, 63 },
 	fr_version = { "version", FR_TEXT, 0, 64 },
@@ -335,7 +373,9 @@ fleet_record_decode_prefix(struct fleet_record_dec *d, struct json_object *o, co
 	    fleet_record_string(d, o, where, &fr_actual, &p->actual) < 0 ||
 	    fleet_record_bool(d, o, where, "held", &p->held) < 0 ||
 	    fleet_record_unsigned(d, o, where, "min_announcers", &p->min_announcers) < 0 ||
-	    fleet_record_seconds(d, o, where, "since", &p->since) < 0)
+	    fleet_record_seconds(d, o, where, "since", &p->since) < 0 ||
+	    fleet_record_carried(d, o, where, p) < 0 ||
+	    fleet_record_uncarried(d, o, where, p) < 0)
 		return -1;
 	return 0;
 }

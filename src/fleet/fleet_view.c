@@ -327,10 +327,28 @@ fleet_view_announcers(const struct fleet_announcer *ann, size_t n_ann, const cha
 	return list;
 }
 
+/* The gateways (in node order) whose record says no established BGP
+ * session of theirs carries `prefix` though they want it announced. */
+static struct json_object *
+fleet_view_uncarried(const struct fleet_record *recs, size_t n, const size_t *order,
+		     const char *prefix)
+{
+	struct json_object *list = json_object_new_array();
+	const struct fleet_record_prefix *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p = fleet_record_find_prefix(&recs[order[i]], prefix);
+		if (p != NULL && p->uncarried)
+			json_object_array_add(list, json_object_new_string(fleet_view_s(recs[order[i]].node)));
+	}
+	return list;
+}
+
 /* Every prefix a record or an announcer key names, in byte order. */
 static struct json_object *
-fleet_view_prefixes(const struct fleet_record *recs, size_t n, const struct fleet_announcer *ann,
-		    size_t n_ann)
+fleet_view_prefixes(const struct fleet_record *recs, size_t n, const size_t *order,
+		    const struct fleet_announcer *ann, size_t n_ann)
 {
 	struct json_object *list = json_object_new_array(), *p;
 	size_t i, j, total = n_ann, k = 0, u;
@@ -353,6 +371,7 @@ fleet_view_prefixes(const struct fleet_record *recs, size_t n, const struct flee
 		json_object_object_add(p, "min_announcers", fleet_view_min_announcers(recs, n, all[i]));
 		json_object_object_add(p, "announcers", fleet_view_announcers(ann, n_ann, all[i]));
 		json_object_object_add(p, "disagree", json_object_new_boolean(fleet_view_disagree(recs, n, all[i])));
+		json_object_object_add(p, "uncarried", fleet_view_uncarried(recs, n, order, all[i]));
 		json_object_array_add(list, p);
 	}
 	free(all);
@@ -377,7 +396,7 @@ fleet_view_json(const char *fleet, const char *node, const struct fleet_view_sto
 	json_object_object_add(root, "revision", json_object_new_string(revision));
 	json_object_object_add(root, "store", store != NULL ? fleet_view_store_json(store) : NULL);
 	json_object_object_add(root, "gateways", fleet_view_gateways(recs, n, order, names, majority, n_names));
-	json_object_object_add(root, "prefixes", fleet_view_prefixes(recs, n, ann, n_ann));
+	json_object_object_add(root, "prefixes", fleet_view_prefixes(recs, n, order, ann, n_ann));
 	json_object_object_add(root, "drift", fleet_view_drift(recs, n, order, names, majority, n_names));
 	free(majority);
 	free(names);

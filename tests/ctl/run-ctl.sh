@@ -218,7 +218,7 @@ sock=$tmp/gw1.sock
 fake "$gw" --unix "$sock"
 
 run "status healthy" 0 --socket "$sock" status && has out "gw1: anycast-healthd 0.1.0" &&
-	has out "192.0.2.1/32     announced  announced  none" && has out "healthy" && ok
+	has out "192.0.2.1/32     announced  announced  2/2      none" && has out "healthy" && ok
 if grep -q $'\033' "$tmp/out"; then fail "no colour without a terminal" "escape in output"; else pass "no colour without a terminal"; fi
 if run "status --json as received" 0 status --json --socket "$sock"; then
 	if cmp -s "$tmp/out" "$fixtures/status-healthy.json"; then ok; else fail "$last" "output differs from the document"; fi
@@ -236,6 +236,13 @@ echo '{"result": "ok", "prefixes": [], "warning": "/var/lib/anycast-healthd/admi
 run "resume, not saved" 0 -s "$sock" resume --all && has out "resume every prefix: ok" &&
 	has err "warning: in force, but not saved (/var/lib/anycast-healthd/admin-state.json: Read-only file system): it will not survive a restart" && ok
 run "reload" 0 -s "$sock" reload && has out "reloaded" && ok
+
+# ---- a prefix no established BGP session carries: exit 1 ----
+cp "$fixtures/status-uncarried.json" "$gw/GET_v1_status"
+run "status uncarried" 1 -s "$sock" status &&
+	has out "2001:db8::1/128  announced  announced  0/2      none" &&
+	has out "! 2001:db8::1/128: wanted announced, carried by no established BGP session (uppeer: Active, up2: Established)" && ok
+cp "$fixtures/status-healthy.json" "$gw/GET_v1_status"
 
 # ---- the fleet guard's refusal, --force ----
 echo '{"error": "192.0.2.1/32: maintenance refused by the fleet guard: min-announcers is 1 and no other gateway announces it (announcing: gw1); use --force"}' >"$gw/POST_v1_maintenance"

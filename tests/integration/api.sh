@@ -123,7 +123,7 @@ api_status()
 	local T=$LAB_ROUTER mark
 	ctl status
 	check_ctl "$T 1 status on the admin socket: healthy, exit 0" 0 '^pptp +UP +ok' \
-	    "^$API_PREFIX +announced +announced +none" '^healthy$'
+	    "^$API_PREFIX +announced +announced +1/1 +none" '^healthy$'
 	check "$T 1 ... and the upstream has the prefix" "absent" upstream_has_prefix
 	ctl status --json
 	if [ "$RC" = 0 ] && [ "$(json 'd["services"][0]["state"], d["prefixes"][0]["actual"], d["router"]["reachable"]')" = "UP announced True" ]; then
@@ -133,7 +133,7 @@ api_status()
 	fi
 
 	expect_change "$T 1 pptpd SIGKILL: prefix left the upstream" absent 5000 pptpd_kill
-	if poll_status 3000 '^pptp +DOWN +process-exited' "^$API_PREFIX +withdrawn +withdrawn +none" \
+	if poll_status 3000 '^pptp +DOWN +process-exited' "^$API_PREFIX +withdrawn +withdrawn +0/1 +none" \
 	    '^! service pptp is DOWN \(process-exited\)'; then
 		check_ctl "$T 1 ... status shows pptp DOWN, prefix withdrawn/withdrawn, exit 1" 1
 	else
@@ -212,13 +212,13 @@ api_drain()
 		not_ok "$T 2 ... the upstream saw GRACEFUL_SHUTDOWN and the prepends" "$DRAIN_DESC"
 	fi
 	check "$T 2 ... meanwhile status said draining/draining" "$(printf '%s' "$DRAIN_STATUS" | grep "$API_PREFIX")" \
-	    bash -c "printf '%s\n' \"\$1\" | grep -Eq '^$API_PREFIX +draining +draining +drain'" _ "$DRAIN_STATUS"
+	    bash -c "printf '%s\n' \"\$1\" | grep -Eq '^$API_PREFIX +draining +draining +1/1 +drain'" _ "$DRAIN_STATUS"
 	if [ -n "$LAB_MS" ]; then
 		check "$T 2 ... withdrawn after drain-time-s ($API_DRAIN_S s), not before, within 1.5 s of it" \
 		    "$LAB_MS ms" awk -v m="$LAB_MS" -v d="$API_DRAIN_S" 'BEGIN { exit !(m >= d * 1000 - 50 && m <= d * 1000 + 1500) }'
 	fi
-	poll_status 3000 "^$API_PREFIX +withdrawn +withdrawn +drain" >/dev/null
-	check_ctl "$T 2 ... status after the drain: withdrawn, admin drain, exit 1" 1 "^$API_PREFIX +withdrawn +withdrawn +drain"
+	poll_status 3000 "^$API_PREFIX +withdrawn +withdrawn +0/1 +drain" >/dev/null
+	check_ctl "$T 2 ... status after the drain: withdrawn, admin drain, exit 1" 1 "^$API_PREFIX +withdrawn +withdrawn +0/1 +drain"
 
 	expect_change "$T 2 resume after the drain: prefix back at the upstream" present 5000 ctl resume "$API_PREFIX"
 	check_ctl "$T 2 ... anycast-healthctl resume: ok, exit 0" 0 "^resume $API_PREFIX: ok"
@@ -243,7 +243,7 @@ api_drain()
 	expect_change "$T 2 maintenance: prefix left the upstream" absent 1000 ctl maintenance "$API_PREFIX"
 	check_ctl "$T 2 ... anycast-healthctl maintenance: ok, exit 0" 0 "^maintenance $API_PREFIX: ok"
 	ctl status
-	check_ctl "$T 2 ... status: withdrawn, admin maintenance, exit 1" 1 "^$API_PREFIX +withdrawn +withdrawn +maintenance"
+	check_ctl "$T 2 ... status: withdrawn, admin maintenance, exit 1" 1 "^$API_PREFIX +withdrawn +withdrawn +0/1 +maintenance"
 	ctl history
 	check_ctl "$T 2 ... history has the operator's changes" 0 'admin +192\.0\.2\.1/32 +none -> drain' \
 	    'admin +192\.0\.2\.1/32 +none -> maintenance'
@@ -262,9 +262,9 @@ api_drain()
 	    4000 restart_in_maintenance
 	check "$T 2 ... the new daemon restored it from the overrides file" "$(tail -n 5 "$LAB/daemon.log")" \
 	    wait_for_log "$API_PREFIX: operator's maintenance restored from $LAB/gw/admin-state.json" 1000 "$MARK"
-	poll_status 5000 "^$API_PREFIX +withdrawn +withdrawn +maintenance" '^pptp +UP'
+	poll_status 5000 "^$API_PREFIX +withdrawn +withdrawn +0/1 +maintenance" '^pptp +UP'
 	check_ctl "$T 2 ... status of the new daemon: pptp UP, prefix withdrawn, admin maintenance" 1 \
-	    "^$API_PREFIX +withdrawn +withdrawn +maintenance" '^pptp +UP'
+	    "^$API_PREFIX +withdrawn +withdrawn +0/1 +maintenance" '^pptp +UP'
 
 	expect_change "$T 2 resume: prefix back at the upstream" present 5000 ctl resume --all
 	check "$T 2 ... plain route" "$(route_desc)" wait_until 3000 route_plain

@@ -220,7 +220,7 @@ run_router()
 	check "$T 4 ... while the IPv4 route stayed plain ($PLAIN)" "got '$DRAIN_V4'" test "$DRAIN_V4" = "$PLAIN"
 	check "$T 4 ... meanwhile anycast-healthctl status said draining/draining for $P6" \
 	    "$(printf '%s\n' "$DRAIN_STATUS" | grep -F "$P6")" \
-	    eval 'printf "%s\n" "$DRAIN_STATUS" | grep -Eq "^$P6 +draining +draining +drain"'
+	    eval 'printf "%s\n" "$DRAIN_STATUS" | grep -Eq "^$P6 +draining +draining +1/2 +drain"'
 	v6_expect_change "$T 4 resume: the IPv6 prefix back" present 5000 ctl resume "$P6"
 	check "$T 4 ... plain again: AS path $PLAIN, no community" "$(v6_desc)" wait_until 3000 v6_plain
 

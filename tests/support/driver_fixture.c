@@ -180,11 +180,44 @@ obs_drift(void *arg, size_t index, enum route_state found, enum route_state want
 	o->drift_wanted = wanted;
 }
 
+static void
+obs_sessions(void *arg, const struct bgp_sessions *t)
+{
+	struct driver_obs *o = arg;
+	size_t i;
+
+	assert_non_null(t);
+	assert_true(t->n <= BGP_SESSIONS_MAX);
+	assert_true(t->n_prefixes == 0 || t->advertised != NULL);
+	o->n_sessions++;
+	o->sessions = *t;
+	o->sessions.advertised = o->advertised;
+	for (i = 0; i < DRIVER_OBS_PREFIXES; i++)
+		o->advertised[i] = i < t->n_prefixes ? t->advertised[i] : 0;
+}
+
 const struct driver_callbacks driver_obs_cb = {
 	.actual = obs_actual,
 	.connection = obs_connection,
 	.drift = obs_drift,
 };
+
+const struct driver_callbacks driver_obs_sessions_cb = {
+	.actual = obs_actual,
+	.connection = obs_connection,
+	.drift = obs_drift,
+	.sessions = obs_sessions,
+};
+
+unsigned
+driver_obs_carried(const struct driver_obs *o, size_t i)
+{
+	unsigned n = 0;
+
+	for (size_t k = 0; i < DRIVER_OBS_PREFIXES && k < o->sessions.n; k++)
+		n += o->sessions.s[k].established && ((o->advertised[i] >> k) & 1u);
+	return n;
+}
 
 static void
 unix_address(struct sockaddr_un *sun, const char *path)

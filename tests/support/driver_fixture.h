@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <ev.h>
 
+#include "bgp_sessions.h"
 #include "driver.h"
 
 /* Run (fx)->loop until `expr` holds, for `secs` seconds at the most, then
@@ -74,10 +75,21 @@ struct driver_obs {
 	size_t n_whys;
 	int n_drift;
 	enum route_state drift_found, drift_wanted;
+	/* cb->sessions (driver_obs_sessions_cb only): how often, and the last
+	 * table (n_prefixes as the driver had it, advertised[] copied for
+	 * prefixes 0 and 1) */
+	int n_sessions;
+	struct bgp_sessions sessions;
+	uint32_t advertised[DRIVER_OBS_PREFIXES];
 };
 
-/* For driver_open(..., &driver_obs_cb, &obs). */
+/* For driver_open(..., &driver_obs_cb, &obs): no sessions callback, so
+ * the drivers ask nothing about BGP sessions. */
 extern const struct driver_callbacks driver_obs_cb;
+/* The same with the sessions callback. */
+extern const struct driver_callbacks driver_obs_sessions_cb;
+/* How many established sessions of the last table advertise prefix i. */
+unsigned driver_obs_carried(const struct driver_obs *o, size_t i);
 
 /* A listening Unix socket at path (any old file there is removed first). */
 int listen_unix(const char *path);
