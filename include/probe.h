@@ -168,6 +168,10 @@ void probe_set_fast(struct probe *p, bool fast);
  * result is as fresh). */
 void probe_run_now(struct probe *p);
 
+/* Point the probe, and its second instance, at cfg: a config equal to the
+ * one it was made with (a reload that keeps the service). */
+void probe_set_config(struct probe *p, const struct probe_config *cfg);
+
 /* For kinds: the config of this probe's kind. */
 #define PROBE_CFG(p, kindfield) (&(p)->cfg->u.kindfield)
 

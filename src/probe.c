@@ -76,11 +76,11 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 	r->immediate = immediate;
 	p->last_time = ev_time();
 	p->results[result]++;
-	if (!immediate)
+	if (!immediate) {
 		probe_observe_latency(p, latency_ms);
-	if (!immediate)
 		probe_sched_result(&p->answers, result == PROBE_UP || result == PROBE_DEGRADED,
 				   latency_ms);
+	}
 	if (result == PROBE_DOWN || result == PROBE_ERROR)
 		p->failures++;
 	if (p->report)
@@ -358,6 +358,14 @@ probe_run_now(struct probe *p)
 {
 	if (!p->running && (p->second == NULL || !p->second->running))
 		probe_arm(p, ev_now(p->loop));
+}
+
+void
+probe_set_config(struct probe *p, const struct probe_config *cfg)
+{
+	p->cfg = cfg;
+	if (p->second != NULL)
+		p->second->cfg = cfg;
 }
 
 void

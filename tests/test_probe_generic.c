@@ -1220,6 +1220,28 @@ probe_generic_test_schedule_late_but_healthy(void **state)
 	assert_true(probe_sched_late_ms(&t->h.probe->answers, 50, 2000) >= 100);
 }
 
+/* A reload that keeps the probe points both instances at the new config
+ * (the second one must not keep the old, freed one). */
+static void
+probe_generic_test_schedule_late_set_config(void **state)
+{
+	struct t *t = *state;
+	struct probe_config copy;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 50;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe->second);
+	assert_ptr_equal(t->h.probe->second->cfg, &t->h.cfg);
+	copy = t->h.cfg;
+	probe_set_config(t->h.probe, &copy);
+	assert_ptr_equal(t->h.probe->cfg, &copy);
+	assert_ptr_equal(t->h.probe->second->cfg, &copy);
+	probe_destroy(t->h.probe);
+	t->h.probe = NULL;
+}
+
 /* Only kinds that can run twice at once get a second instance, and only
  * with fast runs on. */
 static void
@@ -1325,6 +1347,7 @@ main(void)
 		T(schedule_late_next_waits),
 		T(schedule_late_but_healthy),
 		T(schedule_late_which_kinds),
+		T(schedule_late_set_config),
 		T(schedule_run_now),
 	};
 #undef T
