@@ -3,6 +3,7 @@
  *
  *   probe.c          one interval timer and one timeout timer per probe,
  *                    jitter, result delivery (this header's functions)
+ *   probe_sched.c    the timing decisions, pure (probe_sched.h)
  *   probe_pptp.c     kind "pptp-control"   (probe_pptp_control_ops)
  *   probe_process.c  kind "process"        (probe_process_ops)
  *   probe_gre.c      kind "pptp-gre"       (probe_pptp_gre_ops)
@@ -27,8 +28,14 @@
  * service is counting up through rise or down through fall), the next run
  * starts at the earlier of that regular time and fast_interval_ms after the
  * previous run's start, but never before that run ended (0 = no fast runs).
- * A run always gets its full timeout_ms and runs never overlap: the next one
- * is only armed once the previous one has ended.
+ * A run always gets its full timeout_ms.
+ *
+ * Late runs (kinds with `overlap`, fast_interval_ms > 0): a run that has
+ * gone on for twice the longest of the probe's recent answers (at least
+ * fast_interval_ms; probe_sched.h) is late, and one second run starts beside
+ * it, on a second instance of the kind (p->second: same config, its own
+ * priv).  Its result is delivered as the probe's own.  At most these two
+ * runs are active; the next scheduled run waits for both to end.
  *
  * Every hook is optional except start.
  */
@@ -40,6 +47,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "probe_sched.h"
 
 /*
  * UP: serving.  DOWN: not serving.  ERROR: the probe itself could not run
@@ -82,6 +90,10 @@ struct probe_ops {
 	void (*timeout_detail)(struct probe *p, char *buf, size_t size);
 	/* Free what init() made.  Called after cancel() if a run was active. */
 	void (*destroy)(struct probe *p);
+	/* Two instances of the kind with the same config may run at once (no
+	 * watcher outside a run, nothing shared): a late run gets a second run
+	 * beside it.  Kinds that wait on a remote answer set it. */
+	bool overlap;
 };
 
 extern const struct probe_ops probe_pptp_control_ops;
@@ -105,6 +117,9 @@ struct probe {
 	struct ev_loop *loop;
 	ev_timer interval_timer;	/* one-shot: fires when the next run is due */
 	ev_timer timeout_timer;		/* armed while a run is active */
+	ev_timer late_timer;		/* armed while a run is active, until it is late */
+	struct probe *second;		/* the instance for a run beside a late one;
+					 * NULL when the kind cannot overlap */
 	bool running;			/* a run is active */
 	bool fast;			/* in a transition: probe_set_fast() */
 	ev_tstamp run_started;		/* loop time (ev_now) of the last run's start */
@@ -116,7 +131,9 @@ struct probe {
 	void *report_arg;
 	struct probe_report last;	/* the last delivered result */
 	double last_time;		/* wall clock of the last result, 0 if none */
-	unsigned long runs, failures;	/* counters for the status */
+	unsigned long runs, failures;	/* counters for the status (runs: both instances') */
+	unsigned long second_runs;	/* runs started beside a late one */
+	struct probe_answers answers;	/* recent answered runs' latencies */
 	unsigned long results[PROBE_RESULT__COUNT];	/* results delivered, by kind */
 	/* latency of completed runs (not events): cumulative-free per-bucket
 	 * counts, bucket i counts latency <= bounds[i] and > bounds[i-1];
@@ -150,6 +167,10 @@ void probe_set_fast(struct probe *p, bool fast);
 /* Start a run at the next loop iteration, unless one is active (whose
  * result is as fresh). */
 void probe_run_now(struct probe *p);
+
+/* Point the probe, and its second instance, at cfg: a config equal to the
+ * one it was made with (a reload that keeps the service). */
+void probe_set_config(struct probe *p, const struct probe_config *cfg);
 
 /* For kinds: the config of this probe's kind. */
 #define PROBE_CFG(p, kindfield) (&(p)->cfg->u.kindfield)

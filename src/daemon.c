@@ -932,7 +932,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 			s->cfg = sc;
 			for (size_t k = 0; k < sc->n_probes; k++)
 				if (s->probes[k])
-					s->probes[k]->cfg = &sc->probes[k];
+					probe_set_config(s->probes[k], &sc->probes[k]);
 			d->services[i] = s;
 			kept++;
 		} else {

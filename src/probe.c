@@ -1,15 +1,22 @@
 /*
  * probe.c - probe scheduling: one interval timer and one timeout timer per
- * probe, start jitter, result delivery.  The kinds (probe_pptp.c,
- * probe_process.c) only do the probing; everything about *when* lives here.
+ * probe, start jitter, late runs, result delivery.  The kinds (probe_pptp.c,
+ * probe_process.c) only do the probing; everything about *when* lives here,
+ * the decisions themselves in probe_sched.c.
  *
  * Runs start every interval_ms (start to start).  A run still active when the
  * next one is due is not overlapped: the timeout (< interval, enforced by the
  * config) always ends it first.  While the owner says the probe is in a
  * transition (probe_set_fast), the next run is due fast_interval_ms after the
  * previous one started if that is sooner, but never before it ended: the
- * fast run is armed at the end of a run, so it never overlaps one still
- * waiting for its full timeout.
+ * fast run is armed at the end of a run.
+ *
+ * The one overlap: a run that is late (probe_sched_late_ms) gets a second
+ * run beside it, on p->second, a second instance of the kind made at
+ * creation for kinds with `overlap`.  The second instance has no schedule of
+ * its own; its results go through probe_second_report_cb() into its owner's
+ * delivery, and a scheduled run that comes due while it is active waits for
+ * its end.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,8 +76,11 @@ probe_deliver(struct probe *p, enum probe_result result, const char *reason,
 	r->immediate = immediate;
 	p->last_time = ev_time();
 	p->results[result]++;
-	if (!immediate)
+	if (!immediate) {
 		probe_observe_latency(p, latency_ms);
+		probe_sched_result(&p->answers, result == PROBE_UP || result == PROBE_DEGRADED,
+				   latency_ms);
+	}
 	if (result == PROBE_DOWN || result == PROBE_ERROR)
 		p->failures++;
 	if (p->report)
@@ -89,20 +99,19 @@ probe_arm(struct probe *p, ev_tstamp at)
 	p->armed_at = at;
 }
 
-/* The next run's start while no run is active: the regular time, or, when
- * fast and sooner, fast interval after the last run's start but not before
- * it ended (a run that outlived the fast interval is followed at once). */
+/* The next run's start while no run is active (probe_sched_next). */
 static ev_tstamp
 probe_next_start(const struct probe *p)
 {
-	ev_tstamp at = p->regular_due;
-	ev_tstamp sooner = p->run_started + p->cfg->fast_interval_ms / 1000.0;
+	const struct probe_sched_state s = {
+		.regular_due = p->regular_due,
+		.started = p->run_started,
+		.ended = p->run_ended,
+		.fast = p->fast,
+		.fast_ms = p->cfg->fast_interval_ms,
+	};
 
-	if (sooner < p->run_ended)
-		sooner = p->run_ended;
-	if (p->fast && p->cfg->fast_interval_ms > 0 && sooner < at)
-		at = sooner;
-	return at;
+	return probe_sched_next(&s);
 }
 
 static void
@@ -111,6 +120,7 @@ probe_finish(struct probe *p, enum probe_result result, const char *reason, cons
 	double latency_ms = (ev_now(p->loop) - p->run_started) * 1000.0;
 
 	ev_timer_stop(p->loop, &p->timeout_timer);
+	ev_timer_stop(p->loop, &p->late_timer);
 	p->running = false;
 	p->run_ended = ev_now(p->loop);
 	/* before the report: its callback may free p, or call probe_set_fast() */
@@ -183,30 +193,88 @@ probe_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	probe_finish(p, PROBE_DOWN, reason, detail);
 }
 
+/* Mark a run of p (either instance) active and arm its timeout. */
 static void
-probe_interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
+probe_begin(struct probe *p)
 {
-	struct probe *p = w->data;
-	ev_tstamp due = p->armed_at;
-
-	(void)revents;
-	if (p->running) {	/* cannot happen while timeout < interval; be safe */
-		probe_arm(p, due + p->cfg->interval_ms / 1000.0);
-		return;
-	}
-	ev_now_update(loop);
+	ev_now_update(p->loop);
 	p->running = true;
 	p->runs++;
-	p->run_started = ev_now(loop);
+	p->run_started = ev_now(p->loop);
+	ev_timer_set(&p->timeout_timer, p->cfg->timeout_ms / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->timeout_timer);
+}
+
+/* A scheduled run, due at `due`. */
+static void
+probe_start(struct probe *p, ev_tstamp due)
+{
+	double late_ms = 0;
+
+	probe_begin(p);
 	/* start to start from when this run was due, as a repeating timer
 	 * would, so the loop's own delays do not add up */
 	p->regular_due = due + p->cfg->interval_ms / 1000.0;
 	if (p->regular_due < p->run_started)
 		p->regular_due = p->run_started;
 	probe_arm(p, p->regular_due);
-	ev_timer_set(&p->timeout_timer, p->cfg->timeout_ms / 1000.0, 0.);
-	ev_timer_start(loop, &p->timeout_timer);
+	if (p->second != NULL)
+		late_ms = probe_sched_late_ms(&p->answers, p->cfg->fast_interval_ms,
+					      p->cfg->timeout_ms);
+	if (late_ms > 0) {
+		ev_timer_set(&p->late_timer, late_ms / 1000.0, 0.);
+		ev_timer_start(p->loop, &p->late_timer);
+	}
 	p->ops->start(p);	/* may call probe_done() before returning */
+}
+
+static void
+probe_interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe *p = w->data;
+	ev_tstamp due = p->armed_at;
+
+	(void)loop;
+	(void)revents;
+	if (p->running) {	/* cannot happen while timeout < interval; be safe */
+		probe_arm(p, due + p->cfg->interval_ms / 1000.0);
+		return;
+	}
+	if (p->second != NULL && p->second->running)
+		return;		/* its end arms this timer again */
+	probe_start(p, due);
+}
+
+/* The run is late: start the second run beside it. */
+static void
+probe_late_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe *p = w->data;
+	struct probe *second = p->second;
+
+	(void)revents;
+	if (!p->running || second->running)
+		return;
+	log_debug("probe %s: run late after %.0f ms, a second run starts beside it",
+		  p->cfg->name, (ev_now(loop) - p->run_started) * 1000.0);
+	p->second_runs++;
+	p->runs++;
+	probe_begin(second);
+	second->ops->start(second);	/* may call probe_done() before returning */
+}
+
+/* A second instance's result is its owner's.  The owner's next run, held
+ * back while this one was active, is armed again before the report (whose
+ * callback may free both). */
+static void
+probe_second_report_cb(struct probe *second, const struct probe_report *r, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)second;
+	if (!p->running)
+		probe_arm(p, probe_next_start(p));
+	probe_deliver(p, r->result, r->reason, r->detail, r->latency_ms, false);
 }
 
 /* First run after a random delay in [0, min(interval, 100 ms)). */
@@ -221,9 +289,10 @@ probe_start_jitter(const struct probe_config *cfg)
 	return (r % 1000) / 1000.0 * span / 1000.0;
 }
 
-struct probe *
-probe_create(struct ev_loop *loop, const struct probe_config *cfg,
-	     probe_report_cb *report, void *arg)
+/* A probe with its kind initialised and nothing scheduled, or NULL. */
+static struct probe *
+probe_new(struct ev_loop *loop, const struct probe_config *cfg,
+	  probe_report_cb *report, void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
 
@@ -240,11 +309,32 @@ probe_create(struct ev_loop *loop, const struct probe_config *cfg,
 	p->timeout_timer.data = p;
 	ev_timer_init(&p->interval_timer, probe_interval_cb, 0., 0.);
 	p->interval_timer.data = p;
+	ev_timer_init(&p->late_timer, probe_late_cb, 0., 0.);
+	p->late_timer.data = p;
 	if (p->ops->init && p->ops->init(p) < 0) {
 		log_warnx("probe %s: cannot initialise %s probe", cfg->name, p->ops->kind);
 		free(p->priv);
 		free(p);
 		return NULL;
+	}
+	return p;
+}
+
+struct probe *
+probe_create(struct ev_loop *loop, const struct probe_config *cfg,
+	     probe_report_cb *report, void *arg)
+{
+	struct probe *p = probe_new(loop, cfg, report, arg);
+
+	if (p == NULL)
+		return NULL;
+	/* late runs are part of fast transitions: off with them */
+	if (p->ops->overlap && cfg->fast_interval_ms > 0) {
+		p->second = probe_new(loop, cfg, probe_second_report_cb, p);
+		if (p->second == NULL) {
+			probe_destroy(p);
+			return NULL;
+		}
 	}
 	p->regular_due = ev_now(loop) + probe_start_jitter(cfg);
 	probe_arm(p, p->regular_due);
@@ -266,8 +356,16 @@ probe_set_fast(struct probe *p, bool fast)
 void
 probe_run_now(struct probe *p)
 {
-	if (!p->running)
+	if (!p->running && (p->second == NULL || !p->second->running))
 		probe_arm(p, ev_now(p->loop));
+}
+
+void
+probe_set_config(struct probe *p, const struct probe_config *cfg)
+{
+	p->cfg = cfg;
+	if (p->second != NULL)
+		p->second->cfg = cfg;
 }
 
 void
@@ -275,8 +373,10 @@ probe_destroy(struct probe *p)
 {
 	if (p == NULL)
 		return;
+	probe_destroy(p->second);
 	ev_timer_stop(p->loop, &p->interval_timer);
 	ev_timer_stop(p->loop, &p->timeout_timer);
+	ev_timer_stop(p->loop, &p->late_timer);
 	if (p->running && p->ops->cancel)
 		p->ops->cancel(p);
 	p->running = false;

@@ -292,4 +292,5 @@ const struct probe_ops probe_http_ops = {
 	.start = probe_http_start,
 	.cancel = probe_http_cancel,
 	.destroy = probe_http_destroy,
+	.overlap = true,
 };

@@ -234,4 +234,5 @@ const struct probe_ops probe_pptp_control_ops = {
 	.start = probe_pptp_start,
 	.cancel = probe_pptp_cancel,
 	.destroy = probe_pptp_destroy,
+	.overlap = true,
 };

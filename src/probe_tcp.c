@@ -133,4 +133,5 @@ const struct probe_ops probe_tcp_ops = {
 	.start = probe_tcp_start,
 	.cancel = probe_tcp_cancel,
 	.destroy = probe_tcp_destroy,
+	.overlap = true,
 };

@@ -265,6 +265,7 @@ status_json_probe(const struct service *s, size_t i)
 	status_json_add(o, "last", status_json_last(p));
 	status_json_add(o, "runs", json_object_new_uint64(p ? p->runs : 0));
 	status_json_add(o, "failures", json_object_new_uint64(p ? p->failures : 0));
+	status_json_add(o, "second_runs", json_object_new_uint64(p ? p->second_runs : 0));
 	return o;
 }
 

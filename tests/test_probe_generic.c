@@ -12,9 +12,10 @@
  * alive (the test is a child subreaper, so the commands' own children come
  * back to it and count too).
  *
- * Also the scheduler's timing (probe.c), through tcp probes: the regular
- * start-to-start schedule, the fast runs of a transition (probe_set_fast)
- * and probe_run_now(), asserted on the armed timer, never on the clock.
+ * Also the scheduler's timing (probe.c), through tcp and http probes: the
+ * regular start-to-start schedule, the fast runs of a transition
+ * (probe_set_fast), the second run beside a late one and probe_run_now(),
+ * asserted on the armed timers and the order of events, never on the clock.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* accept4, memmem */
@@ -41,6 +42,7 @@
 #include <unistd.h>
 #include <ev.h>
 
+#include "health.h"
 #include "probe.h"
 #include "support/probe_harness.h"
 
@@ -165,7 +167,11 @@ struct t {
 	char path[PATH_MAX];
 	char *argv[8];
 	bool fast_in_report;		/* schedule_report() sets the probe fast */
-	ev_tstamp started[4], ended[4];	/* per report: the run's start and end */
+	ev_tstamp started[8], ended[8];	/* per report: the run's start and end */
+	ev_tstamp second_ended[8];	/* per report: the second instance's last end */
+	unsigned long runs[8];		/* per report: p->runs */
+	struct health_check hc;		/* fed by schedule_report() */
+	int transitions;		/* ... and how often its state changed */
 };
 
 /* No child of ours is left, alive or zombie (WNOWAIT: look, do not reap). */
@@ -866,10 +872,14 @@ schedule_report(struct probe *p, const struct probe_report *r, void *arg)
 	struct t *t = arg;
 	int i = t->h.n_reports;
 
-	if (i < 4) {
+	if (i < 8) {
 		t->started[i] = p->run_started;
 		t->ended[i] = p->run_ended;
+		t->second_ended[i] = p->second ? p->second->run_ended : 0;
+		t->runs[i] = p->runs;
 	}
+	if (health_check_update(&t->hc, r, false))
+		t->transitions++;
 	probe_harness_report(p, r, &t->h);
 	if (t->fast_in_report)
 		probe_set_fast(p, true);
@@ -999,29 +1009,257 @@ probe_generic_test_schedule_fast_never_later(void **state)
 	assert_armed(t, t->h.probe->regular_due);
 }
 
-/* A fast run still gets its full timeout, and the next one is armed only
- * after it ended: fast 50 ms against a 300 ms timeout never overlaps, the
- * next run follows the timed-out one at once. */
-static void
-probe_generic_test_schedule_fast_full_timeout(void **state)
-{
-	struct t *t = *state;
-	struct blackhole bh;
+/* An HTTP server that answers the first `answer_first` requests at once,
+ * then holds the others: with `answer_together`, until that many are held,
+ * then answers them all (a slow but healthy server); without, never (a hung
+ * one).  Connections the client closes are closed; the held ones at stop. */
+#define HOLD_MAX 8
 
-	blackhole_open(&bh);
-	tcp_config(t, "127.0.0.1", bh.port);
+struct hold_web {
+	struct ev_loop *loop;
+	int lfd;
+	uint16_t port;
+	ev_io accept_io;
+	ev_io conn_io[HOLD_MAX];
+	char req[HOLD_MAX][1024];
+	size_t req_len[HOLD_MAX];
+	int n_conn, n_asked;
+	int answer_first, answer_together;
+	int held[HOLD_MAX], n_held;
+};
+
+static const char http_ok_short[] =
+	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+
+static void
+hold_web_answer(int fd)
+{
+	assert_int_equal(send(fd, http_ok_short, sizeof(http_ok_short) - 1, MSG_NOSIGNAL),
+			 (ssize_t)sizeof(http_ok_short) - 1);
+	close(fd);
+}
+
+/* A whole request is in on connection i: answer it or hold it. */
+static void
+hold_web_asked(struct hold_web *w, int i)
+{
+	int fd = w->conn_io[i].fd, k;
+
+	if (++w->n_asked <= w->answer_first) {
+		hold_web_answer(fd);
+		return;
+	}
+	w->held[w->n_held++] = fd;
+	if (w->answer_together == 0 || w->n_held < w->answer_together)
+		return;
+	for (k = 0; k < w->n_held; k++)
+		hold_web_answer(w->held[k]);
+	w->n_held = 0;
+}
+
+static void
+hold_web_conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct hold_web *w = io->data;
+	int i = (int)(io - w->conn_io);
+	ssize_t n;
+
+	(void)revents;
+	n = recv(io->fd, w->req[i] + w->req_len[i], sizeof(w->req[i]) - w->req_len[i], 0);
+	if (n <= 0) {
+		ev_io_stop(loop, io);
+		close(io->fd);
+		return;
+	}
+	w->req_len[i] += (size_t)n;
+	if (memmem(w->req[i], w->req_len[i], "\r\n\r\n", 4) == NULL)
+		return;
+	ev_io_stop(loop, io);
+	hold_web_asked(w, i);
+}
+
+static void
+hold_web_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct hold_web *w = io->data;
+	int fd;
+
+	(void)revents;
+	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	assert_true(w->n_conn < HOLD_MAX);
+	ev_io_init(&w->conn_io[w->n_conn], hold_web_conn_cb, fd, EV_READ);
+	w->conn_io[w->n_conn].data = w;
+	ev_io_start(loop, &w->conn_io[w->n_conn]);
+	w->n_conn++;
+}
+
+/* Start it and point the fixture's http probe at it (fast interval 50 ms). */
+static void
+hold_web_start(struct t *t, struct hold_web *w, int answer_first, int answer_together)
+{
+	memset(w, 0, sizeof(*w));
+	w->loop = t->h.loop;
+	w->answer_first = answer_first;
+	w->answer_together = answer_together;
+	w->lfd = listen_loopback(&w->port);
+	ev_io_init(&w->accept_io, hold_web_accept_cb, w->lfd, EV_READ);
+	w->accept_io.data = w;
+	ev_io_start(w->loop, &w->accept_io);
+	snprintf(t->url, sizeof(t->url), "http://127.0.0.1:%u/", w->port);
+	t->h.cfg.kind = PROBE_KIND_HTTP;
+	t->h.cfg.u.http.url = t->url;
+	t->h.cfg.u.http.expect_status = 200;
 	t->h.cfg.timeout_ms = 300;
 	t->h.cfg.fast_interval_ms = 50;
-	t->fast_in_report = true;
+}
+
+static void
+hold_web_stop(struct hold_web *w)
+{
+	int i;
+
+	for (i = 0; i < w->n_held; i++)
+		close(w->held[i]);
+	w->n_held = 0;
+	ev_io_stop(w->loop, &w->accept_io);
+	close(w->lfd);
+}
+
+/* A run that is late (the first answer took a few ms: late at the fast
+ * interval, 50 ms) gets one second run beside it; each keeps its full
+ * timeout.  Against a server that stopped answering both time out, 50 ms
+ * apart instead of 300: a hung server fails `fall` 2 runs in about one
+ * timeout.  The run after them, whose previous run did not answer, gets no
+ * second run. */
+static void
+probe_generic_test_schedule_late_second_run(void **state)
+{
+	struct t *t = *state;
+	struct hold_web w;
+	struct probe *p;
+
+	hold_web_start(t, &w, 1, 0);
 	schedule_run(t);
-	assert_true(t->ended[0] >= t->started[0] + 0.3);
-	assert_armed(t, t->ended[0]);
-	run_until_reports(&t->h, 2);
-	blackhole_close(&bh);
-	assert_report(&t->h, PROBE_DOWN, "connect-timeout");
-	assert_true(t->h.report.latency_ms >= 300);
-	assert_true(t->started[1] >= t->ended[0]);
-	assert_armed(t, t->ended[1]);
+	p = t->h.probe;
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_non_null(p->second);
+	assert_true(probe_sched_answer_max(&p->answers) < 25);
+	probe_run_now(p);
+	run_until(&t->h, &p->running);
+	assert_true(ev_is_active(&p->late_timer));
+	assert_true(fabs(ev_timer_remaining(t->h.loop, &p->late_timer) - 0.05) < 1e-6);
+	run_until(&t->h, &p->second->running);
+	assert_true(p->running);	/* beside the late run, not after it */
+	assert_int_equal(p->second_runs, 1);
+	assert_int_equal(p->runs, 3);
+	run_until_reports(&t->h, 3);
+	assert_report(&t->h, PROBE_DOWN, "http-timeout");
+	assert_true(t->h.report.latency_ms >= 300);	/* the second's full timeout */
+	assert_int_equal(t->runs[2], 3);		/* no run in between */
+	assert_true(t->second_ended[2] > t->ended[1]);
+	assert_int_equal(p->results[PROBE_DOWN], 2);
+	assert_armed(t, p->regular_due);		/* not fast: the regular run */
+	probe_run_now(p);
+	run_until(&t->h, &p->running);
+	assert_false(ev_is_active(&p->late_timer));
+	run_until_reports(&t->h, 4);
+	assert_int_equal(p->second_runs, 1);
+	hold_web_stop(&w);
+}
+
+/* A scheduled run due while the second run is active waits for its end:
+ * in a transition the run after a timed-out one would start at once, but
+ * starts only when the second run has ended too. */
+static void
+probe_generic_test_schedule_late_next_waits(void **state)
+{
+	struct t *t = *state;
+	struct hold_web w;
+
+	hold_web_start(t, &w, 1, 0);
+	t->fast_in_report = true;
+	schedule_run(t);	/* UP; fast from now on */
+	run_until(&t->h, &t->h.probe->second->running);
+	run_until_reports(&t->h, 4);
+	hold_web_stop(&w);
+	/* report 2 was the late run's, 3 the second run's, 4 the next one's */
+	assert_int_equal(t->runs[2], 3);
+	assert_true(t->started[3] >= t->second_ended[2]);
+	assert_true(t->started[3] > t->started[2]);
+}
+
+/* A slow but healthy server: the late run and the second run beside it
+ * both end UP, so a check settled UP at rise 3 fall 2 does not move (a
+ * late run is not a failed one), and the late answer raises the next late
+ * point to twice its latency. */
+static void
+probe_generic_test_schedule_late_but_healthy(void **state)
+{
+	struct t *t = *state;
+	struct hold_web w;
+	struct probe_report up = { .result = PROBE_UP, .reason = "ok" };
+	int i;
+
+	hold_web_start(t, &w, 1, 2);
+	health_check_init(&t->hc, 3, 2);
+	for (i = 0; i < 3; i++)
+		health_check_update(&t->hc, &up, false);
+	assert_int_equal(t->hc.state, HEALTH_UP);
+	schedule_run(t);
+	probe_run_now(t->h.probe);
+	run_until_reports(&t->h, 3);
+	hold_web_stop(&w);
+	assert_report(&t->h, PROBE_UP, "ok");
+	assert_int_equal(t->h.probe->results[PROBE_UP], 3);
+	assert_int_equal(t->h.probe->second_runs, 1);
+	assert_int_equal(t->hc.state, HEALTH_UP);
+	assert_int_equal(t->transitions, 0);
+	assert_true(probe_sched_answer_max(&t->h.probe->answers) >= 50);
+	assert_true(probe_sched_late_ms(&t->h.probe->answers, 50, 2000) >= 100);
+}
+
+/* A reload that keeps the probe points both instances at the new config
+ * (the second one must not keep the old, freed one). */
+static void
+probe_generic_test_schedule_late_set_config(void **state)
+{
+	struct t *t = *state;
+	struct probe_config copy;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 50;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe->second);
+	assert_ptr_equal(t->h.probe->second->cfg, &t->h.cfg);
+	copy = t->h.cfg;
+	probe_set_config(t->h.probe, &copy);
+	assert_ptr_equal(t->h.probe->cfg, &copy);
+	assert_ptr_equal(t->h.probe->second->cfg, &copy);
+	probe_destroy(t->h.probe);
+	t->h.probe = NULL;
+}
+
+/* Only kinds that can run twice at once get a second instance, and only
+ * with fast runs on. */
+static void
+probe_generic_test_schedule_late_which_kinds(void **state)
+{
+	struct t *t = *state;
+
+	web_start(&t->web, t->h.loop, WEB_SILENT, NULL, 0);
+	tcp_config(t, "127.0.0.1", t->web.port);
+	t->h.cfg.fast_interval_ms = 0;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_null(t->h.probe->second);
+	probe_destroy(t->h.probe);
+	exec_config(t, (const char *[]){ "/bin/true", NULL });
+	t->h.cfg.fast_interval_ms = 50;
+	t->h.probe = probe_create(t->h.loop, &t->h.cfg, schedule_report, t);
+	assert_non_null(t->h.probe);
+	assert_null(t->h.probe->second);
 }
 
 /* probe_run_now(): a run at the next iteration when idle, nothing when a
@@ -1105,7 +1343,11 @@ main(void)
 		T(schedule_fast_ends),
 		T(schedule_fast_zero_is_off),
 		T(schedule_fast_never_later),
-		T(schedule_fast_full_timeout),
+		T(schedule_late_second_run),
+		T(schedule_late_next_waits),
+		T(schedule_late_but_healthy),
+		T(schedule_late_which_kinds),
+		T(schedule_late_set_config),
 		T(schedule_run_now),
 	};
 #undef T

@@ -122,6 +122,7 @@ fixture_probes(struct fixture *f)
 	p->last_time = T0 + 119.5;
 	p->runs = 240;
 	p->failures = 2;
+	p->second_runs = 1;
 	p->results[PROBE_UP] = 236;
 	p->results[PROBE_DOWN] = 2;
 	p->results[PROBE_DEGRADED] = 1;

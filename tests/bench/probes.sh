@@ -20,7 +20,9 @@
 #    it reaped (and what those reaped: pppd, here the fake-pppd).
 #  3 defaults: pptp-control + process (500 ms), pptp-gre (5000 ms) and
 #    capacity (5000 ms), no timing leaves in the config, the daemon without
-#    -v, for BENCH_CPU_SECONDS (60): the daemon's CPU and RSS, pptpd's CPU.
+#    -v, for BENCH_CPU_SECONDS (60): the daemon's CPU and RSS, pptpd's CPU,
+#    and pptp-control's runs (from the status: how many were second runs
+#    beside a late one, docs/probes.md).
 #
 # Usage (root): tests/bench/probes.sh [BUILDDIR]
 # Environment: BENCH_LATENCY_RUNS (30), BENCH_KIND_SECONDS (15; 0 skips 2),
@@ -67,6 +69,19 @@ write_config()
 	probes_template probes-bench.json "$3" "$2" >"$1"
 	ip netns exec "$NS_GW" "$DAEMON" -n -c "$1" >/dev/null 2>&1 ||
 		die "config $1 does not validate: $(ip netns exec "$NS_GW" "$DAEMON" -n -c "$1" 2>&1 | head -n 3)"
+}
+
+# control_runs: "RUNS SECOND_RUNS" of the pptp-control probe of service
+# pptp, from the status on the admin socket (SECOND_RUNS: runs started beside
+# a late one; 0 from a daemon that does not report them).
+control_runs()
+{
+	ip netns exec "$NS_GW" timeout 10 "$top_builddir/anycast-healthctl" \
+	    --socket "$LAB/gw/admin.sock" status --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+p = [p for s in d["services"] if s["name"] == "pptp" for p in s["probes"] if p["name"] == "control"][0]
+print(p["runs"], p.get("second_runs", 0))'
 }
 
 # runs KIND [FROM_LINE]: result lines of the kind's probe in the daemon log.
@@ -172,11 +187,15 @@ if [ "$CPU_SECONDS" -gt 0 ]; then
 	echo "bench: 3 default rates (no -v), $CPU_SECONDS s" >&2
 	LAB_DAEMON_FLAGS="" lab_start_daemon "$LAB/defaults.json" || die "daemon did not start"
 	wait_for_upstream present 30000 || die "prefix not announced at the default rates"
+	read -r r0 s0 <<<"$(control_runs)"
 	d0=$(probes_cpu_ticks "$PID_DAEMON")
 	p0=$(probes_cpu_ticks "$PID_PPTPD")
 	sleep "$CPU_SECONDS"
 	d1=$(probes_cpu_ticks "$PID_DAEMON")
 	p1=$(probes_cpu_ticks "$PID_PPTPD")
+	read -r r1 s1 <<<"$(control_runs)"
+	[ -n "$r0" ] && [ -n "$r1" ] || die "no pptp-control run counts in the status"
+	DEF_RUNS="$((r1 - r0)) runs, $((s1 - s0)) of them beside a late run"
 	DEF_RSS=$(probes_rss_kb "$PID_DAEMON")
 	DEF_HWM=$(awk '/^VmHWM:/ { print $2 }' /proc/"$PID_DAEMON"/status)
 	lab_stop_daemon
@@ -212,6 +231,7 @@ lab_down
 		echo "Default rates (pptp-control + process every 500 ms, pptp-gre and capacity every 5000 ms), $CPU_SECONDS s, no -v:"
 		echo "  anycast-healthd: CPU $DEF_DAEMON, RSS $DEF_RSS kB (peak $DEF_HWM kB)"
 		echo "  pptpd (+ the pptpctrl children it reaped): CPU $DEF_PPTPD"
+		echo "  pptp-control: $DEF_RUNS"
 	fi
 	[ "$KIND_SECONDS" -gt 0 ] && echo "pptpd with no probes: $IDLE_PPTPD ticks in $KIND_SECONDS s; CLK_TCK $HZ (CPU resolution $((1000 / HZ)) ms)."
 	echo "Latency: the daemon's own start-to-result time, each kind every 500 ms (all at once), -v."

@@ -165,6 +165,19 @@ frr_restart_drift()
 	check_drift_lines "$1" "$mark" 1
 }
 
+# pptpd_slow N: N times, stop pptpd for 150 ms, then let it run for 350 ms
+# (a slow but healthy pptpd).  Ends with pptpd running.
+pptpd_slow()
+{
+	local i
+	for ((i = 0; i < $1; i++)); do
+		kill -STOP "$PID_PPTPD"
+		sleep 0.15
+		kill -CONT "$PID_PPTPD"
+		sleep 0.35
+	done
+}
+
 run_router()
 {
 	LAB_ROUTER=$1
@@ -187,6 +200,20 @@ run_router()
 	    wait_for_upstream present 10000
 	check "$T 1 daemon log: pptp: INIT -> UP" "no such line" wait_for_log 'pptp: INIT -> UP' 1000
 	check "$T 1 $(record_name) says announced" "$(router_record)" router_says announced
+
+	# 1b. pptpd slow but healthy: a run that lands in one of its stops
+	# answers up to 150 ms late, within the 300 ms timeout.  Late runs get a
+	# second run beside them; a late answer is still UP: nothing withdrawn.
+	# (Here, while the probe's recent answers are quick: a long answer, as
+	# after step 3's SIGCONT, raises the late point past the timeout for
+	# the next 16 runs.)
+	log_mark
+	expect_steady "$T 1b pptpd slow (stopped 150 ms of every 500, 8 s): upstream unchanged" \
+	    500 pptpd_slow 16
+	n=$(tail -n +"$((MARK + 1))" "$LAB/daemon.log" | grep -c 'a second run starts beside it')
+	check "$T 1b ... the service stayed UP ($n late runs got a second run beside them)" \
+	    "$(tail -n +"$((MARK + 1))" "$LAB/daemon.log" | grep -- '-> DOWN' | head -n 1)" \
+	    bash -c "! tail -n +$((MARK + 1)) '$LAB/daemon.log' | grep -q -- '-> DOWN'"
 
 	# 2. pptpd crash -> withdrawn fast (process watch); restart -> announced
 	log_mark
