@@ -164,7 +164,8 @@ run()
 	    "service hostile DOWN" "probe hostile/script UP" "probe hostile/img DOWN"
 	check_facts "$T 1 the prefix announced / announced, no override" \
 	    "prefix $LAB_PREFIX announced announced none"
-	check "$T 1 no sessions column without session read-back" "$(facts_brief)" eval '! fact_re "^sessions? "'
+	check_facts "$T 1 the router's session and the prefix carried by it, as the daemon read them back" \
+	    "session uppeer true" "sessions $LAB_PREFIX sessions: carried by 1 of 1 session (uppeer)"
 	check_facts "$T 1 timeline: pptp INIT -> UP, hostile INIT -> DOWN" \
 	    "transition pptp INIT UP" "transition hostile INIT DOWN"
 	check "$T 1 timeline: the prefix turned announced, its last bar announced" "$(facts_brief)" \
