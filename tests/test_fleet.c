@@ -140,6 +140,13 @@ gw_has_decided(void *arg)
 }
 
 static bool
+keepalive_waiting(void *arg)
+{
+	(void)arg;
+	return fake_etcd_queued("keepalive") > 0;
+}
+
+static bool
 key_present(void *arg)
 {
 	return fake_etcd_get(arg) != NULL;
@@ -488,6 +495,29 @@ fleet_test_lease_lost_regranted(void **state)
 	gws_free(g, 1);
 }
 
+/* A keepalive sent into a network cut never answers, and the lease expires
+ * meanwhile: the first put the store refuses for the lost lease ("requested
+ * lease not found") grants a new one at once, without waiting for that
+ * keepalive's answer. */
+static void
+fleet_test_lease_not_found_regranted(void **state)
+{
+	struct gw *g = pool;
+	(void)state;
+	gw_init(g, "gw1", 1);
+	gws_announce(g, 1);
+	fake_etcd_hold("keepalive");
+	assert_true(run_until(keepalive_waiting, NULL, 10));
+	fake_etcd_expire_lease(0);
+	fleet_announcing(g->f, 0, "degraded");	/* a put with the lost lease */
+	assert_true(run_until(key_present, (void *)(uintptr_t)PFX_KEY "gw1", 10));
+	assert_true(run_until(key_present, (void *)(uintptr_t)"/anycast-healthd/lab/gateways/gw1",
+			      10));
+	assert_int_equal(fake_etcd_requests("grant"), 2);
+	fake_etcd_hold(NULL);
+	gws_free(g, 1);
+}
+
 /* The operator's verb is refused from the mirror's view, naming who announces. */
 static void
 fleet_test_admin_refusal(void **state)
@@ -735,6 +765,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fleet_test_store_loss_keep_announcing, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_force_skips_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_lease_lost_regranted, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_test_lease_not_found_regranted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_admin_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_record_coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_test_own_drift, setup, teardown),

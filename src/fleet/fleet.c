@@ -512,6 +512,26 @@ fleet_lease_grant(struct fleet *f)
 						fleet_lease_grant_cb, f);
 }
 
+/* A put the store refused for the lease ("requested lease not found": the
+ * lease expired while the store was cut off longer than the TTL): grant a
+ * new one now.  The keepalive tick would only ask once its last request
+ * answered, and one sent into the cut may wait for its whole timeout. */
+static void
+fleet_lease_refused(struct fleet *f, const struct etcd_result *r)
+{
+	if (r->status != ETCD_ERROR || f->lease == 0 ||
+	    strstr(r->error, "lease not found") == NULL)
+		return;
+	log_warnx("fleet: lease %llx lost (%s); granting a new one", (unsigned long long)f->lease,
+		  r->error);
+	if (f->lease_req != NULL) {
+		etcd_cancel(f->lease_req);
+		f->lease_req = NULL;
+	}
+	fleet_lease_lost(f);
+	fleet_lease_grant(f);
+}
+
 static void
 fleet_keepalive_cb(void *arg, const struct etcd_result *r)
 {
@@ -555,6 +575,7 @@ fleet_record_cb(void *arg, const struct etcd_result *r)
 	f->rec_req = NULL;
 	if (fleet_answered(f, r) && r->status != ETCD_OK)
 		log_warnx("fleet: gateway record not written: %s", r->error);
+	fleet_lease_refused(f, r);
 	if (r->status != ETCD_OK)
 		f->rec_dirty = true;	/* written again when the store is back */
 	else if (f->rec_dirty)
@@ -862,6 +883,7 @@ fleet_px_put_cb(void *arg, const struct etcd_result *r)
 	else
 		log_warnx("fleet: %s: announcer key not %s: %s", p->prefix,
 			  p->put_is_delete ? "deleted" : "written", r->error);
+	fleet_lease_refused(p->f, r);
 	if (r->status == ETCD_OK)
 		fleet_px_next(p);
 	else

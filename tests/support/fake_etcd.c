@@ -77,6 +77,7 @@ static struct {
 	int64_t next_lease;
 	bool unreachable;
 	bool paused;		/* nothing answered: a store that is slow */
+	int hold_kind;		/* requests of this kind wait (fake_etcd_hold); -1: none */
 	int fail_kind;		/* answered ETCD_ERROR, -1: none */
 	int fail_code;
 	char fail_why[128];
@@ -86,7 +87,7 @@ static struct {
 	ev_timer tick;
 	unsigned long served[FAKE_KIND__COUNT];
 	unsigned long seq;
-} fk = { .revision = 1, .next_lease = 0x100, .fail_kind = -1 };
+} fk = { .revision = 1, .next_lease = 0x100, .fail_kind = -1, .hold_kind = -1 };
 
 static void fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void fake_watch_unlink(struct etcd_watch *w);
@@ -423,6 +424,27 @@ fake_answer(struct etcd_request *r)
 	free(kvs);
 }
 
+/* Unlink and return the oldest request queued before `limit` that is not
+ * of the held kind; NULL when none. */
+static struct etcd_request *
+fake_next(unsigned long limit)
+{
+	struct etcd_request *r, *prev = NULL;
+
+	for (r = fk.head; r != NULL && r->seq < limit; prev = r, r = r->next) {
+		if ((int)r->kind == fk.hold_kind)
+			continue;
+		if (prev != NULL)
+			prev->next = r->next;
+		else
+			fk.head = r->next;
+		if (fk.tail == r)
+			fk.tail = prev;
+		return r;
+	}
+	return NULL;
+}
+
 /* One round: the requests queued before it, in order. */
 static void
 fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -438,10 +460,7 @@ fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_start(fk.loop, &fk.tick);
 		return;
 	}
-	while ((r = fk.head) != NULL && r->seq < limit) {
-		fk.head = r->next;
-		if (fk.head == NULL)
-			fk.tail = NULL;
+	while ((r = fake_next(limit)) != NULL) {
 		if (r->kind == FAKE_WATCH_EVENTS || r->kind == FAKE_WATCH_END)
 			fake_deliver_watch(r);
 		else
@@ -449,7 +468,8 @@ fake_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		fake_request_free(r);
 	}
 	if (fk.head != NULL) {
-		ev_timer_set(&fk.tick, 0., 0.);
+		/* held requests only: look again soon, not in a busy loop */
+		ev_timer_set(&fk.tick, fk.hold_kind >= 0 ? 0.005 : 0., 0.);
 		ev_timer_start(fk.loop, &fk.tick);
 	}
 }
@@ -693,6 +713,7 @@ fake_etcd_reset(void)
 		ev_timer_stop(fk.loop, &fk.tick);
 	memset(&fk, 0, sizeof(fk));
 	fk.fail_kind = -1;
+	fk.hold_kind = -1;
 	fk.revision = 1;
 	fk.next_lease = 0x100;
 }
@@ -723,6 +744,17 @@ void
 fake_etcd_pause(bool paused)
 {
 	fk.paused = paused;
+}
+
+void
+fake_etcd_hold(const char *kind)
+{
+	size_t i;
+
+	fk.hold_kind = -1;
+	for (i = 0; kind != NULL && i < FAKE_KIND__COUNT; i++)
+		if (strcmp(kind, fake_kind_names[i]) == 0)
+			fk.hold_kind = (int)i;
 }
 
 void
@@ -784,6 +816,18 @@ fake_etcd_requests(const char *kind)
 	for (i = 0; i < FAKE_KIND__COUNT; i++)
 		if (kind == NULL || strcmp(kind, fake_kind_names[i]) == 0)
 			n += fk.served[i];
+	return n;
+}
+
+unsigned long
+fake_etcd_queued(const char *kind)
+{
+	const struct etcd_request *r;
+	unsigned long n = 0;
+
+	for (r = fk.head; r != NULL; r = r->next)
+		if (kind == NULL || strcmp(kind, fake_kind_names[r->kind]) == 0)
+			n++;
 	return n;
 }
 

@@ -20,6 +20,9 @@ void fake_etcd_reset(void);
 void fake_etcd_set_unreachable(bool unreachable);
 /* While set, nothing is answered (a slow store): requests wait in order. */
 void fake_etcd_pause(bool paused);
+/* Requests of `kind` ("keepalive", ...) wait unanswered while set (a request
+ * sent into a network cut); the others are answered.  NULL: none waits. */
+void fake_etcd_hold(const char *kind);
 /* Every request of `kind` ("range", "txn", ...) is answered ETCD_ERROR with
  * gRPC `code` and `why` while set; NULL: none fails. */
 void fake_etcd_fail(const char *kind, int code, const char *why);
@@ -34,6 +37,8 @@ void fake_etcd_put(const char *key, const char *value);
 /* Requests answered so far, by kind ("put", "delete", "range", "txn",
  * "grant", "keepalive", "revoke"); NULL: all. */
 unsigned long fake_etcd_requests(const char *kind);
+/* Requests of `kind` queued and not answered yet; NULL: all. */
+unsigned long fake_etcd_queued(const char *kind);
 
 /* Nothing queued: every request answered, every event delivered. */
 bool fake_etcd_idle(void);
