@@ -149,7 +149,7 @@ fate_watchdog()
 	check "$T b SIGHUP: RELOADING=1" "$(tail -n +"$((mark + 1))" "$NOTIFY_LOG" | tr '\n' '|')" \
 	    notify_wait RELOADING=1 2000 "$mark"
 	check "$T b ... then READY=1 again" "$(tail -n +"$((mark + 1))" "$NOTIFY_LOG" | tr '\n' '|')" \
-	    bash -c "tail -n +$((mark + 1)) '$NOTIFY_LOG' | awk '\$4 == \"RELOADING=1\" { r = 1 } r && \$4 == \"READY=1\" { ok = 1 } END { exit !ok }'"
+	    wait_until 2000 bash -c "tail -n +$((mark + 1)) '$NOTIFY_LOG' | awk '\$4 == \"RELOADING=1\" { r = 1 } r && \$4 == \"READY=1\" { ok = 1 } END { exit !ok }'"
 
 	# A hung loop: no pings.  systemd would act after WatchdogSec (2 s).
 	mark=$(notify_lines)
