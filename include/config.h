@@ -133,6 +133,9 @@ struct prefix_config {
 	char *bird_degraded_define;	/* e.g. "ANYCAST4_DEGRADED_OFF" (derived), or NULL */
 	char *bird_drain_protocol;	/* optional twin announcing it with GRACEFUL_SHUTDOWN */
 	char *bird_drain_define;	/* e.g. "ANYCAST4_DRAIN_OFF" (derived), or NULL */
+	/* router keepalived: */
+	char *ka_track_file;		/* the track file the daemon keeps for it */
+	char *ka_state_file;		/* optional: the VRRP state the notify script writes */
 	int family;			/* AF_INET or AF_INET6, from the prefix */
 	uint32_t drain_time_s;		/* how long a drain announces GSHUT before withdrawing */
 	uint32_t min_announcers;	/* fleet guard: other gateways that must stay
@@ -150,8 +153,13 @@ struct api_config {
 	uint32_t connection_timeout_s;	/* idle/slow connections are cut; default 10 */
 };
 
-enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND_FRR, ROUTER_KIND__COUNT };
-extern const char *const router_kind_names[ROUTER_KIND__COUNT];	/* "bird", "frr" */
+enum router_kind { ROUTER_KIND_BIRD, ROUTER_KIND_FRR, ROUTER_KIND_KEEPALIVED, ROUTER_KIND__COUNT };
+/* "bird", "frr", "keepalived" */
+extern const char *const router_kind_names[ROUTER_KIND__COUNT];
+/* router/keepalived/pptpd-on-backup: whether the notify script stops pptpd
+ * on the VRRP backup (docs/keepalived.md, the standby rule in policy.h). */
+enum keepalived_backup { KEEPALIVED_BACKUP_RUNNING, KEEPALIVED_BACKUP_STOPPED, KEEPALIVED_BACKUP__COUNT };
+extern const char *const keepalived_backup_names[KEEPALIVED_BACKUP__COUNT];	/* "running", "stopped" */
 /* router/bird/pattern: how bird.conf carries the prefixes (docs/bird.md). */
 enum bird_pattern { BIRD_PATTERN_PROTOCOLS, BIRD_PATTERN_PREFIX_SETS, BIRD_PATTERN__COUNT };
 extern const char *const bird_pattern_names[BIRD_PATTERN__COUNT];	/* "protocols", "prefix-sets" */
@@ -166,6 +174,13 @@ struct router_config {
 	uint32_t frr_asn;		/* frr only: the `router bgp ASN` to configure under */
 	char *frr_degraded_route_map;	/* frr only, optional: `network P route-map X` when degraded */
 	char *frr_drain_route_map;	/* frr only, optional: `network P route-map X` when draining */
+	/* keepalived only: what a prefix's track file holds per state (0 when
+	 * announced); with `weight -1` in keepalived.conf, the priority drop. */
+	uint32_t ka_withdrawn_value;	/* default 254: -254 is below -253, FAULT */
+	uint32_t ka_degraded_value;	/* default 60 */
+	uint32_t ka_draining_value;	/* default 120 */
+	enum keepalived_backup ka_pptpd_on_backup;	/* default running */
+	uint32_t ka_takeover_grace_ms;	/* stopped only: a new MASTER's grace; default 15000 */
 	uint32_t command_timeout_ms;	/* default 2000 */
 	uint32_t readback_interval_ms;	/* periodic read-back; default 10000 */
 	uint32_t reconnect_min_ms;	/* backoff start; default 100 */

@@ -4,6 +4,7 @@
  *   driver.c       dispatch by router kind, shared helpers
  *   driver_bird.c  BIRD 2 control socket (driver_bird_ops)
  *   driver_frr.c   FRR bgpd vty socket (driver_frr_ops)
+ *   driver_keepalived.c  keepalived track files (driver_keepalived_ops)
  *
  * The daemon owns the desired state of each prefix; the driver makes the
  * router match it and reports what the router actually has.  Contract:
@@ -55,6 +56,13 @@ enum route_state {
 /* "unknown", "announced", "withdrawn", "degraded", "draining", "held" */
 extern const char *const route_state_names[ROUTE_STATE__COUNT];
 
+/* A keepalived VRRP instance's state, as its notify script last wrote it
+ * (docs/keepalived.md); UNKNOWN when there is no state file or it is
+ * missing or unreadable. */
+enum vrrp_state { VRRP_UNKNOWN, VRRP_MASTER, VRRP_BACKUP, VRRP_FAULT, VRRP_STOP, VRRP_STATE__COUNT };
+/* "unknown", "master", "backup", "fault", "stop" */
+extern const char *const vrrp_state_names[VRRP_STATE__COUNT];
+
 struct driver_callbacks {
 	/* Read-back result for config prefix `index` (after reconnect, after
 	 * each periodic read-back, and after each applied change). */
@@ -70,6 +78,10 @@ struct driver_callbacks {
 	 * read-back and after each applied change, while connected.  The table
 	 * is the driver's and valid during the call only.  Optional. */
 	void (*sessions)(void *arg, const struct bgp_sessions *t);
+	/* keepalived only: the VRRP instance state read back for prefix
+	 * `index` (its state-file), after each read-back and whenever the file
+	 * changes.  Optional. */
+	void (*instance)(void *arg, size_t index, enum vrrp_state state);
 };
 
 struct driver;
@@ -93,6 +105,12 @@ struct driver_ops {
 
 extern const struct driver_ops driver_bird_ops;
 extern const struct driver_ops driver_frr_ops;
+extern const struct driver_ops driver_keepalived_ops;
+
+/* --init for the keepalived kind: every prefix's track file that is missing
+ * is written with the withdrawn value (before keepalived starts, which reads
+ * a missing file as OK).  0, or -1 with the reason logged. */
+int driver_keepalived_write_initial_state(const struct config *cfg);
 
 /* Generic front: picks the ops from cfg->router.kind. */
 struct driver_handle {

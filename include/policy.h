@@ -16,7 +16,15 @@
  *   DRAIN        -> ROUTE_DRAINING (GRACEFUL_SHUTDOWN) until drain_until,
  *                   ROUTE_WITHDRAWN after it (or at once if the health says
  *                   withdrawn anyway), until resumed
- *   NONE         -> the health's answer
+ *   NONE         -> the health's answer, except on a keepalived standby
+ *
+ * The standby rule (router keepalived, pptpd-on-backup "stopped",
+ * docs/keepalived.md): where the notify script stops pptpd on the VRRP
+ * backup, a DOWN verdict there says nothing.  While `standby` is set (the
+ * instance is BACKUP, or became MASTER less than takeover-grace-ms ago) and
+ * there is no override, a WITHDRAWN or UNKNOWN health answer becomes
+ * ROUTE_ANNOUNCED (track value 0: ready to take over), `standby_why` saying
+ * why.
  *
  * Pure logic; daemon.c applies the result via driver.c.
  */
@@ -36,6 +44,8 @@ struct policy_override {
 	enum admin_state admin;
 	double drain_until;	/* wall clock end of a drain (ADMIN_DRAIN) */
 	double now;		/* wall clock */
+	bool standby;		/* the standby rule applies (daemon.c decides) */
+	const char *standby_why;	/* e.g. "standby (keepalived BACKUP, pptpd stopped there)" */
 };
 
 /* states[i] is the verdict of config service i; `ov` may be NULL (no

@@ -68,6 +68,12 @@ const char *const on_exit_action_names[ON_EXIT__COUNT] = {
 const char *const router_kind_names[ROUTER_KIND__COUNT] = {
 	[ROUTER_KIND_BIRD] = "bird",
 	[ROUTER_KIND_FRR] = "frr",
+	[ROUTER_KIND_KEEPALIVED] = "keepalived",
+};
+
+const char *const keepalived_backup_names[KEEPALIVED_BACKUP__COUNT] = {
+	[KEEPALIVED_BACKUP_RUNNING] = "running",
+	[KEEPALIVED_BACKUP_STOPPED] = "stopped",
 };
 
 const char *const bird_pattern_names[BIRD_PATTERN__COUNT] = {

@@ -20,6 +20,14 @@ const char *const route_state_names[ROUTE_STATE__COUNT] = {
 	[ROUTE_HELD] = "held",
 };
 
+const char *const vrrp_state_names[VRRP_STATE__COUNT] = {
+	[VRRP_UNKNOWN] = "unknown",
+	[VRRP_MASTER] = "master",
+	[VRRP_BACKUP] = "backup",
+	[VRRP_FAULT] = "fault",
+	[VRRP_STOP] = "stop",
+};
+
 static const struct driver_ops *
 driver_ops_for(const struct router_config *rc)
 {

@@ -49,6 +49,20 @@ policy_from_health(const struct prefix_config *pc, const enum health_state *stat
 	return ROUTE_ANNOUNCED;
 }
 
+/* The standby rule (policy.h): a standby's DOWN or missing verdict says
+ * nothing, so it stays ready to take over. */
+static enum route_state
+policy_standby(const struct policy_override *ov, enum route_state health, char *why,
+	       size_t why_len)
+{
+	if (ov == NULL || !ov->standby ||
+	    (health != ROUTE_WITHDRAWN && health != ROUTE_UNKNOWN))
+		return health;
+	if (why)
+		snprintf(why, why_len, "%s", ov->standby_why ? ov->standby_why : "standby");
+	return ROUTE_ANNOUNCED;
+}
+
 enum route_state
 policy_desired(const struct prefix_config *pc, const enum health_state *states,
 	       const char *const *reasons, const struct policy_override *ov,
@@ -57,7 +71,7 @@ policy_desired(const struct prefix_config *pc, const enum health_state *states,
 	enum route_state health = policy_from_health(pc, states, reasons, why, why_len);
 
 	if (ov == NULL || ov->admin == ADMIN_NONE)
-		return health;
+		return policy_standby(ov, health, why, why_len);
 	if (ov->admin == ADMIN_MAINTENANCE) {
 		if (why)
 			snprintf(why, why_len, "maintenance (operator)");

@@ -130,6 +130,33 @@ policy_test_drain_of_down_prefix_withdraws_at_once(void **state)
 	assert_string_equal(why, "pptp DOWN (ok)");
 }
 
+/* The keepalived standby rule: a standby's DOWN or missing verdict keeps it
+ * ready (announced); degraded and up pass; an override beats the rule. */
+static void
+policy_test_standby_keeps_ready(void **state)
+{
+	enum health_state down[] = { HEALTH_DOWN, HEALTH_UP, HEALTH_UP };
+	enum health_state init[] = { HEALTH_INIT, HEALTH_UP, HEALTH_UP };
+	enum health_state degraded[] = { HEALTH_UP, HEALTH_UP, HEALTH_DEGRADED };
+	struct policy_override ov = { .now = 1000, .standby = true,
+				      .standby_why = "standby (keepalived BACKUP, pptpd stopped there)" };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(policy_desired(&prefix_two, down, reasons, &ov, why, sizeof(why)),
+			 ROUTE_ANNOUNCED);
+	assert_string_equal(why, "standby (keepalived BACKUP, pptpd stopped there)");
+	assert_int_equal(policy_desired(&prefix_two, init, reasons, &ov, NULL, 0), ROUTE_ANNOUNCED);
+	assert_int_equal(policy_desired(&prefix_two, degraded, reasons, &ov, NULL, 0), ROUTE_DEGRADED);
+	ov.admin = ADMIN_MAINTENANCE;
+	assert_int_equal(policy_desired(&prefix_two, down, reasons, &ov, NULL, 0), ROUTE_WITHDRAWN);
+	ov.admin = ADMIN_NONE;
+	ov.standby = false;
+	assert_int_equal(policy_desired(&prefix_two, down, reasons, &ov, why, sizeof(why)),
+			 ROUTE_WITHDRAWN);
+	assert_string_equal(why, "pptp DOWN (ok)");
+}
+
 static void
 policy_test_single_service_text(void **state)
 {
@@ -160,6 +187,7 @@ main(void)
 		cmocka_unit_test(policy_test_drain_then_withdraw),
 		cmocka_unit_test(policy_test_drain_of_down_prefix_withdraws_at_once),
 		cmocka_unit_test(policy_test_single_service_text),
+		cmocka_unit_test(policy_test_standby_keeps_ready),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
