@@ -80,6 +80,9 @@ struct prefix {
 	unsigned carried;		/* established sessions advertising it */
 	bool uncarried;			/* wanted announced, carried by no established session */
 	double changed_mono;		/* monotonic: last desired or actual change (settle rule) */
+	/* keepalived: the VRRP instance as its notify script last wrote it */
+	enum vrrp_state vrrp;
+	double vrrp_since;		/* wall clock: vrrp last changed */
 };
 
 struct loop_lag;
@@ -99,6 +102,7 @@ struct daemon {
 	bool stopping;
 	bool hurry;			/* stopping, asked again: end an on-exit drain now */
 	ev_timer drain_timer;		/* fires at the earliest drain end */
+	ev_timer standby_timer;		/* fires at the earliest takeover grace end */
 	double started;			/* wall clock */
 	struct status_history history;
 	unsigned long reloads, reloads_refused;

@@ -31,6 +31,7 @@
 #ifndef AHD_POLICY_H
 #define AHD_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -51,6 +52,15 @@ struct policy_override {
 /* states[i] is the verdict of config service i; `ov` may be NULL (no
  * override).  `why` (may be NULL) gets a short human text for the router and
  * the log, e.g. "pptp DOWN (sccrp-timeout)". */
+/*
+ * Whether the standby rule applies to an instance in state `st` since
+ * `since` (wall clock) at `now`, under router config `rc`: keepalived with
+ * pptpd-on-backup "stopped", and BACKUP, or MASTER for less than
+ * takeover-grace-ms.  When it does, `why` gets the words for the status.
+ */
+bool policy_standby_applies(const struct router_config *rc, enum vrrp_state st, double since,
+			    double now, char *why, size_t why_len);
+
 enum route_state policy_desired(const struct prefix_config *pc,
 				const enum health_state *states,
 				const char *const *reasons,

@@ -370,7 +370,7 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	const char *reasons[d->cfg->n_services ? d->cfg->n_services : 1];
 	struct policy_override ov;
 	enum route_state want;
-	char why[sizeof(px->why)];
+	char why[sizeof(px->why)], standby_why[96];
 	size_t i;
 
 	for (i = 0; i < d->cfg->n_services; i++) {
@@ -380,6 +380,9 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	ov.admin = px->admin;
 	ov.drain_until = px->drain_until;
 	ov.now = ev_time();
+	ov.standby = policy_standby_applies(&d->cfg->router, px->vrrp, px->vrrp_since, ov.now,
+					    standby_why, sizeof(standby_why));
+	ov.standby_why = standby_why;
 	want = policy_desired(px->cfg, states, reasons, &ov, why, sizeof(why));
 	px->wanted = want;
 	snprintf(px->why, sizeof(px->why), "%s", why);	/* maybe new words */
@@ -661,11 +664,69 @@ daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
 	}
 }
 
+/* Arm the standby timer for the earliest end of a takeover grace (the
+ * standby rule, policy.h), when the policy's answer may change. */
+static void
+daemon_standby_schedule(struct daemon *d)
+{
+	double now = ev_now(d->loop), grace = d->cfg->router.ka_takeover_grace_ms / 1000.0;
+	double next = 0;
+	size_t i;
+
+	ev_timer_stop(d->loop, &d->standby_timer);
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		const struct prefix *px = &d->prefixes[i];
+		double end = px->vrrp_since + grace;
+
+		if (px->vrrp == VRRP_MASTER && end > now && (next == 0 || end < next))
+			next = end;
+	}
+	if (next == 0)
+		return;
+	ev_timer_set(&d->standby_timer, next - now + 0.001, 0.);
+	ev_timer_start(d->loop, &d->standby_timer);
+}
+
+static void
+daemon_standby_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	daemon_evaluate_prefixes(d, NULL, false);
+	daemon_standby_schedule(d);
+}
+
+/* keepalived: an instance's VRRP state changed (its notify script wrote
+ * the state file): recorded, and the policy asked again (the standby
+ * rule). */
+static void
+daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st)
+{
+	struct daemon *d = arg;
+	struct prefix *px;
+
+	if (index >= d->cfg->n_prefixes || d->prefixes[index].vrrp == st)
+		return;
+	px = &d->prefixes[index];
+	log_info("%s: keepalived instance %s -> %s", px->cfg->prefix, vrrp_state_names[px->vrrp],
+		 vrrp_state_names[st]);
+	daemon_event(d, STATUS_EVENT_ROUTER, px->cfg->prefix, vrrp_state_names[px->vrrp],
+		     vrrp_state_names[st], "keepalived instance state");
+	px->vrrp = st;
+	px->vrrp_since = ev_time();
+	if (!d->stopping)
+		daemon_prefix_apply(d, index, false);
+	daemon_standby_schedule(d);
+}
+
 static const struct driver_callbacks daemon_driver_callbacks = {
 	.actual = daemon_driver_actual_cb,
 	.connection = daemon_driver_connection_cb,
 	.drift = daemon_driver_drift_cb,
 	.sessions = daemon_driver_sessions_cb,
+	.instance = daemon_driver_instance_cb,
 };
 
 /* ---- the fleet (fleet.h) ---- */
@@ -895,6 +956,8 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->hooks = hooks_runner_create(loop, cfg);
 	ev_timer_init(&d->drain_timer, daemon_drain_timer_cb, 0., 0.);
 	d->drain_timer.data = d;
+	ev_timer_init(&d->standby_timer, daemon_standby_timer_cb, 0., 0.);
+	d->standby_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
 	daemon_fleet_start(d);
@@ -985,6 +1048,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	}
 	config_free(old_cfg);
 	daemon_drain_schedule(d);
+	daemon_standby_schedule(d);
 	daemon_overrides_save(d);	/* drops prefixes gone from the config; maybe a new path */
 	snprintf(kept_text, sizeof(kept_text), "%zu of %zu services kept running", kept,
 		 cfg->n_services);
@@ -1196,6 +1260,7 @@ daemon_stop_router(struct daemon *d, double timeout_s)
 
 	d->stopping = true;
 	ev_timer_stop(d->loop, &d->drain_timer);
+	ev_timer_stop(d->loop, &d->standby_timer);
 	for (i = 0; i < d->cfg->n_services; i++) {
 		daemon_service_free(d->services[i]);
 		d->services[i] = NULL;
@@ -1358,6 +1423,7 @@ daemon_free(struct daemon *d)
 	for (i = 0; i < d->cfg->n_services; i++)
 		daemon_service_free(d->services[i]);
 	ev_timer_stop(d->loop, &d->drain_timer);
+	ev_timer_stop(d->loop, &d->standby_timer);
 	driver_close(&d->driver);
 	fleet_free(d->fleet);
 	if (d->lag != NULL)
@@ -1382,6 +1448,8 @@ daemon_note_reload_refused(struct daemon *d, const char *why)
 static bool
 daemon_can_drain(const struct daemon *d, const struct prefix *px)
 {
+	if (d->cfg->router.kind == ROUTER_KIND_KEEPALIVED)
+		return true;	/* draining-value lowers the priority */
 	if (d->cfg->router.kind == ROUTER_KIND_FRR)
 		return d->cfg->router.frr_drain_route_map != NULL;
 	/* prefix-sets: the snippet's filter drains every prefix */

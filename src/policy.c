@@ -49,6 +49,25 @@ policy_from_health(const struct prefix_config *pc, const enum health_state *stat
 	return ROUTE_ANNOUNCED;
 }
 
+bool
+policy_standby_applies(const struct router_config *rc, enum vrrp_state st, double since,
+		       double now, char *why, size_t why_len)
+{
+	double grace_s = rc->ka_takeover_grace_ms / 1000.0;
+
+	if (rc->kind != ROUTER_KIND_KEEPALIVED || rc->ka_pptpd_on_backup != KEEPALIVED_BACKUP_STOPPED)
+		return false;
+	if (st == VRRP_BACKUP) {
+		snprintf(why, why_len, "standby (keepalived BACKUP, pptpd stopped there)");
+		return true;
+	}
+	if (st != VRRP_MASTER || now - since >= grace_s)
+		return false;
+	snprintf(why, why_len, "taking over (keepalived MASTER for %.0f of %.0f s)", now - since,
+		 grace_s);
+	return true;
+}
+
 /* The standby rule (policy.h): a standby's DOWN or missing verdict says
  * nothing, so it stays ready to take over. */
 static enum route_state

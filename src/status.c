@@ -370,6 +370,21 @@ status_json_prefix_sessions(struct json_object *o, const struct daemon *d, const
 	status_json_add(o, "uncarried", json_object_new_boolean(px->uncarried));
 }
 
+/* keepalived: the VRRP instance as its notify script last wrote it; null
+ * for the BGP routers. */
+static struct json_object *
+status_json_prefix_vrrp(const struct daemon *d, const struct prefix *px)
+{
+	struct json_object *o;
+
+	if (d->cfg->router.kind != ROUTER_KIND_KEEPALIVED)
+		return NULL;
+	o = json_object_new_object();
+	status_json_add(o, "state", json_object_new_string(vrrp_state_names[px->vrrp]));
+	status_json_add(o, "since", px->vrrp != VRRP_UNKNOWN ? status_json_time(px->vrrp_since) : NULL);
+	return o;
+}
+
 static struct json_object *
 status_json_prefix(const struct daemon *d, const struct prefix *px)
 {
@@ -390,6 +405,7 @@ status_json_prefix(const struct daemon *d, const struct prefix *px)
 	status_json_add(o, "drain_until", status_json_time(px->drain_until));
 	status_json_add(o, "drift_repairs", json_object_new_uint64(px->drift_repairs));
 	status_json_prefix_sessions(o, d, px);
+	status_json_add(o, "vrrp", status_json_prefix_vrrp(d, px));
 	return o;
 }
 
@@ -792,6 +808,27 @@ status_metrics_carrying(struct status_buf *b, const struct daemon *d)
 	}
 }
 
+/* keepalived: per prefix, 1 for the VRRP state its instance is in. */
+static void
+status_metrics_vrrp(struct status_buf *b, const struct daemon *d)
+{
+	size_t i, st;
+
+	if (d->cfg->router.kind != ROUTER_KIND_KEEPALIVED)
+		return;
+	status_family(b, "anycast_healthd_vrrp_state", "gauge",
+		      "keepalived: 1 for the VRRP state the prefix's instance is in, as its notify "
+		      "script last wrote it.");
+	for (i = 0; i < d->cfg->n_prefixes; i++) {
+		for (st = 0; st < VRRP_STATE__COUNT; st++) {
+			status_printf(b, "anycast_healthd_vrrp_state{");
+			status_label(b, "prefix", d->prefixes[i].cfg->prefix, false);
+			status_label(b, "state", vrrp_state_names[st], true);
+			status_printf(b, "} %d\n", d->prefixes[i].vrrp == st);
+		}
+	}
+}
+
 /* Per prefix and session: whether the session's export has the prefix
  * (while known). */
 static void
@@ -1052,6 +1089,7 @@ status_metrics(const struct daemon *d, double now)
 	status_metrics_session_up(&b, d);
 	status_metrics_carrying(&b, d);
 	status_metrics_advertised(&b, d);
+	status_metrics_vrrp(&b, d);
 	status_metrics_fleet(&b, d);
 	status_metrics_hooks(&b, d);
 	status_metrics_probes(&b, d);

@@ -148,6 +148,14 @@ ctl_render_test_status_color(void **state)
 	status_golden("status-healthy.json", "status-healthy-color.out", &colored, CTL_EXIT_OK);
 }
 
+/* keepalived: the VRRP column in place of CARRIED, each instance's state. */
+static void
+ctl_render_test_status_keepalived(void **state)
+{
+	(void)state;
+	status_golden("status-keepalived.json", "status-keepalived.out", &plain, CTL_EXIT_OK);
+}
+
 /* A prefix no established BGP session carries: its CARRIED cell, the "!"
  * line naming every session with its state, exit 1. */
 static void
@@ -686,6 +694,7 @@ main(void)
 		cmocka_unit_test(ctl_render_test_status_healthy),
 		cmocka_unit_test(ctl_render_test_status_degraded),
 		cmocka_unit_test(ctl_render_test_status_uncarried),
+		cmocka_unit_test(ctl_render_test_status_keepalived),
 		cmocka_unit_test(ctl_render_test_status_uncarried_no_sessions),
 		cmocka_unit_test(ctl_render_test_status_color),
 		cmocka_unit_test(ctl_render_test_status_no_clock),

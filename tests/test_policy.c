@@ -157,6 +157,31 @@ policy_test_standby_keeps_ready(void **state)
 	assert_string_equal(why, "pptp DOWN (ok)");
 }
 
+/* When the rule applies: keepalived, pptpd stopped on the backup, BACKUP or
+ * a fresh MASTER. */
+static void
+policy_test_standby_applies(void **state)
+{
+	struct router_config rc = { .kind = ROUTER_KIND_KEEPALIVED,
+				    .ka_pptpd_on_backup = KEEPALIVED_BACKUP_STOPPED,
+				    .ka_takeover_grace_ms = 15000 };
+	char why[96];
+
+	(void)state;
+	assert_true(policy_standby_applies(&rc, VRRP_BACKUP, 0, 1000, why, sizeof(why)));
+	assert_string_equal(why, "standby (keepalived BACKUP, pptpd stopped there)");
+	assert_true(policy_standby_applies(&rc, VRRP_MASTER, 1000, 1003, why, sizeof(why)));
+	assert_string_equal(why, "taking over (keepalived MASTER for 3 of 15 s)");
+	assert_false(policy_standby_applies(&rc, VRRP_MASTER, 1000, 1015, why, sizeof(why)));
+	assert_false(policy_standby_applies(&rc, VRRP_FAULT, 1000, 1001, why, sizeof(why)));
+	assert_false(policy_standby_applies(&rc, VRRP_UNKNOWN, 1000, 1001, why, sizeof(why)));
+	rc.ka_pptpd_on_backup = KEEPALIVED_BACKUP_RUNNING;
+	assert_false(policy_standby_applies(&rc, VRRP_BACKUP, 0, 1000, why, sizeof(why)));
+	rc.ka_pptpd_on_backup = KEEPALIVED_BACKUP_STOPPED;
+	rc.kind = ROUTER_KIND_BIRD;
+	assert_false(policy_standby_applies(&rc, VRRP_BACKUP, 0, 1000, why, sizeof(why)));
+}
+
 static void
 policy_test_single_service_text(void **state)
 {
@@ -188,6 +213,7 @@ main(void)
 		cmocka_unit_test(policy_test_drain_of_down_prefix_withdraws_at_once),
 		cmocka_unit_test(policy_test_single_service_text),
 		cmocka_unit_test(policy_test_standby_keeps_ready),
+		cmocka_unit_test(policy_test_standby_applies),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

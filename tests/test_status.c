@@ -571,6 +571,44 @@ status_test_sessions_unknown(void **state)
 	fixture_free(f);
 }
 
+/* keepalived: each prefix's VRRP instance state in the status (an object;
+ * null for the BGP routers) and one-hot in the metrics. */
+static void
+status_test_keepalived_vrrp(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct json_object *root, *px, *vrrp;
+	char *text;
+
+	(void)state;
+	f->cfg.router.kind = ROUTER_KIND_KEEPALIVED;
+	f->prefixes[0].vrrp = VRRP_MASTER;
+	f->prefixes[0].vrrp_since = T0 + 2;
+	text = status_json(&f->d, T0 + 5);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 0);
+	assert_true(json_object_object_get_ex(px, "vrrp", &vrrp));
+	assert_string_equal(json_object_get_string(json_object_object_get(vrrp, "state")), "master");
+	assert_non_null(json_object_object_get(vrrp, "since"));
+	px = json_object_array_get_idx(json_object_object_get(root, "prefixes"), 1);
+	vrrp = json_object_object_get(px, "vrrp");
+	assert_string_equal(json_object_get_string(json_object_object_get(vrrp, "state")), "unknown");
+	assert_null(json_object_object_get(vrrp, "since"));
+	json_object_put(root);
+	free(text);
+	text = status_metrics(&f->d, T0 + 5);
+	assert_non_null(strstr(text, "anycast_healthd_vrrp_state{prefix=\"192.0.2.1/32\",state=\"master\"} 1\n"));
+	assert_non_null(strstr(text, "anycast_healthd_vrrp_state{prefix=\"192.0.2.1/32\",state=\"backup\"} 0\n"));
+	assert_non_null(strstr(text, "anycast_healthd_vrrp_state{prefix=\"2001:db8::1/128\",state=\"unknown\"} 1\n"));
+	free(text);
+	f->cfg.router.kind = ROUTER_KIND_BIRD;
+	text = status_metrics(&f->d, T0 + 5);
+	assert_null(strstr(text, "anycast_healthd_vrrp_state"));
+	free(text);
+	fixture_free(f);
+}
+
 /* An uncarried prefix: true in the status, 1 in the metrics, carried 0. */
 static void
 status_test_sessions_uncarried(void **state)
@@ -885,6 +923,7 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(status_test_keepalived_vrrp),
 		cmocka_unit_test(status_test_history_order),
 		cmocka_unit_test(status_test_history_wrap),
 		cmocka_unit_test(status_test_history_resize_shrink),

@@ -476,14 +476,19 @@ status_render_services(FILE *out, const struct json_object *services,
 }
 
 /* The CARRIED cell: established sessions advertising the prefix, of the
- * router's sessions when the document has them ("1/2"); "-" while unknown. */
+ * router's sessions when the document has them ("1/2"); "-" while unknown.
+ * keepalived: the VRRP state of the prefix's instance ("master"). */
 static void
 prefix_carried_cell(struct table *t, size_t col, const struct json_object *p,
 		    const struct json_object *sessions)
 {
+	const char *vrrp = str_of(member(p, "vrrp"), "state", NULL);
 	double carried;
 
-	if (!num_of(p, "carried", &carried))
+	if (vrrp != NULL)
+		table_set(t, col, strcmp(vrrp, "master") == 0 ? color_for("announced") : NULL, "%s",
+			  vrrp);
+	else if (!num_of(p, "carried", &carried))
 		table_set(t, col, NULL, "-");
 	else if (sessions != NULL && json_object_is_type(sessions, json_type_array))
 		table_set(t, col, bool_of(p, "uncarried") ? COLOR_RED : NULL, "%.0f/%zu", carried,
@@ -499,13 +504,18 @@ prefix_table(FILE *out, const struct json_object *prefixes, const struct json_ob
 {
 	static const char *const head[] = { "PREFIX", "DESIRED", "ACTUAL", "CARRIED", "ADMIN",
 					    "SINCE", "WHY" };
+	static const char *const head_vrrp[] = { "PREFIX", "DESIRED", "ACTUAL", "VRRP", "ADMIN",
+						 "SINCE", "WHY" };
 	struct table t;
 	char since[64], age[32];
 
 	if (prefixes == NULL || !json_object_is_type(prefixes, json_type_array))
 		return -1;
 	table_init(&t, 7);
-	table_header(&t, head);
+	/* keepalived's documents carry "vrrp" objects where BGP's have sessions */
+	table_header(&t, alen(prefixes) > 0 &&
+		     json_object_is_type(member(json_object_array_get_idx(prefixes, 0), "vrrp"),
+					 json_type_object) ? head_vrrp : head);
 	for (size_t i = 0; i < alen(prefixes); i++) {
 		struct json_object *p = json_object_array_get_idx(prefixes, i);
 		const char *desired = str_of(p, "desired", "-"), *actual = str_of(p, "actual", "-");
