@@ -63,7 +63,7 @@ policy_standby_applies(const struct router_config *rc, enum vrrp_state st, doubl
 	}
 	if (st != VRRP_MASTER || now - since >= grace_s)
 		return false;
-	snprintf(why, why_len, "taking over (keepalived MASTER for %.0f of %.0f s)", now - since,
+	snprintf(why, why_len, "taking over (keepalived MASTER for %.1f of %.1f s)", now - since,
 		 grace_s);
 	return true;
 }

@@ -171,7 +171,7 @@ policy_test_standby_applies(void **state)
 	assert_true(policy_standby_applies(&rc, VRRP_BACKUP, 0, 1000, why, sizeof(why)));
 	assert_string_equal(why, "standby (keepalived BACKUP, pptpd stopped there)");
 	assert_true(policy_standby_applies(&rc, VRRP_MASTER, 1000, 1003, why, sizeof(why)));
-	assert_string_equal(why, "taking over (keepalived MASTER for 3 of 15 s)");
+	assert_string_equal(why, "taking over (keepalived MASTER for 3.0 of 15.0 s)");
 	assert_false(policy_standby_applies(&rc, VRRP_MASTER, 1000, 1015, why, sizeof(why)));
 	assert_false(policy_standby_applies(&rc, VRRP_FAULT, 1000, 1001, why, sizeof(why)));
 	assert_false(policy_standby_applies(&rc, VRRP_UNKNOWN, 1000, 1001, why, sizeof(why)));
