@@ -58,9 +58,11 @@ struct driver {
 
 /* ---- reporting ---- */
 
-/* The files worked (why NULL) or did not: reported once per change. */
+/* The files worked (why NULL) or did not (`path` the file that failed, for
+ * the log line): reported once per change of `why`, which names no file,
+ * so prefixes failing in one directory are one report, not one each. */
 static void
-ka_report(struct driver *d, const char *why)
+ka_report(struct driver *d, const char *why, const char *path)
 {
 	bool up = why == NULL;
 
@@ -72,7 +74,7 @@ ka_report(struct driver *d, const char *why)
 	if (up)
 		log_info("keepalived: track files writable");
 	else
-		log_warnx("keepalived: %s", why);
+		log_warnx("keepalived: %s (%s)", why, path);
 	if (d->cb->connection != NULL)
 		d->cb->connection(d->arg, up, up ? "track files writable" : why);
 }
@@ -90,8 +92,8 @@ ka_write(struct ka_prefix *px, enum route_state st)
 		return 0;
 	keepalived_track_render(value, text, sizeof(text));
 	if (file_write_atomic(px->track, text, 0644, false) < 0) {
-		snprintf(why, sizeof(why), "write-failed: %s: %s", px->track, strerror(errno));
-		ka_report(px->d, why);
+		snprintf(why, sizeof(why), "write-failed: %s", strerror(errno));
+		ka_report(px->d, why, px->track);
 		return -1;
 	}
 	return 0;
@@ -208,7 +210,7 @@ ka_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	ka_readback_all(d);
 	if (!d->reported || d->up)
-		ka_report(d, NULL);
+		ka_report(d, NULL, NULL);
 }
 
 static void
@@ -256,7 +258,7 @@ ka_flush(struct driver *d)
 		return;
 	}
 	d->backoff_ms = d->rc.reconnect_min_ms;
-	ka_report(d, NULL);
+	ka_report(d, NULL, NULL);
 }
 
 static void
@@ -371,6 +373,8 @@ ka_set_desired(struct driver *d, size_t index, enum route_state desired, const c
 	(void)why;
 	if (index >= d->n)
 		return;
+	if (desired == ROUTE_HELD)	/* not for drivers (driver.h); as its value reads back */
+		desired = ROUTE_DEGRADED;
 	px = &d->px[index];
 	if (desired == px->desired && !px->dirty)
 		return;

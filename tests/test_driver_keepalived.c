@@ -215,8 +215,9 @@ ka_test_instance_state(void **state)
 	assert_int_equal(k->obs.n_instance[1], 0);
 }
 
-/* A directory the daemon cannot write: reported down with the reason,
- * retried with the backoff, up again once it can. */
+/* A directory the daemon cannot write: reported down with the reason
+ * (once, though both prefixes fail there, retry after retry), retried with
+ * the backoff, up again once it can. */
 static void
 ka_test_write_failure(void **state)
 {
@@ -227,16 +228,20 @@ ka_test_write_failure(void **state)
 	snprintf(sub, sizeof(sub), "%s/sub", k->dir);
 	write_text(sub, "a file where the directory should be\n");
 	snprintf(k->track[0], sizeof(k->track[0]), "%s/sub/vip0.track", k->dir);
-	write_text(k->track[1], "0\n");
+	snprintf(k->track[1], sizeof(k->track[1]), "%s/sub/vip1.track", k->dir);
 	open_driver(k);
 	driver_set_desired(&k->h, 0, ROUTE_ANNOUNCED, "test");
+	driver_set_desired(&k->h, 1, ROUTE_DEGRADED, "test");
 	WAIT_UNTIL(k, 2, k->obs.n_down > 0);
 	assert_false(driver_connected(&k->h));
 	assert_false(driver_idle(&k->h));
-	assert_non_null(strstr(k->obs.whys[k->obs.n_whys - 1], "write-failed: "));
-	assert_non_null(strstr(k->obs.whys[k->obs.n_whys - 1], "Not a directory"));
+	assert_string_equal(k->obs.whys[k->obs.n_whys - 1], "write-failed: Not a directory");
+	run_loop_for(k->loop, 0.6);	/* retries at 50, 100, 200, 200 ms */
+	assert_int_equal(k->obs.n_down, 1);
+	assert_int_equal(stderr_count(&k->err, "keepalived: write-failed: Not a directory ("), 1);
 	assert_int_equal(unlink(sub), 0);
-	WAIT_UNTIL(k, 2, driver_idle(&k->h) && file_is(k->track[0], "0\n"));
+	WAIT_UNTIL(k, 2, driver_idle(&k->h) && file_is(k->track[0], "0\n") &&
+		   file_is(k->track[1], "60\n"));
 	WAIT_UNTIL(k, 1, driver_connected(&k->h));
 	assert_true(k->obs.up);
 }
