@@ -13,8 +13,17 @@
  * readback_interval_ms all are read back, a file found holding another
  * value is drift (reported, logged, written again) and the state files are
  * read.  ev_stat watches each state file (inotify), so a MASTER/BACKUP
- * change is reported within milliseconds.  A failed write is retried with
- * the reconnect backoff.
+ * change is reported within milliseconds.  ev_stat calls back only when
+ * stat() differs (inode, size, times in whole seconds): the notify script's
+ * rename always does; a same-size rewrite in place within one second may
+ * wait for the next read-back, which reports the instance state too.  A
+ * failed write is retried with the reconnect backoff.
+ *
+ * Drift is written again at every read-back that finds it (logged and
+ * reported once per episode): readback_interval_ms is the re-apply's
+ * pace.  driver_conn.h's retry backoff needs a connection this driver does
+ * not have, and a file write is cheap.  No fsync: the track files live in
+ * /run (tmpfs) and keepalived reads them on the rename, not from disk.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -106,15 +107,20 @@ static void
 ka_test_start_safe_state(void **state)
 {
 	struct kx *k = *state;
+	struct stat st;
+	mode_t old_mask = umask(077);
 
 	(void)state;
 	write_text(k->track[1], "0\n");
 	open_driver(k);
 	WAIT_UNTIL(k, 2, k->obs.n_actual[0] > 0 && k->obs.n_actual[1] > 0);
 	assert_true(file_is(k->track[0], "254\n"));
+	assert_int_equal(stat(k->track[0], &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);	/* whatever the umask */
 	assert_int_equal(k->obs.actual[0], ROUTE_WITHDRAWN);
 	assert_true(file_is(k->track[1], "0\n"));
 	assert_int_equal(k->obs.actual[1], ROUTE_ANNOUNCED);
+	umask(old_mask);
 	assert_true(driver_connected(&k->h));
 	assert_int_equal(stderr_count(&k->err, "vip0.track was missing: written withdrawn"), 1);
 	run_loop_for(k->loop, 0.5);	/* read-backs with no verdict change nothing */
