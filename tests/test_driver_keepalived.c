@@ -2,7 +2,8 @@
  * test_driver_keepalived.c - the keepalived driver (driver_keepalived.c) on
  * a real libev loop with real files in a temp dir: the safe state written
  * for a missing track file at start and an existing one left alone, the
- * values written per state (one batch per loop iteration, atomically),
+ * values written per state (one batch per loop iteration, atomically, the
+ * last wish of the iteration only),
  * the read-back's mapping, drift repaired, the instance state from the
  * state file (at once through ev_stat, and at each read-back), a write
  * failure reported and retried, reconfigure, withdraw-all and --init.
@@ -158,6 +159,31 @@ ka_test_values(void **state)
 	assert_true(file_is(k->track[0], "60\n"));
 }
 
+/* The wishes of one loop iteration are one write each, the last one's,
+ * each read back once; a wish already written writes nothing. */
+static void
+ka_test_batching(void **state)
+{
+	struct kx *k = *state;
+	int before;
+
+	(void)state;
+	k->cfg.router.readback_interval_ms = 60000;	/* no periodic read-back meanwhile */
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_actual[0] > 0);
+	before = k->obs.n_actual[0];
+	driver_set_desired(&k->h, 0, ROUTE_ANNOUNCED, "test");
+	driver_set_desired(&k->h, 0, ROUTE_DRAINING, "test");
+	driver_set_desired(&k->h, 0, ROUTE_WITHDRAWN, "test");
+	WAIT_UNTIL(k, 2, driver_idle(&k->h));
+	assert_true(file_is(k->track[0], "254\n"));
+	assert_int_equal(k->obs.n_actual[0], before + 1);
+	driver_set_desired(&k->h, 0, ROUTE_WITHDRAWN, "test");
+	assert_true(driver_idle(&k->h));
+	run_loop_for(k->loop, 0.1);
+	assert_int_equal(k->obs.n_actual[0], before + 1);
+}
+
 /* A track file changed by hand, deleted, or holding junk is drift: logged,
  * reported and written again by the next read-back. */
 static void
@@ -300,6 +326,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ka_test_start_safe_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_drift_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_instance_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_write_failure, setup, teardown),
