@@ -61,6 +61,7 @@ struct driver {
 	ev_timer readback;
 	ev_timer retry;			/* a failed write, again after the backoff */
 	uint32_t backoff_ms;
+	bool write_failed;		/* a write failed since the read-back began */
 	bool reported, up;
 	char why[200];
 };
@@ -102,6 +103,7 @@ ka_write(struct ka_prefix *px, enum route_state st)
 	keepalived_track_render(value, text, sizeof(text));
 	if (file_write_atomic(px->track, text, 0644, false) < 0) {
 		snprintf(why, sizeof(why), "write-failed: %s", strerror(errno));
+		px->d->write_failed = true;
 		ka_report(px->d, why, px->track);
 		return -1;
 	}
@@ -217,8 +219,11 @@ ka_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	d->write_failed = false;
 	ka_readback_all(d);
-	if (!d->reported || d->up)
+	/* up unless a write failed: now (a missing file's safe state), or
+	 * before and waiting for its retry */
+	if (!d->write_failed && !ev_is_active(&d->retry))
 		ka_report(d, NULL, NULL);
 }
 

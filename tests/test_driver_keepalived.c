@@ -278,6 +278,28 @@ ka_test_write_failure(void **state)
 	assert_true(k->obs.up);
 }
 
+/* The safe state written at start fails (no verdict yet, so nothing to
+ * retry but the read-backs): down, and up again at the read-back whose
+ * write works. */
+static void
+ka_test_safe_state_failure(void **state)
+{
+	struct kx *k = *state;
+	char tmp[128];
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", k->track[0]);	/* the temp file's name, taken */
+	assert_int_equal(mkdir(tmp, 0755), 0);
+	write_text(k->track[1], "0\n");
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_down > 0);
+	assert_false(driver_connected(&k->h));
+	assert_int_equal(rmdir(tmp), 0);
+	WAIT_UNTIL(k, 2, driver_connected(&k->h) && file_is(k->track[0], "254\n"));
+	assert_int_equal(k->obs.n_down, 1);
+	assert_true(k->obs.up);
+}
+
 /* A reload: the new prefix list, every desired state unknown until set. */
 static void
 ka_test_reconfigure(void **state)
@@ -330,6 +352,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(ka_test_drift_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_instance_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_safe_state_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_withdraw_all_and_init, setup, teardown),
 	};
