@@ -949,6 +949,17 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	return d;
 }
 
+/* A kept prefix whose instance state has no file to come from any more
+ * (no state-file, or not keepalived): unknown, not the old file's. */
+static void
+daemon_prefix_vrrp_reload(const struct config *cfg, struct prefix *px)
+{
+	if (cfg->router.kind == ROUTER_KIND_KEEPALIVED && px->cfg->ka_state_file != NULL)
+		return;
+	px->vrrp = VRRP_UNKNOWN;
+	px->vrrp_since = 0;
+}
+
 void
 daemon_reload(struct daemon *d, struct config *cfg)
 {
@@ -995,6 +1006,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 				continue;
 			old_prefixes[j].cfg = &cfg->prefixes[i];
 			d->prefixes[i] = old_prefixes[j];
+			daemon_prefix_vrrp_reload(cfg, &d->prefixes[i]);
 		}
 	}
 	free(old_prefixes);

@@ -156,6 +156,30 @@ standby_test_running_never_applies(void **state)
 	assert_int_equal(dh_desired[0], ROUTE_WITHDRAWN);
 }
 
+/* A reload that leaves the prefix no state file (or another router) leaves
+ * it no instance state: the one read from the old file is not shown on. */
+#define KA_ROUTER "\"keepalived\": {}"
+#define PREFIX_KA(state) "{\"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"svc\"]," \
+	" \"keepalived\": {\"track-file\": \"/run/anycast-healthd/vip.track\"" state "}}"
+
+static void
+standby_test_reload_drops_state_file(void **state)
+{
+	struct dh *h = dh_new("daemon-standby", KA_ROUTER,
+			      PREFIX_KA(", \"state-file\": \"/run/anycast-healthd/vip.state\""), "");
+	struct config *cfg;
+
+	(void)state;
+	standby = h;
+	instance(VRRP_MASTER);
+	assert_int_equal(h->d->prefixes[0].vrrp, VRRP_MASTER);
+	dh_write_config(h, KA_ROUTER, PREFIX_KA(""), "");
+	cfg = config_load(h->path, stderr);
+	assert_non_null(cfg);
+	daemon_reload(h->d, cfg);
+	assert_int_equal(h->d->prefixes[0].vrrp, VRRP_UNKNOWN);
+}
+
 int
 main(void)
 {
@@ -166,6 +190,7 @@ main(void)
 		cmocka_unit_test_teardown(standby_test_fault_is_not_standby, teardown),
 		cmocka_unit_test_teardown(standby_test_override_wins, teardown),
 		cmocka_unit_test_teardown(standby_test_running_never_applies, teardown),
+		cmocka_unit_test_teardown(standby_test_reload_drops_state_file, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
