@@ -178,11 +178,10 @@ ka_readback_one(struct driver *d, size_t i, bool repair)
 	long value;
 	enum route_state found = ka_read_track(px, &missing, &value);
 
-	if (px->desired == ROUTE_UNKNOWN && missing) {
-		/* nothing wanted yet, and keepalived reads healthy: make it safe */
+	if (px->desired == ROUTE_UNKNOWN && missing && ka_write(px, ROUTE_WITHDRAWN) == 0) {
+		/* nothing wanted yet, and keepalived read healthy: made safe */
 		log_info("%s: track file %s was missing: written withdrawn", px->name, px->track);
-		if (ka_write(px, ROUTE_WITHDRAWN) == 0)
-			found = ROUTE_WITHDRAWN;
+		found = ROUTE_WITHDRAWN;
 	}
 	d->cb->actual(d->arg, i, found);
 	if (px->desired != ROUTE_UNKNOWN && !px->dirty && found == px->desired)

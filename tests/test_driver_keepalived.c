@@ -275,6 +275,23 @@ ka_test_write_failure(void **state)
 	assert_true(k->obs.up);
 }
 
+/* A missing track file that cannot be written at start is not logged as
+ * written withdrawn: the failure is said instead. */
+static void
+ka_test_start_write_fails(void **state)
+{
+	struct kx *k = *state;
+
+	(void)state;
+	snprintf(k->track[0], sizeof(k->track[0]), "/proc/test-driver-keepalived-none/vip0.track");
+	write_text(k->track[1], "0\n");
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_down > 0 && k->obs.n_actual[0] > 0);
+	assert_int_equal(k->obs.actual[0], ROUTE_ANNOUNCED);	/* as keepalived reads it */
+	assert_int_equal(stderr_count(&k->err, "written withdrawn"), 0);
+	assert_int_equal(stderr_count(&k->err, "write-failed: /proc/test-driver-keepalived-none"), 1);
+}
+
 /* A reload: the new prefix list, every desired state unknown until set. */
 static void
 ka_test_reconfigure(void **state)
@@ -327,6 +344,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(ka_test_instance_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_instance_same_second_rewrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_start_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_withdraw_all_and_init, setup, teardown),
 	};
