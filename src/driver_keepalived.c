@@ -94,7 +94,7 @@ ka_write(struct ka_prefix *px, enum route_state st)
 		return 0;
 	keepalived_track_render(value, text, sizeof(text));
 	if (file_write_atomic(px->track, text, 0644, false) < 0) {
-		snprintf(why, sizeof(why), "write-failed: %s: %s", px->track, strerror(errno));
+		snprintf(why, sizeof(why), "write-failed: %s (%s)", strerror(errno), px->track);
 		ka_report(px->d, why);
 		return -1;
 	}
