@@ -83,6 +83,7 @@ struct prefix {
 	/* keepalived: the VRRP instance as its notify script last wrote it */
 	enum vrrp_state vrrp;
 	double vrrp_since;		/* wall clock: vrrp last changed */
+	double vrrp_since_mono;		/* monotonic: the same (the takeover grace) */
 };
 
 struct loop_lag;

@@ -54,7 +54,7 @@ struct policy_override {
  * the log, e.g. "pptp DOWN (sccrp-timeout)". */
 /*
  * Whether the standby rule applies to an instance in state `st` since
- * `since` (wall clock) at `now`, under router config `rc`: keepalived with
+ * `since` at `now` (the daemon's monotonic clock), under router config `rc`: keepalived with
  * pptpd-on-backup "stopped", and BACKUP, or MASTER for less than
  * takeover-grace-ms.  When it does, `why` gets the words for the status.
  */

@@ -717,7 +717,8 @@ config_check_prefix_keepalived(struct config_load_ctx *lc, const struct router_c
 }
 
 /* Two prefixes sharing a track file would fight over it: the later one is
- * refused, naming the first. */
+ * refused, naming the first.  Nor may a track file be another prefix's
+ * state file, which its notify script writes. */
 static void
 config_check_track_files(struct config_load_ctx *lc, const struct config *cfg,
 			 const struct lyd_node *top)
@@ -731,6 +732,13 @@ config_check_track_files(struct config_load_ctx *lc, const struct config *cfg,
 		for (j = 0; mine != NULL && j < i; j++) {
 			if (config_str_equal(cfg->prefixes[j].ka_track_file, mine)) {
 				config_node_error(lc, n, "keepalived/track-file \"%s\" is already %s's",
+				    mine, cfg->prefixes[j].prefix);
+				break;
+			}
+		}
+		for (j = 0; mine != NULL && j < cfg->n_prefixes; j++) {
+			if (j != i && config_str_equal(cfg->prefixes[j].ka_state_file, mine)) {
+				config_node_error(lc, n, "keepalived/track-file \"%s\" is %s's state-file",
 				    mine, cfg->prefixes[j].prefix);
 				break;
 			}

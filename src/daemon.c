@@ -380,8 +380,8 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	ov.admin = px->admin;
 	ov.drain_until = px->drain_until;
 	ov.now = ev_time();
-	ov.standby = policy_standby_applies(&d->cfg->router, px->vrrp, px->vrrp_since, ov.now,
-					    standby_why, sizeof(standby_why));
+	ov.standby = policy_standby_applies(&d->cfg->router, px->vrrp, px->vrrp_since_mono,
+					    d->monotonic(), standby_why, sizeof(standby_why));
 	ov.standby_why = standby_why;
 	want = policy_desired(px->cfg, states, reasons, &ov, why, sizeof(why));
 	px->wanted = want;
@@ -441,13 +441,15 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 static double
 daemon_prefix_clock_change(const struct daemon *d, const struct prefix *px, double now)
 {
-	double grace_end = px->vrrp_since + d->cfg->router.ka_takeover_grace_ms / 1000.0;
+	/* the grace runs on the monotonic clock: its end as seen from `now` */
+	double grace_left = px->vrrp_since_mono + d->cfg->router.ka_takeover_grace_ms / 1000.0 -
+			    d->monotonic();
 	double next = 0;
 
 	if (px->admin == ADMIN_DRAIN && px->drain_until > now)
 		next = px->drain_until;
-	if (px->vrrp == VRRP_MASTER && grace_end > now && (next == 0 || grace_end < next))
-		next = grace_end;
+	if (px->vrrp == VRRP_MASTER && grace_left > 0 && (next == 0 || now + grace_left < next))
+		next = now + grace_left;
 	return next;
 }
 
@@ -697,6 +699,7 @@ daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st)
 		     vrrp_state_names[st], "keepalived instance state");
 	px->vrrp = st;
 	px->vrrp_since = ev_time();
+	px->vrrp_since_mono = d->monotonic();
 	if (!d->stopping)
 		daemon_prefix_apply(d, index, false);
 	daemon_drain_schedule(d);
@@ -949,6 +952,17 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	return d;
 }
 
+/* A kept prefix whose instance state has no file to come from any more
+ * (no state-file, or not keepalived): unknown, not the old file's. */
+static void
+daemon_prefix_vrrp_reload(const struct config *cfg, struct prefix *px)
+{
+	if (cfg->router.kind == ROUTER_KIND_KEEPALIVED && px->cfg->ka_state_file != NULL)
+		return;
+	px->vrrp = VRRP_UNKNOWN;
+	px->vrrp_since = px->vrrp_since_mono = 0;
+}
+
 void
 daemon_reload(struct daemon *d, struct config *cfg)
 {
@@ -995,6 +1009,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 				continue;
 			old_prefixes[j].cfg = &cfg->prefixes[i];
 			d->prefixes[i] = old_prefixes[j];
+			daemon_prefix_vrrp_reload(cfg, &d->prefixes[i]);
 		}
 	}
 	free(old_prefixes);

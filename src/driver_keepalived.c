@@ -13,11 +13,11 @@
  * readback_interval_ms all are read back, a file found holding another
  * value is drift (reported, logged, written again) and the state files are
  * read.  ev_stat watches each state file (inotify), so a MASTER/BACKUP
- * change is reported within milliseconds.  ev_stat calls back only when
- * stat() differs (inode, size, times in whole seconds): the notify script's
- * rename always does; a same-size rewrite in place within one second may
- * wait for the next read-back, which reports the instance state too.  A
- * failed write is retried with the reconnect backoff.
+ * change is reported within milliseconds; as ev_stat compares whole
+ * seconds, a same-size rewrite in place within the second of the change
+ * before would go unseen, so the state files are read again a second after
+ * each change (and after the start).  A failed write is retried with the
+ * reconnect backoff.
  *
  * Drift is written again at every read-back that finds it (logged and
  * reported once per episode): readback_interval_ms is the re-apply's
@@ -60,6 +60,7 @@ struct driver {
 	ev_prepare flush;		/* writes what the iteration asked for */
 	ev_timer readback;
 	ev_timer retry;			/* a failed write, again after the backoff */
+	ev_timer recheck;		/* the state files, a second after a change */
 	uint32_t backoff_ms;
 	bool write_failed;		/* a write failed since the read-back began */
 	bool reported, up;
@@ -187,11 +188,10 @@ ka_readback_one(struct driver *d, size_t i, bool repair)
 	long value;
 	enum route_state found = ka_read_track(px, &missing, &value);
 
-	if (px->desired == ROUTE_UNKNOWN && missing) {
-		/* nothing wanted yet, and keepalived reads healthy: make it safe */
+	if (px->desired == ROUTE_UNKNOWN && missing && ka_write(px, ROUTE_WITHDRAWN) == 0) {
+		/* nothing wanted yet, and keepalived read healthy: made safe */
 		log_info("%s: track file %s was missing: written withdrawn", px->name, px->track);
-		if (ka_write(px, ROUTE_WITHDRAWN) == 0)
-			found = ROUTE_WITHDRAWN;
+		found = ROUTE_WITHDRAWN;
 	}
 	d->cb->actual(d->arg, i, found);
 	if (px->desired != ROUTE_UNKNOWN && !px->dirty && found == px->desired)
@@ -227,19 +227,51 @@ ka_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ka_report(d, NULL, NULL);
 }
 
+/* px's instance state read again: reported if it changed. */
 static void
-ka_state_cb(struct ev_loop *loop, ev_stat *w, int revents)
+ka_state_check(struct ka_prefix *px)
 {
-	struct ka_prefix *px = w->data;
 	enum vrrp_state st = ka_read_state(px);
 
-	(void)loop;
-	(void)revents;
 	if (st == px->vrrp)
 		return;
 	px->vrrp = st;
 	if (px->d->cb->instance != NULL)
 		px->d->cb->instance(px->d->arg, (size_t)(px - px->d->px), st);
+}
+
+/* ev_stat sees a change only where the stat data differs in whole seconds:
+ * the state files are read again once that second has passed. */
+static void
+ka_recheck_arm(struct driver *d)
+{
+	ev_timer_stop(d->loop, &d->recheck);
+	ev_timer_set(&d->recheck, 1.1, 0.);
+	ev_timer_start(d->loop, &d->recheck);
+}
+
+static void
+ka_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct driver *d = w->data;
+	size_t i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < d->n; i++)
+		if (d->px[i].state != NULL)
+			ka_state_check(&d->px[i]);
+}
+
+static void
+ka_state_cb(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	struct ka_prefix *px = w->data;
+
+	(void)loop;
+	(void)revents;
+	ka_state_check(px);
+	ka_recheck_arm(px->d);
 }
 
 /* ---- applying ---- */
@@ -324,6 +356,7 @@ ka_prefixes_open(struct driver *d, const struct config *cfg)
 		px->watch.data = px;
 		ev_stat_start(d->loop, &px->watch);
 	}
+	ka_recheck_arm(d);	/* a change within the second of the start */
 }
 
 static void
@@ -361,6 +394,8 @@ ka_create(struct ev_loop *loop, const struct config *cfg, const struct driver_ca
 	d->flush.data = d;
 	ev_timer_init(&d->retry, ka_retry_cb, 0., 0.);
 	d->retry.data = d;
+	ev_timer_init(&d->recheck, ka_recheck_cb, 0., 0.);
+	d->recheck.data = d;
 	/* the first read-back from the loop, then every readback_interval_ms */
 	ev_timer_init(&d->readback, ka_readback_cb, 0., d->rc.readback_interval_ms / 1000.0);
 	d->readback.data = d;
@@ -423,6 +458,7 @@ ka_destroy(struct driver *d)
 		return;
 	ev_prepare_stop(d->loop, &d->flush);
 	ev_timer_stop(d->loop, &d->retry);
+	ev_timer_stop(d->loop, &d->recheck);
 	ev_timer_stop(d->loop, &d->readback);
 	ka_prefixes_close(d);
 	free(d);

@@ -29,7 +29,7 @@ keepalived_track_parse(const char *text, size_t len, long *value)
 {
 	size_t i = keepalived_skip_blanks(text, len, 0), digits = 0;
 	bool negative = false;
-	long v = 0;
+	long long v = 0;	/* 10 digits overflow a 32-bit long */
 
 	if (i == len) {
 		*value = 0;	/* keepalived reads an empty file as 0 */
@@ -48,7 +48,7 @@ keepalived_track_parse(const char *text, size_t len, long *value)
 		v = -v;
 	if (v > INT_MAX || v < INT_MIN)
 		return false;
-	*value = v;
+	*value = (long)v;
 	return true;
 }
 

@@ -99,6 +99,7 @@ standby_test_takeover_grace_ends(void **state)
 	assert_string_equal(h->d->prefixes[0].why, "taking over (keepalived MASTER for 0.0 of 0.3 s)");
 	/* the pptpd the notify script started never came up: withdrawn when
 	 * the grace ends, by the daemon's timer */
+	dh_clock += 0.31;
 	dh_wait_desired(h, ROUTE_WITHDRAWN);
 	assert_int_equal(dh_desired[0], ROUTE_WITHDRAWN);
 	assert_string_equal(dh_why[0], "svc DOWN (exit-1)");
@@ -156,6 +157,46 @@ standby_test_running_never_applies(void **state)
 	assert_int_equal(dh_desired[0], ROUTE_WITHDRAWN);
 }
 
+/* The grace runs on the monotonic clock: the wall clock stepping (NTP
+ * after a boot with a wrong RTC) neither ends nor stretches it. */
+static void
+standby_test_grace_is_monotonic(void **state)
+{
+	struct dh *h = standby_daemon(KEEPALIVED_BACKUP_STOPPED);
+
+	(void)state;
+	instance(VRRP_MASTER);
+	dh_run_for(h, 0.5);	/* the wall clock moves on, the monotonic one does not */
+	assert_int_equal(dh_desired[0], ROUTE_ANNOUNCED);
+	dh_clock += 0.31;
+	dh_wait_desired(h, ROUTE_WITHDRAWN);
+	assert_string_equal(dh_why[0], "svc DOWN (exit-1)");
+}
+
+/* A reload that leaves the prefix no state file (or another router) leaves
+ * it no instance state: the one read from the old file is not shown on. */
+#define KA_ROUTER "\"keepalived\": {}"
+#define PREFIX_KA(state) "{\"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"svc\"]," \
+	" \"keepalived\": {\"track-file\": \"/run/anycast-healthd/vip.track\"" state "}}"
+
+static void
+standby_test_reload_drops_state_file(void **state)
+{
+	struct dh *h = dh_new("daemon-standby", KA_ROUTER,
+			      PREFIX_KA(", \"state-file\": \"/run/anycast-healthd/vip.state\""), "");
+	struct config *cfg;
+
+	(void)state;
+	standby = h;
+	instance(VRRP_MASTER);
+	assert_int_equal(h->d->prefixes[0].vrrp, VRRP_MASTER);
+	dh_write_config(h, KA_ROUTER, PREFIX_KA(""), "");
+	cfg = config_load(h->path, stderr);
+	assert_non_null(cfg);
+	daemon_reload(h->d, cfg);
+	assert_int_equal(h->d->prefixes[0].vrrp, VRRP_UNKNOWN);
+}
+
 int
 main(void)
 {
@@ -163,9 +204,11 @@ main(void)
 		cmocka_unit_test_teardown(standby_test_backup_keeps_ready, teardown),
 		cmocka_unit_test_teardown(standby_test_takeover_grace_ends, teardown),
 		cmocka_unit_test_teardown(standby_test_takeover_comes_up, teardown),
+		cmocka_unit_test_teardown(standby_test_grace_is_monotonic, teardown),
 		cmocka_unit_test_teardown(standby_test_fault_is_not_standby, teardown),
 		cmocka_unit_test_teardown(standby_test_override_wins, teardown),
 		cmocka_unit_test_teardown(standby_test_running_never_applies, teardown),
+		cmocka_unit_test_teardown(standby_test_reload_drops_state_file, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

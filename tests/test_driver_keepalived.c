@@ -247,6 +247,40 @@ ka_test_instance_state(void **state)
 	assert_int_equal(k->obs.n_instance[1], 0);
 }
 
+/* A state file rewritten in place (a notify script of one's own: `echo
+ * $3 > FILE`) with the same size within the second of the last change:
+ * ev_stat compares whole seconds and misses it, so the state is read again
+ * a second later rather than at the next read-back. */
+static void
+ka_test_instance_same_second_rewrite(void **state)
+{
+	struct kx *k = *state;
+	int tries;
+
+	(void)state;
+	k->cfg.router.readback_interval_ms = 60000;
+	write_text(k->state[0], "FAULT\n");
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.vrrp[0] == VRRP_FAULT);
+	for (tries = 0; tries < 5; tries++) {
+		double sec;
+
+		while (ev_time() - (double)(long)ev_time() > 0.3)
+			run_loop_for(k->loop, 0.05);	/* early in a second */
+		sec = (double)(long)ev_time();
+		write_text(k->state[0], "BACKUP\n");
+		WAIT_UNTIL(k, 2, k->obs.vrrp[0] == VRRP_BACKUP);
+		write_text(k->state[0], "MASTER\n");
+		WAIT_UNTIL(k, 2, k->obs.vrrp[0] == VRRP_MASTER);
+		if (ev_time() - sec >= 0.9)
+			continue;			/* not within the second: again */
+		write_text(k->state[0], "BACKUP\n");	/* same size, same second */
+		break;
+	}
+	assert_true(tries < 5);
+	WAIT_UNTIL(k, 3, k->obs.vrrp[0] == VRRP_BACKUP);
+}
+
 /* A directory the daemon cannot write: reported down with the reason
  * (once, though both prefixes fail there, retry after retry), retried with
  * the backoff, up again once it can. */
@@ -300,6 +334,23 @@ ka_test_safe_state_failure(void **state)
 	assert_true(k->obs.up);
 }
 
+/* A missing track file that cannot be written at start is not logged as
+ * written withdrawn: the failure is said instead. */
+static void
+ka_test_start_write_fails(void **state)
+{
+	struct kx *k = *state;
+
+	(void)state;
+	snprintf(k->track[0], sizeof(k->track[0]), "/proc/test-driver-keepalived-none/vip0.track");
+	write_text(k->track[1], "0\n");
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_down > 0 && k->obs.n_actual[0] > 0);
+	assert_int_equal(k->obs.actual[0], ROUTE_ANNOUNCED);	/* as keepalived reads it */
+	assert_int_equal(stderr_count(&k->err, "written withdrawn"), 0);
+	assert_int_equal(stderr_count(&k->err, "(/proc/test-driver-keepalived-none/vip0.track)"), 1);
+}
+
 /* A reload: the new prefix list, every desired state unknown until set. */
 static void
 ka_test_reconfigure(void **state)
@@ -351,8 +402,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(ka_test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_drift_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_instance_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_instance_same_second_rewrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_write_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_safe_state_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_start_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_withdraw_all_and_init, setup, teardown),
 	};
