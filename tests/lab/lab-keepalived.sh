@@ -114,9 +114,12 @@ ka_files()
 	#!/bin/sh
 	# pptpd-ctl start|stop: this gateway's pptpd, as a daemon (the notify
 	# script's PPTPD_START / PPTPD_STOP).  start does nothing while it runs.
+	# A killed pptpd stays a zombie while nobody reaps it (its parent is
+	# the pid namespace's init): kill -0 would still find it.
 	pid=\$(cat "$d/pptpd.pid" 2>/dev/null || true)
+	st=\$(awk '{ print \$3 }' "/proc/\$pid/stat" 2>/dev/null || true)
 	case \$1 in
-	start)	[ -n "\$pid" ] && kill -0 "\$pid" 2>/dev/null && exit 0
+	start)	[ -n "\$pid" ] && [ -n "\$st" ] && [ "\$st" != Z ] && exit 0
 		rm -f "$d/pptpd.pid"
 		exec pptpd -c "$d/pptpd.conf" -p "$d/pptpd.pid" ;;
 	stop)	[ -n "\$pid" ] && kill "\$pid" 2>/dev/null; exit 0 ;;
