@@ -20,9 +20,14 @@
  * "192.0.2.1/32         unicast [anycast4 12:00:00.000] * (200)"), written
  * to `out` in the canonical text form (inet_ntop of the network, "/LEN",
  * prefix_text_canon()):
- * returns true.  A line that starts with a blank (another route of the same
- * network, a `via`/`dev` continuation), "Table master4:", and anything that
- * is not ADDRESS/LEN return false.  `text` need not be NUL-terminated.
+ * returns true.  A net of another kind than ip4/ip6, as BIRD writes it
+ * (vpn4/vpn6 "1:1 10.0.0.0/24", flow4/flow6 "flow4 { dst 10.0.0.0/8; }",
+ * roa "10.0.0.0/24-32 AS65000", ip6_sadr "2001:db8::/32 from ::/0", an
+ * MPLS label): true with `out` empty, a route entry that cannot be one of
+ * our prefixes, to skip.  A line that starts with a blank (another route of
+ * the same network, a `via`/`dev` continuation), "Table master4:", and
+ * anything else that is not ADDRESS/LEN return false.  `text` need not be
+ * NUL-terminated.
  */
 bool bird_route_line_prefix(const char *text, size_t len, char *out, size_t outlen);
 

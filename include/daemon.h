@@ -101,8 +101,7 @@ struct daemon {
 	char router_why[64];		/* why unreachable; "connected" when up */
 	bool stopping;
 	bool hurry;			/* stopping, asked again: end an on-exit drain now */
-	ev_timer drain_timer;		/* fires at the earliest drain end */
-	ev_timer standby_timer;		/* fires at the earliest takeover grace end */
+	ev_timer drain_timer;		/* fires at the earliest drain or takeover grace end */
 	double started;			/* wall clock */
 	struct status_history history;
 	unsigned long reloads, reloads_refused;

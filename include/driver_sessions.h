@@ -7,9 +7,9 @@
  * the prefixes the router advertises on it (mark, by prefix text in any
  * form: it is matched with the config's prefixes in canonical form), and
  * ends by being handed over whole (publish) or dropped (abort: a malformed
- * reply, a lost connection, a reconfigure), which leaves the last table as
- * it was.  The advertised[] arrays follow the config's prefix list
- * (reconfigure).  Sessions beyond BGP_SESSIONS_MAX are ignored, said once.
+ * reply, a lost connection), which leaves the last table as it was.  The
+ * advertised[] arrays follow the config's prefix list: a reconfigure drops
+ * the read and the last table both.  Sessions beyond BGP_SESSIONS_MAX are ignored, said once.
  *
  *   idle --begin--> reading --publish--> idle (cb->sessions called)
  *                      |---abort-------> idle (nothing called)
@@ -40,8 +40,9 @@ struct driver_sessions {
 
 void driver_sessions_init(struct driver_sessions *ds, const char *who,
 			  const struct config *cfg);
-/* The prefix list changed: advertised[] resized (the last table's bits
- * dropped: unknown until the next read), a read under way aborted. */
+/* The prefix list changed: advertised[] resized, the last table dropped
+ * whole (no session, known false: unknown until the next read, and
+ * begin_again() refuses until then), a read under way aborted. */
 void driver_sessions_reconfigure(struct driver_sessions *ds, const struct config *cfg);
 void driver_sessions_free(struct driver_sessions *ds);
 

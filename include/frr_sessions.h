@@ -34,7 +34,9 @@ struct frr_sessions_neighbor {
  * prefix counts; *more = how many neighbors came after those.  t->advertised is not touched.
  * Returns 0, or -1 with t->n 0 and *why: "bad-json" (not JSON, or not an
  * object), "bad-neighbor" (a member that is not an object), "no-state" (a
- * neighbor without a "bgpState" string), "name-too-long", "state-too-long".
+ * neighbor without a "bgpState" string), "bad-name" or "bad-state" (a key
+ * or a "bgpState" with a byte that is not printable ASCII: a control
+ * character, an escaped NUL, UTF-8), "name-too-long", "state-too-long".
  */
 int frr_sessions_parse_neighbors(const char *text, size_t len, struct bgp_sessions *t,
 				 struct frr_sessions_neighbor *info, size_t *more,

@@ -10,6 +10,8 @@
  *   spawn_reap()        hand a killed child to a self-freeing ev_child
  *                       watcher, so no zombie is left
  *   spawn_errno_reason() "fork-eagain": errno names are stable words
+ *   spawn_output_*()    read the child's output pipe on the loop, keeping
+ *                       the first line (below)
  *
  * The child gets default signal dispositions and an empty signal mask
  * (libev may block or catch signals in the daemon) and no descriptor but
@@ -29,6 +31,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <ev.h>
+
+#include "probe_output.h"
 
 /*
  * Start argv[0] (an absolute path: no PATH search) with argv and envp (NULL:
@@ -52,5 +56,39 @@ void spawn_reap(struct ev_loop *loop, pid_t pid);
 /* "PREFIX-ename" in lower case (e.g. "fork-eagain"), or "PREFIX-errno-N";
  * returns buf. */
 const char *spawn_errno_reason(char *buf, size_t size, const char *prefix, int err);
+
+/*
+ * A child's output pipe (spawn_start()'s *out_fd) read on the loop, and the
+ * first line of what comes through it (probe_output_line: sanitised, cut),
+ * which the exec probe and the hooks make their reason of.  A run ends
+ * when the child exits, not at EOF: the owner then drains what the child
+ * wrote before it exited and closes the pipe, whatever still holds its
+ * write end.
+ *
+ *   init  --start(fd)--> watched --EOF or error--> closed (fd -1)
+ *                           |------close()-------> closed
+ */
+struct spawn_output {
+	int fd;				/* the pipe's read end; -1 when closed */
+	ev_io io;			/* watches fd, reads as it comes */
+	struct probe_output_line line;	/* the first line of the output */
+};
+
+/* At the child's exit, read at most this many more chunks of 512 bytes. */
+#define SPAWN_OUTPUT_DRAIN_MAX	16
+
+/* Once, before any other call: closed, no line. */
+void spawn_output_init(struct spawn_output *o);
+/* Watch fd (spawn_start()'s pipe) on loop; the line starts empty. */
+void spawn_output_start(struct spawn_output *o, struct ev_loop *loop, int fd);
+/* One read of what is there into the line.  False at EOF or on a read
+ * error (the pipe is then closed), true while more may come. */
+bool spawn_output_read(struct spawn_output *o, struct ev_loop *loop);
+/* The child exited: what it wrote before is in the pipe.  Reads until the
+ * first line is whole, EOF, or SPAWN_OUTPUT_DRAIN_MAX reads; a descendant
+ * that keeps writing cannot hold the caller. */
+void spawn_output_drain(struct spawn_output *o, struct ev_loop *loop);
+/* Stop watching and close the pipe; the line stays.  Closed: nothing. */
+void spawn_output_close(struct spawn_output *o, struct ev_loop *loop);
 
 #endif

@@ -458,10 +458,31 @@ config_bool(const struct lyd_node *parent, const char *name)
 static int config_enum(const struct lyd_node *parent, const char *name,
 		       const char *const *names, int count, int dflt);
 
+/* router/keepalived: the track values must differ (a read-back tells the
+ * states apart by them). */
+static void
+config_build_keepalived(struct config_load_ctx *lc, struct router_config *rc,
+			const struct lyd_node *ka)
+{
+	rc->kind = ROUTER_KIND_KEEPALIVED;
+	rc->ka_withdrawn_value = config_u32(ka, "withdrawn-value", 254);
+	rc->ka_degraded_value = config_u32(ka, "degraded-value", 60);
+	rc->ka_draining_value = config_u32(ka, "draining-value", 120);
+	rc->ka_pptpd_on_backup = (enum keepalived_backup)config_enum(ka, "pptpd-on-backup",
+		keepalived_backup_names, KEEPALIVED_BACKUP__COUNT, KEEPALIVED_BACKUP_RUNNING);
+	rc->ka_takeover_grace_ms = config_u32(ka, "takeover-grace-ms", 15000);
+	if (rc->ka_withdrawn_value == rc->ka_degraded_value ||
+	    rc->ka_withdrawn_value == rc->ka_draining_value ||
+	    rc->ka_degraded_value == rc->ka_draining_value)
+		config_node_error(lc, ka, "withdrawn-value (%u), degraded-value (%u) and draining-value "
+		    "(%u) must differ", rc->ka_withdrawn_value, rc->ka_degraded_value,
+		    rc->ka_draining_value);
+}
+
 static void
 config_build_router(struct config_load_ctx *lc, struct router_config *rc, const struct lyd_node *node)
 {
-	const struct lyd_node *bird, *frr;
+	const struct lyd_node *bird, *frr, *ka;
 
 	/* The schema makes the choice mandatory. */
 	rc->kind = ROUTER_KIND_BIRD;
@@ -476,6 +497,8 @@ config_build_router(struct config_load_ctx *lc, struct router_config *rc, const 
 		rc->frr_asn = config_u32(frr, "asn", 0);
 		rc->frr_degraded_route_map = config_strdup(frr, "degraded-route-map");
 		rc->frr_drain_route_map = config_strdup(frr, "drain-route-map");
+	} else if ((ka = config_child(node, "keepalived")) != NULL) {
+		config_build_keepalived(lc, rc, ka);
 	}
 	rc->command_timeout_ms = config_u32(node, "command-timeout-ms", 0);
 	rc->readback_interval_ms = config_u32(node, "readback-interval-ms", 0);
@@ -669,11 +692,58 @@ config_bird_define(const char *protocol)
 	return def;
 }
 
+/* A prefix's keepalived files: the track file with that router, the state
+ * file where the standby rule needs it.  False (and an error) if not. */
+static bool
+config_check_prefix_keepalived(struct config_load_ctx *lc, const struct router_config *rc,
+			       const struct prefix_config *pc, const struct lyd_node *node)
+{
+	if (rc->kind != ROUTER_KIND_KEEPALIVED)
+		return true;
+	if (pc->ka_track_file == NULL) {
+		config_node_error(lc, node, "keepalived/track-file is required when the router is keepalived");
+		return false;
+	}
+	if (pc->ka_state_file == NULL && rc->ka_pptpd_on_backup == KEEPALIVED_BACKUP_STOPPED) {
+		config_node_error(lc, node, "keepalived/state-file is required with "
+		    "router/keepalived/pptpd-on-backup stopped (the standby rule reads it)");
+		return false;
+	}
+	if (pc->ka_state_file != NULL && strcmp(pc->ka_state_file, pc->ka_track_file) == 0) {
+		config_node_error(lc, node, "keepalived/state-file and keepalived/track-file must differ");
+		return false;
+	}
+	return true;
+}
+
+/* Two prefixes sharing a track file would fight over it: the later one is
+ * refused, naming the first. */
+static void
+config_check_track_files(struct config_load_ctx *lc, const struct config *cfg,
+			 const struct lyd_node *top)
+{
+	const struct lyd_node *n;
+	size_t i = 0, j;
+
+	CONFIG_FOR_EACH(top, "prefix", n) {
+		const char *mine = cfg->prefixes[i].ka_track_file;
+
+		for (j = 0; mine != NULL && j < i; j++) {
+			if (config_str_equal(cfg->prefixes[j].ka_track_file, mine)) {
+				config_node_error(lc, n, "keepalived/track-file \"%s\" is already %s's",
+				    mine, cfg->prefixes[j].prefix);
+				break;
+			}
+		}
+		i++;
+	}
+}
+
 static void
 config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefix_config *pc,
 		    const struct lyd_node *node, const struct config_name *services)
 {
-	const struct lyd_node *n, *bird;
+	const struct lyd_node *n, *bird, *ka;
 	size_t i = 0;
 
 	pc->prefix = config_strdup(node, "prefix");
@@ -699,6 +769,13 @@ config_build_prefix(struct config_load_ctx *lc, struct config *cfg, struct prefi
 		pc->bird_degraded_protocol = config_strdup(bird, "degraded-protocol");
 		pc->bird_drain_protocol = config_strdup(bird, "drain-protocol");
 	}
+	ka = config_child(node, "keepalived");
+	if (ka != NULL) {
+		pc->ka_track_file = config_strdup(ka, "track-file");
+		pc->ka_state_file = config_strdup(ka, "state-file");
+	}
+	if (!config_check_prefix_keepalived(lc, &cfg->router, pc, node))
+		return;
 	pc->drain_time_s = config_u32(node, "drain-time-s", 0);
 	/* Present (default 1) only with a fleet section: the same 1 without. */
 	pc->min_announcers = config_u32(node, "min-announcers", 1);
@@ -1025,6 +1102,7 @@ config_build(struct config_load_ctx *lc, struct config *cfg, const struct lyd_no
 		config_build_prefix(lc, cfg, &cfg->prefixes[i++], n, services);
 	free(services);
 	config_check_defines(lc, cfg, top);
+	config_check_track_files(lc, cfg, top);
 
 	config_build_api(&cfg->api, config_child(top, "api"));
 	config_build_fleet_parts(lc, cfg, top);
@@ -1350,6 +1428,8 @@ config_free(struct config *cfg)
 		free(cfg->prefixes[i].bird_degraded_define);
 		free(cfg->prefixes[i].bird_drain_protocol);
 		free(cfg->prefixes[i].bird_drain_define);
+		free(cfg->prefixes[i].ka_track_file);
+		free(cfg->prefixes[i].ka_state_file);
 	}
 	free(cfg->prefixes);
 	config_free_fleet(&cfg->fleet);

@@ -435,23 +435,38 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 	}
 }
 
-/* Arm the drain timer for the earliest drain still running, if any.  The
- * timer counts from the loop's time (ev_now), which lags the clock while
- * the loop is busy: reckoned from the clock it would fire early, while the
- * policy (on the clock) still says draining, and nothing would re-arm it. */
+/* When, after `now`, the clock alone changes px's policy answer: its
+ * drain's end, or the end of its takeover grace (the standby rule); 0 if
+ * never. */
+static double
+daemon_prefix_clock_change(const struct daemon *d, const struct prefix *px, double now)
+{
+	double grace_end = px->vrrp_since + d->cfg->router.ka_takeover_grace_ms / 1000.0;
+	double next = 0;
+
+	if (px->admin == ADMIN_DRAIN && px->drain_until > now)
+		next = px->drain_until;
+	if (px->vrrp == VRRP_MASTER && grace_end > now && (next == 0 || grace_end < next))
+		next = grace_end;
+	return next;
+}
+
+/* Arm the drain timer for the earliest drain or takeover grace still
+ * running, if any.  The timer counts from the loop's time (ev_now), which
+ * lags the clock while the loop is busy: reckoned from the clock it would
+ * fire early, while the policy (on the clock) still says draining, and
+ * nothing would re-arm it. */
 static void
 daemon_drain_schedule(struct daemon *d)
 {
-	double now = ev_now(d->loop), next = 0;
+	double now = ev_now(d->loop), next = 0, t;
 	size_t i;
 
 	ev_timer_stop(d->loop, &d->drain_timer);
 	for (i = 0; i < d->cfg->n_prefixes; i++) {
-		const struct prefix *px = &d->prefixes[i];
-
-		if (px->admin == ADMIN_DRAIN && px->drain_until > now &&
-		    (next == 0 || px->drain_until < next))
-			next = px->drain_until;
+		t = daemon_prefix_clock_change(d, &d->prefixes[i], now);
+		if (t != 0 && (next == 0 || t < next))
+			next = t;
 	}
 	if (next == 0)
 		return;
@@ -664,40 +679,6 @@ daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
 	}
 }
 
-/* Arm the standby timer for the earliest end of a takeover grace (the
- * standby rule, policy.h), when the policy's answer may change. */
-static void
-daemon_standby_schedule(struct daemon *d)
-{
-	double now = ev_now(d->loop), grace = d->cfg->router.ka_takeover_grace_ms / 1000.0;
-	double next = 0;
-	size_t i;
-
-	ev_timer_stop(d->loop, &d->standby_timer);
-	for (i = 0; i < d->cfg->n_prefixes; i++) {
-		const struct prefix *px = &d->prefixes[i];
-		double end = px->vrrp_since + grace;
-
-		if (px->vrrp == VRRP_MASTER && end > now && (next == 0 || end < next))
-			next = end;
-	}
-	if (next == 0)
-		return;
-	ev_timer_set(&d->standby_timer, next - now + 0.001, 0.);
-	ev_timer_start(d->loop, &d->standby_timer);
-}
-
-static void
-daemon_standby_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct daemon *d = w->data;
-
-	(void)loop;
-	(void)revents;
-	daemon_evaluate_prefixes(d, NULL, false);
-	daemon_standby_schedule(d);
-}
-
 /* keepalived: an instance's VRRP state changed (its notify script wrote
  * the state file): recorded, and the policy asked again (the standby
  * rule). */
@@ -718,7 +699,7 @@ daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st)
 	px->vrrp_since = ev_time();
 	if (!d->stopping)
 		daemon_prefix_apply(d, index, false);
-	daemon_standby_schedule(d);
+	daemon_drain_schedule(d);
 }
 
 static const struct driver_callbacks daemon_driver_callbacks = {
@@ -956,8 +937,6 @@ daemon_create(struct ev_loop *loop, struct config *cfg)
 	d->hooks = hooks_runner_create(loop, cfg);
 	ev_timer_init(&d->drain_timer, daemon_drain_timer_cb, 0., 0.);
 	d->drain_timer.data = d;
-	ev_timer_init(&d->standby_timer, daemon_standby_timer_cb, 0., 0.);
-	d->standby_timer.data = d;
 	snprintf(d->router_why, sizeof(d->router_why), "connecting");
 	daemon_prefixes_init(d);
 	daemon_fleet_start(d);
@@ -1048,7 +1027,6 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	}
 	config_free(old_cfg);
 	daemon_drain_schedule(d);
-	daemon_standby_schedule(d);
 	daemon_overrides_save(d);	/* drops prefixes gone from the config; maybe a new path */
 	snprintf(kept_text, sizeof(kept_text), "%zu of %zu services kept running", kept,
 		 cfg->n_services);
@@ -1260,7 +1238,6 @@ daemon_stop_router(struct daemon *d, double timeout_s)
 
 	d->stopping = true;
 	ev_timer_stop(d->loop, &d->drain_timer);
-	ev_timer_stop(d->loop, &d->standby_timer);
 	for (i = 0; i < d->cfg->n_services; i++) {
 		daemon_service_free(d->services[i]);
 		d->services[i] = NULL;
@@ -1423,7 +1400,6 @@ daemon_free(struct daemon *d)
 	for (i = 0; i < d->cfg->n_services; i++)
 		daemon_service_free(d->services[i]);
 	ev_timer_stop(d->loop, &d->drain_timer);
-	ev_timer_stop(d->loop, &d->standby_timer);
 	driver_close(&d->driver);
 	fleet_free(d->fleet);
 	if (d->lag != NULL)

@@ -3,7 +3,8 @@
  *
  * The daemon talks to a struct driver_handle and never names a router; this
  * file picks the ops table from cfg->router.kind and forwards.  A new router
- * is one more case in driver_ops_for().
+ * is one more case in driver_ops_for().  driver_keepalived.c has no
+ * connection: its "router" is one track file per prefix.
  */
 #include <string.h>
 
@@ -37,6 +38,8 @@ driver_ops_for(const struct router_config *rc)
 								      &driver_bird_ops;
 	case ROUTER_KIND_FRR:
 		return &driver_frr_ops;
+	case ROUTER_KIND_KEEPALIVED:
+		return &driver_keepalived_ops;
 	case ROUTER_KIND__COUNT:
 	default:
 		return NULL;
@@ -117,6 +120,11 @@ driver_router_config_equal(const struct router_config *a, const struct router_co
 	       a->frr_asn == b->frr_asn &&
 	       config_str_equal(a->frr_degraded_route_map, b->frr_degraded_route_map) &&
 	       config_str_equal(a->frr_drain_route_map, b->frr_drain_route_map) &&
+	       a->ka_withdrawn_value == b->ka_withdrawn_value &&
+	       a->ka_degraded_value == b->ka_degraded_value &&
+	       a->ka_draining_value == b->ka_draining_value &&
+	       a->ka_pptpd_on_backup == b->ka_pptpd_on_backup &&
+	       a->ka_takeover_grace_ms == b->ka_takeover_grace_ms &&
 	       a->command_timeout_ms == b->command_timeout_ms &&
 	       a->readback_interval_ms == b->readback_interval_ms &&
 	       a->reconnect_min_ms == b->reconnect_min_ms &&

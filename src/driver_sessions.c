@@ -42,6 +42,11 @@ void
 driver_sessions_reconfigure(struct driver_sessions *ds, const struct config *cfg)
 {
 	driver_sessions_size(ds, cfg);
+	/* The table's advertised[] went with the old prefix list: the table
+	 * goes whole, unknown until the next read, rather than stay known
+	 * with sessions that advertise nothing. */
+	ds->table.n = 0;
+	ds->known = false;
 	ds->reading = false;
 }
 

@@ -42,14 +42,16 @@ frr_sessions_parse_object(const char *text, size_t len)
 	return root;
 }
 
-/* The string member `key` of `o`, or NULL. */
+/* The string member `key` of `o` and its length (*len, which counts the
+ * bytes after an embedded NUL), or NULL. */
 static const char *
-frr_sessions_string(struct json_object *o, const char *key)
+frr_sessions_string(struct json_object *o, const char *key, size_t *len)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
 	return json_object_get_string(v);
 }
 
@@ -101,17 +103,33 @@ frr_sessions_copy(char *out, size_t size, const char *s)
 	return true;
 }
 
+/* The `n` bytes at s are printable ASCII: no control byte (nor an embedded
+ * NUL) goes on into logs, the status and the metrics' labels. */
+static bool
+frr_sessions_printable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
 /* One neighbor into *s and *info; NULL, or why it cannot be. */
 static const char *
 frr_sessions_neighbor(const char *name, struct json_object *nbr, struct bgp_session *s,
 		      struct frr_sessions_neighbor *info)
 {
 	const char *state;
+	size_t len;
 
 	if (!json_object_is_type(nbr, json_type_object))
 		return "bad-neighbor";
-	if ((state = frr_sessions_string(nbr, "bgpState")) == NULL)
+	if ((state = frr_sessions_string(nbr, "bgpState", &len)) == NULL)
 		return "no-state";
+	if (!frr_sessions_printable(name, strlen(name)))
+		return "bad-name";
+	if (!frr_sessions_printable(state, len))
+		return "bad-state";
 	if (!frr_sessions_copy(s->name, sizeof(s->name), name))
 		return "name-too-long";
 	if (!frr_sessions_copy(s->state, sizeof(s->state), state))
@@ -182,13 +200,14 @@ frr_sessions_parse_advertised(const char *text, size_t len, frr_sessions_prefix_
 	struct json_object *root = frr_sessions_parse_object(text, len), *routes;
 	struct json_object_iterator it, end;
 	char canon[PREFIX_TEXT_MAX];
+	size_t wlen;
 	int rc = -1;
 
 	*why = "bad-json";
 	if (root == NULL)
 		return -1;
 	if (!json_object_object_get_ex(root, "advertisedRoutes", &routes)) {
-		rc = frr_sessions_string(root, "warning") != NULL ? 1 : -1;
+		rc = frr_sessions_string(root, "warning", &wlen) != NULL ? 1 : -1;
 		*why = rc == 1 ? NULL : "no-routes";
 		goto done;
 	}

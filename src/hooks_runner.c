@@ -1,7 +1,7 @@
 /*
  * hooks_runner.c - the state-change hooks' processes on the loop (see
- * hooks_runner.h); the queues and the bound are hooks.c's, the fork and
- * the kills spawn.c's.
+ * hooks_runner.h); the queues and the bound are hooks.c's, the fork, the
+ * output pipe and the kills spawn.c's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,9 +16,6 @@
 #include "probe_output.h"
 #include "spawn.h"
 
-/* At the command's exit, read at most this many more chunks of its output. */
-#define HOOKS_DRAIN_MAX		16
-
 struct hooks_run {
 	struct hooks_runner *runner;
 	struct hook_state *hs;
@@ -26,13 +23,11 @@ struct hooks_run {
 	char name[33];
 	uint32_t timeout_ms;
 	pid_t pid;
-	int out_fd;			/* its stdout and stderr; -1 when closed */
-	ev_io out_io;
+	struct spawn_output out;	/* its stdout and stderr, the first line */
 	ev_child child;
 	ev_timer timer;			/* timeout, then the kill grace */
 	int kills;			/* 0; 1 after SIGTERM; 2 after SIGKILL */
 	double started;			/* monotonic */
-	struct probe_output_line line;	/* the first line of its output */
 	struct hooks_run *next;
 };
 
@@ -73,33 +68,6 @@ hooks_runner_gateway(struct hooks_runner *r, const struct config *cfg)
 /* ---- one run ---- */
 
 static void
-hooks_run_close_out(struct hooks_run *run)
-{
-	ev_io_stop(run->runner->loop, &run->out_io);
-	if (run->out_fd >= 0)
-		close(run->out_fd);
-	run->out_fd = -1;
-}
-
-/* Read what is there; false at EOF or on error (the pipe is then closed). */
-static bool
-hooks_run_read(struct hooks_run *run)
-{
-	char buf[512];
-	ssize_t n;
-
-	n = read(run->out_fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return true;
-	if (n <= 0) {
-		hooks_run_close_out(run);
-		return false;
-	}
-	probe_output_line_take(&run->line, buf, (size_t)n);
-	return true;
-}
-
-static void
 hooks_run_unlink(struct hooks_run *run)
 {
 	struct hooks_run **p;
@@ -127,7 +95,7 @@ hooks_run_end(struct hooks_run *run, enum hook_result result, const char *reason
 		log_warnx("hook %s: %s (%s) for %s %s %s -> %s", run->name,
 			  hook_result_names[result], reason, status_event_kind_names[e->kind],
 			  e->subject, e->from, e->to);
-	hooks_run_close_out(run);
+	spawn_output_close(&run->out, r->loop);
 	ev_timer_stop(r->loop, &run->timer);
 	ev_child_stop(r->loop, &run->child);
 	hooks_run_unlink(run);
@@ -137,31 +105,19 @@ hooks_run_end(struct hooks_run *run, enum hook_result result, const char *reason
 }
 
 static void
-hooks_run_out_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	(void)hooks_run_read(w->data);
-}
-
-static void
 hooks_run_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct hooks_run *run = w->data;
 	char reason[sizeof(run->hs->last.reason)];
 	enum hook_result result;
-	int i;
 
-	(void)loop;
 	(void)revents;
 	/* what it wrote before it exited is in the pipe by now */
-	for (i = 0; i < HOOKS_DRAIN_MAX && run->out_fd >= 0 && !run->line.done; i++)
-		if (!hooks_run_read(run))
-			break;
+	spawn_output_drain(&run->out, loop);
 	/* stragglers in its group (none is normal): a hook leaves nothing */
 	(void)kill(-run->pid, SIGKILL);
 	result = hooks_verdict(w->rstatus, run->kills > 0, run->timeout_ms,
-			       probe_output_line_text(&run->line), reason, sizeof(reason));
+			       probe_output_line_text(&run->out.line), reason, sizeof(reason));
 	hooks_run_end(run, result, reason);
 }
 
@@ -195,6 +151,7 @@ hooks_run_start(struct hooks_runner *r, struct hook_state *hs, const struct hook
 	struct hook_env env;
 	const char *step;
 	char why[64];
+	int fd;
 
 	run->runner = r;
 	run->hs = hs;
@@ -202,16 +159,14 @@ hooks_run_start(struct hooks_runner *r, struct hook_state *hs, const struct hook
 	snprintf(run->name, sizeof(run->name), "%s", hs->name);
 	run->timeout_ms = hs->cfg->timeout_ms;
 	run->started = hooks_runner_mono();
-	run->out_fd = -1;
-	probe_output_line_reset(&run->line);
-	ev_io_init(&run->out_io, hooks_run_out_cb, -1, EV_READ);
+	spawn_output_init(&run->out);
 	ev_child_init(&run->child, hooks_run_child_cb, 0, 0);
 	ev_timer_init(&run->timer, hooks_run_timer_cb, run->timeout_ms / 1000.0, 0.);
-	run->out_io.data = run->child.data = run->timer.data = run;
+	run->child.data = run->timer.data = run;
 	run->next = r->runs;
 	r->runs = run;
 	hooks_env(&env, run->name, rec, r->gateway);
-	run->pid = spawn_start(hs->cfg->argv, env.envp, true, &run->out_fd, &step);
+	run->pid = spawn_start(hs->cfg->argv, env.envp, true, &fd, &step);
 	if (run->pid < 0) {
 		hooks_run_end(run, HOOK_FAILED, spawn_errno_reason(why, sizeof(why), step, errno));
 		return;
@@ -219,8 +174,7 @@ hooks_run_start(struct hooks_runner *r, struct hook_state *hs, const struct hook
 	log_debug("hook %s: pid %d: %s %s %s -> %s (record %lu)", run->name, (int)run->pid,
 		  status_event_kind_names[rec->event.kind], rec->event.subject, rec->event.from,
 		  rec->event.to, rec->seq);
-	ev_io_set(&run->out_io, run->out_fd, EV_READ);
-	ev_io_start(r->loop, &run->out_io);
+	spawn_output_start(&run->out, r->loop, fd);
 	ev_child_set(&run->child, run->pid, 0);
 	ev_child_start(r->loop, &run->child);
 	ev_timer_start(r->loop, &run->timer);

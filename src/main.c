@@ -66,9 +66,11 @@ usage(FILE *out)
 		"usage: anycast-healthd [-v] [-c FILE]       run in the foreground\n"
 		"       anycast-healthd -n [-c FILE]         validate the config and exit\n"
 		"       anycast-healthd -p [-c FILE]         print the effective config and exit\n"
-		"       anycast-healthd --init-bird-state [-c FILE]\n"
-		"                                            create BIRD's state file (all withdrawn)\n"
-		"                                            if it is missing, and exit\n"
+		"       anycast-healthd --init [-c FILE]     create the router's files that must exist\n"
+		"                                            before it starts, every prefix withdrawn,\n"
+		"                                            where missing, and exit (BIRD's state file,\n"
+		"                                            keepalived's track files; --init-bird-state\n"
+		"                                            is the old name)\n"
 		"       anycast-healthd --withdraw-all [-c FILE]\n"
 		"                                            withdraw every prefix and exit (the unit's\n"
 		"                                            ExecStopPost: a crash leaves nothing announced)\n"
@@ -306,6 +308,25 @@ main_run(const char *config_path)
 	return clean ? 0 : 1;
 }
 
+/* --init: what the router kind needs on disk before the router starts. */
+static int
+main_init(const struct config *cfg)
+{
+	switch (cfg->router.kind) {
+	case ROUTER_KIND_BIRD:
+		return cfg->router.bird_pattern == BIRD_PATTERN_PREFIX_SETS ?
+		       driver_bird_sets_write_initial_state(cfg) :
+		       driver_bird_write_initial_state(cfg);
+	case ROUTER_KIND_KEEPALIVED:
+		return driver_keepalived_write_initial_state(cfg);
+	case ROUTER_KIND_FRR:
+	case ROUTER_KIND__COUNT:
+	default:
+		log_info("init: nothing to create for the %s router", router_kind_names[cfg->router.kind]);
+		return 0;
+	}
+}
+
 /*
  * Run by the unit's ExecStopPost after every stop.  systemd sets
  * SERVICE_RESULT there: "success" means the daemon stopped cleanly and has
@@ -338,7 +359,7 @@ main_withdraw_all(const char *config_path)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_INIT_BIRD_STATE = 256, OPT_WITHDRAW_ALL };
+	enum { OPT_INIT = 256, OPT_WITHDRAW_ALL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
@@ -346,7 +367,8 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "init-bird-state", no_argument, NULL, OPT_INIT_BIRD_STATE },
+		{ "init", no_argument, NULL, OPT_INIT },
+		{ "init-bird-state", no_argument, NULL, OPT_INIT },
 		{ "withdraw-all", no_argument, NULL, OPT_WITHDRAW_ALL },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -365,7 +387,7 @@ main(int argc, char **argv)
 		case 'v': verbose++; break;
 		case 'V': printf("anycast-healthd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
-		case OPT_INIT_BIRD_STATE: init_state = true; break;
+		case OPT_INIT: init_state = true; break;
 		case OPT_WITHDRAW_ALL: withdraw_all = true; break;
 		default: usage(stderr); return 2;
 		}
@@ -389,9 +411,7 @@ main(int argc, char **argv)
 	rc = 0;
 	if (print && config_print(cfg, stdout) < 0)
 		rc = 1;
-	if (init_state && (cfg->router.bird_pattern == BIRD_PATTERN_PREFIX_SETS ?
-			   driver_bird_sets_write_initial_state(cfg) :
-			   driver_bird_write_initial_state(cfg)) < 0)
+	if (init_state && main_init(cfg) < 0)
 		rc = 1;
 	config_free(cfg);
 	return rc;

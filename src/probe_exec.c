@@ -25,10 +25,10 @@
  * Anything still left in the command's process group then is killed, so
  * no probe leaves processes behind.
  *
- * Starting, killing and reaping the child is spawn.c's, shared with the
- * hooks.  Children are reaped with ev_child, which libev only supports on
- * the default loop (the daemon's loop is ev_default_loop; init() refuses
- * any other).  After a timeout the killed child is handed to spawn_reap()
+ * Starting, reading, killing and reaping the child is spawn.c's, shared
+ * with the hooks.  Children are reaped with ev_child, which libev only
+ * supports on the default loop (the daemon's loop is ev_default_loop;
+ * init() refuses any other).  After a timeout the killed child is handed to spawn_reap()
  * so the next run starts clean and no zombie is left.
  *
  * probe_done() may free the probe (the report callback can destroy it), so
@@ -38,64 +38,30 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "probe.h"
 #include "probe_output.h"
 #include "spawn.h"
 
-/* On exit, read at most this many more chunks looking for the first line. */
-#define PROBE_EXEC_DRAIN_MAX	16
-
 struct probe_exec {
 	struct probe *probe;
 	pid_t pid;			/* the run's child; 0 when none */
-	int out_fd;			/* read end of its stdout; -1 when closed */
-	ev_io out_io;
+	struct spawn_output out;	/* its stdout, the first line */
 	ev_child child;
-	struct probe_output_line line;	/* the first line of its stdout */
 	char reason[PROBE_REASON_MAX];
 };
 
 /* ---- helpers ---- */
 
-static void
-probe_exec_close_out(struct probe_exec *pe)
-{
-	ev_io_stop(pe->probe->loop, &pe->out_io);
-	if (pe->out_fd >= 0)
-		close(pe->out_fd);
-	pe->out_fd = -1;
-}
-
-/* Read what is there.  Returns false at EOF or on error (the pipe is then
- * closed), true while more may come. */
-static bool
-probe_exec_read(struct probe_exec *pe)
-{
-	char buf[512];
-	ssize_t n;
-
-	n = read(pe->out_fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return true;
-	if (n <= 0) {
-		probe_exec_close_out(pe);
-		return false;
-	}
-	probe_output_line_take(&pe->line, buf, (size_t)n);
-	return true;
-}
-
 /* Stop watching the run's child and clear the run's state. */
 static void
 probe_exec_reset(struct probe_exec *pe)
 {
-	probe_exec_close_out(pe);
+	spawn_output_close(&pe->out, pe->probe->loop);
 	ev_child_stop(pe->probe->loop, &pe->child);
 	pe->pid = 0;
-	probe_output_line_reset(&pe->line);
+	probe_output_line_reset(&pe->out.line);
 }
 
 /* Kill the run's whole process group and let a reaper collect the child. */
@@ -114,35 +80,21 @@ probe_exec_kill(struct probe_exec *pe)
 /* ---- libev's callbacks ---- */
 
 static void
-probe_exec_out_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct probe_exec *pe = w->data;
-
-	(void)loop;
-	(void)revents;
-	(void)probe_exec_read(pe);
-}
-
-static void
 probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct probe_exec *pe = w->data;
 	struct probe *p = pe->probe;
 	enum probe_result result;
-	int i;
 	pid_t pid = pe->pid;
 
-	(void)loop;
 	(void)revents;
 	/* what the command wrote before it exited is in the pipe by now */
-	for (i = 0; i < PROBE_EXEC_DRAIN_MAX && pe->out_fd >= 0 && !pe->line.done; i++)
-		if (!probe_exec_read(pe))
-			break;
+	spawn_output_drain(&pe->out, loop);
 	/* stragglers in its group (none is normal).  A group keeps its id
 	 * while it has members; with none left, the id could only name
 	 * another group after the pid counter wrapped since the reap. */
 	(void)kill(-pid, SIGKILL);
-	result = probe_output_exec_verdict(w->rstatus, probe_output_line_text(&pe->line),
+	result = probe_output_exec_verdict(w->rstatus, probe_output_line_text(&pe->out.line),
 					   pe->reason, sizeof(pe->reason));
 	probe_exec_reset(pe);
 	log_debug("probe %s: exec pid %d: %s", p->cfg->name, (int)pid, pe->reason);
@@ -158,9 +110,7 @@ probe_exec_init(struct probe *p)
 	const struct probe_exec_config *c = PROBE_CFG(p, exec);
 
 	pe->probe = p;
-	pe->out_fd = -1;
-	ev_io_init(&pe->out_io, probe_exec_out_cb, -1, EV_READ);
-	pe->out_io.data = pe;
+	spawn_output_init(&pe->out);
 	ev_child_init(&pe->child, probe_exec_child_cb, 0, 0);
 	pe->child.data = pe;
 	if (c->argv == NULL || c->argc == 0 || c->argv[0] == NULL || c->argv[0][0] != '/') {
@@ -181,17 +131,17 @@ probe_exec_start(struct probe *p)
 	struct probe_exec *pe = p->priv;
 	const char *step;
 	pid_t pid;
+	int fd;
 
 	probe_exec_kill(pe);	/* nothing is left of a run; be safe */
-	pid = spawn_start(PROBE_CFG(p, exec)->argv, NULL, false, &pe->out_fd, &step);
+	pid = spawn_start(PROBE_CFG(p, exec)->argv, NULL, false, &fd, &step);
 	if (pid < 0) {
 		probe_done(p, PROBE_ERROR, spawn_errno_reason(pe->reason, sizeof(pe->reason),
 							      step, errno));
 		return;
 	}
 	pe->pid = pid;
-	ev_io_set(&pe->out_io, pe->out_fd, EV_READ);
-	ev_io_start(p->loop, &pe->out_io);
+	spawn_output_start(&pe->out, p->loop, fd);
 	ev_child_set(&pe->child, pid, 0);
 	ev_child_start(p->loop, &pe->child);
 }
@@ -215,7 +165,7 @@ probe_exec_destroy(struct probe *p)
 	if (pe->probe == NULL)	/* init did not run */
 		return;
 	probe_exec_kill(pe);
-	probe_exec_close_out(pe);
+	spawn_output_close(&pe->out, p->loop);
 }
 
 const struct probe_ops probe_exec_ops = {

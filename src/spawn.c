@@ -1,7 +1,8 @@
 /*
- * spawn.c - start a command in a process group of its own, signal the
- * group, reap a killed child (see spawn.h).  Shared by the exec probe and
- * the state-change hooks, so both start and end children the same way.
+ * spawn.c - start a command in a process group of its own, read its output
+ * pipe, signal the group, reap a killed child (see spawn.h).  Shared by the
+ * exec probe and the state-change hooks, so both start, read and end
+ * children the same way.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* strerrorname_np, close_range, pipe2 */
@@ -150,4 +151,65 @@ spawn_errno_reason(char *buf, size_t size, const char *prefix, int err)
 		if (buf[i] >= 'A' && buf[i] <= 'Z')
 			buf[i] = (char)(buf[i] - 'A' + 'a');
 	return buf;
+}
+
+/* ---- the output pipe ---- */
+
+static void
+spawn_output_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	(void)spawn_output_read(w->data, loop);
+}
+
+void
+spawn_output_init(struct spawn_output *o)
+{
+	o->fd = -1;
+	ev_io_init(&o->io, spawn_output_cb, -1, EV_READ);
+	o->io.data = o;
+	probe_output_line_reset(&o->line);
+}
+
+void
+spawn_output_start(struct spawn_output *o, struct ev_loop *loop, int fd)
+{
+	o->fd = fd;
+	probe_output_line_reset(&o->line);
+	ev_io_set(&o->io, fd, EV_READ);
+	ev_io_start(loop, &o->io);
+}
+
+bool
+spawn_output_read(struct spawn_output *o, struct ev_loop *loop)
+{
+	char buf[512];
+	ssize_t n;
+
+	n = read(o->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n <= 0) {
+		spawn_output_close(o, loop);
+		return false;
+	}
+	probe_output_line_take(&o->line, buf, (size_t)n);
+	return true;
+}
+
+void
+spawn_output_drain(struct spawn_output *o, struct ev_loop *loop)
+{
+	for (int i = 0; i < SPAWN_OUTPUT_DRAIN_MAX && o->fd >= 0 && !o->line.done; i++)
+		if (!spawn_output_read(o, loop))
+			break;
+}
+
+void
+spawn_output_close(struct spawn_output *o, struct ev_loop *loop)
+{
+	ev_io_stop(loop, &o->io);
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
 }

@@ -106,6 +106,28 @@ static const char rec_protocols_error[] =
 	" refused    BGP        ---        down   2026-12-02 16:19:04  Error: Invalid next hop\n"
 	"0000 \n";
 
+/* `show route table all` on a BIRD with a vpn4, a flow4, a roa4 and an
+ * ip6 sadr table beside master4: nets of every kind in one reply, as an
+ * export of a BGP protocol with such channels lists them. */
+static const char rec_route_other_nets[] =
+	"1007-Table master4:\n"
+	" 192.0.2.1/32         blackhole [s4 06:46:15.039] * (200)\n"
+	" \n"
+	" Table master6:\n"
+	" \n"
+	" Table vpntab4:\n"
+	" 1:1 10.0.0.0/24      blackhole [sv 06:46:15.039] * (200)\n"
+	" \n"
+	" Table flowtab4:\n"
+	" flow4 { dst 10.0.0.0/8; proto 23; }  [sf 06:46:15.039] * (200)\n"
+	" \n"
+	" Table roatab4:\n"
+	" 10.0.0.0/24-32 AS65000  [sr 06:46:15.039] * (200)\n"
+	" \n"
+	" Table sadrtab:\n"
+	" 2001:db8::/32 from 2001:db8:1::/48 blackhole [ss 06:46:15.039] * (200)\n"
+	"0000 \n";
+
 /* Established, export filter rejecting everything: no table heading. */
 static const char rec_export_empty[] = "0000 \n";
 
@@ -191,6 +213,22 @@ bird_sessions_test_second_route(void **state)
 	assert_int_equal(c.lines, 3);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.pfx[0], "192.0.2.1/32");
+}
+
+/* Nets that are not an IP prefix are route entries all the same: read
+ * as such with no prefix, so that the reply around them is still read. */
+static void
+bird_sessions_test_other_nets(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	collect_reply(rec_route_other_nets, &c);
+	assert_int_equal(c.lines, 16);
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.pfx[0], "192.0.2.1/32");
+	for (size_t i = 1; i < c.n; i++)
+		assert_string_equal(c.pfx[i], "");
 }
 
 #define ROWS_MAX	8
@@ -333,6 +371,8 @@ bird_sessions_test_rows_hostile(void **state)
 	check_session(&s, "p", "up", false);
 }
 
+/* `want`: the prefix read, "" for a net of another kind, NULL for a line
+ * that is no route entry. */
 static void
 check_prefix(const char *line, const char *want)
 {
@@ -359,6 +399,30 @@ bird_sessions_test_canonical(void **state)
 	check_prefix("0.0.0.0/0", "0.0.0.0/0");
 	check_prefix("::/0 blackhole", "::/0");
 	check_prefix("192.0.2.1/32", "192.0.2.1/32");
+}
+
+/* BIRD's other net kinds (net_format()): skipped, with no prefix; what
+ * only looks like one of them is no route entry. */
+static void
+bird_sessions_test_other_net_kinds(void **state)
+{
+	(void)state;
+	check_prefix("1:1 10.0.0.0/24      blackhole [sv 06:46:15.039] * (200)", "");
+	check_prefix("65000:7 2001:db8::/48 unicast", "");
+	check_prefix("flow4 { dst 10.0.0.0/8; proto 23; }  [sf 06:46:15.039] * (200)", "");
+	check_prefix("flow6 { dst 2001:db8::/32; }  [sf6 12:00:00.000] * (200)", "");
+	check_prefix("10.0.0.0/24-32 AS65000  [sr 06:46:15.039] * (200)", "");
+	check_prefix("2001:db8::/32-48 AS65000", "");
+	check_prefix("2001:db8::/32 from 2001:db8:1::/48 blackhole [ss 06:46:15.039]", "");
+	check_prefix("16                   unicast [mpls1 12:00:00.000] * (200)", "");
+	check_prefix("1:1 unicast", NULL);
+	check_prefix("1:1", NULL);
+	check_prefix("flow5 { }", NULL);
+	check_prefix("10.0.0.0/24-32 unicast", NULL);
+	check_prefix("10.0.0.0/24-x AS65000", NULL);
+	check_prefix("10.0.0.0/33-40 AS65000", NULL);
+	check_prefix("2001:db8::/32 from", "");
+	check_prefix("192.0.2.1 from 2001:db8:1::/48", NULL);
 }
 
 static void
@@ -420,6 +484,8 @@ main(void)
 		cmocka_unit_test(bird_sessions_test_export_v4_v6),
 		cmocka_unit_test(bird_sessions_test_second_route),
 		cmocka_unit_test(bird_sessions_test_canonical),
+		cmocka_unit_test(bird_sessions_test_other_nets),
+		cmocka_unit_test(bird_sessions_test_other_net_kinds),
 		cmocka_unit_test(bird_sessions_test_hostile_lines),
 		cmocka_unit_test(bird_sessions_test_length_bound),
 		cmocka_unit_test(bird_sessions_test_small_out),

@@ -9,6 +9,9 @@
  * daemon_harness.h): the test calls the daemon's driver callbacks as a
  * driver would; the settle rule's clock is dh_clock.  With a fleet section
  * the store is tests/support/fake_etcd.c.
+ *
+ * The drivers' side of the table (driver_sessions.c) is tested here too,
+ * directly: what a reload leaves of the last table.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +24,7 @@
 #include <cmocka.h>
 
 #include "daemon_harness.h"
+#include "driver_sessions.h"
 #include "fake_etcd.h"
 #include "log.h"
 #include "status.h"
@@ -365,6 +369,74 @@ daemon_sessions_test_held(void **state)
 	wait_record(sx, "\"carried\":1,\"uncarried\":false}");
 }
 
+/* ---- the drivers' table (driver_sessions.c) ---- */
+
+static void
+handed_cb(void *arg, const struct bgp_sessions *t)
+{
+	*(const struct bgp_sessions **)arg = t;
+}
+
+/* One read of one Established session advertising `prefix`, handed over. */
+static const struct bgp_sessions *
+driver_read(struct driver_sessions *ds, const char *prefix)
+{
+	struct bgp_session s = { .name = "uppeer", .state = "Established", .established = true };
+	const struct driver_callbacks cb = { .sessions = handed_cb };
+	const struct bgp_sessions *got = NULL;
+
+	driver_sessions_begin(ds);
+	assert_true(driver_sessions_add(ds, &s));
+	driver_sessions_mark(ds, 0, prefix);
+	driver_sessions_publish(ds, &cb, &got);
+	assert_non_null(got);
+	return got;
+}
+
+/* A reload drops the last table whole: never known with sessions that
+ * advertise nothing (its advertised[] went with the old prefix list). */
+static void
+daemon_sessions_test_driver_reconfigure(void **state)
+{
+	char a[] = "192.0.2.1/32", b[] = "2001:db8:a::1/128", c[] = "198.51.100.0/24";
+	struct prefix_config one[] = { { .prefix = a }, { .prefix = b } };
+	struct prefix_config two[] = { { .prefix = c }, { .prefix = a }, { .prefix = b } };
+	struct config cfg1 = { .prefixes = one, .n_prefixes = 2 };
+	struct config cfg2 = { .prefixes = two, .n_prefixes = 3 };
+	struct driver_sessions ds;
+	const struct bgp_sessions *t;
+
+	(void)state;
+	driver_sessions_init(&ds, "test", &cfg1);
+	t = driver_read(&ds, "192.0.2.1/32");
+	assert_true(ds.known);
+	assert_int_equal(t->n, 1);
+	assert_int_equal(t->advertised[0], 0x1);
+
+	driver_sessions_begin(&ds);
+	driver_sessions_reconfigure(&ds, &cfg2);
+	assert_false(ds.reading);
+	assert_false(ds.known);
+	assert_int_equal(ds.table.n, 0);
+	assert_int_equal(ds.table.n_prefixes, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(ds.table.advertised[i], 0);
+	assert_false(driver_sessions_begin_again(&ds));
+	assert_false(ds.reading);
+
+	/* the next read is whole, for the new list */
+	t = driver_read(&ds, "192.0.2.1/32");
+	assert_true(ds.known);
+	assert_int_equal(t->n, 1);
+	assert_int_equal(t->n_prefixes, 3);
+	assert_int_equal(t->advertised[0], 0);
+	assert_int_equal(t->advertised[1], 0x1);
+	assert_int_equal(t->advertised[2], 0);
+	assert_true(driver_sessions_begin_again(&ds));
+	driver_sessions_abort(&ds);
+	driver_sessions_free(&ds);
+}
+
 int
 main(void)
 {
@@ -378,6 +450,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(daemon_sessions_test_withdrawn_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(daemon_sessions_test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(daemon_sessions_test_held, setup_fleet, teardown),
+		cmocka_unit_test(daemon_sessions_test_driver_reconfigure),
 	};
 	return cmocka_run_group_tests_name("daemon_sessions", tests, NULL, NULL);
 }

@@ -164,6 +164,22 @@ frr_sessions_test_neighbors_hostile(void **state)
 	check_bad_nbrs("{\"a\":{\"state\":\"Established\"}}", "no-state");
 	check_bad_nbrs("{\"a\":{\"bgpState\":\"EstablishedAndSoOnAndSoOnX\"}}",
 		       "state-too-long");
+	/* control characters and other non-printable bytes, escaped or raw */
+	check_bad_nbrs("{\"a\\u001b[2J\":{\"bgpState\":\"Idle\"}}", "bad-name");
+	check_bad_nbrs("{\"a\x01\":{\"bgpState\":\"Idle\"}}", "bad-name");
+	check_bad_nbrs("{\"a\":{\"bgpState\":\"Id\x7fle\"}}", "bad-state");
+	check_bad_nbrs("{\"a\\nb\":{\"bgpState\":\"Idle\"}}", "bad-name");
+	check_bad_nbrs("{\"10.0.0.1\\u007f\":{\"bgpState\":\"Idle\"}}", "bad-name");
+	check_bad_nbrs("{\"a\\u00e9\":{\"bgpState\":\"Idle\"}}", "bad-name");
+	check_bad_nbrs("{\"a\":{\"bgpState\":\"Idle\\r\\nEstablished\"}}", "bad-state");
+	check_bad_nbrs("{\"a\":{\"bgpState\":\"Idle\\u0000x\"}}", "bad-state");
+	check_bad_nbrs("{\"a\":{\"bgpState\":\"Idle\\t\"}}", "bad-state");
+	check_bad_nbrs("{\"a\":{\"bgpState\":\"Idle\"},"
+		       "\"b\":{\"bgpState\":\"\\u0007\"}}", "bad-state");
+	text = "{\"fe80::1%eth0 x\":{\"bgpState\":\"Idle ~\"}}";
+	assert_int_equal(parse_nbrs(text, strlen(text), &n), 0);
+	assert_string_equal(n.t.s[0].name, "fe80::1%eth0 x");
+	assert_string_equal(n.t.s[0].state, "Idle ~");
 	memset(long_name, 'a', 64);
 	long_name[64] = '\0';
 	snprintf(big, sizeof(big), "{\"%s\":{\"bgpState\":\"Idle\"}}", long_name);

@@ -1,7 +1,9 @@
 /*
  * test_spawn.c - spawn.c with real children: the output pipe (stderr merged
  * or not), the environment, a program that cannot be executed, the clean
- * signal mask, the process-group kill and the self-freeing reaper.
+ * signal mask, the process-group kill, the self-freeing reaper, and the
+ * pipe read on the loop (spawn_output: the first line, EOF, the drain at
+ * the child's exit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +169,109 @@ spawn_test_reap(void **state)
 }
 
 static void
+tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+static void
+exited_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)revents;
+	ev_child_stop(loop, w);
+	*(int *)w->data = w->rstatus;
+}
+
+/* The watcher reads as output comes; EOF closes the pipe.  The first line
+ * is kept, sanitised; stderr is merged. */
+static void
+spawn_test_output_read(void **state)
+{
+	struct ev_loop *loop = EV_DEFAULT;
+	struct spawn_output o;
+	ev_timer tick;
+	ev_child child;
+	const char *step;
+	int fd, status = -1, i;
+	pid_t pid;
+
+	(void)state;
+	spawn_output_init(&o);
+	assert_int_equal(o.fd, -1);
+	assert_string_equal(probe_output_line_text(&o.line), "");
+	pid = spawn_start(ARGV("/bin/sh", "-c", "printf ' first\tline \nsecond\n' >&2; "
+			       "printf 'third\n'"), NULL, true, &fd, &step);
+	assert_true(pid > 0);
+	ev_child_init(&child, exited_cb, pid, 0);
+	child.data = &status;
+	ev_child_start(loop, &child);
+	spawn_output_start(&o, loop, fd);
+	assert_int_equal(o.fd, fd);
+	assert_true(ev_is_active(&o.io));
+	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
+	ev_timer_start(loop, &tick);
+	for (i = 0; i < 200 && (o.fd >= 0 || ev_is_active(&child)); i++)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &tick);
+	assert_int_equal(o.fd, -1);		/* EOF: closed */
+	assert_false(ev_is_active(&o.io));
+	assert_string_equal(probe_output_line_text(&o.line), "first?line");
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_false(spawn_output_read(&o, loop));	/* closed: stays so */
+	spawn_output_close(&o, loop);
+	assert_int_equal(o.fd, -1);
+}
+
+/* The group a test leaves behind when an assertion stops it early. */
+static pid_t left_group;
+
+static int
+left_group_teardown(void **state)
+{
+	(void)state;
+	spawn_kill_group(left_group, SIGKILL);
+	left_group = 0;
+	return 0;
+}
+
+/* At the child's exit its line is drained even though a descendant still
+ * holds the pipe open (no EOF to wait for); close() then lets go. */
+static void
+spawn_test_output_drain(void **state)
+{
+	struct ev_loop *loop = EV_DEFAULT;
+	struct spawn_output o;
+	const char *step;
+	int fd, status, i;
+	pid_t pid;
+
+	(void)state;
+	spawn_output_init(&o);
+	pid = spawn_start(ARGV("/bin/sh", "-c", "/bin/sleep 600 & echo done; exit 4"), NULL,
+			  false, &fd, &step);
+	assert_true(pid > 0);
+	left_group = pid;
+	spawn_output_start(&o, loop, fd);
+	/* the loop does not run: the line is still in the pipe */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 4);
+	assert_string_equal(probe_output_line_text(&o.line), "");
+	spawn_output_drain(&o, loop);
+	assert_string_equal(probe_output_line_text(&o.line), "done");
+	assert_true(o.fd >= 0);			/* the sleep holds the write end */
+	assert_true(spawn_output_read(&o, loop));	/* EAGAIN: more may come */
+	spawn_output_close(&o, loop);
+	assert_int_equal(o.fd, -1);
+	assert_false(ev_is_active(&o.io));
+	spawn_kill_group(pid, SIGKILL);
+	for (i = 0; i < 5000 && group_alive(pid); i++)
+		usleep(1000);
+	assert_false(group_alive(pid));
+}
+
+static void
 spawn_test_errno_reason(void **state)
 {
 	char buf[32];
@@ -187,6 +292,8 @@ main(void)
 		cmocka_unit_test(spawn_test_signal_mask),
 		cmocka_unit_test(spawn_test_kill_group),
 		cmocka_unit_test(spawn_test_reap),
+		cmocka_unit_test(spawn_test_output_read),
+		cmocka_unit_test_teardown(spawn_test_output_drain, left_group_teardown),
 		cmocka_unit_test(spawn_test_errno_reason),
 	};
 

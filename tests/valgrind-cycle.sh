@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind over the daemon's whole life, twice.
+# valgrind over the daemon's whole life, three times.
 # 1. Without a fleet: start, probes running against a real BIRD (private
 # socket, no namespace needed), a watched process, tcp, http and exec probes,
 # the API answering status/metrics/admin requests, a good reload that also
@@ -20,9 +20,11 @@
 # a withdrawal decided alone after decision-timeout-ms) and started again
 # (store reachable again); SIGTERM, the planned stop through the guard (held:
 # left announced at exit).
+# 3. With the keepalived router: track and state files in the temp dir
+# (start, the standby rule, the takeover grace, drift, two reloads, stop).
 # Each step is waited for by polling the status, the log or etcd (valgrind
 # is slow: generous timeouts). Fails on any leak (definite or indirect) or
-# memory error in either run.
+# memory error in any run.
 #   usage: tests/valgrind-cycle.sh path/to/anycast-healthd
 set -euo pipefail
 daemon=$(readlink -f "$1")
@@ -284,3 +286,59 @@ vg_check "with a fleet"
 logged "fleet guard: leaving 192.0.2.1/32 announced at exit: held: withdrawing would leave 0 gateways announcing it (min-announcers 1)" ||
 	{ echo "valgrind-cycle: fleet: the stop did not go through the guard"; tail -30 "$work/daemon.log"; exit 1; }
 echo "valgrind-cycle: no leaks or errors with a fleet: join, hold, release, refusal, force, reloads, store loss and back, stop"
+
+# ---- 3. the keepalived router: track and state files ----
+# Start (a missing track file written withdrawn), announced (0), the state
+# file renamed in as BACKUP with the service DOWN (the standby rule keeps 0),
+# MASTER (the takeover grace's timer withdraws: 254), a track file changed
+# by hand (drift, written again), a reload that keeps the driver and one
+# that replaces it (another readback interval), SIGTERM with on-exit keep.
+vg=
+ka_config() {	# $1 = readback-interval-ms
+	cat > "$work/ka.json" <<CONF
+{ "anycast-healthd:anycast-healthd": {
+    "router": { "keepalived": { "pptpd-on-backup": "stopped", "takeover-grace-ms": 1000 },
+                "readback-interval-ms": $1 },
+    "service": [ { "name": "svc", "interval-ms": 200, "timeout-ms": 100, "rise": 1, "fall": 1,
+        "probe": [ { "name": "up", "exec": { "command": ["/usr/bin/test", "-e", "$work/up"] } } ] } ],
+    "prefix": [ { "prefix": "198.51.100.10/32", "depends-on": ["svc"],
+                  "keepalived": { "track-file": "$work/vip.track", "state-file": "$work/vip.state" } } ],
+    "on-exit": "keep",
+    "api": { "admin-socket": "$work/admin.sock", "admin-state-file": "$work/admin-state-ka.json",
+             "listen-port": 0, "admin-group": "root" } } }
+CONF
+}
+track_is() { [ "$(cat "$work/vip.track" 2>/dev/null)" = "$1" ]; }
+vrrp_state() { echo "$1" > "$work/vip.state.new" && mv "$work/vip.state.new" "$work/vip.state"; }
+rm -f "$work/vip.track"; touch "$work/up"
+ka_config 500
+: > "$work/daemon.log"
+valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$work/valgrind.log" \
+	"$daemon" -v -c "$work/ka.json" 2> "$work/daemon.log" &
+vg=$!
+pids+=("$vg")
+wait_for 120 "keepalived: not announced" track_is 0
+logged "track file $work/vip.track was missing: written withdrawn" ||
+	{ echo "valgrind-cycle: keepalived: the missing track file was not written withdrawn"; tail -30 "$work/daemon.log"; exit 1; }
+vrrp_state BACKUP
+wait_for 60 "keepalived: BACKUP not seen" status_has '"state": *"backup"'
+rm "$work/up"
+wait_for 60 "keepalived: the service did not go DOWN" logged "svc: UP -> DOWN"
+track_is 0 || { echo "valgrind-cycle: keepalived: the standby was withdrawn"; exit 1; }
+vrrp_state MASTER
+wait_for 60 "keepalived: not withdrawn after the takeover grace" track_is 254
+echo 7 > "$work/vip.track"
+wait_for 60 "keepalived: drift not repaired" track_is 254
+logged "holds 7, wanted withdrawn: written again" ||
+	{ echo "valgrind-cycle: keepalived: no drift line"; tail -30 "$work/daemon.log"; exit 1; }
+expect "keepalived: reload refused" reloaded "$(api POST /v1/reload '{}')"
+ka_config 700
+expect "keepalived: reload refused" reloaded "$(api POST /v1/reload '{}')"
+wait_for 60 "keepalived: driver not replaced" logged "router: settings changed, reconnecting"
+touch "$work/up"
+wait_for 60 "keepalived: not announced again" track_is 0
+kill -TERM $vg
+vg_check "keepalived"
+track_is 0 || { echo "valgrind-cycle: keepalived: on-exit keep changed the track file"; exit 1; }
+echo "valgrind-cycle: no leaks or errors with keepalived: start, standby, takeover grace, drift, reloads, stop"

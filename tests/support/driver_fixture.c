@@ -196,10 +196,22 @@ obs_sessions(void *arg, const struct bgp_sessions *t)
 		o->advertised[i] = i < t->n_prefixes ? t->advertised[i] : 0;
 }
 
+static void
+obs_instance(void *arg, size_t index, enum vrrp_state st)
+{
+	struct driver_obs *o = arg;
+
+	if (index >= DRIVER_OBS_PREFIXES)
+		return;
+	o->vrrp[index] = st;
+	o->n_instance[index]++;
+}
+
 const struct driver_callbacks driver_obs_cb = {
 	.actual = obs_actual,
 	.connection = obs_connection,
 	.drift = obs_drift,
+	.instance = obs_instance,
 };
 
 const struct driver_callbacks driver_obs_sessions_cb = {

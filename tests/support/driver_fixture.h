@@ -81,10 +81,14 @@ struct driver_obs {
 	int n_sessions;
 	struct bgp_sessions sessions;
 	uint32_t advertised[DRIVER_OBS_PREFIXES];
+	/* cb->instance (keepalived): the last state and how often, per prefix */
+	enum vrrp_state vrrp[DRIVER_OBS_PREFIXES];
+	int n_instance[DRIVER_OBS_PREFIXES];
 };
 
 /* For driver_open(..., &driver_obs_cb, &obs): no sessions callback, so
- * the drivers ask nothing about BGP sessions. */
+ * the drivers ask nothing about BGP sessions; the instance callback
+ * (keepalived's) is recorded. */
 extern const struct driver_callbacks driver_obs_cb;
 /* The same with the sessions callback. */
 extern const struct driver_callbacks driver_obs_sessions_cb;
