@@ -33,12 +33,14 @@
 # Functions (G is 1 or 2): ka_init, ka_up, ka_down, ka_ns G, ka_dir G,
 # ka_keepalived_conf G [file|script], ka_keepalived_start G [file|script],
 # ka_keepalived_stop G, ka_pptpd G start|stop|kill|hang|cont|pid,
-# ka_daemon_config G, ka_daemon_start G [args], ka_daemon_stop G [SIGNAL],
-# ka_ctl G ARGS ($OUT, $RC), ka_api G PATH, ka_track G VALUE (by hand,
-# temp + rename), ka_state G (the state file's word), ka_who (gw1, gw2,
-# none or both, once), ka_wait_who WANT MS, ka_watch_start, ka_watch_stop
-# (the answers seen meanwhile in $KA_WATCH_SEEN), ka_measure WANT MS ACTION...
-# ($KA_MS), ka_nft_drop_gre G, ka_nft_clear G, ka_log G.
+# ka_pptpd_up G, ka_daemon_config G, ka_daemon_start G [args],
+# ka_daemon_stop G [SIGNAL], ka_daemon_pid G, ka_ctl G ARGS ($OUT, $RC),
+# ka_api G PATH, ka_track G VALUE (by hand, temp + rename), ka_track_value
+# G, ka_state G (the state file's word), ka_who (gw1, gw2, none or both,
+# once), ka_wait_who WANT MS, ka_vip_tcp (a TCP connect to VIP:1723 from
+# the client), ka_watch_start, ka_watch_stop (the answers seen meanwhile in
+# $KA_WATCH_SEEN), ka_measure WANT MS ACTION... ($KA_MS), ka_nft_drop_gre
+# G, ka_nft_clear G, ka_log G.
 # LAB_KEEP=1 keeps the directory.
 
 KA_NET=10.97.0
