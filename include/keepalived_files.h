@@ -25,6 +25,12 @@
  * 32-bit int, optional blanks, nothing else.  An empty file holds 0, as
  * keepalived reads it.  False (and *value untouched) otherwise: no digits
  * after a sign, other bytes (a NUL included), out of range.
+ *
+ * Stricter than keepalived 2.2.7, which takes strtol(first 127 bytes, base
+ * 0): hex and octal, trailing junk ignored, no number at all read as 0, an
+ * out-of-range number ignored (the last value kept).  Text the daemon does
+ * not write is drift either way, and written again, so what is refused here
+ * is only ever read as unknown, never mistaken for one of the states.
  */
 bool keepalived_track_parse(const char *text, size_t len, long *value);
 

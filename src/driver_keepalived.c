@@ -13,8 +13,17 @@
  * readback_interval_ms all are read back, a file found holding another
  * value is drift (reported, logged, written again) and the state files are
  * read.  ev_stat watches each state file (inotify), so a MASTER/BACKUP
- * change is reported within milliseconds.  A failed write is retried with
- * the reconnect backoff.
+ * change is reported within milliseconds.  ev_stat calls back only when
+ * stat() differs (inode, size, times in whole seconds): the notify script's
+ * rename always does; a same-size rewrite in place within one second may
+ * wait for the next read-back, which reports the instance state too.  A
+ * failed write is retried with the reconnect backoff.
+ *
+ * Drift is written again at every read-back that finds it (logged and
+ * reported once per episode): readback_interval_ms is the re-apply's
+ * pace.  driver_conn.h's retry backoff needs a connection this driver does
+ * not have, and a file write is cheap.  No fsync: the track files live in
+ * /run (tmpfs) and keepalived reads them on the rename, not from disk.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +61,7 @@ struct driver {
 	ev_timer readback;
 	ev_timer retry;			/* a failed write, again after the backoff */
 	uint32_t backoff_ms;
+	bool write_failed;		/* a write failed since the read-back began */
 	bool reported, up;
 	char why[200];
 };
@@ -93,6 +103,7 @@ ka_write(struct ka_prefix *px, enum route_state st)
 	keepalived_track_render(value, text, sizeof(text));
 	if (file_write_atomic(px->track, text, 0644, false) < 0) {
 		snprintf(why, sizeof(why), "write-failed: %s", strerror(errno));
+		px->d->write_failed = true;
 		ka_report(px->d, why, px->track);
 		return -1;
 	}
@@ -208,8 +219,11 @@ ka_readback_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	d->write_failed = false;
 	ka_readback_all(d);
-	if (!d->reported || d->up)
+	/* up unless a write failed: now (a missing file's safe state), or
+	 * before and waiting for its retry */
+	if (!d->write_failed && !ev_is_active(&d->retry))
 		ka_report(d, NULL, NULL);
 }
 

@@ -276,6 +276,77 @@ config_test_empty_file(void **state)
 	assert_load_fails("\n  \n", "%s: -: empty file\n");
 }
 
+/* The keepalived router: its defaults and values, each prefix's files. */
+#define KA_SERVICE "\"service\": [ { \"name\": \"pptp\", \"probe\": [ " \
+	"{ \"name\": \"c\", \"pptp-control\": {} } ] } ], "
+#define KA_PREFIX(addr, files) "{ \"prefix\": \"" addr "\", \"depends-on\": [\"pptp\"], " \
+	"\"keepalived\": { " files " } }"
+
+static void
+config_test_keepalived(void **state)
+{
+	char *errors;
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_text(TOP "\"router\": { \"keepalived\": {} }, " KA_SERVICE "\"prefix\": [ "
+	    KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a.track\"") " ]" END, NULL, &errors);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->router.kind, ROUTER_KIND_KEEPALIVED);
+	assert_int_equal(cfg->router.ka_withdrawn_value, 254);
+	assert_int_equal(cfg->router.ka_degraded_value, 60);
+	assert_int_equal(cfg->router.ka_draining_value, 120);
+	assert_int_equal(cfg->router.ka_pptpd_on_backup, KEEPALIVED_BACKUP_RUNNING);
+	assert_int_equal(cfg->router.ka_takeover_grace_ms, 15000);
+	assert_string_equal(cfg->prefixes[0].ka_track_file, "/run/a.track");
+	assert_null(cfg->prefixes[0].ka_state_file);
+	config_free(cfg);
+	free(errors);
+	cfg = load_text(TOP "\"router\": { \"keepalived\": { \"withdrawn-value\": 1000000, "
+	    "\"degraded-value\": 1, \"draining-value\": 2, \"pptpd-on-backup\": \"stopped\", "
+	    "\"takeover-grace-ms\": 1000 } }, " KA_SERVICE "\"prefix\": [ "
+	    KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a.track\", \"state-file\": \"/run/a.state\"")
+	    " ]" END, NULL, &errors);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->router.ka_withdrawn_value, 1000000);
+	assert_int_equal(cfg->router.ka_degraded_value, 1);
+	assert_int_equal(cfg->router.ka_draining_value, 2);
+	assert_int_equal(cfg->router.ka_pptpd_on_backup, KEEPALIVED_BACKUP_STOPPED);
+	assert_int_equal(cfg->router.ka_takeover_grace_ms, 1000);
+	assert_string_equal(cfg->prefixes[0].ka_state_file, "/run/a.state");
+	config_free(cfg);
+	free(errors);
+}
+
+static void
+config_test_keepalived_errors(void **state)
+{
+	(void)state;
+	assert_load_fails(TOP "\"router\": { \"keepalived\": { \"draining-value\": 254 } }, "
+	    KA_SERVICE "\"prefix\": [ " KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a.track\"")
+	    " ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/router/keepalived: withdrawn-value (254), "
+	    "degraded-value (60) and draining-value (254) must differ\n");
+	assert_load_fails(TOP "\"router\": { \"keepalived\": {} }, " KA_SERVICE "\"prefix\": [ "
+	    KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a\", \"state-file\": \"/run/a\"")
+	    " ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.1/32']: "
+	    "keepalived/state-file and keepalived/track-file must differ\n");
+	assert_load_fails(TOP "\"router\": { \"keepalived\": {} }, " KA_SERVICE "\"prefix\": [ "
+	    KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a\"") ", "
+	    KA_PREFIX("192.0.2.2/32", "\"track-file\": \"/run/a\"") " ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.2/32']: "
+	    "keepalived/track-file \"/run/a\" is already 192.0.2.1/32's\n");
+	assert_load_fails(TOP "\"router\": { \"keepalived\": { \"pptpd-on-backup\": \"stopped\" } }, "
+	    KA_SERVICE "\"prefix\": [ " KA_PREFIX("192.0.2.1/32", "\"track-file\": \"/run/a\"") " ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.1/32']: keepalived/state-file "
+	    "is required with router/keepalived/pptpd-on-backup stopped (the standby rule reads it)\n");
+	assert_load_fails(TOP "\"router\": { \"keepalived\": {} }, " KA_SERVICE "\"prefix\": [ "
+	    "{ \"prefix\": \"192.0.2.1/32\", \"depends-on\": [\"pptp\"] } ]" END,
+	    "%s: /anycast-healthd:anycast-healthd/prefix[prefix='192.0.2.1/32']: "
+	    "keepalived/track-file is required when the router is keepalived\n");
+}
+
 static void
 config_test_unknown_service(void **state)
 {
@@ -1098,6 +1169,8 @@ main(void)
 		cmocka_unit_test(config_test_fleet_absent),
 		cmocka_unit_test(config_test_fleet_bad_host_name),
 		cmocka_unit_test(config_test_fleet_errors),
+		cmocka_unit_test(config_test_keepalived),
+		cmocka_unit_test(config_test_keepalived_errors),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

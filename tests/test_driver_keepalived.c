@@ -2,7 +2,8 @@
  * test_driver_keepalived.c - the keepalived driver (driver_keepalived.c) on
  * a real libev loop with real files in a temp dir: the safe state written
  * for a missing track file at start and an existing one left alone, the
- * values written per state (one batch per loop iteration, atomically),
+ * values written per state (one batch per loop iteration, atomically, the
+ * last wish of the iteration only),
  * the read-back's mapping, drift repaired, the instance state from the
  * state file (at once through ev_stat, and at each read-back), a write
  * failure reported and retried, reconfigure, withdraw-all and --init.
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -106,15 +108,20 @@ static void
 ka_test_start_safe_state(void **state)
 {
 	struct kx *k = *state;
+	struct stat st;
+	mode_t old_mask = umask(077);
 
 	(void)state;
 	write_text(k->track[1], "0\n");
 	open_driver(k);
 	WAIT_UNTIL(k, 2, k->obs.n_actual[0] > 0 && k->obs.n_actual[1] > 0);
 	assert_true(file_is(k->track[0], "254\n"));
+	assert_int_equal(stat(k->track[0], &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);	/* whatever the umask */
 	assert_int_equal(k->obs.actual[0], ROUTE_WITHDRAWN);
 	assert_true(file_is(k->track[1], "0\n"));
 	assert_int_equal(k->obs.actual[1], ROUTE_ANNOUNCED);
+	umask(old_mask);
 	assert_true(driver_connected(&k->h));
 	assert_int_equal(stderr_count(&k->err, "vip0.track was missing: written withdrawn"), 1);
 	run_loop_for(k->loop, 0.5);	/* read-backs with no verdict change nothing */
@@ -150,6 +157,31 @@ ka_test_values(void **state)
 	assert_true(driver_idle(&k->h));
 	run_loop_for(k->loop, 0.3);
 	assert_true(file_is(k->track[0], "60\n"));
+}
+
+/* The wishes of one loop iteration are one write each, the last one's,
+ * each read back once; a wish already written writes nothing. */
+static void
+ka_test_batching(void **state)
+{
+	struct kx *k = *state;
+	int before;
+
+	(void)state;
+	k->cfg.router.readback_interval_ms = 60000;	/* no periodic read-back meanwhile */
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_actual[0] > 0);
+	before = k->obs.n_actual[0];
+	driver_set_desired(&k->h, 0, ROUTE_ANNOUNCED, "test");
+	driver_set_desired(&k->h, 0, ROUTE_DRAINING, "test");
+	driver_set_desired(&k->h, 0, ROUTE_WITHDRAWN, "test");
+	WAIT_UNTIL(k, 2, driver_idle(&k->h));
+	assert_true(file_is(k->track[0], "254\n"));
+	assert_int_equal(k->obs.n_actual[0], before + 1);
+	driver_set_desired(&k->h, 0, ROUTE_WITHDRAWN, "test");
+	assert_true(driver_idle(&k->h));
+	run_loop_for(k->loop, 0.1);
+	assert_int_equal(k->obs.n_actual[0], before + 1);
 }
 
 /* A track file changed by hand, deleted, or holding junk is drift: logged,
@@ -246,6 +278,28 @@ ka_test_write_failure(void **state)
 	assert_true(k->obs.up);
 }
 
+/* The safe state written at start fails (no verdict yet, so nothing to
+ * retry but the read-backs): down, and up again at the read-back whose
+ * write works. */
+static void
+ka_test_safe_state_failure(void **state)
+{
+	struct kx *k = *state;
+	char tmp[128];
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", k->track[0]);	/* the temp file's name, taken */
+	assert_int_equal(mkdir(tmp, 0755), 0);
+	write_text(k->track[1], "0\n");
+	open_driver(k);
+	WAIT_UNTIL(k, 2, k->obs.n_down > 0);
+	assert_false(driver_connected(&k->h));
+	assert_int_equal(rmdir(tmp), 0);
+	WAIT_UNTIL(k, 2, driver_connected(&k->h) && file_is(k->track[0], "254\n"));
+	assert_int_equal(k->obs.n_down, 1);
+	assert_true(k->obs.up);
+}
+
 /* A reload: the new prefix list, every desired state unknown until set. */
 static void
 ka_test_reconfigure(void **state)
@@ -294,9 +348,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ka_test_start_safe_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_drift_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_instance_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(ka_test_safe_state_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(ka_test_withdraw_all_and_init, setup, teardown),
 	};
