@@ -30,6 +30,11 @@
 #      sees gw1 throughout
 #   h  gw1's track file changed by hand (to 60): repaired (drift_repairs,
 #      the log), the client sees gw1 throughout
+#   i  the Active/Passive pattern ("pptpd-on-backup": "stopped", the notify
+#      script stops pptpd on BACKUP): gw2's pptpd stopped, gw2 on standby
+#      (track 0); pptpd SIGKILL on gw1: gw2 answers, its notify script
+#      starts pptpd, gw2 announced on its own probes without ever writing
+#      withdrawn; gw1 back: gw2 BACKUP again, pptpd stopped, standby
 #
 # One line per check (`ok - ...` / `not ok - ...`), then `N passed, N
 # failed`; exit 1 on any failure.  Every wait is bounded; the lab is torn
@@ -70,7 +75,7 @@ fatal_setup() { not_ok "$1" "$2"; echo "$PASSED passed, $FAILED failed"; exit 1;
 status_is()
 {
 	ka_api "$1" /v1/status | P=$P python3 -c '
-import json, os, sys
+import datetime, json, os, sys, time
 s = json.load(sys.stdin)
 px = next(p for p in s["prefixes"] if p["prefix"] == os.environ["P"])
 sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null
@@ -86,7 +91,8 @@ px = next(p for p in s["prefixes"] if p["prefix"] == os.environ["P"])
 print(json.dumps({k: px.get(k) for k in ("desired", "actual", "why", "admin", "vrrp", "drift_repairs")}))' 2>&1
 }
 
-wait_status() { wait_until "$2" status_is "$1" "$3"; }
+# wait_status G EXPR MS: status_is G EXPR within MS.
+wait_status() { wait_until "$3" status_is "$1" "$2"; }
 
 # mark G: remember where gw G's daemon log ends; log_since G: what came after.
 mark() { eval "MARK_$1=$(wc -l <"$(ka_dir "$1")/daemon.log")"; }
@@ -266,6 +272,33 @@ check "h ... the track file is 0 again, drift_repairs grew from ${D0:-?}" "$(sta
     eval 'track_is 1 0 && status_is 1 "px[\"drift_repairs\"] > ${D0:-0}"'
 check "h ... and the log says so once" "$(log_since 1 | grep -v debug | head -n 3)" \
     eval '[ "$(log_since 1 | grep -c "track file .* holds 60, wanted announced: written again")" = 1 ]'
+
+# --- i: the Active/Passive pattern: the notify script stops pptpd on BACKUP --
+for g in 1 2; do
+	ka_notify_mode "$g" stopped
+	ka_daemon_config "$g" stopped >"$(ka_dir "$g")/daemon.json"
+	ka_daemon_stop "$g" TERM
+	ka_daemon_start "$g" || fatal_setup "i gw$g daemon with pptpd-on-backup stopped" "see the log"
+done
+# gw2 enters BACKUP anew, so that its notify script stops its pptpd
+ka_keepalived_stop 2
+ka_keepalived_start 2 || fatal_setup "i gw2 keepalived restarts" "see the log"
+check "i gw2's notify script (BACKUP) stopped its pptpd" "pptpd $(ka_pptpd 2 pid) still up" \
+    wait_until 8000 eval '! ka_pptpd_up 2'
+check "i gw2 on standby: announced, why standby, track 0" "$(status_desc 2), track $(ka_track_value 2)" \
+    eval 'wait_status 2 "px[\"desired\"] == \"announced\" and px[\"why\"].startswith(\"standby\")" 5000 && track_is 2 0'
+# the takeover grace counts from the MASTER the daemon saw: let gw1's pass
+check "i gw1 still answers, MASTER for longer than the 5 s takeover grace" "who $(ka_who), $(status_desc 1)" \
+    eval '[ "$(ka_who)" = gw1 ] && wait_status 1 "time.time() - datetime.datetime.fromisoformat(px[\"vrrp\"][\"since\"].replace(\"Z\", \"+00:00\")).timestamp() > 6" 10000'
+mark 2
+expect_move "i pptpd SIGKILL on gw1: gw2 answers, its pptpd stopped until now" gw2 "$MOVE_MS" ka_pptpd 1 kill
+check "i gw2's notify script (MASTER) started pptpd" "no pptpd" wait_until 5000 ka_pptpd_up 2
+check "i gw2: announced on its own probes (pptp UP), track 0 all along" "$(status_desc 2), $(log_since 2 | grep -v debug | head -n 5)" \
+    eval 'wait_status 2 "px[\"desired\"] == \"announced\" and px[\"why\"] == \"pptp UP\"" 8000 && track_is 2 0 &&
+	! log_since 2 | grep -q "announced -> withdrawn"'
+back_to_gw1 "i"
+check "i gw2 BACKUP again: pptpd stopped, standby, track 0" "$(status_desc 2), track $(ka_track_value 2)" \
+    eval 'wait_until 8000 eval "! ka_pptpd_up 2" && wait_status 2 "px[\"why\"].startswith(\"standby\")" 5000 && track_is 2 0'
 
 for g in 1 2; do
 	check "gw$g daemon still running at the end" "exited" lab_alive "$(ka_daemon_pid "$g")"

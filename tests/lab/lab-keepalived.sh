@@ -32,8 +32,9 @@
 #
 # Functions (G is 1 or 2): ka_init, ka_up, ka_down, ka_ns G, ka_dir G,
 # ka_keepalived_conf G [file|script], ka_keepalived_start G [file|script],
-# ka_keepalived_stop G, ka_pptpd G start|stop|kill|hang|cont|pid,
-# ka_pptpd_up G, ka_daemon_config G, ka_daemon_start G [args],
+# ka_keepalived_stop G, ka_notify_mode G running|stopped,
+# ka_pptpd G start|stop|kill|hang|cont|pid, ka_pptpd_up G,
+# ka_daemon_config G [running|stopped], ka_daemon_start G [args],
 # ka_daemon_stop G [SIGNAL], ka_daemon_pid G, ka_ctl G ARGS ($OUT, $RC),
 # ka_api G PATH, ka_track G VALUE (by hand, temp + rename), ka_track_value
 # G, ka_state G (the state file's word), ka_who (gw1, gw2, none or both,
@@ -127,11 +128,7 @@ ka_files()
 	stop)	[ -n "\$pid" ] && kill "\$pid" 2>/dev/null; exit 0 ;;
 	esac
 	EOF
-	cat >"$d/notify" <<-EOF
-	#!/bin/sh
-	# The shipped notify script with this gateway's pptpd (running on BACKUP too).
-	PPTPD_START="$d/pptpd-ctl start" PPTPD_STOP=: exec "$KA_NOTIFY" "\$@"
-	EOF
+	ka_notify_mode "$1" running
 	cat >"$d/chk-pptpd" <<-'EOF'
 	#!/bin/sh
 	# `pidof pptpd`, limited to this network namespace: the lab's gateways
@@ -142,7 +139,24 @@ ka_files()
 	done
 	exit 1
 	EOF
-	chmod 0755 "$d/pptpd-ctl" "$d/notify" "$d/chk-pptpd"
+	chmod 0755 "$d/pptpd-ctl" "$d/chk-pptpd"
+}
+
+# ka_notify_mode G running|stopped: the notify wrapper (the shipped
+# script with this gateway's pptpd-ctl) leaves pptpd running on BACKUP or
+# stops it there (the Active/Passive pattern, "pptpd-on-backup": "stopped").
+# keepalived runs the file anew each time: no restart needed.
+ka_notify_mode()
+{
+	local d stop=:
+	d=$(ka_dir "$1")
+	[ "$2" = stopped ] && stop="$d/pptpd-ctl stop"
+	cat >"$d/notify.$$" <<-EOF
+	#!/bin/sh
+	# The shipped notify script with this gateway's pptpd ($2 on BACKUP).
+	PPTPD_START="$d/pptpd-ctl start" PPTPD_STOP="$stop" exec "$KA_NOTIFY" "\$@"
+	EOF
+	chmod 0755 "$d/notify.$$" && mv -f "$d/notify.$$" "$d/notify"
 }
 
 ka_down()
@@ -268,11 +282,16 @@ ka_keepalived_stop()
 
 # --- anycast-healthd ------------------------------------------------------
 
-# ka_daemon_config G: tests/lab/ka-daemon.json for gateway G.
+# ka_daemon_config G [running|stopped]: tests/lab/ka-daemon.json for
+# gateway G; "stopped" sets pptpd-on-backup "stopped" with a 5 s
+# takeover grace.
 ka_daemon_config()
 {
+	local mode='"running"'
+	[ "${2:-running}" = stopped ] && mode='"stopped", "takeover-grace-ms": 5000'
 	sed -e "s|@DIR@|$(ka_dir "$1")|g" -e "s|@ADDR@|$KA_NET.$1|g" \
-	    -e "s|@VIP@|$KA_VIP|g" "$LAB_SRC/ka-daemon.json"
+	    -e "s|@VIP@|$KA_VIP|g" -e "s|\"pptpd-on-backup\": \"running\"|\"pptpd-on-backup\": $mode|" \
+	    "$LAB_SRC/ka-daemon.json"
 }
 
 # ka_daemon_start G [args]: the daemon in gateway G, log daemon.log; the
