@@ -15,13 +15,13 @@ apt-get install -y -qq --no-install-recommends \
 	libev-dev libyang2-dev libcurl4-openssl-dev libjson-c-dev libcmocka-dev \
 	libmicrohttpd-dev libsystemd-dev libssl-dev \
 	clang libclang-rt-14-dev valgrind \
-	bird2 frr pptpd exabgp etcd-server etcd-client openssl \
+	bird2 frr pptpd keepalived exabgp etcd-server etcd-client openssl \
 	iproute2 nftables procps psmisc netcat-openbsd python3 python3-yaml prometheus wrk curl \
 	inotify-tools chromium \
 	debhelper dpkg-dev fakeroot lintian >/dev/null
 # Debian may start these on install where policy-rc.d allowed it: the lab runs
 # its own instances in namespaces, so stop the system ones (ignore failures).
-for s in bird frr pptpd etcd; do
+for s in bird frr pptpd keepalived etcd; do
 	systemctl stop "$s" >/dev/null 2>&1 || true
 done
 echo "install-deps: done"

@@ -52,7 +52,7 @@ make -s -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 step "valgrind: start / reload / stop"
 bash tests/valgrind-cycle.sh build/anycast-healthd
 
-step "integration (network namespaces, real bird2, frr and pptpd; chromium)"
+step "integration (network namespaces, real bird2, frr, keepalived and pptpd; chromium)"
 make -s -C build anycast-healthd anycast-healthctl
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/run.sh build 2>&1 | tee build/integration.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/probes.sh build 2>&1 | tee build/probes.log
@@ -63,6 +63,7 @@ top_srcdir="$top" top_builddir="$top/build" bash tests/integration/bfd.sh build 
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/page.sh build 2>&1 | tee build/page.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/hooks.sh build 2>&1 | tee build/hooks.log
 top_srcdir="$top" top_builddir="$top/build" bash tests/integration/alerts.sh build 2>&1 | tee build/alerts.log
+top_srcdir="$top" top_builddir="$top/build" bash tests/integration/keepalived.sh build 2>&1 | tee build/keepalived.log
 
 step "chaos: a seeded random fault sequence (real bird2, frr and pptpd)"
 seed=$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1)
@@ -82,7 +83,7 @@ bash tests/integration/package.sh build 2>&1 | tee build/package.log
 count() { awk -v k="$1" '$1 == "#" && $2 == k":" { n += $3 } END { print n + 0 }' build/test-suite.log build-asan/test-suite.log; }
 last_pass() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -1; }
 ipass=0
-for log in integration probes ipv6 bird-sets sessions bfd page hooks alerts chaos package; do
+for log in integration probes ipv6 bird-sets sessions bfd page hooks alerts keepalived chaos package; do
 	ipass=$(( ipass + $(last_pass "build/$log.log") ))
 done
 printf '\n%d passed, %d failed\n' $(( $(count PASS) + ${ipass:-0} + 2 )) $(( $(count FAIL) + $(count ERROR) ))

@@ -164,7 +164,8 @@ completion_ok()
 examples_ok()
 {
 	local f bad=
-	for f in "$WORK"/src/etc/*.conf "$WORK"/src/etc/anycast-healthd.json "$WORK"/src/etc/prometheus/*.yml; do
+	for f in "$WORK"/src/etc/*.conf "$WORK"/src/etc/anycast-healthd.json "$WORK"/src/etc/keepalived-anycast-notify \
+	    "$WORK"/src/etc/prometheus/*.yml; do
 		[ -e "$f" ] || continue
 		cmp -s "$f" "$EXAMPLES/$(basename "$f")" || bad="$bad $(basename "$f")"
 	done
