@@ -80,8 +80,10 @@ struct driver_callbacks {
 	void (*sessions)(void *arg, const struct bgp_sessions *t);
 	/* keepalived only: the VRRP instance state read back for prefix
 	 * `index` (its state-file), after each read-back and whenever the file
-	 * changes.  Optional. */
-	void (*instance)(void *arg, size_t index, enum vrrp_state state);
+	 * changes; `age_s`: how long ago the notify script wrote it (the file's
+	 * mtime; 0 when unknown), so a daemon started long after the instance
+	 * changed state knows since when.  Optional. */
+	void (*instance)(void *arg, size_t index, enum vrrp_state state, double age_s);
 };
 
 struct driver;

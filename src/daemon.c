@@ -682,10 +682,11 @@ daemon_driver_sessions_cb(void *arg, const struct bgp_sessions *t)
 }
 
 /* keepalived: an instance's VRRP state changed (its notify script wrote
- * the state file): recorded, and the policy asked again (the standby
- * rule). */
+ * the state file age_s ago): recorded, since then, and the policy asked
+ * again (the standby rule: a node MASTER for long before the daemon
+ * started gets no takeover grace). */
 static void
-daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st)
+daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st, double age_s)
 {
 	struct daemon *d = arg;
 	struct prefix *px;
@@ -698,8 +699,8 @@ daemon_driver_instance_cb(void *arg, size_t index, enum vrrp_state st)
 	daemon_event(d, STATUS_EVENT_ROUTER, px->cfg->prefix, vrrp_state_names[px->vrrp],
 		     vrrp_state_names[st], "keepalived instance state");
 	px->vrrp = st;
-	px->vrrp_since = ev_time();
-	px->vrrp_since_mono = d->monotonic();
+	px->vrrp_since = ev_time() - age_s;
+	px->vrrp_since_mono = d->monotonic() - age_s;
 	if (!d->stopping)
 		daemon_prefix_apply(d, index, false);
 	daemon_drain_schedule(d);

@@ -151,6 +151,28 @@ ka_read_state(const struct ka_prefix *px)
 	return st;
 }
 
+/* How long ago the state file was written (its mtime), 0 when unknown or
+ * in the future (a clock step): since when the instance is in its state,
+ * also for a daemon started long after. */
+static double
+ka_state_age(const struct ka_prefix *px)
+{
+	struct stat st;
+	double age;
+
+	if (px->state == NULL || stat(px->state, &st) < 0)
+		return 0;
+	age = ev_time() - (st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9);
+	return age > 0 ? age : 0;
+}
+
+static void
+ka_instance_report(struct ka_prefix *px, size_t i)
+{
+	if (px->d->cb->instance != NULL)
+		px->d->cb->instance(px->d->arg, i, px->vrrp, ka_state_age(px));
+}
+
 /* ---- read-back ---- */
 
 static void ka_flush_arm(struct driver *d);
@@ -199,8 +221,8 @@ ka_readback_one(struct driver *d, size_t i, bool repair)
 	else if (px->desired != ROUTE_UNKNOWN && !px->dirty && repair)
 		ka_differs(px, i, found, missing, value);
 	px->vrrp = ka_read_state(px);
-	if (d->cb->instance != NULL && px->state != NULL)
-		d->cb->instance(d->arg, i, px->vrrp);
+	if (px->state != NULL)
+		ka_instance_report(px, i);
 }
 
 static void
@@ -236,8 +258,7 @@ ka_state_check(struct ka_prefix *px)
 	if (st == px->vrrp)
 		return;
 	px->vrrp = st;
-	if (px->d->cb->instance != NULL)
-		px->d->cb->instance(px->d->arg, (size_t)(px - px->d->px), st);
+	ka_instance_report(px, (size_t)(px - px->d->px));
 }
 
 /* ev_stat sees a change only where the stat data differs in whole seconds:

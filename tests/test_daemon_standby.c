@@ -59,7 +59,7 @@ teardown(void **state)
 static void
 instance(enum vrrp_state st)
 {
-	dh_cb->instance(dh_arg, 0, st);
+	dh_cb->instance(dh_arg, 0, st, 0);
 }
 
 static const struct status_event *
@@ -116,6 +116,23 @@ standby_test_takeover_comes_up(void **state)
 	dh_run_for(h, 0.5);
 	assert_int_equal(dh_desired[0], ROUTE_ANNOUNCED);
 	assert_string_equal(h->d->prefixes[0].why, "svc UP");
+}
+
+/* A daemon (re)started on a node MASTER for long (the state file written
+ * 20 s ago): no takeover grace, a DOWN pptpd is withdrawn at once. */
+static void
+standby_test_old_master_no_grace(void **state)
+{
+	struct dh *h = standby_daemon(KEEPALIVED_BACKUP_STOPPED);
+
+	(void)state;
+	dh_cb->instance(dh_arg, 0, VRRP_MASTER, 20.0);
+	assert_int_equal(dh_desired[0], ROUTE_WITHDRAWN);
+	assert_string_equal(dh_why[0], "svc DOWN (exit-1)");
+	/* and one written 0.1 s ago still has most of its grace */
+	dh_cb->instance(dh_arg, 0, VRRP_BACKUP, 0);
+	dh_cb->instance(dh_arg, 0, VRRP_MASTER, 0.1);
+	assert_int_equal(dh_desired[0], ROUTE_ANNOUNCED);
 }
 
 static void
@@ -205,6 +222,7 @@ main(void)
 		cmocka_unit_test_teardown(standby_test_takeover_grace_ends, teardown),
 		cmocka_unit_test_teardown(standby_test_takeover_comes_up, teardown),
 		cmocka_unit_test_teardown(standby_test_grace_is_monotonic, teardown),
+		cmocka_unit_test_teardown(standby_test_old_master_no_grace, teardown),
 		cmocka_unit_test_teardown(standby_test_fault_is_not_standby, teardown),
 		cmocka_unit_test_teardown(standby_test_override_wins, teardown),
 		cmocka_unit_test_teardown(standby_test_running_never_applies, teardown),

@@ -197,13 +197,14 @@ obs_sessions(void *arg, const struct bgp_sessions *t)
 }
 
 static void
-obs_instance(void *arg, size_t index, enum vrrp_state st)
+obs_instance(void *arg, size_t index, enum vrrp_state st, double age_s)
 {
 	struct driver_obs *o = arg;
 
 	if (index >= DRIVER_OBS_PREFIXES)
 		return;
 	o->vrrp[index] = st;
+	o->vrrp_age[index] = age_s;
 	o->n_instance[index]++;
 }
 

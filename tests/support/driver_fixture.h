@@ -83,6 +83,7 @@ struct driver_obs {
 	uint32_t advertised[DRIVER_OBS_PREFIXES];
 	/* cb->instance (keepalived): the last state and how often, per prefix */
 	enum vrrp_state vrrp[DRIVER_OBS_PREFIXES];
+	double vrrp_age[DRIVER_OBS_PREFIXES];	/* its age_s */
 	int n_instance[DRIVER_OBS_PREFIXES];
 };
 
