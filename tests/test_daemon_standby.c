@@ -123,9 +123,8 @@ standby_test_takeover_comes_up(void **state)
 static void
 standby_test_old_master_no_grace(void **state)
 {
-	struct dh *h = standby_daemon(KEEPALIVED_BACKUP_STOPPED);
-
 	(void)state;
+	standby_daemon(KEEPALIVED_BACKUP_STOPPED);
 	dh_cb->instance(dh_arg, 0, VRRP_MASTER, 20.0);
 	assert_int_equal(dh_desired[0], ROUTE_WITHDRAWN);
 	assert_string_equal(dh_why[0], "svc DOWN (exit-1)");
