@@ -84,6 +84,7 @@ struct prefix {
 	enum vrrp_state vrrp;
 	double vrrp_since;		/* wall clock: vrrp last changed */
 	double vrrp_since_mono;		/* monotonic: the same (the takeover grace) */
+	bool standby;			/* the last policy answer had the standby rule */
 };
 
 struct loop_lag;

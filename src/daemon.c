@@ -383,6 +383,7 @@ daemon_prefix_apply(struct daemon *d, size_t idx, bool force)
 	ov.standby = policy_standby_applies(&d->cfg->router, px->vrrp, px->vrrp_since_mono,
 					    d->monotonic(), standby_why, sizeof(standby_why));
 	ov.standby_why = standby_why;
+	px->standby = ov.standby;
 	want = policy_desired(px->cfg, states, reasons, &ov, why, sizeof(why));
 	px->wanted = want;
 	snprintf(px->why, sizeof(px->why), "%s", why);	/* maybe new words */
@@ -441,14 +442,20 @@ daemon_evaluate_prefixes(struct daemon *d, const struct service *changed, bool f
 static double
 daemon_prefix_clock_change(const struct daemon *d, const struct prefix *px, double now)
 {
-	/* the grace runs on the monotonic clock: its end as seen from `now` */
-	double grace_left = px->vrrp_since_mono + d->cfg->router.ka_takeover_grace_ms / 1000.0 -
-			    d->monotonic();
-	double next = 0;
+	double next = 0, grace_left;
 
 	if (px->admin == ADMIN_DRAIN && px->drain_until > now)
 		next = px->drain_until;
-	if (px->vrrp == VRRP_MASTER && grace_left > 0 && (next == 0 || now + grace_left < next))
+	if (px->vrrp != VRRP_MASTER || !px->standby)
+		return next;
+	/* The last answer took a grace: its end, on the monotonic clock as
+	 * seen from `now`; at once if over already (the clock moved on
+	 * between that answer and this schedule). */
+	grace_left = px->vrrp_since_mono + d->cfg->router.ka_takeover_grace_ms / 1000.0 -
+		     d->monotonic();
+	if (grace_left < 0)
+		grace_left = 0;
+	if (next == 0 || now + grace_left < next)
 		next = now + grace_left;
 	return next;
 }

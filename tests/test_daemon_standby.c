@@ -134,6 +134,22 @@ standby_test_old_master_no_grace(void **state)
 	assert_int_equal(dh_desired[0], ROUTE_ANNOUNCED);
 }
 
+/* The clock moves on between the answer that took the grace and the
+ * timer's schedule (a slow loop; valgrind): the grace, over by then, still
+ * ends with a fresh answer at once, not never. */
+static void
+standby_test_grace_over_before_schedule(void **state)
+{
+	(void)state;
+	standby_daemon(KEEPALIVED_BACKUP_STOPPED);
+	dh_clock_step = 0.02;	/* every read of the daemon's clock */
+	dh_cb->instance(dh_arg, 0, VRRP_MASTER, 0.27);
+	assert_int_equal(dh_desired[0], ROUTE_ANNOUNCED);	/* 0.29 of 0.3 s */
+	dh_clock_step = 0;
+	dh_wait_desired(standby, ROUTE_WITHDRAWN);
+	assert_string_equal(dh_why[0], "svc DOWN (exit-1)");
+}
+
 static void
 standby_test_fault_is_not_standby(void **state)
 {
@@ -222,6 +238,7 @@ main(void)
 		cmocka_unit_test_teardown(standby_test_takeover_comes_up, teardown),
 		cmocka_unit_test_teardown(standby_test_grace_is_monotonic, teardown),
 		cmocka_unit_test_teardown(standby_test_old_master_no_grace, teardown),
+		cmocka_unit_test_teardown(standby_test_grace_over_before_schedule, teardown),
 		cmocka_unit_test_teardown(standby_test_fault_is_not_standby, teardown),
 		cmocka_unit_test_teardown(standby_test_override_wins, teardown),
 		cmocka_unit_test_teardown(standby_test_running_never_applies, teardown),

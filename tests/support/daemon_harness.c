@@ -20,6 +20,7 @@ int dh_opened;
 enum route_state dh_desired[DH_PREFIXES];
 char dh_why[DH_PREFIXES][128];
 double dh_clock;
+double dh_clock_step;
 
 /* ---- the driver the daemon gets ---- */
 
@@ -126,7 +127,10 @@ dh_log_count(const char *line)
 static double
 dh_fake_clock(void)
 {
-	return dh_clock;
+	double now = dh_clock;
+
+	dh_clock += dh_clock_step;
+	return now;
 }
 
 void
@@ -230,6 +234,7 @@ dh_new(const char *name, const char *router, const char *prefixes, const char *e
 	n_log = 0;
 	dh_opened = 0;
 	dh_clock = 1000;
+	dh_clock_step = 0;
 	memset(dh_desired, 0, sizeof(dh_desired));
 	h->d = daemon_create(h->loop, cfg);
 	h->d->monotonic = dh_fake_clock;

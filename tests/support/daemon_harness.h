@@ -38,6 +38,7 @@ extern int dh_opened;
 extern enum route_state dh_desired[DH_PREFIXES];
 extern char dh_why[DH_PREFIXES][128];
 extern double dh_clock;		/* the daemon's monotonic clock */
+extern double dh_clock_step;	/* added to dh_clock after each read (0) */
 
 /* How many kept log lines equal `line` exactly. */
 size_t dh_log_count(const char *line);
